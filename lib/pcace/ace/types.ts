@@ -1,0 +1,36 @@
+/**
+ * Shared contract of the two ACE flavours (acepack 1.4.1 and the Python `ace`
+ * package the published PCACE code used). Data is column-major: one typed
+ * array per predictor, all of length n.
+ */
+
+/** How ACE may transform a variable (acepack's `l` codes 1..5 without 0). */
+export type VarType = 'orderable' | 'categorical' | 'linear' | 'monotone';
+
+export interface AceOptions {
+  /** One entry per predictor; default 'orderable' for all. */
+  xTypes?: readonly VarType[];
+  /** Type of the response; default 'orderable'. */
+  yType?: VarType;
+  /** Case weights (length n, non-negative); default all 1. */
+  weights?: Float64Array;
+  /** Maximum outer iterations (acepack default 20; Python flavour 200). */
+  maxit?: number;
+  /** Outer-loop tolerance on rsq (acepack default 0.01). */
+  delrsq?: number;
+}
+
+export interface AceResult {
+  /** φ_i(x_i) at every observation: p arrays of length n. */
+  tx: Float64Array[];
+  /** θ(y) at every observation (mean 0, weighted variance 1). */
+  ty: Float64Array;
+  /** Fraction of var(θ) explained by Σφ_i (acepack's `rsq`, 1 − e²). */
+  rsq: number;
+  /** Outer iterations performed. */
+  iterations: number;
+  /** Inner (backfitting) sweeps summed over all outer iterations. */
+  innerIterations: number;
+}
+
+export type AceFlavour = 'acepack' | 'pcace-2021';
