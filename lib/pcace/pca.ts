@@ -1,0 +1,189 @@
+/**
+ * PCA of one channel's activation maps, as PCACE needs it: every map position is
+ * standardised across images (population std, the published StandardScaler),
+ * positions with no variance are dropped, and the top components' scores per
+ * image become ACE's predictors.
+ */
+import { lanczosTopK } from './linalg/lanczos';
+import { PcaceInputError, assertFinite } from './validate';
+
+/**
+ * How many components to keep:
+ * - an integer k ≥ 1;
+ * - 'half': half the positions (the paper's text) — capped at n − 1, since n
+ *   standardised images span at most n − 1 dimensions;
+ * - { varianceFraction: f }: the fewest components explaining ≥ f of the variance.
+ */
+export type ComponentsSpec = number | 'half' | { varianceFraction: number };
+
+export interface PcaResult {
+  /** Component scores, one Float64Array of length n per component. */
+  scores: Float64Array[];
+  /** Variance of each component divided by total standardised variance. */
+  explainedVarianceRatio: Float64Array;
+  /** Positions that had non-zero variance. */
+  positionsUsed: number;
+  /** Components asked for (after resolving 'half' / fraction), before capping. */
+  componentsRequested: number;
+  warnings: string[];
+}
+
+/**
+ * @param maps n images × positions, row-major (image i at maps[i*positions..])
+ */
+export function channelPca(
+  maps: ArrayLike<number>,
+  n: number,
+  positions: number,
+  spec: ComponentsSpec,
+): PcaResult {
+  if (maps.length !== n * positions) {
+    throw new PcaceInputError(`maps has ${maps.length} values, expected ${n} images × ${positions} positions`);
+  }
+  if (n < 3) throw new PcaceInputError(`PCA needs at least 3 images, got ${n}`);
+  assertFinite(maps, 'activation maps');
+  const warnings: string[] = [];
+
+  const { x, p } = standardise(maps, n, positions);
+  if (p === 0) {
+    return { scores: [], explainedVarianceRatio: new Float64Array(0), positionsUsed: 0, componentsRequested: 0, warnings: ['constant channel: no map position varies across images'] };
+  }
+  const maxRank = Math.min(p, n - 1);
+  const requested = resolveComponents(spec, positions, p, n, warnings);
+  const fractionMode = typeof spec === 'object';
+  let k = fractionMode ? maxRank : Math.min(requested, maxRank);
+  if (!fractionMode && requested > maxRank) {
+    warnings.push(`${requested} components requested but ${n} images and ${p} varying positions allow at most ${maxRank}; using ${maxRank}`);
+  }
+
+  // Work in the smaller of the two spaces: positions×positions or images×images.
+  const total = n * p; // each standardised column has sum of squares n
+  const usePositions = p <= n;
+  const dim = usePositions ? p : n;
+  const tmp = new Float64Array(usePositions ? n : p);
+  const apply = usePositions
+    ? (v: Float64Array, out: Float64Array) => {
+        mulXv(x, n, p, v, tmp);
+        mulXtv(x, n, p, tmp, out);
+      }
+    : (v: Float64Array, out: Float64Array) => {
+        mulXtv(x, n, p, v, tmp);
+        mulXv(x, n, p, tmp, out);
+      };
+  const eig = lanczosTopK(dim, k, apply);
+
+  if (fractionMode) {
+    const f = (spec as { varianceFraction: number }).varianceFraction;
+    let acc = 0;
+    let chosen = eig.values.length;
+    for (let i = 0; i < eig.values.length; i++) {
+      acc += eig.values[i] / total;
+      if (acc >= f - 1e-12) {
+        chosen = i + 1;
+        break;
+      }
+    }
+    k = chosen;
+  }
+  if (eig.values.length < k) {
+    warnings.push(`only ${eig.values.length} components carry variance (rank-deficient maps); using ${eig.values.length}`);
+    k = eig.values.length;
+  }
+
+  const scores: Float64Array[] = [];
+  const ratio = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    const s = new Float64Array(n);
+    if (usePositions) {
+      mulXv(x, n, p, eig.vectors[c], s);
+    } else {
+      const sv = Math.sqrt(eig.values[c]);
+      const u = eig.vectors[c];
+      for (let i = 0; i < n; i++) s[i] = u[i] * sv;
+    }
+    orientSign(s);
+    scores.push(s);
+    ratio[c] = eig.values[c] / total;
+  }
+  return { scores, explainedVarianceRatio: ratio, positionsUsed: p, componentsRequested: requested, warnings };
+}
+
+/** Centre and scale each position; returns the kept columns, row-major n×p. */
+function standardise(maps: ArrayLike<number>, n: number, positions: number): { x: Float64Array; p: number } {
+  const keep: number[] = [];
+  const means: number[] = [];
+  const sds: number[] = [];
+  for (let j = 0; j < positions; j++) {
+    let s = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = maps[i * positions + j];
+      s += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (min === max) continue;
+    const m = s / n;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      const d = maps[i * positions + j] - m;
+      ss += d * d;
+    }
+    const sd = Math.sqrt(ss / n);
+    // Rounding alone can leave a nearly constant column a tiny spread; treat
+    // such columns as constant, as scikit-learn's scaler does.
+    if (!(sd > Math.abs(m) * n * Number.EPSILON)) continue;
+    keep.push(j);
+    means.push(m);
+    sds.push(sd);
+  }
+  const p = keep.length;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    const row = i * positions;
+    const out = i * p;
+    for (let c = 0; c < p; c++) x[out + c] = (maps[row + keep[c]] - means[c]) / sds[c];
+  }
+  return { x, p };
+}
+
+function resolveComponents(spec: ComponentsSpec, positions: number, p: number, n: number, warnings: string[]): number {
+  if (spec === 'half') {
+    const half = Math.max(1, Math.floor(positions / 2));
+    if (half > n - 1) warnings.push(`'half' means ${half} components, but ${n} images allow at most ${n - 1}`);
+    return half;
+  }
+  if (typeof spec === 'number') {
+    if (!Number.isInteger(spec) || spec < 1) throw new PcaceInputError(`components must be an integer ≥ 1, 'half' or a variance fraction; got ${spec}`);
+    return spec;
+  }
+  const f = spec.varianceFraction;
+  if (!(f > 0 && f <= 1)) throw new PcaceInputError(`variance fraction must be in (0, 1], got ${f}`);
+  return Math.min(p, n - 1);
+}
+
+/** The score with the largest magnitude is made positive (scikit-learn's convention). */
+function orientSign(s: Float64Array): void {
+  let best = 0;
+  for (let i = 1; i < s.length; i++) if (Math.abs(s[i]) > Math.abs(s[best])) best = i;
+  if (s[best] < 0) for (let i = 0; i < s.length; i++) s[i] = -s[i];
+}
+
+function mulXv(x: Float64Array, n: number, p: number, v: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const row = i * p;
+    for (let j = 0; j < p; j++) s += x[row + j] * v[j];
+    out[i] = s;
+  }
+}
+
+function mulXtv(x: Float64Array, n: number, p: number, v: Float64Array, out: Float64Array): void {
+  out.fill(0);
+  for (let i = 0; i < n; i++) {
+    const vi = v[i];
+    const row = i * p;
+    for (let j = 0; j < p; j++) out[j] += x[row + j] * vi;
+  }
+}
