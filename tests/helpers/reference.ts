@@ -1,0 +1,27 @@
+/** Access to the shared golden reference files (R acepack and Python `ace` outputs). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Directory holding the ACE reference cases (`NAME_x.csv`, `summary.json`, ...). */
+export const REFERENCE_DIR = path.resolve(__dirname, '../../../shared/reference/ace');
+
+/**
+ * Reads a comma-separated numeric file (no header) as rows of numbers. `file` is taken
+ * relative to REFERENCE_DIR unless it is absolute.
+ */
+export function readCsv(file: string): number[][] {
+  const full = path.isAbsolute(file) ? file : path.join(REFERENCE_DIR, file);
+  const text = readFileSync(full, 'utf8');
+  const rows: number[][] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '') continue;
+    rows.push(line.split(',').map((cell) => {
+      const v = Number(cell);
+      if (Number.isNaN(v) && cell.trim() !== 'NaN') {
+        throw new Error(`${full}: cannot parse '${cell}' as a number`);
+      }
+      return v;
+    }));
+  }
+  return rows;
+}
