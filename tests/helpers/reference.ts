@@ -2,8 +2,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Directory holding the ACE reference cases (`NAME_x.csv`, `summary.json`, ...). */
-export const REFERENCE_DIR = path.resolve(__dirname, '../../../shared/reference/ace');
+/**
+ * Directory holding the ACE reference cases (`NAME_x.csv`, `summary.json`, ...):
+ * R acepack 1.4.1 and Python `ace` outputs, kept in the repository so a clean
+ * clone tests itself (see tests/reference/ace/README.md for their provenance).
+ */
+export const REFERENCE_DIR = path.resolve(__dirname, '../reference/ace');
+
+/** The published PCACE pipeline on a small MNIST CNN (tests/reference/pipeline/README.md). */
+export const PIPELINE_DIR = path.resolve(__dirname, '../reference/pipeline');
 
 /**
  * Reads a comma-separated numeric file (no header) as rows of numbers. `file` is taken
