@@ -1,0 +1,221 @@
+/**
+ * ModelEngine on onnxruntime-node.
+ *
+ * ORT only returns graph outputs, so the model is decoded with onnx-proto and
+ * every Conv output is declared as an extra graph output before the session is
+ * created from the edited bytes. Each run() then fetches only the model output
+ * and the layers asked for.
+ */
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import {
+  checkBatch,
+  resolveLayers,
+  type ConvLayerInfo,
+  type InputInfo,
+  type ModelEngine,
+  type OutputInfo,
+  type RunResult,
+  type TensorData,
+} from './engine';
+import {
+  decodeOnnx,
+  findConvNodes,
+  graphInputs,
+  graphOutputNames,
+  producerOp,
+  withExtraOutputs,
+  type ConvNode,
+} from './onnx-graph';
+
+export interface OnnxEngineOptions {
+  /** ORT intra-op threads; default: all cores (os.availableParallelism()). */
+  intraOpNumThreads?: number;
+  /**
+   * Per-sample input shape [C, H, W]. Required when the model declares
+   * symbolic spatial dims; must agree with any dims the model does fix.
+   */
+  inputShape?: number[];
+  /** Which graph output is the model's response; default: the first one. */
+  outputName?: string;
+  /** ORT graph optimisation level; default 'all'. */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+const TENSOR_FLOAT = 1;
+
+function toTensorData(t: Tensor): TensorData {
+  if (t.type !== 'float32') throw new Error(`expected a float32 tensor, ORT returned ${t.type}`);
+  return { data: t.data as Float32Array, dims: t.dims.map(Number) };
+}
+
+export class OnnxEngine implements ModelEngine {
+  readonly backend = 'onnxruntime-node';
+
+  private constructor(
+    private session: InferenceSession | null,
+    readonly input: InputInfo,
+    readonly output: OutputInfo,
+    private readonly layers: ConvLayerInfo[],
+  ) {}
+
+  /** Load a model file (.onnx). */
+  static async fromFile(path: string, options: OnnxEngineOptions = {}): Promise<OnnxEngine> {
+    const bytes = await readFile(path);
+    return OnnxEngine.fromBytes(bytes, options, path);
+  }
+
+  /**
+   * Build an engine from model bytes. Creates the session and runs one
+   * all-zero sample to learn every conv layer's map size: ORT's shapes are the
+   * ground truth, where re-implementing shape inference for every op on the
+   * path (pooling, padding modes, ceil_mode...) would be a second, driftable copy.
+   */
+  static async fromBytes(bytes: Uint8Array, options: OnnxEngineOptions = {}, source = 'model'): Promise<OnnxEngine> {
+    const model = decodeOnnx(bytes, source);
+    const convs = findConvNodes(model);
+    if (convs.length === 0) throw new Error(`${source}: the model has no Conv layers`);
+
+    const inputs = graphInputs(model);
+    if (inputs.length !== 1) {
+      throw new Error(
+        `${source}: expected exactly one image input, found ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`,
+      );
+    }
+    const gi = inputs[0];
+    if (gi.elemType !== TENSOR_FLOAT) {
+      throw new Error(`${source}: input '${gi.name}' must be float32 (ONNX elem type 1), found type ${gi.elemType}`);
+    }
+    const { shape, fixedBatchSize } = resolveInputShape(gi.name, gi.dims, options.inputShape, source);
+
+    const outputs = graphOutputNames(model);
+    const outputName = options.outputName ?? outputs[0];
+    if (!outputs.includes(outputName)) {
+      throw new Error(`${source}: no graph output '${outputName}'; outputs: ${outputs.join(', ')}`);
+    }
+
+    const edited = withExtraOutputs(
+      model,
+      convs.map((c) => c.outputName),
+    );
+    let session: InferenceSession;
+    try {
+      session = await InferenceSession.create(edited, {
+        intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+        graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+      });
+    } catch (err) {
+      throw new Error(`${source}: onnxruntime could not load the model: ${(err as Error).message}`);
+    }
+
+    try {
+      const probeN = fixedBatchSize ?? 1;
+      const probe = new Float32Array(probeN * shape.reduce((a, b) => a * b, 1));
+      const res = await session.run({ [gi.name]: new Tensor('float32', probe, [probeN, ...shape]) }, [
+        outputName,
+        ...convs.map((c) => c.outputName),
+      ]);
+      const layers = convs
+        .map((c) => describeLayer(c, res[c.outputName].dims.map(Number)))
+        // Conv1d/Conv3d outputs have no H×W map; PCACE ranks 2-D feature maps only.
+        .filter((l): l is ConvLayerInfo => l !== null);
+      if (layers.length === 0) throw new Error(`${source}: the model has no 2-D Conv layers`);
+      const out: OutputInfo = {
+        name: outputName,
+        shape: res[outputName].dims.slice(1).map(Number),
+        softmax: producerOp(model, outputName) === 'Softmax',
+      };
+      return new OnnxEngine(session, { name: gi.name, shape, fixedBatchSize }, out, layers);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
+
+  listConvLayers(): ConvLayerInfo[] {
+    return this.layers.map((l) => ({ ...l }));
+  }
+
+  async run(batch: Float32Array, batchSize: number, layers: readonly string[]): Promise<RunResult> {
+    if (!this.session) throw new Error('engine has been disposed');
+    checkBatch(this.input, batch, batchSize);
+    const wanted = resolveLayers(this.layers, layers);
+    // Fetch only what was asked for: ORT then skips copying (and, where the
+    // graph allows, computing) the other conv outputs.
+    const fetches = [...new Set([this.output.name, ...wanted.map((l) => l.outputName)])];
+    const feeds = { [this.input.name]: new Tensor('float32', batch, [batchSize, ...this.input.shape]) };
+    const res = await this.session.run(feeds, fetches);
+    const activations = new Map<string, TensorData>();
+    for (const l of wanted) activations.set(l.name, toTensorData(res[l.outputName]));
+    return { activations, output: toTensorData(res[this.output.name]) };
+  }
+
+  async dispose(): Promise<void> {
+    const s = this.session;
+    this.session = null;
+    if (s) await s.release();
+  }
+}
+
+/** Convenience: OnnxEngine.fromFile for paths, fromBytes for buffers. */
+export function createOnnxEngine(model: string | Uint8Array, options: OnnxEngineOptions = {}): Promise<OnnxEngine> {
+  return typeof model === 'string' ? OnnxEngine.fromFile(model, options) : OnnxEngine.fromBytes(model, options);
+}
+
+/**
+ * Combine the model's declared input dims with the caller's [C, H, W]: fixed
+ * model dims win, and a disagreement is an error rather than a guess.
+ */
+function resolveInputShape(
+  name: string,
+  dims: (number | null)[],
+  given: number[] | undefined,
+  source: string,
+): { shape: number[]; fixedBatchSize: number | null } {
+  if (dims.length !== 4) {
+    throw new Error(`${source}: input '${name}' has rank ${dims.length}; an NCHW image input (rank 4) is required`);
+  }
+  const [n, ...chw] = dims;
+  if (given !== undefined) {
+    if (given.length !== 3 || given.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new Error(`inputShape must be [C, H, W] of positive integers, got [${given.join(', ')}]`);
+    }
+    chw.forEach((d, i) => {
+      if (d !== null && d !== given[i]) {
+        throw new Error(
+          `input shape mismatch: model input '${name}' is [N, ${chw.map((x) => x ?? '?').join(', ')}], inputShape is [${given.join(', ')}]`,
+        );
+      }
+    });
+  } else if (chw.some((d) => d === null)) {
+    throw new Error(
+      `${source}: input '${name}' has symbolic dims [N, ${chw.map((x) => x ?? '?').join(', ')}]; pass inputShape [C, H, W]`,
+    );
+  }
+  return { shape: given ? [...given] : (chw as number[]), fixedBatchSize: n };
+}
+
+function pair(v: number[], fallback: number): [number, number] {
+  return [v[0] ?? fallback, v[1] ?? fallback];
+}
+
+function describeLayer(c: ConvNode, dims: number[]): ConvLayerInfo | null {
+  if (dims.length !== 4) return null;
+  const [, channels, h, w] = dims;
+  // ONNX pads are [top, left, bottom, right] for 2-D: begins then ends.
+  const p = c.pads.length === 4 ? c.pads : [0, 0, 0, 0];
+  return {
+    name: c.name,
+    outputName: c.outputName,
+    channels,
+    mapHeight: h,
+    mapWidth: w,
+    kernelSize: pair(c.kernelSize, 1),
+    stride: pair(c.stride, 1),
+    dilation: pair(c.dilation, 1),
+    padding: [p[0], p[1], p[2], p[3]],
+    groups: c.groups,
+    weightMean: c.weightMean && c.weightMean.length === channels ? c.weightMean : null,
+  };
+}
