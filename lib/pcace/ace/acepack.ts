@@ -1,0 +1,380 @@
+/**
+ * ACE (Breiman & Friedman 1985) as R's acepack 1.4.1 computes it with `ace(x, y)`:
+ * the Fortran `mace` with one eigensolution, reproduced to rounding.
+ *
+ * What acepack does, and therefore what this does:
+ * - start values: θ = standardized y; φ_i = least-squares coefficient × centred x_i
+ *   (acepack's conjugate-gradient `scail`, stopped like acepack, not solved exactly);
+ * - inner loop: backfit each φ_i on the partial residual with the variable's smoother,
+ *   keeping an update only if it raises rsq; sweeps repeat while rsq rises by more than
+ *   `delrsq` (a single predictor gets one sweep);
+ * - then θ = smooth of Σφ_i against y, centred, scaled to weighted variance 1;
+ * - stop when the last three rsq values lie within `delrsq`, or after `maxit` outer
+ *   iterations (acepack: 20, also the cap on inner sweeps);
+ * - orderable variables use the supersmoother with bass alpha 5 (ace reads it from the
+ *   AVAS common block), whose running-line windows count positions, so observations
+ *   are ordered with acepack's own (unstable) quicksort.
+ *
+ * Where acepack fails with an error code this throws (zero total weight, constant y);
+ * when θ's smooth has zero variance (acepack's ierr 3) the fit stops and returns the
+ * current transforms, as R's ace does. Values ≥ 1e20 are acepack's "missing" code: they
+ * start at φ = 0 and are otherwise smoothed like any other value, as in acepack.
+ */
+import type { AceOptions, AceResult, VarType } from './types';
+import {
+  SmoothKind,
+  createSupsmuWorkspace,
+  smothrInto,
+  smoothKindOf,
+  type SupsmuWorkspace,
+} from '../smoother/supsmu';
+import { acepackOrder, createSortScratch, type SortScratch } from '../smoother/sort';
+
+/** acepack defaults (`ace()` and the `prams` block data). */
+export const ACEPACK_MAXIT = 20;
+export const ACEPACK_DELRSQ = 0.01;
+const NTERM = 3;
+/** acepack's missing-value threshold: a single-precision 1e20 literal. */
+const BIG = Math.fround(1e20);
+
+const VAR_TYPES: readonly VarType[] = ['orderable', 'categorical', 'linear', 'monotone'];
+
+function fail(message: string): never {
+  throw new Error(`aceAcepack: ${message}`);
+}
+
+function checkFinite(values: Float64Array, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) fail(`${what} has a non-finite value (${v}) at row ${i}`);
+  }
+}
+
+interface Checked {
+  n: number;
+  p: number;
+  kinds: SmoothKind[];
+  yKind: SmoothKind;
+  w: Float64Array | null;
+  maxit: number;
+  delrsq: number;
+}
+
+function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): Checked {
+  if (!(y instanceof Float64Array)) fail('y must be a Float64Array');
+  if (!Array.isArray(x) || x.length === 0) fail('x must be a non-empty array of predictor columns');
+  const n = y.length;
+  if (n < 2) fail(`need at least 2 observations, got ${n}`);
+  checkFinite(y, 'y');
+  const p = x.length;
+  for (let i = 0; i < p; i++) {
+    const col = x[i];
+    if (!(col instanceof Float64Array)) fail(`x[${i}] must be a Float64Array`);
+    if (col.length !== n) fail(`x[${i}] has length ${col.length} but y has length ${n}`);
+    checkFinite(col, `x[${i}]`);
+  }
+  const typeOf = (t: unknown, what: string): SmoothKind => {
+    if (!VAR_TYPES.includes(t as VarType)) fail(`${what} has unknown type '${String(t)}'`);
+    return smoothKindOf(t as VarType);
+  };
+  let kinds: SmoothKind[];
+  if (opts.xTypes !== undefined) {
+    if (opts.xTypes.length !== p) fail(`xTypes has ${opts.xTypes.length} entries for ${p} predictors`);
+    kinds = opts.xTypes.map((t, i) => typeOf(t, `x[${i}]`));
+  } else {
+    kinds = new Array<SmoothKind>(p).fill(SmoothKind.Orderable);
+  }
+  const yKind = opts.yType === undefined ? SmoothKind.Orderable : typeOf(opts.yType, 'y');
+  let w: Float64Array | null = null;
+  if (opts.weights !== undefined) {
+    w = opts.weights;
+    if (!(w instanceof Float64Array)) fail('weights must be a Float64Array');
+    if (w.length !== n) fail(`weights has length ${w.length} but y has length ${n}`);
+    let sw = 0;
+    for (let j = 0; j < n; j++) {
+      const v = w[j];
+      if (!(Number.isFinite(v) && v >= 0)) fail(`weights[${j}] must be finite and ≥ 0, got ${v}`);
+      sw += v;
+    }
+    if (!(sw > 0)) fail('weights sum to zero');
+  }
+  const maxit = opts.maxit ?? ACEPACK_MAXIT;
+  if (!(Number.isInteger(maxit) && maxit >= 1)) fail(`maxit must be an integer ≥ 1, got ${maxit}`);
+  const delrsq = opts.delrsq ?? ACEPACK_DELRSQ;
+  if (!(Number.isFinite(delrsq) && delrsq > 0)) fail(`delrsq must be a positive number, got ${delrsq}`);
+  return { n, p, kinds, yKind, w, maxit, delrsq };
+}
+
+/** Per-(n, p) scratch, kept between fits: the product runs thousands of equal-sized fits. */
+interface Workspace {
+  n: number;
+  p: number;
+  /** Sorting permutations: predictor i at [i·n, (i+1)·n), the response at p·n. */
+  perm: Int32Array;
+  /** Predictor values and weights in each predictor's sorted order, the response last. */
+  xSorted: Float64Array[];
+  wSorted: Float64Array[];
+  target: Float64Array;
+  fit: Float64Array;
+  resid: Float64Array;
+  sumPhi: Float64Array;
+  unit: Float64Array;
+  smoother: SupsmuWorkspace;
+  sort: SortScratch;
+  coef: Float64Array;
+}
+
+let cached: Workspace | null = null;
+
+function workspace(n: number, p: number): Workspace {
+  if (cached !== null && cached.n === n && cached.p === p) return cached;
+  const cols = (k: number): Float64Array[] => Array.from({ length: k }, () => new Float64Array(n));
+  cached = {
+    n,
+    p,
+    perm: new Int32Array((p + 1) * n),
+    xSorted: cols(p + 1),
+    wSorted: cols(p + 1),
+    target: new Float64Array(n),
+    fit: new Float64Array(n),
+    resid: new Float64Array(n),
+    sumPhi: new Float64Array(n),
+    unit: new Float64Array(n).fill(1),
+    smoother: createSupsmuWorkspace(n),
+    sort: createSortScratch(n),
+    coef: new Float64Array(5 * p),
+  };
+  return cached;
+}
+
+/**
+ * Scales the centred columns `tx` by the weighted least-squares coefficients of `ty` on
+ * them, found as acepack does: rounds of p conjugate-gradient steps, repeated until no
+ * coefficient moves by `eps` or after `maxRounds` rounds.
+ */
+function linearStart(
+  n: number,
+  p: number,
+  w: Float64Array,
+  sw: number,
+  ty: Float64Array,
+  tx: Float64Array[],
+  eps: number,
+  maxRounds: number,
+  r: Float64Array,
+  sc: Float64Array,
+): void {
+  const beta = sc.subarray(0, p);
+  const grad = sc.subarray(p, 2 * p);
+  const dir = sc.subarray(2 * p, 3 * p);
+  const prevDir = sc.subarray(3 * p, 4 * p);
+  const prevBeta = sc.subarray(4 * p, 5 * p);
+  beta.fill(0);
+  let round = 0;
+  let h = 0;
+  for (;;) {
+    round++;
+    prevBeta.set(beta);
+    for (let step = 1; step <= p; step++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let i = 0; i < p; i++) s = s + beta[i] * tx[i][j];
+        r[j] = (ty[j] - s) * w[j];
+      }
+      for (let i = 0; i < p; i++) {
+        const t = tx[i];
+        let s = 0;
+        for (let j = 0; j < n; j++) s = s + r[j] * t[j];
+        grad[i] = (-2 * s) / sw;
+      }
+      let g2 = 0;
+      for (let i = 0; i < p; i++) g2 = g2 + grad[i] * grad[i];
+      if (g2 <= 0) break;
+      if (step === 1) {
+        for (let i = 0; i < p; i++) dir[i] = -grad[i];
+      } else {
+        const gamma = g2 / h;
+        for (let i = 0; i < p; i++) dir[i] = -grad[i] + gamma * prevDir[i];
+      }
+      h = g2;
+      let s = 0;
+      let t = 0;
+      for (let j = 0; j < n; j++) {
+        let u = 0;
+        for (let i = 0; i < p; i++) u = u + dir[i] * tx[i][j];
+        s = s + u * r[j];
+        t = t + w[j] * (u * u);
+      }
+      const delta = s / t;
+      for (let i = 0; i < p; i++) {
+        beta[i] = beta[i] + delta * dir[i];
+        prevDir[i] = dir[i];
+      }
+    }
+    let change = 0;
+    for (let i = 0; i < p; i++) change = Math.max(change, Math.abs(beta[i] - prevBeta[i]));
+    if (change < eps || round >= maxRounds) break;
+  }
+  for (let i = 0; i < p; i++) {
+    const t = tx[i];
+    const b = beta[i];
+    for (let j = 0; j < n; j++) t[j] = b * t[j];
+  }
+}
+
+/** Weighted centring for the start values; "missing" entries (≥ BIG) become 0. */
+function centre(src: Float64Array, dst: Float64Array, w: Float64Array, n: number): boolean {
+  let sm = 0;
+  let sw1 = 0;
+  for (let j = 0; j < n; j++) {
+    const v = src[j];
+    dst[j] = v;
+    if (v >= BIG) continue;
+    sm = sm + w[j] * v;
+    sw1 = sw1 + w[j];
+  }
+  if (!(sw1 > 0)) {
+    dst.fill(0);
+    return false;
+  }
+  sm = sm / sw1;
+  for (let j = 0; j < n; j++) dst[j] = dst[j] >= BIG ? 0 : dst[j] - sm;
+  return true;
+}
+
+/**
+ * ACE transforms of predictors `x` (column-major, one Float64Array per predictor) and
+ * response `y`, exactly as R's `acepack::ace(x, y, wt, cat, mon, lin, delrsq)`.
+ */
+export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions = {}): AceResult {
+  const { n, p, kinds, yKind, w: wOpt, maxit, delrsq } = validate(x, y, opts);
+  const ws = workspace(n, p);
+  const w = wOpt ?? ws.unit;
+  const { perm, xSorted, wSorted, target, fit, resid, sumPhi, smoother } = ws;
+
+  let sw = 0;
+  for (let j = 0; j < n; j++) sw = sw + w[j];
+
+  const tx = Array.from({ length: p }, () => new Float64Array(n));
+  const ty = new Float64Array(n);
+  for (let i = 0; i < p; i++) centre(x[i], tx[i], w, n);
+  if (!centre(y, ty, w, n)) fail('all observations of y have zero weight');
+  let sv = 0;
+  for (let j = 0; j < n; j++) sv = sv + w[j] * (ty[j] * ty[j]);
+  sv = sv / sw;
+  if (!(sv > 0)) fail('y has zero variance (constant response)');
+  sv = 1 / Math.sqrt(sv);
+  for (let j = 0; j < n; j++) ty[j] = ty[j] * sv;
+
+  // Orders never change across iterations: sort once, keep sorted copies.
+  const sortInto = (values: Float64Array, slot: number): void => {
+    const order = perm.subarray(slot * n, (slot + 1) * n);
+    acepackOrder(values, order, ws.sort);
+    const xs = xSorted[slot];
+    const wsrt = wSorted[slot];
+    for (let j = 0; j < n; j++) {
+      const k = order[j];
+      xs[j] = values[k];
+      wsrt[j] = w[k];
+    }
+  };
+  sortInto(y, p);
+  for (let i = 0; i < p; i++) sortInto(x[i], i);
+
+  linearStart(n, p, w, sw, ty, tx, delrsq, p, resid, ws.coef);
+
+  let rsq = 0;
+  let iter = 0;
+  let innerTotal = 0;
+  let nt = 0;
+  const ct = [100, 100, 100];
+  const yOrder = perm.subarray(p * n, (p + 1) * n);
+  outer: for (;;) {
+    iter++;
+    let nit = 0;
+    for (;;) {
+      const rsqi = rsq;
+      nit++;
+      // Partial residual θ − Σφ in data order.
+      for (let j = 0; j < n; j++) {
+        let r = ty[j];
+        for (let i = 0; i < p; i++) r = r - tx[i][j];
+        resid[j] = r;
+      }
+      for (let i = 0; i < p; i++) {
+        const order = perm.subarray(i * n, (i + 1) * n);
+        const phi = tx[i];
+        const ww = wSorted[i];
+        for (let j = 0; j < n; j++) {
+          const k = order[j];
+          target[j] = resid[k] + phi[k];
+        }
+        smothrInto(kinds[i], n, xSorted[i], target, ww, fit, smoother);
+        let sm = 0;
+        for (let j = 0; j < n; j++) sm = sm + ww[j] * fit[j];
+        sm = sm / sw;
+        let e = 0;
+        for (let j = 0; j < n; j++) {
+          const f = fit[j] - sm;
+          fit[j] = f;
+          const d = target[j] - f;
+          e = e + ww[j] * (d * d);
+        }
+        const cand = 1 - e / sw;
+        if (cand <= rsq) continue;
+        rsq = cand;
+        for (let j = 0; j < n; j++) {
+          const k = order[j];
+          phi[k] = fit[j];
+          resid[k] = target[j] - fit[j];
+        }
+      }
+      if (p === 1 || rsq - rsqi <= delrsq || nit >= maxit) break;
+    }
+    innerTotal += nit;
+
+    // θ ← E[Σφ | y], centred and scaled.
+    const wy = wSorted[p];
+    for (let j = 0; j < n; j++) {
+      const k = yOrder[j];
+      let s = 0;
+      for (let i = 0; i < p; i++) s = s + tx[i][k];
+      target[j] = s;
+    }
+    smothrInto(yKind, n, xSorted[p], target, wy, fit, smoother);
+    let sm = 0;
+    for (let j = 0; j < n; j++) {
+      const k = yOrder[j];
+      sm = sm + w[k] * fit[j];
+      sumPhi[k] = target[j];
+    }
+    sm = sm / sw;
+    let v = 0;
+    for (let j = 0; j < n; j++) {
+      const f = fit[j] - sm;
+      fit[j] = f;
+      v = v + wy[j] * (f * f);
+    }
+    v = v / sw;
+    if (!(v > 0)) break outer;
+    v = 1 / Math.sqrt(v);
+    for (let j = 0; j < n; j++) ty[yOrder[j]] = fit[j] * v;
+    let e = 0;
+    for (let j = 0; j < n; j++) {
+      const d = ty[j] - sumPhi[j];
+      e = e + w[j] * (d * d);
+    }
+    rsq = 1 - e / sw;
+
+    nt = (nt % NTERM) + 1;
+    ct[nt - 1] = rsq;
+    let cmn = 100;
+    let cmx = -100;
+    for (let i = 0; i < NTERM; i++) {
+      cmn = Math.min(cmn, ct[i]);
+      cmx = Math.max(cmx, ct[i]);
+    }
+    if (cmx - cmn <= delrsq || iter >= maxit) break;
+  }
+  return { tx, ty, rsq, iterations: iter, innerIterations: innerTotal };
+}
