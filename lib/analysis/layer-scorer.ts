@@ -1,0 +1,122 @@
+/**
+ * Scores every channel of one layer, spread over worker threads that share the
+ * activation buffer (no copies), and summarises the layer: ranks, bootstrap
+ * rank intervals, rank stability across the number of components.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import {
+  componentStability,
+  rankDescending,
+  rankIntervals,
+  rankingValue,
+  PcaceInputError,
+  type ComponentStability,
+  type RankInterval,
+} from '../pcace/index';
+import { runChannelTask, type ChannelTaskOptions, type ChannelTaskResult } from './channel-task';
+
+export interface LayerScoringInput {
+  /** NCHW activations (n images × channels × positions). */
+  data: Float32Array;
+  n: number;
+  channels: number;
+  positions: number;
+  /** Response per image (class score or regression target). */
+  y: Float64Array;
+}
+
+export interface LayerScoringOptions extends ChannelTaskOptions {
+  /** Worker threads; 0 = run inline in this thread. Default: all cores. */
+  threads?: number;
+  onChannel?: (done: number, total: number) => void;
+  /** Checked between channels; when it returns true the layer is abandoned. */
+  shouldStop?: () => boolean;
+}
+
+export interface LayerScoring {
+  channels: ChannelTaskResult[];
+  /** Rank per channel by options.rankBy (1 = best). */
+  ranks: Float64Array;
+  rankIntervals?: RankInterval[];
+  stability?: ComponentStability;
+  seconds: number;
+}
+
+export class LayerScoringCancelled extends Error {
+  constructor() {
+    super('layer scoring cancelled');
+  }
+}
+
+export async function scoreLayer(input: LayerScoringInput, options: LayerScoringOptions): Promise<LayerScoring> {
+  const t0 = performance.now();
+  const { n, channels, positions, y, data } = input;
+  if (data.length !== n * channels * positions) {
+    throw new PcaceInputError(`activation tensor has ${data.length} values, expected ${n}×${channels}×${positions}`);
+  }
+  const threads = Math.min(options.threads ?? availableParallelism(), channels);
+  const results = threads > 0 ? await scoreInWorkers(input, options, threads) : scoreInline(input, options);
+
+  const values = results.map((r) => rankingValue(r.score, options.rankBy));
+  if (values.some((v) => v === undefined)) {
+    throw new PcaceInputError(`ranking by ${options.rankBy} needs ${options.rankBy.startsWith('z_') ? 'permutations > 0' : 'cross-fitting'}`);
+  }
+  const ranks = rankDescending(values as number[]);
+  const out: LayerScoring = { channels: results, ranks, seconds: (performance.now() - t0) / 1000 };
+  if (options.bootstrap > 0) out.rankIntervals = rankIntervals(results.map((r) => r.bootstrap!));
+  if (options.stabilityComponents.length > 1) {
+    out.stability = componentStability(options.stabilityComponents, results.map((r) => r.acrossComponents!));
+  }
+  return out;
+}
+
+function scoreInline(input: LayerScoringInput, options: LayerScoringOptions): ChannelTaskResult[] {
+  const results: ChannelTaskResult[] = [];
+  for (let c = 0; c < input.channels; c++) {
+    if (options.shouldStop?.()) throw new LayerScoringCancelled();
+    results.push(runChannelTask(input, c, input.y, options));
+    options.onChannel?.(c + 1, input.channels);
+  }
+  return results;
+}
+
+async function scoreInWorkers(input: LayerScoringInput, options: LayerScoringOptions, threads: number): Promise<ChannelTaskResult[]> {
+  const shared = new Float32Array(new SharedArrayBuffer(input.data.byteLength));
+  shared.set(input.data);
+  const { onChannel, shouldStop, threads: _t, ...taskOptions } = options;
+  const workerData = { data: shared, n: input.n, channels: input.channels, positions: input.positions, y: input.y, options: taskOptions };
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData }));
+  const results: ChannelTaskResult[] = new Array(input.channels);
+  let next = 0;
+  let done = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const feed = (w: Worker) => {
+        if (shouldStop?.()) return reject(new LayerScoringCancelled());
+        if (next < input.channels) w.postMessage(next++);
+      };
+      for (const w of workers) {
+        w.on('message', (msg: { ok: boolean; result?: ChannelTaskResult; index?: number; message?: string; name?: string }) => {
+          if (!msg.ok) {
+            const err = msg.name === 'PcaceInputError' ? new PcaceInputError(`channel ${msg.index}: ${msg.message}`) : new Error(`channel ${msg.index}: ${msg.message}`);
+            return reject(err);
+          }
+          results[msg.result!.index] = msg.result!;
+          done++;
+          onChannel?.(done, input.channels);
+          if (done === input.channels) resolve();
+          else feed(w);
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (done < input.channels && code !== 0) reject(new Error(`scoring worker exited with code ${code}`));
+        });
+        feed(w);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}

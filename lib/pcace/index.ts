@@ -1,0 +1,11 @@
+/** PCACE statistics: pure functions over typed arrays, no I/O. */
+export * from './ace/index';
+export { channelPca, type ComponentsSpec, type PcaResult } from './pca';
+export * from './score';
+export { crossFittedScore, permutationNull, type PermutationNull } from './calibration';
+export * from './layer';
+export * from './ranking';
+export { aceCorrelations } from './correlations';
+export { Rng } from './random';
+export { PcaceInputError } from './validate';
+export { pearson } from './stats';
