@@ -1,8 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { acePcace2021 } from '../../lib/pcace/ace/pcace2021';
+import { acePcace2021, argsortStable } from '../../lib/pcace/ace/pcace2021';
 import {
+  PCACE2021_SPANS,
+  SupsmuAbscissa,
   SupsmuPcace2021,
   interpSpans,
   numpySum,
@@ -186,6 +188,54 @@ describe('pcace-2021 smoother building blocks', () => {
     expect(maxAbsDiff(out, y)).toBeLessThan(1e-12);
   });
 
+  it('gives bit-identical results to the plain one-pass composition, ties and tiny n included', () => {
+    // The supersmoother written out step by step with the reference running line.
+    const reference = (x: Float64Array, y: Float64Array, n: number): Float64Array => {
+      const prim = PCACE2021_SPANS.map(() => new Float64Array(n));
+      const cv = PCACE2021_SPANS.map(() => new Float64Array(n));
+      const rs = PCACE2021_SPANS.map(() => new Float64Array(n));
+      PCACE2021_SPANS.forEach((span, j) => runningLinePcace2021(x, y, n, span, prim[j], cv[j]));
+      cv.forEach((c, j) => runningLinePcace2021(x, c, n, 0.2, rs[j], null));
+      const best = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const trio = [rs[0][i], rs[1][i], rs[2][i]];
+        let m = trio[0];
+        for (const v of trio) if (v < m) m = v;
+        const k = trio.findIndex((v) => Object.is(v, m) || v === m);
+        best[i] = PCACE2021_SPANS[k];
+      }
+      const spans = new Float64Array(n);
+      runningLinePcace2021(x, best, n, 0.2, spans, null);
+      const blended = Float64Array.from(spans, (s, i) => interpSpans(s, prim[0][i], prim[1][i], prim[2][i]));
+      const out = new Float64Array(n);
+      runningLinePcace2021(x, blended, n, 0.05, out, null);
+      return out;
+    };
+    let seed = 11;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const smoother = new SupsmuPcace2021(400);
+    const out = new Float64Array(400);
+    for (const n of [2, 3, 5, 9, 19, 20, 39, 40, 41, 77, 200, 301, 400]) {
+      for (const tied of [false, true]) {
+        const x = Float64Array.from({ length: n }, () => (tied ? Math.round(rand() * 6) : rand() * 4));
+        x.sort();
+        const y = Float64Array.from(x, (v) => Math.sin(v) + (tied ? Math.round(rand() * 3) : rand()));
+        const expected = reference(x, y, n);
+        smoother.smooth(x, y, n, out);
+        const ab = new SupsmuAbscissa(n).compute(x, n);
+        const again = new Float64Array(n);
+        smoother.smoothPrepared(ab, y, again);
+        for (let i = 0; i < n; i++) {
+          expect(Object.is(out[i], expected[i]), `n=${n} tied=${tied} i=${i}`).toBe(true);
+          expect(Object.is(again[i], expected[i])).toBe(true);
+        }
+      }
+    }
+  });
+
   it('smooths a window with zero x-variance to 0, as the Python package does', () => {
     const x = new Float64Array(10).fill(2);
     const y = Float64Array.from({ length: 10 }, (_, i) => i + 5);
@@ -193,5 +243,21 @@ describe('pcace-2021 smoother building blocks', () => {
     const resid = new Float64Array(10);
     runningLinePcace2021(x, y, 10, 0.5, out, resid);
     expect(Array.from(out)).toEqual(new Array(10).fill(0));
+  });
+});
+
+describe('argsortStable', () => {
+  it('orders by value and breaks ties by index, for many sizes', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (const n of [1, 2, 15, 16, 17, 33, 200, 300, 1000]) {
+      const v = Float64Array.from({ length: n }, () => Math.round(rand() * 20) / 4 - 2);
+      if (n > 3) v[1] = -0;
+      const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => v[a] - v[b] || a - b);
+      expect(Array.from(argsortStable(v))).toEqual(expected);
+    }
   });
 });

@@ -20,7 +20,7 @@
  * errors exactly.
  */
 import type { AceOptions, AceResult } from './types';
-import { SupsmuPcace2021, numpySum } from '../smoother/supsmu-pcace2021';
+import { SupsmuAbscissa, SupsmuPcace2021, numpySum } from '../smoother/supsmu-pcace2021';
 
 /** Maximum outer iterations of the Python package (its MAX_OUTERS). */
 export const PCACE2021_MAX_OUTER = 200;
@@ -71,13 +71,45 @@ function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): void {
   }
 }
 
-/** Indices ordering `v` increasingly, ties by index (Python's sort of (value, index)). */
-function argsortStable(v: Float64Array): Int32Array {
+/**
+ * Indices ordering `v` increasingly, ties by index (as Python's sort of (value, index)
+ * pairs). Stable bottom-up merge sort over insertion-sorted runs, no comparator callback.
+ */
+export function argsortStable(v: Float64Array): Int32Array {
   const n = v.length;
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => v[a] - v[b] || a - b);
-  return idx;
+  let a = new Int32Array(n);
+  let b = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  const run = 16;
+  for (let lo = 0; lo < n; lo += run) {
+    const hi = lo + run < n ? lo + run : n;
+    for (let i = lo + 1; i < hi; i++) {
+      const t = a[i];
+      const tv = v[t];
+      let j = i - 1;
+      while (j >= lo && v[a[j]] > tv) {
+        a[j + 1] = a[j];
+        j--;
+      }
+      a[j + 1] = t;
+    }
+  }
+  for (let width = run; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = lo + width < n ? lo + width : n;
+      const hi = lo + 2 * width < n ? lo + 2 * width : n;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) b[k++] = v[a[j]] < v[a[i]] ? a[j++] : a[i++];
+      while (i < mid) b[k++] = a[i++];
+      while (j < hi) b[k++] = a[j++];
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
 }
 
 /** Population variance with NumPy's arithmetic (`numpy.var`); `scratch` gets overwritten. */
@@ -100,18 +132,19 @@ export function acePcace2021(
   const p = x.length;
   const maxOuter = opts.maxit ?? PCACE2021_MAX_OUTER;
 
-  // Sort every variable once.
+  // Sort every variable once and prepare the smoother's x-side work for it.
   const yOrder = argsortStable(y);
   const ySorted = new Float64Array(n);
   for (let s = 0; s < n; s++) ySorted[s] = y[yOrder[s]];
+  const yAbscissa = new SupsmuAbscissa(n).compute(ySorted, n);
   const xOrder: Int32Array[] = [];
-  const xSorted: Float64Array[] = [];
+  const xAbscissa: SupsmuAbscissa[] = [];
   for (let k = 0; k < p; k++) {
     const order = argsortStable(x[k]);
     const sorted = new Float64Array(n);
     for (let s = 0; s < n; s++) sorted[s] = x[k][order[s]];
     xOrder.push(order);
-    xSorted.push(sorted);
+    xAbscissa.push(new SupsmuAbscissa(n).compute(sorted, n));
   }
 
   const smoother = new SupsmuPcace2021(n);
@@ -154,7 +187,7 @@ export function acePcace2021(
         const i = order[s];
         target[s] = partial[i] + phiK[i];
       }
-      smoother.smooth(xSorted[k], target, n, smooth);
+      smoother.smoothPrepared(xAbscissa[k], target, smooth);
       const mean = numpySum(smooth, 0, n) / n;
       for (let s = 0; s < n; s++) {
         const i = order[s];
@@ -172,7 +205,7 @@ export function acePcace2021(
       for (let k = 0; k < p; k++) sum += phi[k][i];
       target[s] = sum;
     }
-    smoother.smooth(ySorted, target, n, smooth);
+    smoother.smoothPrepared(yAbscissa, target, smooth);
     const mean = numpySum(smooth, 0, n) / n;
     for (let s = 0; s < n; s++) smooth[s] -= mean;
     const sd = Math.sqrt(numpyVar(smooth, n, scratch));

@@ -3,134 +3,34 @@
  * pure-Python `ace` package (v0.3.x) that the published PCACE code ran, reproduced
  * operation by operation so results agree with it to rounding.
  *
- * What distinguishes it from Friedman's Fortran `supsmu` (acepack):
- * - fixed-span running lines use a half-window of `trunc(n·span) / 2` points (integer
- *   division) and a window of 2·half + 1 (at least 2) points, anchored at the data's
- *   ends; the window sums are seeded once (NumPy means, plain sums of cross products)
- *   and then moved one point at a time with the "remove, then add" update formulas;
- * - a window whose x-variance is exactly zero smooths to 0 (not to the mean of y);
- * - cross-validated residuals |y − s| / (1 − 1/J − (x − x̄)²/V), with 1 when that
- *   denominator is exactly 0 (it may be ±∞ or NaN otherwise, as in the original);
- * - no bass enhancement (alpha = 0) and no special handling of tied x values;
- * - the best span per point (first minimum of the three smoothed residuals, NaN-aware
- *   like Python's `min`) is smoothed with span 0.2, the three primary smooths are
- *   interpolated at it like `numpy.interp`, and the result is smoothed with span 0.05.
+ * Steps, all on x-sorted data (see `running-line-pcace2021.ts` for the running line):
+ * 1. running lines with spans 0.05, 0.2 and 0.5, with their absolute cross-validated
+ *    residuals;
+ * 2. each residual sequence smoothed with span 0.2;
+ * 3. at each point, the span whose smoothed residual is the first minimum (compared with
+ *    '<' from the tweeter on, like Python's `min`, so a NaN tweeter residual wins);
+ *    no bass enhancement (alpha = 0);
+ * 4. those spans smoothed with span 0.2; the three primary smooths interpolated at the
+ *    smoothed span like `numpy.interp` (ends held);
+ * 5. the interpolated values smoothed with span 0.05.
+ * No special handling of tied x. Unlike acepack's `supsmu`, spans are not clamped and
+ * windows with zero x-variance give 0.
  *
- * All inputs are expected sorted by x. Nothing is allocated per call.
+ * Everything that depends on x alone is computed by `prepare` once per sorted x and can
+ * be reused for any number of y (ACE smooths against the same sorted predictor many
+ * times). Nothing is allocated per smooth.
  */
+import {
+  RunningLineStats,
+  numpySum,
+  runningLineTriple,
+  runningLineWithStats,
+} from './running-line-pcace2021';
+
+export { numpySum, runningLinePcace2021 } from './running-line-pcace2021';
 
 /** Tweeter, midrange and bass spans (fractions of n). */
 export const PCACE2021_SPANS: readonly [number, number, number] = [0.05, 0.2, 0.5];
-
-const MID_SPAN = 0.2;
-const TWEETER_SPAN = 0.05;
-
-/**
- * Sum of `a[off .. off+len)` in NumPy's order for float64 `add.reduce` (pairwise
- * summation: blocks of at most 128 values summed with eight interleaved accumulators).
- */
-export function numpySum(a: Float64Array, off: number, len: number): number {
-  if (len < 8) {
-    let res = 0;
-    for (let i = 0; i < len; i++) res += a[off + i];
-    return res;
-  }
-  if (len <= 128) {
-    let r0 = a[off], r1 = a[off + 1], r2 = a[off + 2], r3 = a[off + 3];
-    let r4 = a[off + 4], r5 = a[off + 5], r6 = a[off + 6], r7 = a[off + 7];
-    const blocked = len - (len % 8);
-    let i = 8;
-    for (; i < blocked; i += 8) {
-      const b = off + i;
-      r0 += a[b];
-      r1 += a[b + 1];
-      r2 += a[b + 2];
-      r3 += a[b + 3];
-      r4 += a[b + 4];
-      r5 += a[b + 5];
-      r6 += a[b + 6];
-      r7 += a[b + 7];
-    }
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
-    for (; i < len; i++) res += a[off + i];
-    return res;
-  }
-  let half = Math.floor(len / 2);
-  half -= half % 8;
-  return numpySum(a, off, half) + numpySum(a, off + half, len - half);
-}
-
-/**
- * Fixed-span local linear smoother of the Python `ace` package on x-sorted data.
- * Writes the smooth of `y[0..n)` to `out`; when `cvResid` is given, also the absolute
- * cross-validated residuals.
- */
-export function runningLinePcace2021(
-  x: Float64Array,
-  y: Float64Array,
-  n: number,
-  span: number,
-  out: Float64Array,
-  cvResid: Float64Array | null,
-): void {
-  const half = Math.floor(Math.trunc(n * span) / 2);
-  let size = 2 * half + 1;
-  if (size <= 1) size = 2;
-
-  // Seed the window x[0 .. min(size, n)).
-  const first = size < n ? size : n;
-  let mx = numpySum(x, 0, first) / first;
-  let my = numpySum(y, 0, first) / first;
-  let cov = 0;
-  for (let j = 0; j < first; j++) cov += (x[j] - mx) * (y[j] - my);
-  let vx = 0;
-  for (let j = 0; j < first; j++) {
-    const d = x[j] - mx;
-    vx += d * d;
-  }
-
-  let lower = 0;
-  for (let i = 0; i < n; i++) {
-    if (i - half > 0 && i + half < n) {
-      // Drop the window's first point, then take the last point of the shifted window.
-      const xr = x[lower];
-      const yr = y[lower];
-      lower++;
-      const upper = lower + size < n ? lower + size : n;
-      const xa = x[upper - 1];
-      const ya = y[upper - 1];
-
-      let t = (size / (size - 1)) * (xr - mx);
-      cov -= t * (yr - my);
-      vx -= t * (xr - mx);
-      mx = (size * mx - xr) / (size - 1);
-      my = (size * my - yr) / (size - 1);
-      size--;
-
-      mx = (size * mx + xa) / (size + 1);
-      my = (size * my + ya) / (size + 1);
-      t = ((size + 1) / size) * (xa - mx);
-      cov += t * (ya - my);
-      vx += t * (xa - mx);
-      size++;
-    }
-
-    const xi = x[i];
-    let s = 0;
-    // NaN counts as "non-zero" here, as Python's truth test does.
-    if (vx !== 0) {
-      const beta = cov / vx;
-      const alpha = my - beta * mx;
-      s = beta * xi + alpha;
-    }
-    out[i] = s;
-    if (cvResid !== null) {
-      const dx = xi - mx;
-      const denom = 1 - 1 / size - (dx * dx) / vx;
-      cvResid[i] = denom === 0 ? 1 : Math.abs((y[i] - s) / denom);
-    }
-  }
-}
 
 /** `numpy.interp(at, PCACE2021_SPANS, [f0, f1, f2])` with NumPy's exact arithmetic. */
 export function interpSpans(at: number, f0: number, f1: number, f2: number): number {
@@ -157,15 +57,47 @@ export function interpSpans(at: number, f0: number, f1: number, f2: number): num
   return v;
 }
 
+/** x-side preparation of the supersmoother for one sorted abscissa. */
+export class SupsmuAbscissa {
+  readonly capacity: number;
+  /** The sorted abscissa (a reference to the caller's array, not a copy). */
+  x: Float64Array = new Float64Array(0);
+  n = 0;
+  readonly stats: readonly [RunningLineStats, RunningLineStats, RunningLineStats];
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.stats = [
+      new RunningLineStats(capacity),
+      new RunningLineStats(capacity),
+      new RunningLineStats(capacity),
+    ];
+  }
+
+  /** Prepare for sorted `x[0..n)`; `x` must stay unchanged while this is in use. */
+  compute(x: Float64Array, n: number): this {
+    if (n > this.capacity) {
+      throw new Error(`SupsmuAbscissa: ${n} points exceed the capacity ${this.capacity}`);
+    }
+    this.x = x;
+    this.n = n;
+    for (let j = 0; j < 3; j++) this.stats[j].compute(x, n, PCACE2021_SPANS[j]);
+    return this;
+  }
+}
+
+type Triple = [Float64Array, Float64Array, Float64Array];
+
 /** Reusable supersmoother workspace for up to `capacity` points. */
 export class SupsmuPcace2021 {
   readonly capacity: number;
-  private readonly primary: Float64Array[];
-  private readonly resid: Float64Array[];
-  private readonly residSmooth: Float64Array[];
+  private readonly primary: Triple;
+  private readonly resid: Triple;
+  private readonly residSmooth: Triple;
   private readonly bestSpan: Float64Array;
   private readonly smoothSpan: Float64Array;
   private readonly blended: Float64Array;
+  private readonly scratchAbscissa: SupsmuAbscissa;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -176,26 +108,30 @@ export class SupsmuPcace2021 {
     this.bestSpan = make();
     this.smoothSpan = make();
     this.blended = make();
+    this.scratchAbscissa = new SupsmuAbscissa(capacity);
   }
 
   /** Smooth `y[0..n)` against sorted `x[0..n)` into `out` (may not alias x or y). */
   smooth(x: Float64Array, y: Float64Array, n: number, out: Float64Array): void {
+    this.smoothPrepared(this.scratchAbscissa.compute(x, n), y, out);
+  }
+
+  /** Smooth `y` against a prepared abscissa into `out` (may not alias y). */
+  smoothPrepared(ab: SupsmuAbscissa, y: Float64Array, out: Float64Array): void {
+    const n = ab.n;
     if (n > this.capacity) {
       throw new Error(`SupsmuPcace2021: ${n} points exceed the workspace capacity ${this.capacity}`);
     }
+    const x = ab.x;
+    const [tweeter, mid] = ab.stats;
     const [p0, p1, p2] = this.primary;
-    const [c0, c1, c2] = this.resid;
     const [r0, r1, r2] = this.residSmooth;
-    runningLinePcace2021(x, y, n, PCACE2021_SPANS[0], p0, c0);
-    runningLinePcace2021(x, y, n, PCACE2021_SPANS[1], p1, c1);
-    runningLinePcace2021(x, y, n, PCACE2021_SPANS[2], p2, c2);
-    runningLinePcace2021(x, c0, n, MID_SPAN, r0, null);
-    runningLinePcace2021(x, c1, n, MID_SPAN, r1, null);
-    runningLinePcace2021(x, c2, n, MID_SPAN, r2, null);
+
+    runningLineTriple(ab.stats, x, [y, y, y], this.primary, this.resid);
+    runningLineTriple([mid, mid, mid], x, this.resid, this.residSmooth, null);
 
     const best = this.bestSpan;
     for (let i = 0; i < n; i++) {
-      // First minimum under strict '<' starting from the tweeter, as Python's min().
       let k = 0;
       let m = r0[i];
       if (r1[i] < m) {
@@ -206,10 +142,10 @@ export class SupsmuPcace2021 {
       best[i] = PCACE2021_SPANS[k];
     }
     const spans = this.smoothSpan;
-    runningLinePcace2021(x, best, n, MID_SPAN, spans, null);
+    runningLineWithStats(mid, x, best, spans, null);
 
     const blended = this.blended;
     for (let i = 0; i < n; i++) blended[i] = interpSpans(spans[i], p0[i], p1[i], p2[i]);
-    runningLinePcace2021(x, blended, n, TWEETER_SPAN, out, null);
+    runningLineWithStats(tweeter, x, blended, out, null);
   }
 }
