@@ -1,0 +1,68 @@
+/**
+ * Speed of the pcace-2021 ACE flavour: median seconds per fit for n = 300 and
+ * p = 1, 5, 10, on a structured response and on pure noise.
+ * Run: npx tsx bench/pcace2021-speed.ts
+ */
+import os from 'node:os';
+import { acePcace2021 } from '../lib/pcace/ace/pcace2021';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  const u = 1 - rand();
+  const v = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+function makeCase(n: number, p: number, noiseOnly: boolean, seed: number) {
+  const rand = mulberry32(seed);
+  const x = Array.from({ length: p }, () => Float64Array.from({ length: n }, () => gaussian(rand)));
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0.5 * gaussian(rand);
+    if (!noiseOnly) for (let k = 0; k < p; k++) v += Math.sin(x[k][i] * (k + 1)) + 0.3 * x[k][i] ** 2;
+    y[i] = v;
+  }
+  return { x, y };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const n = 300;
+const fits = 40;
+console.log(`node ${process.version} on ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} logical CPUs), ${os.platform()} ${os.arch()}`);
+for (const noiseOnly of [false, true]) {
+  for (const p of [1, 5, 10]) {
+    const cases = Array.from({ length: fits }, (_, s) => makeCase(n, p, noiseOnly, 1000 * p + s));
+    for (let w = 0; w < 5; w++) acePcace2021(cases[w].x, cases[w].y); // warm-up
+    const times: number[] = [];
+    const outer: number[] = [];
+    const inner: number[] = [];
+    for (const c of cases) {
+      const t0 = process.hrtime.bigint();
+      const fit = acePcace2021(c.x, c.y);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      outer.push(fit.iterations);
+      inner.push(fit.innerIterations);
+    }
+    console.log(
+      `${noiseOnly ? 'noise     ' : 'structured'} n=${n} p=${String(p).padStart(2)}: ` +
+        `median ${median(times).toExponential(3)} s/fit ` +
+        `(min ${Math.min(...times).toExponential(2)}, max ${Math.max(...times).toExponential(2)}; ` +
+        `median outer ${median(outer)}, inner sweeps ${median(inner)}; ${fits} fits)`,
+    );
+  }
+}
