@@ -40,7 +40,9 @@ export function lanczosTopK(
   const beta: number[] = [];
   const w = new Float64Array(dim);
   let scale = 0;
-  let result: { values: Float64Array; vectors: Float64Array; m: number } | null = null;
+  let finalSize = 0;
+  // Checks cost O(m²); spacing them geometrically keeps their total below the matvecs'.
+  let nextCheck = Math.max(k, 2);
 
   let v = startVector(dim, rng, basis);
   while (v && basis.length < dim) {
@@ -49,25 +51,31 @@ export function lanczosTopK(
     apply(v, w);
     const a = dot(v, w);
     alpha.push(a);
+    const before = Math.sqrt(dot(w, w));
     orthogonalise(w, basis);
-    orthogonalise(w, basis); // twice is enough (Kahan–Parlett)
-    const b = Math.sqrt(dot(w, w));
+    let b = Math.sqrt(dot(w, w));
+    // Kahan–Parlett: a second pass only when the first cancelled most of w.
+    if (b < 0.7 * before) {
+      orthogonalise(w, basis);
+      b = Math.sqrt(dot(w, w));
+    }
     scale = Math.max(scale, Math.abs(a) + b);
     const m = basis.length;
     const exhausted = m === dim;
     const breakdown = b <= 1e-14 * Math.max(scale, Number.MIN_VALUE);
-    if (m >= k || exhausted || breakdown) {
-      const t = tridiagonalEigen(alpha, beta);
+    if (exhausted || breakdown || m === nextCheck) {
+      // Residual of Ritz pair i is |b · (last component of its T-eigenvector)|.
+      const t = tridiagonalEigen(alpha, beta, true);
       const lead = Math.max(Math.abs(t.values[0]), Number.MIN_VALUE);
-      let converged = true;
-      for (let i = 0; i < Math.min(k, m); i++) {
-        if (Math.abs(b * t.vectors[(m - 1) * m + i]) > tol * lead) {
-          converged = false;
-          break;
-        }
+      let converged = m >= k;
+      for (let i = 0; converged && i < k; i++) {
+        if (Math.abs(b * t.vectors[i]) > tol * lead) converged = false;
       }
-      result = { values: t.values, vectors: t.vectors, m };
-      if ((converged && m >= k) || exhausted) break;
+      if (converged || exhausted) {
+        finalSize = m;
+        break;
+      }
+      nextCheck = m + Math.max(2, Math.floor(m / 8));
     }
     if (breakdown) {
       // Invariant subspace found; continue in its orthogonal complement so that
@@ -82,9 +90,10 @@ export function lanczosTopK(
       v = next;
     }
   }
-  if (!result) return { values: new Float64Array(0), vectors: [] };
-
-  const { m } = result;
+  if (finalSize === 0) finalSize = basis.length;
+  if (finalSize === 0) return { values: new Float64Array(0), vectors: [] };
+  const m = finalSize;
+  const result = tridiagonalEigen(alpha.slice(0, m), beta.slice(0, m - 1));
   const lead = Math.max(result.values[0], 0);
   const values: number[] = [];
   const vectors: Float64Array[] = [];

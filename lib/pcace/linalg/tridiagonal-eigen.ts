@@ -7,7 +7,10 @@
 export interface TridiagonalEigen {
   /** Eigenvalues in descending order. */
   values: Float64Array;
-  /** Eigenvectors as columns of an m×m row-major matrix, same order as values. */
+  /**
+   * Eigenvectors as columns of a row-major matrix, same order as values: m×m,
+   * or 1×m (only the last component of each vector) with `lastRowOnly`.
+   */
   vectors: Float64Array;
 }
 
@@ -15,13 +18,17 @@ export interface TridiagonalEigen {
  * @param diag length m
  * @param offDiag length ≥ m−1; offDiag[i] couples rows i and i+1
  */
-export function tridiagonalEigen(diag: ArrayLike<number>, offDiag: ArrayLike<number>): TridiagonalEigen {
+export function tridiagonalEigen(diag: ArrayLike<number>, offDiag: ArrayLike<number>, lastRowOnly = false): TridiagonalEigen {
   const m = diag.length;
   const d = Float64Array.from(diag);
   const e = new Float64Array(m);
   for (let i = 0; i < m - 1; i++) e[i] = offDiag[i];
-  const z = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) z[i * m + i] = 1;
+  // Rows of the eigenvector matrix rotate independently; Lanczos convergence
+  // checks need only the last row, which makes them O(m²) instead of O(m³).
+  const rows = lastRowOnly ? 1 : m;
+  const z = new Float64Array(rows * m);
+  if (lastRowOnly) z[m - 1] = 1;
+  else for (let i = 0; i < m; i++) z[i * m + i] = 1;
 
   for (let l = 0; l < m; l++) {
     let iter = 0;
@@ -59,7 +66,7 @@ export function tridiagonalEigen(diag: ArrayLike<number>, offDiag: ArrayLike<num
         p = s * r;
         d[i + 1] = g + p;
         g = c * r - b;
-        for (let k = 0; k < m; k++) {
+        for (let k = 0; k < rows; k++) {
           const row = k * m;
           const zf = z[row + i + 1];
           const zi = z[row + i];
@@ -77,11 +84,11 @@ export function tridiagonalEigen(diag: ArrayLike<number>, offDiag: ArrayLike<num
   // Sort descending; PCA wants the largest components first.
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => d[b] - d[a]);
   const values = new Float64Array(m);
-  const vectors = new Float64Array(m * m);
+  const vectors = new Float64Array(rows * m);
   for (let j = 0; j < m; j++) {
     const src = order[j];
     values[j] = d[src];
-    for (let k = 0; k < m; k++) vectors[k * m + j] = z[k * m + src];
+    for (let k = 0; k < rows; k++) vectors[k * m + j] = z[k * m + src];
   }
   return { values, vectors };
 }
