@@ -1,0 +1,98 @@
+/** One analysis = model × dataset × target × layers × options → results. */
+import type { AceFlavour, ComponentsSpec, RankingScore } from '../pcace/index';
+import type { DatasetSpec, Preprocessing } from '../datasets/types';
+
+export interface ModelRef {
+  path: string;
+  format: 'onnx' | 'tfjs';
+  /** Input preprocessing; defaults are derived from the input shape when absent. */
+  preprocessing?: Preprocessing;
+}
+
+export type TargetSpec =
+  /** Pre-softmax score of one class (output index). */
+  | { kind: 'class'; index: number }
+  /** A regression output (index into the output vector, default 0) or a dataset target. */
+  | { kind: 'regression'; index?: number; source?: 'output' | 'dataset' };
+
+export interface AnalysisSpec {
+  model: ModelRef;
+  dataset: DatasetSpec;
+  target: TargetSpec;
+  /** Conv layer names, or 'all'. */
+  layers: 'all' | string[];
+  images: number;
+  components: ComponentsSpec;
+  flavour: AceFlavour;
+  rankBy: RankingScore;
+  permutations: number;
+  crossFitRepeats: number;
+  bootstrap: number;
+  stabilityComponents: ComponentsSpec[];
+  seed: number;
+  /** Also measure each channel's ablation drop (class score and accuracy). */
+  ablation?: boolean;
+}
+
+export interface ChannelResult {
+  index: number;
+  rank: number;
+  score_pc1: number;
+  score_multiple: number;
+  rsq: number;
+  score_crossfit?: number;
+  p_value?: number;
+  z_score?: number;
+  p_value_pc1?: number;
+  p_value_multiple?: number;
+  z_pc1?: number;
+  z_multiple?: number;
+  null_mean?: number;
+  null_q95?: number;
+  rank_p05?: number;
+  rank_p95?: number;
+  rank_range_k?: number;
+  components: number;
+  explained_variance: number;
+  mean_activation: number;
+  max_activation: number;
+  weight_mean?: number;
+  /** Negative weight mean: the paper's "reverse channel". */
+  reverse?: boolean;
+  ablation_drop?: number;
+  ablation_accuracy_drop?: number;
+  flags: string[];
+}
+
+export interface LayerResult {
+  name: string;
+  /** [n, channels, height, width] */
+  shape: [number, number, number, number];
+  kernel?: [number, number];
+  seconds: number;
+  channels: ChannelResult[];
+  /** Spearman between rankings at successive k of stabilityComponents. */
+  rank_stability?: { ks: ComponentsSpec[]; spearman: number[][] };
+  warnings: string[];
+}
+
+export interface AnalysisResult {
+  spec: AnalysisSpec;
+  model: { backend: string; input: number[]; layers: number };
+  dataset: { images: number; classes: string[]; skipped: number };
+  layers: LayerResult[];
+  timings: { total_seconds: number; forward_seconds: number; statistics_seconds: number };
+  versions: Record<string, string>;
+}
+
+export interface AnalysisProgress {
+  /** 0..1 over the whole analysis. */
+  fraction: number;
+  layer?: string;
+  layerIndex?: number;
+  layerCount?: number;
+  channelsDone?: number;
+  channels?: number;
+  phase: 'loading' | 'forward' | 'statistics' | 'ablation' | 'done';
+  etaSeconds?: number;
+}
