@@ -21,6 +21,12 @@ export interface ChannelTaskOptions extends ScoreOptions {
   bootstrap: number;
   /** Extra component counts for the rank-stability sweep (empty = none). */
   stabilityComponents: ComponentsSpec[];
+  /**
+   * Index in the layer of the tensor's first channel, when a layer is scored in
+   * chunks: seeds and result indices use the layer index, so chunking never
+   * changes a result.
+   */
+  channelOffset?: number;
 }
 
 export interface ChannelTaskResult {
@@ -52,9 +58,10 @@ export function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, o
     sum += maps[i];
     if (maps[i] > max) max = maps[i];
   }
+  const index = c + (options.channelOffset ?? 0);
   const pca = channelPca(maps, n, positions, options.components);
-  const score = scoreComponents(pca, y, { ...options, seed: (options.seed ?? 1) + c * 7919 });
-  const result: ChannelTaskResult = { index: c, score, mean_activation: sum / maps.length, max_activation: max };
+  const score = scoreComponents(pca, y, { ...options, seed: (options.seed ?? 1) + index * 7919 });
+  const result: ChannelTaskResult = { index, score, mean_activation: sum / maps.length, max_activation: max };
   if (options.bootstrap > 0) {
     // Same seed for every channel: replicate b draws the same images everywhere.
     result.bootstrap = bootstrapChannel(pca.scores, y, options.rankBy, options.bootstrap, options.seed ?? 1);

@@ -51,19 +51,30 @@ export class LayerScoringCancelled extends Error {
 
 export async function scoreLayer(input: LayerScoringInput, options: LayerScoringOptions): Promise<LayerScoring> {
   const t0 = performance.now();
-  const { n, channels, positions, y, data } = input;
+  const results = await scoreChannels(input, options);
+  return { ...summariseLayer(results, options), channels: results, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Per-channel work only, for a whole layer or a chunk of its channels
+ * (options.channelOffset = index of the chunk's first channel in the layer).
+ */
+export async function scoreChannels(input: LayerScoringInput, options: LayerScoringOptions): Promise<ChannelTaskResult[]> {
+  const { n, channels, positions, data } = input;
   if (data.length !== n * channels * positions) {
     throw new PcaceInputError(`activation tensor has ${data.length} values, expected ${n}×${channels}×${positions}`);
   }
   const threads = Math.min(options.threads ?? availableParallelism(), channels);
-  const results = threads > 0 ? await scoreInWorkers(input, options, threads) : scoreInline(input, options);
+  return threads > 0 ? scoreInWorkers(input, options, threads) : scoreInline(input, options);
+}
 
+/** Cross-channel summary: ranks, bootstrap rank intervals, stability across k. */
+export function summariseLayer(results: ChannelTaskResult[], options: ChannelTaskOptions): Omit<LayerScoring, 'channels' | 'seconds'> {
   const values = results.map((r) => rankingValue(r.score, options.rankBy));
   if (values.some((v) => v === undefined)) {
     throw new PcaceInputError(`ranking by ${options.rankBy} needs ${options.rankBy.startsWith('z_') ? 'permutations > 0' : 'cross-fitting'}`);
   }
-  const ranks = rankDescending(values as number[]);
-  const out: LayerScoring = { channels: results, ranks, seconds: (performance.now() - t0) / 1000 };
+  const out: Omit<LayerScoring, 'channels' | 'seconds'> = { ranks: rankDescending(values as number[]) };
   if (options.bootstrap > 0) out.rankIntervals = rankIntervals(results.map((r) => r.bootstrap!));
   if (options.stabilityComponents.length > 1) {
     out.stability = componentStability(options.stabilityComponents, results.map((r) => r.acrossComponents!));
@@ -102,7 +113,7 @@ async function scoreInWorkers(input: LayerScoringInput, options: LayerScoringOpt
             const err = msg.name === 'PcaceInputError' ? new PcaceInputError(`channel ${msg.index}: ${msg.message}`) : new Error(`channel ${msg.index}: ${msg.message}`);
             return reject(err);
           }
-          results[msg.result!.index] = msg.result!;
+          results[msg.result!.index - (options.channelOffset ?? 0)] = msg.result!;
           done++;
           onChannel?.(done, input.channels);
           if (done === input.channels) resolve();

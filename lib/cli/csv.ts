@@ -11,7 +11,8 @@ export function readNumericCsv(file: string): number[][] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `cannot read ${file}: ${code ?? (err as Error).message}`);
   }
   const rows: number[][] = [];
   const lines = text.split(/\r?\n/);

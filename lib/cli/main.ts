@@ -1,17 +1,21 @@
 /** `pcace` command line: dispatches subcommands; user errors exit 2 with a message. */
-import { aceCommand, ACE_USAGE } from './ace-command';
 import { UsageError } from './errors';
 import { PcaceInputError } from '../pcace/validate';
 
-const COMMANDS: Record<string, { usage: string; run: (argv: string[], out: (s: string) => void) => number | Promise<number> }> = {
-  ace: { usage: ACE_USAGE, run: aceCommand },
+type Run = (argv: string[], out: (s: string) => void) => number | Promise<number>;
+
+// Commands load lazily: `pcace ace` should not pay for ONNX Runtime or TF.js.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Run> }> = {
+  ace: { summary: 'ace --x X.csv --y Y.csv [--cat 0,2] [--flavour acepack|pcace-2021] [--json]', load: async () => (await import('./ace-command')).aceCommand },
+  rank: { summary: 'rank --model FILE --data SOURCE --class C --out results.json [options]', load: async () => (await import('./rank-command')).rankCommand },
+  layers: { summary: 'layers --model FILE [--json]', load: async () => (await import('./layers-command')).layersCommand },
 };
 
 const USAGE = `usage: pcace <command> [options]
 
 commands:
 ${Object.values(COMMANDS)
-  .map((c) => '  ' + c.usage.split('\n')[0])
+  .map((c) => '  pcace ' + c.summary)
   .join('\n')}
 
 pcace <command> --help shows a command's options.`;
@@ -29,9 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(rest, out);
+    return await (await command.load())(rest, out);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PcaceInputError || isParseArgsError(err)) {
+    if (isUserError(err)) {
       process.stderr.write(`pcace ${name}: ${(err as Error).message}\n`);
       return 2;
     }
@@ -39,7 +43,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function isParseArgsError(err: unknown): boolean {
+function isUserError(err: unknown): boolean {
+  if (err instanceof UsageError || err instanceof PcaceInputError) return true;
   const code = (err as { code?: string })?.code ?? '';
   return code.startsWith('ERR_PARSE_ARGS');
 }

@@ -1,0 +1,54 @@
+/** Per-channel scores → the flat rows results.json and the database store. */
+import type { ConvLayerInfo } from '../models/engine';
+import type { RankingScore } from '../pcace/index';
+import type { ChannelTaskResult } from './channel-task';
+import type { summariseLayer } from './layer-scorer';
+import type { ChannelResult } from './types';
+
+export function toChannelResults(
+  channels: ChannelTaskResult[],
+  summary: ReturnType<typeof summariseLayer>,
+  layer: ConvLayerInfo,
+  rankBy: RankingScore,
+): ChannelResult[] {
+  const byPc1 = rankBy === 'pc1' || rankBy === 'z_pc1';
+  return channels.map((c, i) => {
+    const s = c.score;
+    const perm = s.permutation;
+    const weightMean = layer.weightMean?.[c.index];
+    const row: ChannelResult = {
+      index: c.index,
+      rank: summary.ranks[i],
+      score_pc1: s.score_pc1,
+      score_multiple: s.score_multiple,
+      rsq: s.rsq,
+      components: s.components,
+      explained_variance: s.explained_variance,
+      mean_activation: c.mean_activation,
+      max_activation: c.max_activation,
+      flags: s.flags,
+    };
+    if (s.score_crossfit !== undefined) row.score_crossfit = s.score_crossfit;
+    if (perm) {
+      row.p_value = byPc1 ? perm.p_pc1 : perm.p_multiple;
+      row.z_score = byPc1 ? perm.z_pc1 : perm.z_multiple;
+      row.p_value_pc1 = perm.p_pc1;
+      row.p_value_multiple = perm.p_multiple;
+      row.z_pc1 = perm.z_pc1;
+      row.z_multiple = perm.z_multiple;
+      row.null_mean = byPc1 ? perm.null_mean_pc1 : perm.null_mean_multiple;
+      row.null_q95 = byPc1 ? perm.null_q95_pc1 : perm.null_q95_multiple;
+    }
+    const interval = summary.rankIntervals?.[i];
+    if (interval) {
+      row.rank_p05 = interval.p05;
+      row.rank_p95 = interval.p95;
+    }
+    if (summary.stability) row.rank_range_k = summary.stability.rankRange[i];
+    if (weightMean !== undefined) {
+      row.weight_mean = weightMean;
+      row.reverse = weightMean < 0;
+    }
+    return row;
+  });
+}

@@ -1,0 +1,272 @@
+/**
+ * Runs one analysis end to end: forward passes planned to a memory budget,
+ * channels scored on all cores, each layer reported as soon as it is complete
+ * (so a worker can persist it and a resumed run can skip it).
+ */
+import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
+import { openModel } from '../models/open-model';
+import { openDataset } from '../datasets/index';
+import { defaultPreprocessing } from '../datasets/preprocess';
+import type { OpenedDataset } from '../datasets/types';
+import { PcaceInputError, type ComponentsSpec } from '../pcace/index';
+import type { ChannelTaskResult } from './channel-task';
+import { scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
+import { planPasses, type CaptureSlice } from './plan';
+import { toChannelResults } from './results';
+import { softwareVersions } from './versions';
+import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
+
+export interface RunAnalysisOptions {
+  onProgress?: (p: AnalysisProgress) => void;
+  /** Called once per completed layer, in order; awaited before the next layer. */
+  onLayer?: (layer: LayerResult) => Promise<void> | void;
+  /** Polled between batches and channels; true abandons the run with AnalysisCancelled. */
+  shouldStop?: () => boolean;
+  /** Layers already computed by an earlier, interrupted run. */
+  skipLayers?: ReadonlySet<string>;
+  /** Bytes of captured activations per forward pass (default 1 GiB). */
+  memoryBudgetBytes?: number;
+  /** Statistics threads (default: all cores). */
+  threads?: number;
+  batchSize?: number;
+}
+
+export class AnalysisCancelled extends Error {
+  constructor() {
+    super('analysis cancelled');
+    this.name = 'AnalysisCancelled';
+  }
+}
+
+const INPUT_CACHE_LIMIT = 1 << 30;
+
+export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOptions = {}): Promise<AnalysisResult> {
+  const t0 = performance.now();
+  validateSpec(spec);
+  const progress = options.onProgress ?? (() => {});
+  progress({ fraction: 0, phase: 'loading' });
+  const engine = await openModel(spec.model.path, spec.model.format);
+  let dataset: OpenedDataset | undefined;
+  try {
+    const pre = spec.model.preprocessing ?? defaultPreprocessing(engine.input.shape as [number, number, number]);
+    const ds = await openDataset(spec.dataset, { n: spec.images, seed: spec.seed });
+    dataset = ds;
+    const n = ds.samples.length;
+    if (n < 10) throw new PcaceInputError(`the dataset yielded ${n} usable images; PCACE needs at least 10`);
+    const all = engine.listConvLayers();
+    const layers = spec.layers === 'all' ? all : resolveLayers(all, spec.layers);
+    const pending = layers.filter((l) => !options.skipLayers?.has(l.name));
+    const passes = planPasses(pending, n, options.memoryBudgetBytes ?? 1 << 30);
+    const batchSize = options.batchSize ?? defaultBatchSize(engine);
+
+    const inputs = new InputSource(ds, pre, n, batchSize, engine.input.shape);
+    const targetsFromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
+    // The response comes from the first forward pass (every pass sees the same images).
+    const y = targetsFromDataset ? datasetTargets(ds) : new Float64Array(n);
+
+    const totalChannels = pending.reduce((s, l) => s + l.channels, 0);
+    let channelsDone = 0;
+    let forwardSeconds = 0;
+    let statsSeconds = 0;
+    const partial = new Map<string, ChannelTaskResult[]>();
+    const layerSeconds = new Map<string, number>();
+    const results: LayerResult[] = [];
+    const report = (phase: AnalysisProgress['phase'], passIndex: number, extra: Partial<AnalysisProgress> = {}) => {
+      const f = passes.length ? 0.1 * (passIndex / passes.length) + 0.9 * (channelsDone / Math.max(1, totalChannels)) : 1;
+      const elapsed = (performance.now() - t0) / 1000;
+      progress({ fraction: f, phase, etaSeconds: f > 0.02 ? (elapsed * (1 - f)) / f : undefined, channelsDone, channels: totalChannels, ...extra });
+    };
+    const stop = () => {
+      if (options.shouldStop?.()) throw new AnalysisCancelled();
+    };
+
+    for (let p = 0; p < passes.length; p++) {
+      const pass = passes[p];
+      report('forward', p, { layer: pass.slices[0].layer.name });
+      const tf = performance.now();
+      const captured = await forwardPass(engine, inputs, pass.slices, n, stop, (out, offset, count) => {
+        if (p === 0 && !targetsFromDataset) writeTargets(y, out, offset, count, spec);
+      });
+      forwardSeconds += (performance.now() - tf) / 1000;
+
+      for (let s = 0; s < pass.slices.length; s++) {
+        const slice = pass.slices[s];
+        const { layer } = slice;
+        const ts = performance.now();
+        const layerIndex = layers.indexOf(layer);
+        report('statistics', p, { layer: layer.name, layerIndex, layerCount: layers.length });
+        const before = channelsDone;
+        let chunk: ChannelTaskResult[];
+        try {
+          chunk = await scoreChannels(
+            { data: captured[s], n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y },
+            {
+              ...taskOptions(spec),
+              channelOffset: slice.start,
+              threads: options.threads,
+              shouldStop: options.shouldStop,
+              onChannel: (done) => {
+                channelsDone = before + done;
+                report('statistics', p, { layer: layer.name, layerIndex, layerCount: layers.length });
+              },
+            },
+          );
+        } catch (err) {
+          if (err instanceof LayerScoringCancelled) throw new AnalysisCancelled();
+          throw err;
+        }
+        captured[s] = new Float32Array(0); // release before the next slice
+        const seconds = (performance.now() - ts) / 1000;
+        statsSeconds += seconds;
+        partial.set(layer.name, [...(partial.get(layer.name) ?? []), ...chunk]);
+        layerSeconds.set(layer.name, (layerSeconds.get(layer.name) ?? 0) + seconds);
+        if (slice.end === layer.channels) {
+          const layerResult = buildLayerResult(layer, n, partial.get(layer.name)!, layerSeconds.get(layer.name)!, spec);
+          partial.delete(layer.name);
+          results.push(layerResult);
+          await options.onLayer?.(layerResult);
+        }
+      }
+    }
+    const elapsed = (performance.now() - t0) / 1000;
+    progress({ fraction: 1, phase: 'done', channelsDone, channels: totalChannels, etaSeconds: 0 });
+    return {
+      spec,
+      model: { backend: engine.backend, input: engine.input.shape, layers: all.length },
+      dataset: { images: n, classes: ds.classes, skipped: ds.skipped.length },
+      layers: results,
+      timings: { total_seconds: elapsed, forward_seconds: forwardSeconds, statistics_seconds: statsSeconds },
+      versions: softwareVersions(engine.backend),
+    };
+  } finally {
+    await dataset?.close();
+    await engine.dispose();
+  }
+}
+
+function taskOptions(spec: AnalysisSpec) {
+  return {
+    components: spec.components,
+    flavour: spec.flavour,
+    rankBy: spec.rankBy,
+    permutations: spec.permutations,
+    crossFitRepeats: spec.crossFitRepeats,
+    bootstrap: spec.bootstrap,
+    stabilityComponents: spec.stabilityComponents,
+    seed: spec.seed,
+  };
+}
+
+function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTaskResult[], seconds: number, spec: AnalysisSpec): LayerResult {
+  channels.sort((a, b) => a.index - b.index);
+  const summary = summariseLayer(channels, taskOptions(spec));
+  const warnings = [...new Set(channels.flatMap((c) => c.score.warnings))];
+  return {
+    name: layer.name,
+    shape: [n, layer.channels, layer.mapHeight, layer.mapWidth],
+    kernel: layer.kernelSize,
+    seconds,
+    channels: toChannelResults(channels, summary, layer, spec.rankBy),
+    rank_stability: summary.stability
+      ? { ks: summary.stability.ks, spearman: summary.stability.spearman.map((row) => row.map((s) => s.rho)) }
+      : undefined,
+    warnings,
+  };
+}
+
+/** Runs the network over all images, keeping only the slices' channels. */
+async function forwardPass(
+  engine: ModelEngine,
+  inputs: InputSource,
+  slices: CaptureSlice[],
+  n: number,
+  stop: () => void,
+  onOutput: (out: Float32Array, offset: number, count: number) => void,
+): Promise<Float32Array[]> {
+  const buffers = slices.map((s) => new Float32Array(n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth));
+  const names = [...new Set(slices.map((s) => s.layer.name))];
+  for (let start = 0; start < n; start += inputs.batchSize) {
+    stop();
+    const count = Math.min(inputs.batchSize, n - start);
+    const batch = await inputs.batch(start, count);
+    const out = await engine.run(batch, count, names);
+    onOutput(out.output.data, start, count);
+    slices.forEach((slice, i) => {
+      const t = out.activations.get(slice.layer.name)!;
+      const P = slice.layer.mapHeight * slice.layer.mapWidth;
+      const C = slice.layer.channels;
+      const width = (slice.end - slice.start) * P;
+      for (let b = 0; b < count; b++) {
+        const src = (b * C + slice.start) * P;
+        buffers[i].set(t.data.subarray(src, src + width), (start + b) * width);
+      }
+    });
+  }
+  return buffers;
+}
+
+/** Preprocessed input batches; cached in memory when they fit, re-decoded per pass otherwise. */
+class InputSource {
+  private cache: Float32Array | null = null;
+  private readonly perImage: number;
+
+  constructor(
+    private readonly dataset: OpenedDataset,
+    private readonly pre: Parameters<OpenedDataset['loadBatch']>[2],
+    private readonly n: number,
+    readonly batchSize: number,
+    shape: number[],
+  ) {
+    this.perImage = shape.reduce((a, b) => a * b, 1);
+  }
+
+  async batch(start: number, count: number): Promise<Float32Array> {
+    if (this.n * this.perImage * 4 > INPUT_CACHE_LIMIT) return this.dataset.loadBatch(start, count, this.pre);
+    if (!this.cache) {
+      this.cache = new Float32Array(this.n * this.perImage);
+      for (let s = 0; s < this.n; s += this.batchSize) {
+        const c = Math.min(this.batchSize, this.n - s);
+        this.cache.set(await this.dataset.loadBatch(s, c, this.pre), s * this.perImage);
+      }
+    }
+    return this.cache.subarray(start * this.perImage, (start + count) * this.perImage);
+  }
+}
+
+function writeTargets(y: Float64Array, out: Float32Array, offset: number, count: number, spec: AnalysisSpec): void {
+  const width = out.length / count;
+  const index = spec.target.kind === 'class' ? spec.target.index : spec.target.index ?? 0;
+  if (index >= width) {
+    throw new PcaceInputError(`target index ${index} is outside the model output (${width} values per image)`);
+  }
+  for (let b = 0; b < count; b++) y[offset + b] = out[b * width + index];
+}
+
+function datasetTargets(dataset: OpenedDataset): Float64Array {
+  return Float64Array.from(dataset.samples, (s, i) => {
+    if (s.target === undefined) throw new PcaceInputError(`sample ${i} (${s.id}) has no regression target`);
+    return s.target;
+  });
+}
+
+function defaultBatchSize(engine: ModelEngine): number {
+  const perImage = engine.input.shape.reduce((a, b) => a * b, 1);
+  return engine.input.fixedBatchSize ?? Math.max(1, Math.min(64, Math.floor((32 << 20) / (perImage * 4))));
+}
+
+function validateSpec(spec: AnalysisSpec): void {
+  const checkK = (k: ComponentsSpec, what: string) => {
+    if (k === 'half') return;
+    if (typeof k === 'number' && Number.isInteger(k) && k >= 1) return;
+    if (typeof k === 'object' && k.varianceFraction > 0 && k.varianceFraction <= 1) return;
+    throw new PcaceInputError(`${what} must be a positive integer, 'half' or a variance fraction in (0, 1]`);
+  };
+  checkK(spec.components, 'components');
+  spec.stabilityComponents.forEach((k) => checkK(k, 'stability components'));
+  if (!Number.isInteger(spec.images) || spec.images < 10) throw new PcaceInputError('images must be an integer ≥ 10');
+  for (const [v, name] of [[spec.permutations, 'permutations'], [spec.crossFitRepeats, 'cross-fit repeats'], [spec.bootstrap, 'bootstrap replicates']] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new PcaceInputError(`${name} must be an integer ≥ 0`);
+  }
+  if (spec.rankBy.startsWith('z_') && spec.permutations < 2) throw new PcaceInputError(`ranking by ${spec.rankBy} needs permutations ≥ 2`);
+  if (spec.rankBy === 'crossfit' && spec.crossFitRepeats < 1) throw new PcaceInputError('ranking by crossfit needs cross-fit repeats ≥ 1');
+}
