@@ -61,6 +61,11 @@ export interface OpenedDataset {
   /** Files that could not be used, with the reason (corrupt, unsupported, ...). */
   skipped: SkippedFile[];
   /**
+   * Things the caller should tell the user, e.g. fewer usable images than
+   * requested (all were used). Optional so older implementations still conform.
+   */
+  warnings?: string[];
+  /**
    * Preprocessed NCHW float32 batch of samples [start, start + count).
    * `.npy` sources are already preprocessed: their shape must match and `pre` is only checked.
    */
