@@ -11,7 +11,7 @@
  * PyTorch/NumPy produce on every machine we target, and supporting more dtypes
  * would mean silently converting integer images whose scaling we cannot know.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 
 export interface NpyArray {
   /** Values in C (row-major) order, always float32 (float64 input is narrowed). */
@@ -118,6 +118,39 @@ export function parseNpy(bytes: Uint8Array, source?: string): NpyArray {
 
 export function readNpy(path: string): NpyArray {
   return parseNpy(readFileSync(path), path);
+}
+
+/**
+ * Shape and dtype from the header alone, for callers that only need to know
+ * how many images a large file holds (reading the data would cost its size).
+ */
+export function readNpyHeader(path: string): { shape: number[]; dtype: 'float32' | 'float64' } {
+  const fd = openSync(path, 'r');
+  try {
+    const prefix = new Uint8Array(12);
+    const got = readSync(fd, prefix, 0, 12, 0);
+    if (got < 10 || MAGIC.some((b, i) => prefix[i] !== b)) {
+      fail('not a NumPy .npy file (bad magic; expected "\\x93NUMPY")', path);
+    }
+    const major = prefix[6];
+    const view = new DataView(prefix.buffer);
+    if (major !== 1 && major !== 2 && major !== 3) fail(`unsupported format version ${major}.${prefix[7]}`, path);
+    if (major !== 1 && got < 12) fail('truncated header', path);
+    const headerStart = major === 1 ? 10 : 12;
+    const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+    // Real headers are a few hundred bytes; refuse absurd lengths instead of allocating them.
+    if (headerLen > 1 << 20) fail(`header length ${headerLen} is implausible`, path);
+    const header = new Uint8Array(headerLen);
+    if (readSync(fd, header, 0, headerLen, headerStart) < headerLen) fail('truncated header', path);
+    const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(header);
+    const { descr, fortran, shape } = parseHeader(text, path);
+    const dt = DTYPES[descr];
+    if (!dt) fail(`unsupported dtype '${descr}' (supported: '<f4' float32, '<f8' float64, little-endian)`, path);
+    if (fortran) fail('fortran_order=True is not supported; save with np.ascontiguousarray(a) first', path);
+    return { shape, dtype: dt.dtype };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
