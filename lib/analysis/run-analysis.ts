@@ -5,6 +5,7 @@
  */
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { openModel } from '../models/open-model';
+import { sidecarPreprocessing } from '../models/sidecar';
 import { openDataset } from '../datasets/index';
 import { defaultPreprocessing } from '../datasets/preprocess';
 import type { OpenedDataset } from '../datasets/types';
@@ -48,7 +49,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   const engine = await openModel(spec.model.path, spec.model.format);
   let dataset: OpenedDataset | undefined;
   try {
-    const pre = spec.model.preprocessing ?? defaultPreprocessing(engine.input.shape as [number, number, number]);
+    const pre =
+      spec.model.preprocessing ?? sidecarPreprocessing(spec.model.path) ?? defaultPreprocessing(engine.input.shape as [number, number, number]);
     const ds = await openDataset(spec.dataset, { n: spec.images, seed: spec.seed });
     dataset = ds;
     const n = ds.samples.length;
