@@ -26,7 +26,12 @@ import { runForward, type DifferentiableModel, type ForwardOptions, type Forward
 type NodeProto = onnxProto.onnx.INodeProto;
 
 export interface OnnxToTfjsOptions {
-  /** Per-sample [C, H, W] when the model's spatial dims are symbolic. */
+  /**
+   * Per-sample [C, H, W]: required when the model's spatial dims are
+   * symbolic; may also override fixed ones, since the translated ops take
+   * their sizes from the tensors (fine for global-pool heads, an error at the
+   * first Gemm/Reshape otherwise).
+   */
   inputShape?: number[];
   /** Graph output to use; default: the first. */
   outputName?: string;
@@ -150,7 +155,7 @@ export class OnnxTfjsModel implements ModelEngine, DifferentiableModel {
     tf.tidy(() => {
       const x = tf.zeros([this.input.fixedBatchSize ?? 1, ...this.input.shape]) as unknown as tf.Tensor4D;
       const r = this.forward(x, { taps: [...this.tapTensor.values()] });
-      probe = { out: r.output.shape.slice(1), maps: new Map([...r.taps].map(([k, t]) => [k, [...t.shape]])) };
+      probe = { out: r.output!.shape.slice(1), maps: new Map([...r.taps].map(([k, t]) => [k, [...t.shape]])) };
     });
     (this.output as { shape: number[] }).shape = probe.out;
     for (const c of convs) {
@@ -202,6 +207,7 @@ export class OnnxTfjsModel implements ModelEngine, DifferentiableModel {
         const tap = wanted.get(name);
         if (tap !== undefined) taps.set(tap, toNCHW(v as TVal) as tf.Tensor4D);
       });
+      if (options.stopAtTaps && taps.size === wanted.size) return { taps, output: null };
     }
     const out = env.get(this.outputTensor);
     if (!out || isInts(out)) throw new Error(`output '${this.outputTensor}' was not computed as a float tensor`);

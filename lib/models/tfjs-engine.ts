@@ -127,7 +127,9 @@ export class TfjsLayersEngine implements ModelEngine, DifferentiableModel {
     };
     const vals = new Map<number, tf.Tensor>([[(this.model.inputs[0] as unknown as SymTensor).id, toNHWC(x)]]);
     let out: tf.Tensor | null = null;
-    this.steps.forEach((s, i) => {
+    for (let i = 0; i < this.steps.length; i++) {
+      if (options.stopAtTaps && taps.size === wanted.size) return { taps, output: null };
+      const s = this.steps[i];
       const ins = s.inputs.map((id) => vals.get(id)!);
       if (ins.length === 1) ins[0] = touch(`${s.name}:input`, ins[0]);
       const isLast = i === this.steps.length - 1;
@@ -137,14 +139,15 @@ export class TfjsLayersEngine implements ModelEngine, DifferentiableModel {
       } else {
         if (isLast && this.logitsMode === 'input') {
           out = ins[0];
-          return;
+          break;
         }
         y = isLast && this.logitsMode === 'linear-call' ? linearCall(s.layer, ins[0]) : this.apply(s.layer, ins);
         y = touch(s.name, y);
       }
       vals.set(s.output, y);
       if (isLast) out = y;
-    });
+    }
+    if (options.stopAtTaps && taps.size === wanted.size) return { taps, output: null };
     const o = out as tf.Tensor | null;
     if (!o) throw new Error('the model produced no output');
     return { taps, output: o.rank === 4 ? toNCHW(o) : o };

@@ -18,13 +18,18 @@ export interface ForwardOptions {
    * gradients with respect to the activation. Applied before the value is tapped.
    */
   edit?: ReadonlyMap<string, (t: tf.Tensor4D) => tf.Tensor4D>;
+  /**
+   * Stop as soon as every tap is computed (activation maximisation needs no
+   * output); `output` is then null.
+   */
+  stopAtTaps?: boolean;
 }
 
 export interface ForwardResult {
   /** NCHW values of the requested taps (after any edit). */
   taps: Map<string, tf.Tensor4D>;
-  /** The model output, pre-softmax where the model ends in a softmax. */
-  output: tf.Tensor;
+  /** The model output, pre-softmax where the model ends in a softmax; null after stopAtTaps. */
+  output: tf.Tensor | null;
 }
 
 export interface DifferentiableModel {
@@ -72,9 +77,10 @@ export async function runForward(
   }
 }
 
-/** forward() with float32 outputs (a model may compute in float32 but cast oddly). */
-function forward32(model: DifferentiableModel, x: tf.Tensor4D, options: ForwardOptions): ForwardResult {
+/** forward() with a float32 output that must exist. */
+function forward32(model: DifferentiableModel, x: tf.Tensor4D, options: ForwardOptions): { taps: Map<string, tf.Tensor4D>; output: tf.Tensor } {
   const r = model.forward(x, options);
+  if (!r.output) throw new Error('forward returned no output');
   const output = r.output.dtype === 'float32' ? r.output : r.output.toFloat();
   return { taps: r.taps, output };
 }

@@ -163,7 +163,7 @@ describe('ONNX → TF.js op coverage against ONNX Runtime', () => {
       await session.release();
       const model = await OnnxTfjsModel.create(bytes, { logits: false });
       try {
-        const got = tf.tidy(() => model.forward(tf.tensor4d(x, X as [number, number, number, number])).output);
+        const got = tf.tidy(() => model.forward(tf.tensor4d(x, X as [number, number, number, number])).output!);
         expect(got.shape).toEqual(ref.dims.map(Number));
         expect(maxAbsDiff(await got.data(), ref.data as Float32Array)).toBeLessThanOrEqual(1e-5);
         got.dispose();
