@@ -15,20 +15,31 @@
  *   AVAS common block), whose running-line windows count positions, so observations
  *   are ordered with acepack's own (unstable) quicksort.
  *
+ * Speed without changing a bit: each variable is sorted once, and the supersmoother's
+ * x-side (window means, variances, leverages) is computed once per fit instead of in
+ * every pass (`smoother/window-plan.ts`), since x and the weights never change.
+ *
  * Where acepack fails with an error code this throws (zero total weight, constant y);
  * when θ's smooth has zero variance (acepack's ierr 3) the fit stops and returns the
  * current transforms, as R's ace does. Values ≥ 1e20 are acepack's "missing" code: they
  * start at φ = 0 and are otherwise smoothed like any other value, as in acepack.
+ * For n ≤ 4 acepack reads past its arrays (and for n = 3 never returns); there the
+ * windows are clipped to the data, see `smoother/supsmu.ts`.
  */
 import type { AceOptions, AceResult, VarType } from './types';
 import {
+  ACE_BASS_ALPHA,
   SmoothKind,
+  createSupsmuPlan,
   createSupsmuWorkspace,
+  fillSupsmuPlan,
   smothrInto,
   smoothKindOf,
+  type SupsmuPlan,
   type SupsmuWorkspace,
 } from '../smoother/supsmu';
 import { acepackOrder, createSortScratch, type SortScratch } from '../smoother/sort';
+import { linearStart } from './linear-start';
 
 /** acepack defaults (`ace()` and the `prams` block data). */
 export const ACEPACK_MAXIT = 20;
@@ -109,8 +120,8 @@ function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): Checked
 interface Workspace {
   n: number;
   p: number;
-  /** Sorting permutations: predictor i at [i·n, (i+1)·n), the response at p·n. */
-  perm: Int32Array;
+  /** Sorting permutations of predictor i at orders[i], of the response at orders[p]. */
+  orders: Int32Array[];
   /** Predictor values and weights in each predictor's sorted order, the response last. */
   xSorted: Float64Array[];
   wSorted: Float64Array[];
@@ -120,8 +131,12 @@ interface Workspace {
   sumPhi: Float64Array;
   unit: Float64Array;
   smoother: SupsmuWorkspace;
+  /** Supersmoother x-sides per variable (same slots as `orders`), built when needed. */
+  plans: (SupsmuPlan | null)[];
   sort: SortScratch;
   coef: Float64Array;
+  /** The start columns row by row (n × p), so per-row sums over predictors are contiguous. */
+  rows: Float64Array;
 }
 
 let cached: Workspace | null = null;
@@ -129,10 +144,11 @@ let cached: Workspace | null = null;
 function workspace(n: number, p: number): Workspace {
   if (cached !== null && cached.n === n && cached.p === p) return cached;
   const cols = (k: number): Float64Array[] => Array.from({ length: k }, () => new Float64Array(n));
+  const perm = new Int32Array((p + 1) * n);
   cached = {
     n,
     p,
-    perm: new Int32Array((p + 1) * n),
+    orders: Array.from({ length: p + 1 }, (_, i) => perm.subarray(i * n, (i + 1) * n)),
     xSorted: cols(p + 1),
     wSorted: cols(p + 1),
     target: new Float64Array(n),
@@ -141,85 +157,12 @@ function workspace(n: number, p: number): Workspace {
     sumPhi: new Float64Array(n),
     unit: new Float64Array(n).fill(1),
     smoother: createSupsmuWorkspace(n),
+    plans: new Array<SupsmuPlan | null>(p + 1).fill(null),
     sort: createSortScratch(n),
     coef: new Float64Array(5 * p),
+    rows: new Float64Array(n * p),
   };
   return cached;
-}
-
-/**
- * Scales the centred columns `tx` by the weighted least-squares coefficients of `ty` on
- * them, found as acepack does: rounds of p conjugate-gradient steps, repeated until no
- * coefficient moves by `eps` or after `maxRounds` rounds.
- */
-function linearStart(
-  n: number,
-  p: number,
-  w: Float64Array,
-  sw: number,
-  ty: Float64Array,
-  tx: Float64Array[],
-  eps: number,
-  maxRounds: number,
-  r: Float64Array,
-  sc: Float64Array,
-): void {
-  const beta = sc.subarray(0, p);
-  const grad = sc.subarray(p, 2 * p);
-  const dir = sc.subarray(2 * p, 3 * p);
-  const prevDir = sc.subarray(3 * p, 4 * p);
-  const prevBeta = sc.subarray(4 * p, 5 * p);
-  beta.fill(0);
-  let round = 0;
-  let h = 0;
-  for (;;) {
-    round++;
-    prevBeta.set(beta);
-    for (let step = 1; step <= p; step++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let i = 0; i < p; i++) s = s + beta[i] * tx[i][j];
-        r[j] = (ty[j] - s) * w[j];
-      }
-      for (let i = 0; i < p; i++) {
-        const t = tx[i];
-        let s = 0;
-        for (let j = 0; j < n; j++) s = s + r[j] * t[j];
-        grad[i] = (-2 * s) / sw;
-      }
-      let g2 = 0;
-      for (let i = 0; i < p; i++) g2 = g2 + grad[i] * grad[i];
-      if (g2 <= 0) break;
-      if (step === 1) {
-        for (let i = 0; i < p; i++) dir[i] = -grad[i];
-      } else {
-        const gamma = g2 / h;
-        for (let i = 0; i < p; i++) dir[i] = -grad[i] + gamma * prevDir[i];
-      }
-      h = g2;
-      let s = 0;
-      let t = 0;
-      for (let j = 0; j < n; j++) {
-        let u = 0;
-        for (let i = 0; i < p; i++) u = u + dir[i] * tx[i][j];
-        s = s + u * r[j];
-        t = t + w[j] * (u * u);
-      }
-      const delta = s / t;
-      for (let i = 0; i < p; i++) {
-        beta[i] = beta[i] + delta * dir[i];
-        prevDir[i] = dir[i];
-      }
-    }
-    let change = 0;
-    for (let i = 0; i < p; i++) change = Math.max(change, Math.abs(beta[i] - prevBeta[i]));
-    if (change < eps || round >= maxRounds) break;
-  }
-  for (let i = 0; i < p; i++) {
-    const t = tx[i];
-    const b = beta[i];
-    for (let j = 0; j < n; j++) t[j] = b * t[j];
-  }
 }
 
 /** Weighted centring for the start values; "missing" entries (≥ BIG) become 0. */
@@ -250,13 +193,16 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
   const { n, p, kinds, yKind, w: wOpt, maxit, delrsq } = validate(x, y, opts);
   const ws = workspace(n, p);
   const w = wOpt ?? ws.unit;
-  const { perm, xSorted, wSorted, target, fit, resid, sumPhi, smoother } = ws;
+  const { orders, xSorted, wSorted, target, fit, resid, sumPhi, smoother } = ws;
 
   let sw = 0;
   for (let j = 0; j < n; j++) sw = sw + w[j];
 
-  const tx = Array.from({ length: p }, () => new Float64Array(n));
-  const ty = new Float64Array(n);
+  // One backing store for all outputs: separate typed arrays each cost an external
+  // allocation that the garbage collector must track, noticeable over thousands of fits.
+  const out = new Float64Array((p + 1) * n);
+  const tx = Array.from({ length: p }, (_, i) => out.subarray(i * n, (i + 1) * n));
+  const ty = out.subarray(p * n);
   for (let i = 0; i < p; i++) centre(x[i], tx[i], w, n);
   if (!centre(y, ty, w, n)) fail('all observations of y have zero weight');
   let sv = 0;
@@ -266,9 +212,11 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
   sv = 1 / Math.sqrt(sv);
   for (let j = 0; j < n; j++) ty[j] = ty[j] * sv;
 
-  // Orders never change across iterations: sort once, keep sorted copies.
-  const sortInto = (values: Float64Array, slot: number): void => {
-    const order = perm.subarray(slot * n, (slot + 1) * n);
+  // Orders never change across iterations: sort once, keep sorted copies, and prepare
+  // the supersmoother's x-side for each variable it will smooth against.
+  const plans = ws.plans;
+  const sortInto = (values: Float64Array, slot: number, kind: SmoothKind): void => {
+    const order = orders[slot];
     acepackOrder(values, order, ws.sort);
     const xs = xSorted[slot];
     const wsrt = wSorted[slot];
@@ -277,39 +225,43 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
       xs[j] = values[k];
       wsrt[j] = w[k];
     }
+    if (kind === SmoothKind.Orderable || kind === SmoothKind.Monotone) {
+      const plan = plans[slot] ?? (plans[slot] = createSupsmuPlan(n));
+      fillSupsmuPlan(plan, n, xs, wsrt);
+    }
   };
-  sortInto(y, p);
-  for (let i = 0; i < p; i++) sortInto(x[i], i);
+  sortInto(y, p, yKind);
+  for (let i = 0; i < p; i++) sortInto(x[i], i, kinds[i]);
 
-  linearStart(n, p, w, sw, ty, tx, delrsq, p, resid, ws.coef);
+  linearStart(n, p, w, sw, ty, tx, delrsq, p, resid, ws.coef, ws.rows, fit);
 
   let rsq = 0;
   let iter = 0;
   let innerTotal = 0;
   let nt = 0;
   const ct = [100, 100, 100];
-  const yOrder = perm.subarray(p * n, (p + 1) * n);
+  const yOrder = orders[p];
   outer: for (;;) {
     iter++;
     let nit = 0;
     for (;;) {
       const rsqi = rsq;
       nit++;
-      // Partial residual θ − Σφ in data order.
-      for (let j = 0; j < n; j++) {
-        let r = ty[j];
-        for (let i = 0; i < p; i++) r = r - tx[i][j];
-        resid[j] = r;
+      // Partial residual θ − Σφ in data order (predictor by predictor: same sums, contiguous).
+      resid.set(ty);
+      for (let i = 0; i < p; i++) {
+        const phi = tx[i];
+        for (let j = 0; j < n; j++) resid[j] = resid[j] - phi[j];
       }
       for (let i = 0; i < p; i++) {
-        const order = perm.subarray(i * n, (i + 1) * n);
+        const order = orders[i];
         const phi = tx[i];
         const ww = wSorted[i];
         for (let j = 0; j < n; j++) {
           const k = order[j];
           target[j] = resid[k] + phi[k];
         }
-        smothrInto(kinds[i], n, xSorted[i], target, ww, fit, smoother);
+        smothrInto(kinds[i], n, xSorted[i], target, ww, fit, smoother, ACE_BASS_ALPHA, plans[i]);
         let sm = 0;
         for (let j = 0; j < n; j++) sm = sm + ww[j] * fit[j];
         sm = sm / sw;
@@ -335,19 +287,15 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
 
     // θ ← E[Σφ | y], centred and scaled.
     const wy = wSorted[p];
-    for (let j = 0; j < n; j++) {
-      const k = yOrder[j];
-      let s = 0;
-      for (let i = 0; i < p; i++) s = s + tx[i][k];
-      target[j] = s;
+    sumPhi.fill(0);
+    for (let i = 0; i < p; i++) {
+      const phi = tx[i];
+      for (let j = 0; j < n; j++) sumPhi[j] = sumPhi[j] + phi[j];
     }
-    smothrInto(yKind, n, xSorted[p], target, wy, fit, smoother);
+    for (let j = 0; j < n; j++) target[j] = sumPhi[yOrder[j]];
+    smothrInto(yKind, n, xSorted[p], target, wy, fit, smoother, ACE_BASS_ALPHA, plans[p]);
     let sm = 0;
-    for (let j = 0; j < n; j++) {
-      const k = yOrder[j];
-      sm = sm + w[k] * fit[j];
-      sumPhi[k] = target[j];
-    }
+    for (let j = 0; j < n; j++) sm = sm + wy[j] * fit[j];
     sm = sm / sw;
     let v = 0;
     for (let j = 0; j < n; j++) {

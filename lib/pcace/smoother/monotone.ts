@@ -65,3 +65,44 @@ export function rampFlatRuns(smo: Float64Array, n: number): void {
     j++;
   }
 }
+
+/**
+ * acepack's monotone smoother from a supersmoother fit `smo` on sorted x, in place:
+ * the closer (in squared distance) of the increasing and decreasing isotonic fits,
+ * flat runs ramped, then tied x given the plain mean of their values. `up` and `down`
+ * are scratch of length ≥ n.
+ */
+export function makeMonotone(n: number, x: Float64Array, smo: Float64Array, up: Float64Array, down: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    up[j] = smo[j];
+    down[n - 1 - j] = smo[j];
+  }
+  isotonicInPlace(up, n);
+  isotonicInPlace(down, n);
+  let dUp = 0;
+  let dDown = 0;
+  for (let j = 0; j < n; j++) {
+    const a = smo[j] - up[j];
+    const b = smo[j] - down[n - 1 - j];
+    dUp = dUp + a * a;
+    dDown = dDown + b * b;
+  }
+  if (dUp < dDown) {
+    for (let j = 0; j < n; j++) smo[j] = up[j];
+  } else {
+    for (let j = 0; j < n; j++) smo[j] = down[n - 1 - j];
+  }
+  rampFlatRuns(smo, n);
+  let j = 0;
+  while (j < n) {
+    const j0 = j;
+    let sm = smo[j];
+    while (j < n - 1 && x[j + 1] <= x[j]) {
+      j++;
+      sm = sm + smo[j];
+    }
+    sm = sm / (j - j0 + 1);
+    for (let i = j0; i <= j; i++) smo[i] = sm;
+    j++;
+  }
+}

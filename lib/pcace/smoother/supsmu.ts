@@ -13,7 +13,14 @@
  * - n < 4: the quartile positions for the scale are clipped to 1;
  * - a window, tie group or whole sample with zero total weight keeps finite values.
  */
-import { isotonicInPlace, rampFlatRuns } from './monotone';
+import { makeMonotone } from './monotone';
+import { runningLines } from './running-lines';
+import { fillWindowPlan, planSmooth, type SupsmuPlan } from './window-plan';
+import { planSmooth3, planSmoothSpans3 } from './window-plan-fused';
+
+export { createSupsmuPlan, type SupsmuPlan } from './window-plan';
+
+export { runningLines };
 
 /*
  * acepack's block data initialises these double-precision commons from single-precision
@@ -45,145 +52,113 @@ export type SmoothKind = (typeof SmoothKind)[keyof typeof SmoothKind];
 export interface SupsmuWorkspace {
   readonly capacity: number;
   readonly fitT: Float64Array;
-  readonly resT: Float64Array;
   readonly fitM: Float64Array;
-  readonly resM: Float64Array;
   readonly fitW: Float64Array;
-  readonly resW: Float64Array;
+  readonly cvT: Float64Array;
+  readonly cvM: Float64Array;
+  /** Woofer residuals, then the chosen span per point (acepack's shared column 7). */
   readonly cv: Float64Array;
+  readonly resT: Float64Array;
+  readonly resM: Float64Array;
+  readonly resW: Float64Array;
 }
 
 export function createSupsmuWorkspace(n: number): SupsmuWorkspace {
+  const col = (): Float64Array => new Float64Array(n);
   return {
     capacity: n,
-    fitT: new Float64Array(n),
-    resT: new Float64Array(n),
-    fitM: new Float64Array(n),
-    resM: new Float64Array(n),
-    fitW: new Float64Array(n),
-    resW: new Float64Array(n),
-    cv: new Float64Array(n),
+    fitT: col(),
+    fitM: col(),
+    fitW: col(),
+    cvT: col(),
+    cvM: col(),
+    cv: col(),
+    resT: col(),
+    resM: col(),
+    resW: col(),
   };
 }
 
-/**
- * Local linear fit over a window of 2·ibw+1 neighbouring positions, ibw = ⌊span·n/2 + ½⌋
- * (at least 2), with the window sums updated incrementally. With `acvr` it also writes
- * the absolute leave-one-out residual |y − ŷ| / (1 − w·h), h the leverage. Tied x
- * finally share the weighted mean of their fits.
- */
-export function runningLines(
-  n: number,
-  x: Float64Array,
-  y: Float64Array,
-  w: Float64Array,
-  span: number,
-  vsmlsq: number,
-  smo: Float64Array,
-  acvr: Float64Array | null,
-): void {
-  let ibw = Math.trunc(0.5 * span * n + 0.5);
-  if (ibw < 2) ibw = 2;
-  let it = 2 * ibw + 1;
-  if (it > n) it = n;
-  let xm = 0;
-  let ym = 0;
-  let vr = 0;
-  let cv = 0;
-  let fbw = 0;
-  for (let j = 0; j < it; j++) {
-    const xj = x[j];
-    const yj = y[j];
-    const wt = w[j];
-    const fbo = fbw;
-    fbw = fbo + wt;
-    if (fbw > 0) {
-      xm = (fbo * xm + wt * xj) / fbw;
-      ym = (fbo * ym + wt * yj) / fbw;
-    }
-    let tmp = 0;
-    if (fbo > 0) tmp = (fbw * wt * (xj - xm)) / fbo;
-    vr += tmp * (xj - xm);
-    cv += tmp * (yj - ym);
-  }
-  // Positions [first, last] update the window; elsewhere it stays at an end of the data.
-  const first = ibw + 1;
-  const last = n - 1 - ibw;
+function weightedMeanInto(n: number, y: Float64Array, w: Float64Array, smo: Float64Array): void {
+  let sy = 0;
+  let sw = 0;
   for (let j = 0; j < n; j++) {
-    if (j >= first && j <= last) {
-      const out = j - ibw - 1;
-      const inn = j + ibw;
-      const xo = x[out];
-      const yo = y[out];
-      let wt = w[out];
-      let fbo = fbw;
-      fbw = fbo - wt;
-      let tmp = 0;
-      if (fbw > 0) tmp = (fbo * wt * (xo - xm)) / fbw;
-      vr -= tmp * (xo - xm);
-      cv -= tmp * (yo - ym);
-      if (fbw > 0) {
-        xm = (fbo * xm - wt * xo) / fbw;
-        ym = (fbo * ym - wt * yo) / fbw;
-      } else {
-        vr = 0;
-        cv = 0;
-      }
-      const xi = x[inn];
-      const yi = y[inn];
-      wt = w[inn];
-      fbo = fbw;
-      fbw = fbo + wt;
-      if (fbw > 0) {
-        xm = (fbo * xm + wt * xi) / fbw;
-        ym = (fbo * ym + wt * yi) / fbw;
-      }
-      tmp = 0;
-      if (fbo > 0) tmp = (fbw * wt * (xi - xm)) / fbo;
-      vr += tmp * (xi - xm);
-      cv += tmp * (yi - ym);
-    }
-    const dx = x[j] - xm;
-    let a = 0;
-    if (vr > vsmlsq) a = cv / vr;
-    const s = a * dx + ym;
-    smo[j] = s;
-    if (acvr !== null) {
-      if (fbw > 0) {
-        let h = 1 / fbw;
-        if (vr > vsmlsq) h += (dx * dx) / vr;
-        acvr[j] = Math.abs(y[j] - s) / (1 - w[j] * h);
-      } else {
-        acvr[j] = 0;
-      }
-    }
+    sy = sy + w[j] * y[j];
+    sw = sw + w[j];
   }
-  averageTiesWeighted(n, x, w, smo);
+  const a = sw > 0 ? sy / sw : 0;
+  for (let j = 0; j < n; j++) smo[j] = a;
 }
 
-/** Tied x get the weighted mean of their values. */
-function averageTiesWeighted(n: number, x: Float64Array, w: Float64Array, smo: Float64Array): void {
-  let j = 0;
-  while (j < n) {
-    const j0 = j;
-    let sy = smo[j] * w[j];
-    let fbw = w[j];
-    while (j < n - 1 && x[j + 1] <= x[j]) {
-      j++;
-      sy = sy + w[j] * smo[j];
-      fbw = fbw + w[j];
-    }
-    if (j > j0) {
-      if (fbw > 0) {
-        sy = sy / fbw;
+/**
+ * Squared threshold below which a window's x variance counts as zero (slope dropped):
+ * from the interquartile spread of x, widened until positive. x must not be constant.
+ */
+function varianceFloor(n: number, x: Float64Array): number {
+  let lo = n >> 2;
+  let hi = 3 * lo;
+  if (lo < 1) lo = 1;
+  if (hi < 1) hi = 1;
+  let scale = x[hi - 1] - x[lo - 1];
+  while (!(scale > 0)) {
+    if (hi < n) hi++;
+    if (lo > 1) lo--;
+    scale = x[hi - 1] - x[lo - 1];
+  }
+  const e = EPS * scale;
+  return e * e;
+}
+
+/**
+ * Per point, the span whose smoothed cross-validation residual is smallest, pulled
+ * towards the woofer by the bass control. Reads `spans[j]` first: a point where no
+ * residual is below BIG keeps it, as acepack's shared scratch column does.
+ */
+function chooseSpans(n: number, resT: Float64Array, resM: Float64Array, resW: Float64Array, alpha: number, spans: Float64Array): void {
+  const bass = alpha > 0 && alpha <= 10;
+  const power = 10 - alpha;
+  // Math.pow costs ~25× a multiply and runs once per point; ACE's alpha 5 needs r⁵,
+  // which three multiplications give to within 2 ulp (pow itself is not exact either).
+  const fifth = power === 5;
+  for (let j = 0; j < n; j++) {
+    let resmin = BIG;
+    let s = spans[j];
+    const rT = resT[j];
+    const rM = resM[j];
+    const rW = resW[j];
+    if (!(rT >= resmin)) { resmin = rT; s = SPAN_T; }
+    if (!(rM >= resmin)) { resmin = rM; s = SPAN_M; }
+    if (!(rW >= resmin)) { resmin = rW; s = SPAN_W; }
+    if (bass && resmin < rW) {
+      let r = resmin / rW;
+      if (!(r > SML)) r = SML;
+      let g: number;
+      if (fifth) {
+        const r2 = r * r;
+        g = r2 * r2 * r;
       } else {
-        sy = 0;
-        for (let i = j0; i <= j; i++) sy += smo[i];
-        sy /= j - j0 + 1;
+        g = Math.pow(r, power);
       }
-      for (let i = j0; i <= j; i++) smo[i] = sy;
+      s = s + (SPAN_W - s) * g;
     }
-    j++;
+    spans[j] = s;
+  }
+}
+
+/** Interpolates between the two fits whose spans bracket the (smoothed) chosen span. */
+function blendFits(n: number, spans: Float64Array, fitT: Float64Array, fitM: Float64Array, fitW: Float64Array, out: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    let s = spans[j];
+    if (s <= SPAN_T) s = SPAN_T;
+    if (s >= SPAN_W) s = SPAN_W;
+    let f = s - SPAN_M;
+    if (f >= 0) {
+      f = f / (SPAN_W - SPAN_M);
+      out[j] = (1 - f) * fitM[j] + f * fitW[j];
+    } else {
+      f = -f / (SPAN_M - SPAN_T);
+      out[j] = (1 - f) * fitM[j] + f * fitT[j];
+    }
   }
 }
 
@@ -204,82 +179,75 @@ export function supsmuInto(
   ws: SupsmuWorkspace,
 ): void {
   if (!(x[n - 1] > x[0])) {
-    let sy = 0;
-    let sw = 0;
-    for (let j = 0; j < n; j++) {
-      sy = sy + w[j] * y[j];
-      sw = sw + w[j];
-    }
-    const a = sw > 0 ? sy / sw : 0;
-    for (let j = 0; j < n; j++) smo[j] = a;
+    weightedMeanInto(n, y, w, smo);
     return;
   }
-  // Interquartile spread (widened until positive) sets the threshold below which a
-  // window's x variance counts as zero and the local slope is dropped.
-  let lo = n >> 2;
-  let hi = 3 * lo;
-  if (lo < 1) lo = 1;
-  if (hi < 1) hi = 1;
-  let scale = x[hi - 1] - x[lo - 1];
-  while (!(scale > 0)) {
-    if (hi < n) hi++;
-    if (lo > 1) lo--;
-    scale = x[hi - 1] - x[lo - 1];
-  }
-  const e = EPS * scale;
-  const vsmlsq = e * e;
-
+  const vsmlsq = varianceFloor(n, x);
   if (span > 0) {
     runningLines(n, x, y, w, span, vsmlsq, smo, null);
     return;
   }
-  const { fitT, resT, fitM, resM, fitW, resW, cv } = ws;
-  runningLines(n, x, y, w, SPAN_T, vsmlsq, fitT, cv);
-  runningLines(n, x, cv, w, SPAN_M, vsmlsq, resT, null);
-  runningLines(n, x, y, w, SPAN_M, vsmlsq, fitM, cv);
-  runningLines(n, x, cv, w, SPAN_M, vsmlsq, resM, null);
+  const { fitT, fitM, fitW, cvT, cvM, cv, resT, resM, resW } = ws;
+  runningLines(n, x, y, w, SPAN_T, vsmlsq, fitT, cvT);
+  runningLines(n, x, y, w, SPAN_M, vsmlsq, fitM, cvM);
   runningLines(n, x, y, w, SPAN_W, vsmlsq, fitW, cv);
+  runningLines(n, x, cvT, w, SPAN_M, vsmlsq, resT, null);
+  runningLines(n, x, cvM, w, SPAN_M, vsmlsq, resM, null);
   runningLines(n, x, cv, w, SPAN_M, vsmlsq, resW, null);
-
-  // `cv` now becomes the chosen span per point. A point where no residual is below BIG
-  // keeps its woofer residual there, as acepack's shared scratch column does.
-  const bass = alpha > 0 && alpha <= 10;
-  const power = 10 - alpha;
-  for (let j = 0; j < n; j++) {
-    let resmin = BIG;
-    let s = cv[j];
-    const rT = resT[j];
-    const rM = resM[j];
-    const rW = resW[j];
-    if (!(rT >= resmin)) { resmin = rT; s = SPAN_T; }
-    if (!(rM >= resmin)) { resmin = rM; s = SPAN_M; }
-    if (!(rW >= resmin)) { resmin = rW; s = SPAN_W; }
-    if (bass && resmin < rW) {
-      const ratio = resmin / rW;
-      s = s + (SPAN_W - s) * Math.pow(ratio > SML ? ratio : SML, power);
-    }
-    cv[j] = s;
-  }
-  // Smoothed spans; resT is free again and holds them.
+  chooseSpans(n, resT, resM, resW, alpha, cv);
   runningLines(n, x, cv, w, SPAN_M, vsmlsq, resT, null);
-  for (let j = 0; j < n; j++) {
-    let s = resT[j];
-    if (s <= SPAN_T) s = SPAN_T;
-    if (s >= SPAN_W) s = SPAN_W;
-    let f = s - SPAN_M;
-    if (f >= 0) {
-      f = f / (SPAN_W - SPAN_M);
-      resM[j] = (1 - f) * fitM[j] + f * fitW[j];
-    } else {
-      f = -f / (SPAN_M - SPAN_T);
-      resM[j] = (1 - f) * fitM[j] + f * fitT[j];
-    }
-  }
+  blendFits(n, resT, fitT, fitM, fitW, resM);
   runningLines(n, x, resM, w, SPAN_T, vsmlsq, smo, null);
 }
 
+/** Fills `plan` for smoothing against sorted x with weights w (see window-plan.ts). */
+export function fillSupsmuPlan(plan: SupsmuPlan, n: number, x: Float64Array, w: Float64Array): void {
+  plan.constant = !(x[n - 1] > x[0]);
+  plan.ok = false;
+  if (plan.constant) return;
+  let tied = false;
+  for (let j = 1; j < n && !tied; j++) tied = !(x[j] > x[j - 1]);
+  plan.tied = tied;
+  const vsmlsq = varianceFloor(n, x);
+  plan.vsmlsq = vsmlsq;
+  fillWindowPlan(plan.tweeter, n, x, w, SPAN_T, vsmlsq);
+  fillWindowPlan(plan.midrange, n, x, w, SPAN_M, vsmlsq);
+  fillWindowPlan(plan.woofer, n, x, w, SPAN_W, vsmlsq);
+  plan.ok = plan.tweeter.ok && plan.midrange.ok && plan.woofer.ok;
+}
+
+/** `supsmuInto(n, x, y, w, 0, alpha, …)` with the x-side precomputed in `plan`. */
+export function supsmuPlanned(
+  plan: SupsmuPlan,
+  n: number,
+  x: Float64Array,
+  y: Float64Array,
+  w: Float64Array,
+  alpha: number,
+  smo: Float64Array,
+  ws: SupsmuWorkspace,
+): void {
+  if (plan.constant) {
+    weightedMeanInto(n, y, w, smo);
+    return;
+  }
+  if (!plan.ok) {
+    supsmuInto(n, x, y, w, 0, alpha, smo, ws);
+    return;
+  }
+  const { fitT, fitM, fitW, cvT, cvM, cv, resT, resM, resW } = ws;
+  const tied = plan.tied;
+  planSmoothSpans3(plan.tweeter, plan.midrange, plan.woofer, n, x, y, w, tied, fitT, fitM, fitW, cvT, cvM, cv);
+  planSmooth3(plan.midrange, n, x, w, tied, cvT, cvM, cv, resT, resM, resW);
+  chooseSpans(n, resT, resM, resW, alpha, cv);
+  planSmooth(plan.midrange, n, x, cv, w, tied, resT, null);
+  blendFits(n, resT, fitT, fitM, fitW, resM);
+  planSmooth(plan.tweeter, n, x, resM, w, tied, smo, null);
+}
+
 /**
- * acepack's `smothr`: the conditional-expectation estimate ACE uses for one variable.
+ * acepack's `smothr`: the conditional-expectation estimate ACE uses for one variable
+ * (`plan`, when given, must have been filled from this x and w).
  * Orderable: supersmoother with bass `alpha`. Monotone: the supersmoother made
  * monotone (whichever direction fits closer), flat runs ramped, tied x averaged.
  * Linear: weighted least-squares line through the origin in y. Categorical: weighted
@@ -294,6 +262,7 @@ export function smothrInto(
   smo: Float64Array,
   ws: SupsmuWorkspace,
   alpha: number = ACE_BASS_ALPHA,
+  plan: SupsmuPlan | null = null,
 ): void {
   if (kind === SmoothKind.Categorical) {
     let j = 0;
@@ -342,43 +311,11 @@ export function smothrInto(
     for (let j = 0; j < n; j++) smo[j] = slope * (x[j] - xbar);
     return;
   }
-  supsmuInto(n, x, y, w, 0, alpha, smo, ws);
+  if (plan !== null) supsmuPlanned(plan, n, x, y, w, alpha, smo, ws);
+  else supsmuInto(n, x, y, w, 0, alpha, smo, ws);
   if (kind !== SmoothKind.Monotone) return;
 
-  const up = ws.fitT;
-  const down = ws.resT;
-  for (let j = 0; j < n; j++) {
-    up[j] = smo[j];
-    down[n - 1 - j] = smo[j];
-  }
-  isotonicInPlace(up, n);
-  isotonicInPlace(down, n);
-  let dUp = 0;
-  let dDown = 0;
-  for (let j = 0; j < n; j++) {
-    const a = smo[j] - up[j];
-    const b = smo[j] - down[n - 1 - j];
-    dUp = dUp + a * a;
-    dDown = dDown + b * b;
-  }
-  if (dUp < dDown) {
-    for (let j = 0; j < n; j++) smo[j] = up[j];
-  } else {
-    for (let j = 0; j < n; j++) smo[j] = down[n - 1 - j];
-  }
-  rampFlatRuns(smo, n);
-  let j = 0;
-  while (j < n) {
-    const j0 = j;
-    let sm = smo[j];
-    while (j < n - 1 && x[j + 1] <= x[j]) {
-      j++;
-      sm = sm + smo[j];
-    }
-    sm = sm / (j - j0 + 1);
-    for (let i = j0; i <= j; i++) smo[i] = sm;
-    j++;
-  }
+  makeMonotone(n, x, smo, ws.fitT, ws.resT);
 }
 
 function checkSorted(x: Float64Array, y: Float64Array, w: Float64Array | undefined, fn: string): number {
