@@ -1,0 +1,129 @@
+/**
+ * Analysis results between their in-memory form (lib/analysis/types.ts) and
+ * the LayerResult / ChannelResult rows. Columns hold what the pages sort and
+ * filter on; the remaining statistics live in `extra`.
+ */
+import type { ChannelResult, LayerResult } from '../analysis/types';
+import type { Prisma } from './generated/client';
+
+/** Channel fields with their own column; everything else goes to `extra`. */
+const COLUMNS = {
+  index: 'channel',
+  rank: 'rank',
+  score_pc1: 'scorePc1',
+  score_multiple: 'scoreMultiple',
+  rsq: 'rsq',
+  score_crossfit: 'scoreCrossfit',
+  p_value: 'pValue',
+  z_score: 'zScore',
+  rank_p05: 'rankP05',
+  rank_p95: 'rankP95',
+  components: 'components',
+  explained_variance: 'explainedVariance',
+  mean_activation: 'meanActivation',
+  max_activation: 'maxActivation',
+  weight_mean: 'weightMean',
+  reverse: 'reverse',
+  ablation_drop: 'ablationDrop',
+  ablation_accuracy_drop: 'ablationAccuracyDrop',
+  flags: 'flags',
+} as const satisfies Partial<Record<keyof ChannelResult, string>>;
+
+type ColumnKey = keyof typeof COLUMNS;
+
+/** JSON has no NaN/Infinity: non-finite numbers are stored as null. */
+const finite = (v: number | undefined | null) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function channelToRow(c: ChannelResult, layerResultId: string): Prisma.ChannelResultCreateManyInput {
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (!(k in COLUMNS) && v !== undefined) extra[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  }
+  return {
+    layerResultId,
+    channel: c.index,
+    rank: c.rank,
+    scorePc1: finite(c.score_pc1) ?? 0,
+    scoreMultiple: finite(c.score_multiple) ?? 0,
+    rsq: finite(c.rsq) ?? 0,
+    scoreCrossfit: finite(c.score_crossfit),
+    pValue: finite(c.p_value),
+    zScore: finite(c.z_score),
+    rankP05: finite(c.rank_p05),
+    rankP95: finite(c.rank_p95),
+    components: c.components,
+    explainedVariance: finite(c.explained_variance) ?? 0,
+    meanActivation: finite(c.mean_activation) ?? 0,
+    maxActivation: finite(c.max_activation) ?? 0,
+    weightMean: finite(c.weight_mean),
+    reverse: c.reverse ?? null,
+    ablationDrop: finite(c.ablation_drop),
+    ablationAccuracyDrop: finite(c.ablation_accuracy_drop),
+    flags: c.flags ?? [],
+    extra: Object.keys(extra).length ? (extra as Prisma.InputJsonValue) : undefined,
+  };
+}
+
+type ChannelRow = {
+  channel: number;
+  rank: number;
+  scorePc1: number;
+  scoreMultiple: number;
+  rsq: number;
+  scoreCrossfit: number | null;
+  pValue: number | null;
+  zScore: number | null;
+  rankP05: number | null;
+  rankP95: number | null;
+  components: number;
+  explainedVariance: number;
+  meanActivation: number;
+  maxActivation: number;
+  weightMean: number | null;
+  reverse: boolean | null;
+  ablationDrop: number | null;
+  ablationAccuracyDrop: number | null;
+  flags: string[];
+  extra: unknown;
+};
+
+export function rowToChannel(r: ChannelRow): ChannelResult {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of Object.entries(COLUMNS) as [ColumnKey, keyof ChannelRow][]) {
+    const v = r[col];
+    if (v !== null && v !== undefined) out[key] = v;
+  }
+  if (r.extra && typeof r.extra === 'object') Object.assign(out, r.extra);
+  return out as unknown as ChannelResult;
+}
+
+export function layerToRow(l: LayerResult, analysisId: string, index: number): Prisma.LayerResultUncheckedCreateInput {
+  return {
+    analysisId,
+    name: l.name,
+    index,
+    shape: l.shape,
+    kernel: l.kernel ?? undefined,
+    seconds: l.seconds,
+    warnings: l.warnings ?? [],
+    rankStability: (l.rank_stability as unknown as Prisma.InputJsonValue) ?? undefined,
+  };
+}
+
+/**
+ * Store one finished layer (layer row + its channels) in a transaction;
+ * replaces an earlier result of the same layer (a retried task).
+ */
+export async function saveLayerResult(
+  db: { $transaction: <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) => Promise<T> },
+  analysisId: string,
+  index: number,
+  layer: LayerResult,
+): Promise<string> {
+  return db.$transaction(async (tx) => {
+    await tx.layerResult.deleteMany({ where: { analysisId, name: layer.name } });
+    const row = await tx.layerResult.create({ data: layerToRow(layer, analysisId, index) });
+    await tx.channelResult.createMany({ data: layer.channels.map((c) => channelToRow(c, row.id)) });
+    return row.id;
+  });
+}
