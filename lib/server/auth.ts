@@ -1,0 +1,169 @@
+/**
+ * next-auth v4: email + password (argon2id) with JWT sessions, and GitHub /
+ * Google when their credentials are in the environment. Sign-in failures are
+ * rate limited per email + client IP in PostgreSQL.
+ */
+import type { NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import GitHubProvider from 'next-auth/providers/github';
+import GoogleProvider from 'next-auth/providers/google';
+import { z } from 'zod';
+import { authSecret, limits, oauthConfig } from './config';
+import { db } from './db';
+import { dummyHash, verifyPassword } from './passwords';
+import { checkRateLimit, clearRateLimit, recordRateLimitEvent } from './rate-limit';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export const LOGIN_BUCKET = 'login';
+const loginRule = () => ({ limit: limits.loginFailures, windowMs: limits.loginWindowMs });
+
+type HeaderBag = Headers | Record<string, string | string[] | undefined> | undefined;
+
+function header(headers: HeaderBag, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  const v = headers[name] ?? headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/**
+ * The client's address. Next.js appends the socket address to
+ * X-Forwarded-For, so the last entry is the one it saw; behind N trusted
+ * reverse proxies (PCACE_TRUSTED_PROXIES=N) the entry N from the end is used.
+ * Entries further left are client-supplied and never trusted.
+ */
+export function clientIp(headers: HeaderBag): string {
+  const xff = header(headers, 'x-forwarded-for');
+  const hops = Math.max(0, Number(process.env.PCACE_TRUSTED_PROXIES ?? 0) || 0);
+  if (xff) {
+    const list = xff.split(',').map((s) => s.trim()).filter(Boolean);
+    const ip = list[Math.max(0, list.length - 1 - hops)];
+    if (ip) return ip;
+  }
+  return header(headers, 'x-real-ip') ?? 'unknown';
+}
+
+export class SignInError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'invalid' | 'rate_limited',
+    readonly retryAfterSeconds = 0,
+  ) {
+    super(message);
+    this.name = 'SignInError';
+  }
+}
+
+const credentialsSchema = z.object({
+  email: z.string().trim().min(3).max(320),
+  password: z.string().min(1).max(1024),
+});
+
+function tooManyMessage(retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return `Too many failed sign-in attempts (429). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+}
+
+/**
+ * Check an email + password. Throws SignInError('invalid') for a wrong email
+ * or password (same message, same work), SignInError('rate_limited') after
+ * limits.loginFailures failures for this email from this IP in the window.
+ */
+export async function authorizeCredentials(input: unknown, ip: string): Promise<SessionUser> {
+  const parsed = credentialsSchema.safeParse(input);
+  if (!parsed.success) throw new SignInError('Enter your email and password.', 'invalid');
+  const email = normalizeEmail(parsed.data.email);
+  const key = `${email}|${ip}`;
+
+  const before = await checkRateLimit(LOGIN_BUCKET, key, loginRule());
+  if (!before.allowed) throw new SignInError(tooManyMessage(before.retryAfterSeconds), 'rate_limited', before.retryAfterSeconds);
+
+  const user = await db.user.findUnique({ where: { email } });
+  const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), parsed.data.password);
+  if (!user || !user.passwordHash || !ok) {
+    // The failure counts; once limits.loginFailures are reached, the next attempt is refused above.
+    await recordRateLimitEvent(LOGIN_BUCKET, key, loginRule());
+    throw new SignInError('Invalid email or password.', 'invalid');
+  }
+  await clearRateLimit(LOGIN_BUCKET, key);
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+/** Find or create the user behind an OAuth identity; links by (verified) email. */
+export async function userForOAuth(provider: string, providerAccountId: string, email: string, name: string): Promise<SessionUser> {
+  const linked = await db.account.findUnique({ where: { provider_providerAccountId: { provider, providerAccountId } }, include: { user: true } });
+  if (linked) return { id: linked.user.id, email: linked.user.email, name: linked.user.name };
+  const normalized = normalizeEmail(email);
+  const user =
+    (await db.user.findUnique({ where: { email: normalized } })) ??
+    (await db.user.create({ data: { email: normalized, name: name || normalized.split('@')[0] } }));
+  await db.account.create({ data: { provider, providerAccountId, userId: user.id } });
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+export function authOptions(): NextAuthOptions {
+  const oauth = oauthConfig();
+  const providers: NextAuthOptions['providers'] = [
+    CredentialsProvider({
+      id: 'credentials',
+      name: 'Email and password',
+      credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
+      async authorize(credentials, req) {
+        // Errors thrown here reach the sign-in form as `error` (next-auth v4).
+        return authorizeCredentials(credentials, clientIp(req?.headers as HeaderBag));
+      },
+    }),
+  ];
+  if (oauth.github) providers.push(GitHubProvider(oauth.github));
+  if (oauth.google) providers.push(GoogleProvider(oauth.google));
+
+  return {
+    secret: authSecret(),
+    session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
+    pages: { signIn: '/signin', error: '/signin' },
+    providers,
+    callbacks: {
+      async signIn({ account, profile, user }) {
+        if (!account || account.provider === 'credentials') return true;
+        const email = user.email ?? (profile as { email?: string } | undefined)?.email;
+        const verified =
+          account.provider === 'github' || (profile as { email_verified?: boolean } | undefined)?.email_verified === true;
+        if (!email || !verified) return '/signin?error=OAuthEmail';
+        const ours = await userForOAuth(account.provider, account.providerAccountId, email, user.name ?? '');
+        user.id = ours.id;
+        return true;
+      },
+      async jwt({ token, user, account }) {
+        if (user && account) {
+          if (account.provider !== 'credentials') {
+            const linked = await db.account.findUnique({
+              where: { provider_providerAccountId: { provider: account.provider, providerAccountId: account.providerAccountId } },
+            });
+            if (linked) token.sub = linked.userId;
+          } else {
+            token.sub = user.id;
+          }
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+        return session;
+      },
+    },
+  };
+}
+
+export function oauthProviders(): { id: string; name: string }[] {
+  const oauth = oauthConfig();
+  return [oauth.github && { id: 'github', name: 'GitHub' }, oauth.google && { id: 'google', name: 'Google' }].filter(
+    (p): p is { id: string; name: string } => !!p,
+  );
+}

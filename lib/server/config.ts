@@ -1,0 +1,64 @@
+/** Server settings from the environment, with local defaults. */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const MB = 1024 * 1024;
+
+export const limits = {
+  /** Largest model upload (all files of a TF.js model together). */
+  modelBytes: Number(process.env.PCACE_MAX_MODEL_MB ?? 200) * MB,
+  /** Largest dataset upload (zip, csv + images zip, npy). */
+  datasetBytes: Number(process.env.PCACE_MAX_DATASET_MB ?? 1024) * MB,
+  /** Sign-in: failures per email+IP within the window before refusing. */
+  loginFailures: 5,
+  loginWindowMs: 15 * 60 * 1000,
+  /** Sign-up: accounts per IP per hour. */
+  signupsPerHour: 20,
+  invitationDays: 7,
+};
+
+/** Data root: `.data` under the project (PCACE_DATA_DIR to move it). */
+export function dataDir(): string {
+  return path.resolve(process.cwd(), process.env.PCACE_DATA_DIR ?? '.data');
+}
+
+/** Where uploaded models and datasets are stored: STORAGE_DIR or `.data/storage`. */
+export function storageDir(): string {
+  return path.resolve(process.env.STORAGE_DIR ?? path.join(dataDir(), 'storage'));
+}
+
+let cachedSecret: string | undefined;
+
+/**
+ * Secret signing the session JWTs: NEXTAUTH_SECRET (or AUTH_SECRET). Without
+ * one, a random secret is created once in `.data/auth-secret` so that every
+ * process of a local installation (dev server, workers, tests) agrees.
+ */
+export function authSecret(): string {
+  const fromEnv = process.env.NEXTAUTH_SECRET || process.env.AUTH_SECRET;
+  if (fromEnv) return fromEnv;
+  if (cachedSecret) return cachedSecret;
+  const file = path.join(dataDir(), 'auth-secret');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    chmodSync(file, 0o600);
+  }
+  cachedSecret = readFileSync(file, 'utf8').trim();
+  process.env.NEXTAUTH_SECRET = cachedSecret;
+  return cachedSecret;
+}
+
+/** OAuth providers are offered only when their credentials are configured. */
+export function oauthConfig() {
+  const env = process.env;
+  return {
+    github: env.GITHUB_ID && env.GITHUB_SECRET ? { clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET } : null,
+    google: env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET } : null,
+  };
+}
