@@ -6,34 +6,44 @@
  */
 
 /*
- * Dot products for the linear start. Each sum runs in acepack's order, but four
+ * Dot products for the linear start. Each sum runs in acepack's order, but eight
  * independent sums advance together: a lone running sum waits on its previous addition,
- * four interleaved ones overlap, and the results are bit-for-bit the same.
+ * interleaved ones overlap, and the results are bit-for-bit the same.
  */
 
 /** out[j] = Σ_i c[i]·rows[j·p + i]. */
 function rowDots(rows: Float64Array, c: Float64Array, n: number, p: number, out: Float64Array): void {
   let j = 0;
-  for (; j + 3 < n; j += 4) {
+  for (; j + 7 < n; j += 8) {
     const a0 = j * p;
-    const a1 = a0 + p;
-    const a2 = a1 + p;
-    const a3 = a2 + p;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
     for (let i = 0; i < p; i++) {
       const ci = c[i];
-      s0 = s0 + ci * rows[a0 + i];
-      s1 = s1 + ci * rows[a1 + i];
-      s2 = s2 + ci * rows[a2 + i];
-      s3 = s3 + ci * rows[a3 + i];
+      let a = a0 + i;
+      s0 = s0 + ci * rows[a];
+      s1 = s1 + ci * rows[(a += p)];
+      s2 = s2 + ci * rows[(a += p)];
+      s3 = s3 + ci * rows[(a += p)];
+      s4 = s4 + ci * rows[(a += p)];
+      s5 = s5 + ci * rows[(a += p)];
+      s6 = s6 + ci * rows[(a += p)];
+      s7 = s7 + ci * rows[a + p];
     }
     out[j] = s0;
     out[j + 1] = s1;
     out[j + 2] = s2;
     out[j + 3] = s3;
+    out[j + 4] = s4;
+    out[j + 5] = s5;
+    out[j + 6] = s6;
+    out[j + 7] = s7;
   }
   for (; j < n; j++) {
     const a = j * p;
@@ -46,26 +56,42 @@ function rowDots(rows: Float64Array, c: Float64Array, n: number, p: number, out:
 /** out[i] = Σ_j v[j]·cols[i][j]. */
 function columnDots(cols: Float64Array[], v: Float64Array, n: number, p: number, out: Float64Array): void {
   let i = 0;
-  for (; i + 3 < p; i += 4) {
+  for (; i + 7 < p; i += 8) {
     const c0 = cols[i];
     const c1 = cols[i + 1];
     const c2 = cols[i + 2];
     const c3 = cols[i + 3];
+    const c4 = cols[i + 4];
+    const c5 = cols[i + 5];
+    const c6 = cols[i + 6];
+    const c7 = cols[i + 7];
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
     for (let j = 0; j < n; j++) {
       const vj = v[j];
       s0 = s0 + vj * c0[j];
       s1 = s1 + vj * c1[j];
       s2 = s2 + vj * c2[j];
       s3 = s3 + vj * c3[j];
+      s4 = s4 + vj * c4[j];
+      s5 = s5 + vj * c5[j];
+      s6 = s6 + vj * c6[j];
+      s7 = s7 + vj * c7[j];
     }
     out[i] = s0;
     out[i + 1] = s1;
     out[i + 2] = s2;
     out[i + 3] = s3;
+    out[i + 4] = s4;
+    out[i + 5] = s5;
+    out[i + 6] = s6;
+    out[i + 7] = s7;
   }
   for (; i < p; i++) {
     const c = cols[i];
