@@ -35,7 +35,7 @@ export function minMaxPerMap(maps: tf.Tensor3D): tf.Tensor3D {
   });
 }
 
-/** Separable-in-spirit Gaussian blur of an NCHW batch (depthwise conv, reflect-free 'same' padding). */
+/** Gaussian blur of an NCHW batch: a depthwise conv over a reflect-padded image (borders neither darken nor brighten). */
 export function gaussianBlur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
   if (sigma <= 0) return tf.clone(x);
   return tf.tidy(() => {
@@ -48,10 +48,12 @@ export function gaussianBlur(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
     const kernel = new Float32Array(size * size * c);
     for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) for (let ch = 0; ch < c; ch++) kernel[(i * size + j) * c + ch] = k1[i] * k1[j];
     const nhwc = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
-    // Blur the deviation from the image mean, so zero padding does not darken borders.
-    const mean = tf.mean(nhwc, [1, 2], true);
-    const blurred = tf.depthwiseConv2d(tf.sub(nhwc, mean) as tf.Tensor4D, tf.tensor4d(kernel, [size, size, c, 1]), 1, 'same');
-    return tf.transpose(tf.add(blurred, mean), [0, 3, 1, 2]) as tf.Tensor4D;
+    // Reflect padding needs r < side; tiny maps fall back to edge-clamped radius.
+    const pr = Math.min(r, x.shape[2] - 1, x.shape[3] - 1);
+    const padded = tf.mirrorPad(nhwc, [[0, 0], [pr, pr], [pr, pr], [0, 0]], 'reflect') as tf.Tensor4D;
+    const blurred = tf.depthwiseConv2d(padded, tf.tensor4d(kernel, [size, size, c, 1]), 1, pr === r ? 'valid' : 'same');
+    const out = pr === r ? blurred : tf.slice(blurred, [0, pr, pr, 0], [-1, x.shape[2], x.shape[3], -1]);
+    return tf.transpose(out, [0, 3, 1, 2]) as tf.Tensor4D;
   });
 }
 
