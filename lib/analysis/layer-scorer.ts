@@ -93,8 +93,11 @@ function scoreInline(input: LayerScoringInput, options: LayerScoringOptions): Ch
 }
 
 async function scoreInWorkers(input: LayerScoringInput, options: LayerScoringOptions, threads: number): Promise<ChannelTaskResult[]> {
-  const shared = new Float32Array(new SharedArrayBuffer(input.data.byteLength));
-  shared.set(input.data);
+  let shared = input.data;
+  if (!(shared.buffer instanceof SharedArrayBuffer)) {
+    shared = new Float32Array(new SharedArrayBuffer(input.data.byteLength));
+    shared.set(input.data);
+  }
   const { onChannel, shouldStop, threads: _t, ...taskOptions } = options;
   const workerData = { data: shared, n: input.n, channels: input.channels, positions: input.positions, y: input.y, options: taskOptions };
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData }));

@@ -185,11 +185,18 @@ async function forwardPass(
   stop: () => void,
   onOutput: (out: Float32Array, offset: number, count: number) => void,
 ): Promise<Float32Array[]> {
-  const buffers = slices.map((s) => new Float32Array(n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth));
+  // Shared memory: the scoring threads read these buffers in place, no copy.
+  const buffers = slices.map((s) => new Float32Array(new SharedArrayBuffer(4 * n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth)));
   const names = [...new Set(slices.map((s) => s.layer.name))];
-  for (let start = 0; start < n; start += inputs.batchSize) {
+  // The runtime returns whole layers for the batch; keep those under ~128 MB.
+  const perImage = names.reduce((sum, name) => {
+    const layer = slices.find((s) => s.layer.name === name)!.layer;
+    return sum + 4 * layer.channels * layer.mapHeight * layer.mapWidth;
+  }, 0);
+  const batchSize = Math.max(1, Math.min(inputs.batchSize, Math.floor((128 << 20) / perImage)));
+  for (let start = 0; start < n; start += batchSize) {
     stop();
-    const count = Math.min(inputs.batchSize, n - start);
+    const count = Math.min(batchSize, n - start);
     const batch = await inputs.batch(start, count);
     const out = await engine.run(batch, count, names);
     onOutput(out.output.data, start, count);
