@@ -132,13 +132,23 @@ export const explicit = (p: readonly number[]): [[number, number], [number, numb
 ];
 
 /**
- * TF.js convs refuse strides > 1 together with dilations > 1; run such a conv
- * at stride 1 and subsample, which gives the same windows.
+ * A dilated filter as an ordinary one with zeros between the taps. TF.js has
+ * no gradient for dilated convs ("dilation rates greater than 1 are not yet
+ * supported in gradients") and refuses dilation together with stride, so
+ * dilation is folded into the filter once, at load time; the extra
+ * multiply-adds by zero are the price, and dilated convs are rare in the
+ * classifiers PCACE looks at.
  */
-export function strideAfter(y: tf.Tensor4D, s: number[]): tf.Tensor4D {
-  if (s[0] === 1 && s[1] === 1) return y;
-  const [n, h, w, c] = y.shape;
-  return tf.stridedSlice(y, [0, 0, 0, 0], [n, h, w, c], [1, s[0], s[1], 1]) as tf.Tensor4D;
+function dilateFilter(f: tf.Tensor4D, d: number[]): tf.Tensor4D {
+  const [kh, kw, ci, co] = f.shape;
+  const eh = (kh - 1) * d[0] + 1;
+  const ew = (kw - 1) * d[1] + 1;
+  const src = f.dataSync();
+  const out = new Float32Array(eh * ew * ci * co);
+  const block = ci * co;
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++) out.set(src.subarray((y * kw + x) * block, (y * kw + x + 1) * block), (y * d[0] * ew + x * d[1]) * block);
+  return tf.tensor4d(out, [eh, ew, ci, co]);
 }
 
 /** A prepared Conv: filter in TF.js layout, split by group when needed. */
@@ -146,9 +156,9 @@ export interface ConvPlan {
   kind: 'conv' | 'depthwise' | 'grouped';
   filters: tf.Tensor4D[]; // [kh, kw, cin/g, cout/g] (depthwise: [kh, kw, cin, mult])
   bias: tf.Tensor1D | null;
+  /** Effective kernel size (dilation folded into the filter). */
   kernel: number[];
   stride: number[];
-  dilation: number[];
   pads: number[];
   autoPad: string;
   groups: number;
@@ -174,13 +184,19 @@ export function planConv(node: NodeProto, weight: TVal, bias: TVal | null, where
     hwio.dispose();
   }
   const d = attrInts(node, 'dilations', [1, 1]);
+  if (d[0] > 1 || d[1] > 1) {
+    filters = filters.map((f) => {
+      const g = dilateFilter(f, d);
+      f.dispose();
+      return g;
+    });
+  }
   return {
     kind,
     filters,
     bias: bias ? (bias.t as tf.Tensor1D) : null,
-    kernel: [kh, kw],
+    kernel: [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1],
     stride: attrInts(node, 'strides', [1, 1]),
-    dilation: d,
     pads: attrInts(node, 'pads', [0, 0, 0, 0]),
     autoPad: attrStr(node, 'auto_pad', 'NOTSET'),
     groups,
@@ -188,20 +204,18 @@ export function planConv(node: NodeProto, weight: TVal, bias: TVal | null, where
 }
 
 export function runConv(p: ConvPlan, x: tf.Tensor4D): tf.Tensor4D {
-  const pads = spatialPads(p.autoPad, p.pads, [x.shape[1], x.shape[2]], p.kernel, p.stride, p.dilation);
-  const dilated = p.dilation[0] > 1 || p.dilation[1] > 1;
-  const stride = dilated ? [1, 1] : p.stride;
+  const pads = spatialPads(p.autoPad, p.pads, [x.shape[1], x.shape[2]], p.kernel, p.stride, [1, 1]);
+  const stride = p.stride;
   const pad = pads.every((v) => v === 0) ? 'valid' : explicit(pads);
   const one = (inp: tf.Tensor4D, f: tf.Tensor4D) =>
     p.kind === 'depthwise'
-      ? tf.depthwiseConv2d(inp, f, stride as [number, number], pad, 'NHWC', p.dilation as [number, number])
-      : tf.conv2d(inp, f, stride as [number, number], pad, 'NHWC', p.dilation as [number, number]);
+      ? tf.depthwiseConv2d(inp, f, stride as [number, number], pad)
+      : tf.conv2d(inp, f, stride as [number, number], pad);
   let y: tf.Tensor4D;
   if (p.kind === 'grouped') {
     const xs = tf.split(x, p.groups, 3) as tf.Tensor4D[];
     y = tf.concat(xs.map((xi, i) => one(xi, p.filters[i])), 3);
   } else y = one(x, p.filters[0]);
-  if (dilated) y = strideAfter(y, p.stride);
   return p.bias ? tf.add(y, p.bias) : y;
 }
 

@@ -174,6 +174,25 @@ describe('ONNX → TF.js op coverage against ONNX Runtime', () => {
   }
 });
 
+describe('ONNX → TF.js gradients', () => {
+  // Convs are linear, so a finite difference of sum(output) is exact up to rounding.
+  for (const name of ['grouped conv, asymmetric pads, strides 2×1', 'depthwise conv with dilation 2 and stride 2']) {
+    it(`differentiates through ${name}`, async () => {
+      const model = await OnnxTfjsModel.create(buildOnnx(CASES[name]));
+      const rand = seeded(11);
+      const x = tf.tensor4d(Float32Array.from({ length: 2 * 4 * 81 }, () => rand()), X as [number, number, number, number]);
+      const f = (t: tf.Tensor) => tf.sum(model.forward(t as tf.Tensor4D).output!);
+      const g = tf.grad(f)(x).dataSync();
+      for (const i of [0, 40, 200, 647]) {
+        const e = tf.oneHot(tf.tensor1d([i], 'int32'), x.size).reshape(X).mul(0.5);
+        const fd = (f(x.add(e)).dataSync()[0] - f(x.sub(e)).dataSync()[0]) / 1;
+        expect(g[i]).toBeCloseTo(fd, 3);
+      }
+      await model.dispose();
+    });
+  }
+});
+
 describe('ONNX → TF.js errors', () => {
   let before = 0;
   beforeAll(async () => {

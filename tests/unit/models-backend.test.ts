@@ -19,7 +19,7 @@ describe('TF.js backend choice', () => {
   it('has every gradient kernel Grad-CAM and activation maximisation need', async () => {
     const c = await initTfBackend();
     expect(missingKernels(GRADIENT_KERNELS)).toEqual([]);
-    if (c.name === 'wasm') expect(c.addedKernels).toContain('Conv2DBackpropFilter');
+    if (c.name === 'wasm') expect(c.addedKernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput (stride 1 via Conv2D)']));
   });
 
   it('computes delegated kernels (filter and depthwise gradients) exactly as the cpu backend does', async () => {
@@ -31,7 +31,12 @@ describe('TF.js backend choice', () => {
       tf.tidy(() => {
         const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, [2, 1], 'same'))))([x, w]);
         const [hx, hw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid'))))([x, dw]);
-        return [gx, gw, hx, hw].map((t) => Array.from(t.dataSync()));
+        // Stride 1: wasm's input gradient is rerouted through its forward conv.
+        const pads = ['same', 'valid', [[0, 0], [2, 0], [1, 2], [0, 0]]] as const;
+        const stride1 = pads.map((pad) =>
+          tf.grad((a: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, w, 1, pad as 'same'))))(x),
+        );
+        return [gx, gw, hx, hw, ...stride1].map((t) => Array.from(t.dataSync()));
       });
     const mine = grads();
     await tf.setBackend('cpu');
