@@ -5,27 +5,39 @@ import path from 'node:path';
 
 const MB = 1024 * 1024;
 
+const envNumber = (name: string, fallback: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+
+/** Read on each use, so the environment (and tests) can change them. */
 export const limits = {
-  /** Largest model upload (all files of a TF.js model together). */
-  modelBytes: Number(process.env.PCACE_MAX_MODEL_MB ?? 200) * MB,
-  /** Largest dataset upload (zip, csv + images zip, npy). */
-  datasetBytes: Number(process.env.PCACE_MAX_DATASET_MB ?? 1024) * MB,
+  /** Largest model upload (all files of a TF.js model together): PCACE_MAX_MODEL_MB, default 200. */
+  get modelBytes() {
+    return envNumber('PCACE_MAX_MODEL_MB', 200) * MB;
+  },
+  /** Largest dataset upload (zip, csv + images zip, npy): PCACE_MAX_DATASET_MB, default 1024. */
+  get datasetBytes() {
+    return envNumber('PCACE_MAX_DATASET_MB', 1024) * MB;
+  },
   /** Sign-in: failures per email+IP within the window before refusing. */
   loginFailures: 5,
   loginWindowMs: 15 * 60 * 1000,
   /** Sign-up: accounts per IP per hour. */
-  signupsPerHour: 20,
+  get signupsPerHour() {
+    return envNumber('PCACE_SIGNUPS_PER_HOUR', 20);
+  },
   invitationDays: 7,
 };
 
 /** Data root: `.data` under the project (PCACE_DATA_DIR to move it). */
 export function dataDir(): string {
-  return path.resolve(process.cwd(), process.env.PCACE_DATA_DIR ?? '.data');
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.PCACE_DATA_DIR ?? '.data');
 }
 
 /** Where uploaded models and datasets are stored: STORAGE_DIR or `.data/storage`. */
 export function storageDir(): string {
-  return path.resolve(process.env.STORAGE_DIR ?? path.join(dataDir(), 'storage'));
+  return path.resolve(/*turbopackIgnore: true*/ process.env.STORAGE_DIR ?? path.join(dataDir(), 'storage'));
 }
 
 let cachedSecret: string | undefined;

@@ -24,8 +24,7 @@ export const tooLarge = (message: string) => new ApiError(413, message);
 export function describeZodError(err: z.ZodError): string {
   return err.issues
     .map((i) => {
-      const where = i.path.length ? i.path.join('.') : 'body';
-      return `${where}: ${i.message}`;
+      return i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message;
     })
     .join('; ');
 }

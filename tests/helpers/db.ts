@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encode } from 'next-auth/jwt';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 
@@ -107,4 +108,110 @@ export function useTestDatabase(): { readonly current: TestDatabase } {
       return holder.current;
     },
   };
+}
+
+// ---------------------------------------------------------------- portal fixtures
+// Users, labs, sessions and direct calls of route handlers / server actions.
+
+
+export const SESSION_COOKIE = 'next-auth.session-token';
+
+/** A session cookie value as next-auth would set it after sign-in (JWT signed with NEXTAUTH_SECRET). */
+export async function sessionToken(userId: string): Promise<string> {
+  const secret = process.env.NEXTAUTH_SECRET;
+  if (!secret) throw new Error('NEXTAUTH_SECRET is not set (useTestDatabase sets it)');
+  return encode({ token: { sub: userId }, secret });
+}
+
+export async function sessionCookie(userId: string): Promise<string> {
+  return `${SESSION_COOKIE}=${await sessionToken(userId)}`;
+}
+
+/** Who `next/headers` cookies() belongs to in server actions and pages (see nextHeadersMock). */
+const requestState: { cookie: Map<string, string>; headers: Record<string, string> } = { cookie: new Map(), headers: {} };
+
+export async function actAs(userId: string | null): Promise<void> {
+  requestState.cookie = new Map();
+  if (userId) requestState.cookie.set(SESSION_COOKIE, await sessionToken(userId));
+}
+
+/**
+ * Replacement for `next/headers` outside a Next.js request:
+ *   vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
+ */
+export const nextHeadersMock = {
+  cookies: async () => ({
+    getAll: () => [...requestState.cookie].map(([name, value]) => ({ name, value })),
+    get: (name: string) => (requestState.cookie.has(name) ? { name, value: requestState.cookie.get(name)! } : undefined),
+  }),
+  headers: async () => new Headers({ 'x-forwarded-for': '127.0.0.1', ...requestState.headers }),
+};
+
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+export interface CallOptions {
+  method?: string;
+  params?: Record<string, string>;
+  token?: string;
+  cookie?: string;
+  json?: unknown;
+  form?: FormData;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+/** Call a route handler directly with a real Request; returns status and parsed JSON. */
+export async function callRoute(handler: Handler, path: string, opts: CallOptions = {}): Promise<{ status: number; body: any }> {
+  const url = new URL(path, 'http://localhost:3000');
+  for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+  const headers = new Headers(opts.headers);
+  if (opts.token) headers.set('authorization', `Bearer ${opts.token}`);
+  if (opts.cookie) headers.set('cookie', opts.cookie);
+  let body: BodyInit | undefined;
+  if (opts.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(opts.json);
+  } else if (opts.form) {
+    // Let Request serialise the multipart body and set the boundary.
+    const probe = new Request(url, { method: 'POST', body: opts.form });
+    headers.set('content-type', probe.headers.get('content-type')!);
+    body = new Uint8Array(await probe.arrayBuffer());
+  }
+  const req = new Request(url, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body });
+  const res = await handler(req, { params: Promise.resolve(opts.params ?? {}) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body: parsed };
+}
+
+export function formOf(fields: Record<string, string | Blob | [Blob, string] | (readonly [Blob, string])[]>): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === 'string' || v instanceof Blob) form.append(k, v);
+    else if (Array.isArray(v) && v.length === 2 && v[0] instanceof Blob && typeof v[1] === 'string') form.append(k, v[0], v[1]);
+    else for (const [blob, name] of v as (readonly [Blob, string])[]) form.append(k, blob, name);
+  }
+  return form;
+}
+
+export const fileBlob = (bytes: Uint8Array | string) => new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)]);
+
+/** The digest Next.js puts on notFound()/forbidden()/redirect() errors. */
+export async function nextInterrupt(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    const digest = (err as { digest?: string }).digest;
+    if (typeof digest === 'string') {
+      if (digest.startsWith('NEXT_HTTP_ERROR_FALLBACK;')) return digest.split(';')[1];
+      if (digest.startsWith('NEXT_REDIRECT')) return `redirect:${digest.split(';')[2]}`;
+    }
+    throw err;
+  }
+  return 'rendered';
 }

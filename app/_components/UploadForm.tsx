@@ -1,0 +1,63 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useState, type ReactNode } from 'react';
+
+/**
+ * A form sent with fetch to a /api/v1 route (multipart, or JSON when
+ * `asJson`), so large files stream to the same code the API uses. Shows the
+ * API's error message; on success navigates to `redirectTo(json)`.
+ */
+export function UploadForm({
+  endpoint,
+  children,
+  submitLabel,
+  redirectTo,
+  asJson,
+}: {
+  endpoint: string;
+  children: ReactNode;
+  submitLabel: string;
+  redirectTo: string;
+  asJson?: (form: FormData) => Record<string, unknown> | null;
+}) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    setPending(true);
+    setError(null);
+    const form = new FormData(e.currentTarget);
+    try {
+      const json = asJson?.(form) ?? null;
+      const res = await fetch(endpoint, json ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) } : { method: 'POST', body: form });
+      const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!res.ok) {
+        setError(`${String(body.error ?? res.statusText)} (${res.status})`);
+        return;
+      }
+      router.push(redirectTo.replace(/\{([\w.]+)\}/g, (_, path: string) => String(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], body) ?? '')));
+      router.refresh();
+    } catch (err) {
+      setError(`upload failed: ${(err as Error).message}`);
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="panel" encType="multipart/form-data">
+      {error ? (
+        <p className="alert error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {children}
+      <button type="submit" disabled={pending}>
+        {pending ? 'Uploading and checking…' : submitLabel}
+      </button>
+    </form>
+  );
+}

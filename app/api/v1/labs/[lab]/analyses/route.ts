@@ -1,0 +1,39 @@
+import { withLab } from '../../../../../../lib/server/access';
+import { createAnalysis } from '../../../../../../lib/server/analyses';
+import { db } from '../../../../../../lib/server/db';
+import { badRequest } from '../../../../../../lib/server/errors';
+import { analysisJson } from '../../../../../../lib/server/serialize';
+import { readBodyLimited } from '../../../../../../lib/server/uploads';
+
+const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+
+/** GET /api/v1/labs/:lab/analyses[?status=queued] — newest first (200 at most). */
+export const GET = withLab(
+  async (req, ctx) => {
+    const status = new URL(req.url).searchParams.get('status');
+    if (status && !(STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${STATUSES.join(', ')}`);
+    const analyses = await db.analysis.findMany({
+      where: { labId: ctx.lab.id, ...(status ? { status: status as (typeof STATUSES)[number] } : {}) },
+      orderBy: { createdAt: 'desc' },
+      take: 200,
+    });
+    return Response.json({ analyses: analyses.map(analysisJson) });
+  },
+  { role: 'viewer' },
+);
+
+/** POST /api/v1/labs/:lab/analyses — JSON { modelVersionId, datasetId, target, layers?, options?, title? } → 201, status queued. */
+export const POST = withLab(
+  async (req, ctx) => {
+    const bytes = await readBodyLimited(req, 256 * 1024);
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      throw badRequest('body is not valid JSON');
+    }
+    const analysis = await createAnalysis(ctx, body);
+    return Response.json({ analysis: analysisJson(analysis) }, { status: 201 });
+  },
+  { role: 'member' },
+);

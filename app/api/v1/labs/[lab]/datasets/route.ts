@@ -1,0 +1,26 @@
+import { withLab } from '../../../../../../lib/server/access';
+import { registerDatasetFromRequest } from '../../../../../../lib/server/datasets';
+import { db } from '../../../../../../lib/server/db';
+import { datasetJson } from '../../../../../../lib/server/serialize';
+
+/** GET /api/v1/labs/:lab/datasets */
+export const GET = withLab(
+  async (_req, ctx) => {
+    const datasets = await db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { createdAt: 'desc' } });
+    return Response.json({ datasets: datasets.map(datasetJson) });
+  },
+  { role: 'viewer' },
+);
+
+/**
+ * POST /api/v1/labs/:lab/datasets
+ *  JSON { name, kind: 'mnist', split?, digit? } | { name, kind: 'folder', path } (PCACE_DATASET_ROOT)
+ *  multipart name, kind=zip|npy, file; kind=csv, file (CSV) + images (zip).
+ */
+export const POST = withLab(
+  async (req, ctx) => {
+    const dataset = await registerDatasetFromRequest(req, ctx.lab.id, ctx.user.id);
+    return Response.json({ dataset: datasetJson(dataset) }, { status: 201 });
+  },
+  { role: 'member' },
+);

@@ -1,0 +1,31 @@
+import { withLab } from '../../../../../../lib/server/access';
+import { db } from '../../../../../../lib/server/db';
+import { createModelVersion, readModelUpload } from '../../../../../../lib/server/models';
+import { modelJson, modelVersionJson } from '../../../../../../lib/server/serialize';
+
+/** GET /api/v1/labs/:lab/models — models with their versions. */
+export const GET = withLab(
+  async (_req, ctx) => {
+    const models = await db.model.findMany({
+      where: { labId: ctx.lab.id },
+      orderBy: { createdAt: 'desc' },
+      include: { versions: { orderBy: { version: 'desc' } } },
+    });
+    return Response.json({ models: models.map(modelJson) });
+  },
+  { role: 'viewer' },
+);
+
+/**
+ * POST /api/v1/labs/:lab/models — multipart: name, file (.onnx) or files
+ * (model.json + shards), optional inputShape / preprocessing / modelCard (JSON).
+ * Same name → next version. 201 with { model, version }.
+ */
+export const POST = withLab(
+  async (req, ctx) => {
+    const upload = await readModelUpload(req);
+    const { model, version } = await createModelVersion(ctx.lab.id, ctx.user.id, upload);
+    return Response.json({ model: modelJson(model), version: modelVersionJson(version) }, { status: 201 });
+  },
+  { role: 'member' },
+);

@@ -1,0 +1,20 @@
+import Link from 'next/link';
+import type { LabContext } from '../../../lib/server/access';
+
+export function LabHeader({ ctx, title }: { ctx: LabContext; title?: string }) {
+  const base = `/labs/${ctx.lab.slug}`;
+  return (
+    <div className="spread" style={{ marginBottom: '1rem' }}>
+      <div>
+        <p className="small muted" style={{ margin: 0 }}>
+          <Link href={base}>{ctx.lab.name}</Link> · you are {ctx.role}
+        </p>
+        {title ? <h1 style={{ margin: '0.25rem 0 0' }}>{title}</h1> : null}
+      </div>
+      <nav aria-label="Lab" className="row small">
+        <Link href={base}>Overview</Link>
+        <Link href={`${base}/members`}>Members</Link>
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+import type { Metadata } from 'next';
+import { requireLab } from '../../../../../lib/server/access';
+import { limits } from '../../../../../lib/server/config';
+import { LabHeader } from '../../LabNav';
+import { DatasetForm } from './DatasetForm';
+
+export const metadata: Metadata = { title: 'Register a dataset' };
+
+export default async function NewDatasetPage({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab: slug } = await params;
+  const ctx = await requireLab(slug, 'member', `/labs/${slug}/datasets/new`);
+  return (
+    <>
+      <LabHeader ctx={ctx} title="Register a dataset" />
+      <p className="muted">
+        Every source is opened and a few images are decoded before it is registered; unsafe or unreadable archives are refused.
+      </p>
+      <DatasetForm lab={slug} maxMb={Math.round(limits.datasetBytes / 1024 / 1024)} />
+    </>
+  );
+}

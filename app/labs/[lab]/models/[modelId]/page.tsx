@@ -1,0 +1,77 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
+import { db } from '../../../../../lib/server/db';
+import type { StoredLayer } from '../../../../../lib/server/models';
+import { formatBytes, formatDate } from '../../../../_components/format';
+import { LabHeader } from '../../LabNav';
+
+export const metadata: Metadata = { title: 'Model' };
+
+export default async function ModelPage({ params }: { params: Promise<{ lab: string; modelId: string }> }) {
+  const { lab: slug, modelId } = await params;
+  const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/models/${modelId}`);
+  const model = await db.model.findFirst({
+    where: { id: modelId, labId: ctx.lab.id },
+    include: { versions: { orderBy: { version: 'desc' }, include: { createdBy: { select: { name: true } } } } },
+  });
+  if (!model) notFound();
+  return (
+    <>
+      <LabHeader ctx={ctx} title={model.name} />
+      {roleAtLeast(ctx.role, 'member') ? (
+        <p>
+          <Link href={`/labs/${slug}/models/new`}>Upload a new version</Link>
+        </p>
+      ) : null}
+      {model.versions.map((v) => {
+        const layers = v.layers as unknown as StoredLayer[];
+        return (
+          <section key={v.id} aria-labelledby={`v-${v.version}`}>
+            <h2 id={`v-${v.version}`}>
+              Version {v.version} <span className="badge">{v.format}</span>
+            </h2>
+            <p className="small muted">
+              {formatBytes(v.sizeBytes)} · input [{(v.inputShape as number[]).join(', ')}] · output [{((v.outputShape as number[] | null) ?? []).join(', ')}] ·{' '}
+              {v.backend} · sha256 <span className="mono">{v.sha256.slice(0, 12)}</span> · {v.createdBy.name}, {formatDate(v.createdAt)}
+            </p>
+            <table>
+              <caption className="sr-only">Conv layers of version {v.version}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Conv layer</th>
+                  <th scope="col" className="num">
+                    Channels
+                  </th>
+                  <th scope="col" className="num">
+                    Map
+                  </th>
+                  <th scope="col" className="num">
+                    Kernel
+                  </th>
+                  <th scope="col" className="num">
+                    Stride
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {layers.map((l) => (
+                  <tr key={l.name}>
+                    <td className="mono">{l.name}</td>
+                    <td className="num">{l.channels}</td>
+                    <td className="num">
+                      {l.mapHeight}×{l.mapWidth}
+                    </td>
+                    <td className="num">{l.kernelSize.join('×')}</td>
+                    <td className="num">{l.stride.join('×')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        );
+      })}
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { requireLab, roleAtLeast } from '../../../lib/server/access';
+import { db } from '../../../lib/server/db';
+import { formatDate } from '../../_components/format';
+import { LabHeader } from './LabNav';
+
+export const metadata: Metadata = { title: 'Lab' };
+
+export default async function LabHome({ params }: { params: Promise<{ lab: string }> }) {
+  const { lab: slug } = await params;
+  const ctx = await requireLab(slug);
+  const canWrite = roleAtLeast(ctx.role, 'member');
+  const base = `/labs/${slug}`;
+  const [models, datasets, analyses] = await Promise.all([
+    db.model.findMany({
+      where: { labId: ctx.lab.id },
+      orderBy: { createdAt: 'desc' },
+      include: { versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, format: true, createdAt: true } } },
+    }),
+    db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { createdAt: 'desc' } }),
+    db.analysis.findMany({
+      where: { labId: ctx.lab.id },
+      orderBy: { createdAt: 'desc' },
+      take: 50,
+      include: { modelVersion: { select: { version: true, model: { select: { name: true } } } }, dataset: { select: { name: true } } },
+    }),
+  ]);
+
+  return (
+    <>
+      <LabHeader ctx={ctx} title={ctx.lab.name} />
+
+      <section aria-labelledby="analyses-h">
+        <div className="spread">
+          <h2 id="analyses-h">Analyses</h2>
+          {canWrite && models.length > 0 && datasets.length > 0 ? <Link href={`${base}/analyses/new`}>New analysis</Link> : null}
+        </div>
+        {analyses.length === 0 ? (
+          <p className="empty">No analyses yet{canWrite ? ': upload a model and register a dataset, then start one.' : '.'}</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Analysis</th>
+                <th scope="col">Model</th>
+                <th scope="col">Dataset</th>
+                <th scope="col">Status</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {analyses.map((a) => (
+                <tr key={a.id}>
+                  <td>
+                    <Link href={`${base}/analyses/${a.id}`}>{a.title ?? a.id}</Link>
+                  </td>
+                  <td>
+                    {a.modelVersion.model.name} v{a.modelVersion.version}
+                  </td>
+                  <td>{a.dataset.name}</td>
+                  <td>
+                    <span className={`badge ${a.status}`}>{a.status}</span>
+                    {a.status === 'running' ? <span className="small muted"> {Math.round(a.progress * 100)}%</span> : null}
+                  </td>
+                  <td className="small">{formatDate(a.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <div className="grid2">
+        <section aria-labelledby="models-h">
+          <div className="spread">
+            <h2 id="models-h">Models</h2>
+            {canWrite ? <Link href={`${base}/models/new`}>Upload a model</Link> : null}
+          </div>
+          {models.length === 0 ? (
+            <p className="empty">No models yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Latest</th>
+                </tr>
+              </thead>
+              <tbody>
+                {models.map((m) => (
+                  <tr key={m.id}>
+                    <td>
+                      <Link href={`${base}/models/${m.id}`}>{m.name}</Link>
+                    </td>
+                    <td className="small">{m.versions[0] ? `v${m.versions[0].version} · ${m.versions[0].format}` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+
+        <section aria-labelledby="datasets-h">
+          <div className="spread">
+            <h2 id="datasets-h">Datasets</h2>
+            {canWrite ? <Link href={`${base}/datasets/new`}>Register a dataset</Link> : null}
+          </div>
+          {datasets.length === 0 ? (
+            <p className="empty">No datasets yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col" className="num">
+                    Images
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {datasets.map((d) => (
+                  <tr key={d.id}>
+                    <td>
+                      <Link href={`${base}/datasets/${d.id}`}>{d.name}</Link>
+                    </td>
+                    <td>{d.kind}</td>
+                    <td className="num">{(d.counts as { total?: number }).total ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,55 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { requireUser } from '../../lib/server/access';
+import { labsOf } from '../../lib/server/labs';
+import { createLabAction } from '../actions/labs';
+import { ActionForm } from '../_components/ActionForm';
+
+export const metadata: Metadata = { title: 'Labs' };
+
+export default async function LabsPage() {
+  const me = await requireUser('/labs');
+  const memberships = await labsOf(me.user.id);
+  return (
+    <>
+      <h1>Your labs</h1>
+      {memberships.length === 0 ? (
+        <p className="empty">You are not in any lab yet. Create one below, or ask an owner for an invitation.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Lab</th>
+              <th scope="col">Address</th>
+              <th scope="col">Your role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {memberships.map((m) => (
+              <tr key={m.id}>
+                <td>
+                  <Link href={`/labs/${m.lab.slug}`}>{m.lab.name}</Link>
+                </td>
+                <td className="mono">{m.lab.slug}</td>
+                <td>{m.role}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Create a lab</h2>
+      <ActionForm action={createLabAction} submitLabel="Create lab" redirectTo="/labs/{slug}" className="panel">
+        <div className="field">
+          <label htmlFor="lab-name">Name</label>
+          <input id="lab-name" name="name" required maxLength={100} placeholder="Vision interpretability" />
+        </div>
+        <div className="field">
+          <label htmlFor="lab-slug">
+            Address <span className="hint">lowercase letters, digits and dashes; used in links and the API</span>
+          </label>
+          <input id="lab-slug" name="slug" required pattern="[a-z0-9][a-z0-9-]*[a-z0-9]" minLength={2} maxLength={40} placeholder="vision-lab" />
+        </div>
+      </ActionForm>
+    </>
+  );
+}

