@@ -46,17 +46,18 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   validateSpec(spec);
   const progress = options.onProgress ?? (() => {});
   progress({ fraction: 0, phase: 'loading' });
-  const engine = await openModel(spec.model.path, spec.model.format);
+  const engine = await asInputError(`cannot load the model ${spec.model.path}`, () => openModel(spec.model.path, spec.model.format));
   let dataset: OpenedDataset | undefined;
   try {
     const pre =
       spec.model.preprocessing ?? sidecarPreprocessing(spec.model.path) ?? defaultPreprocessing(engine.input.shape as [number, number, number]);
-    const ds = await openDataset(spec.dataset, { n: spec.images, seed: spec.seed });
+    const ds = await asInputError('cannot open the dataset', () => openDataset(spec.dataset, { n: spec.images, seed: spec.seed }));
     dataset = ds;
     const n = ds.samples.length;
     if (n < 10) throw new PcaceInputError(`the dataset yielded ${n} usable images; PCACE needs at least 10`);
     const all = engine.listConvLayers();
-    const layers = spec.layers === 'all' ? all : resolveLayers(all, spec.layers);
+    const requested = spec.layers;
+    const layers = requested === 'all' ? all : await asInputError('bad layer list', async () => resolveLayers(all, requested));
     const pending = layers.filter((l) => !options.skipLayers?.has(l.name));
     const passes = planPasses(pending, n, options.memoryBudgetBytes ?? 1 << 30);
     const batchSize = options.batchSize ?? defaultBatchSize(engine);
@@ -143,6 +144,16 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   } finally {
     await dataset?.close();
     await engine.dispose();
+  }
+}
+
+/** Failures caused by what the user supplied (model, data, layer names) become input errors. */
+async function asInputError<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof PcaceInputError) throw err;
+    throw new PcaceInputError(`${what}: ${(err as Error).message}`);
   }
 }
 

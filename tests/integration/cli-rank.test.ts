@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PIPELINE_DIR } from '../helpers/reference';
+import type { AnalysisResult } from '../../lib/analysis/types';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(PIPELINE_DIR, '../../..');
+const BIN = path.join(ROOT, 'bin/pcace.js');
+const DEMO = path.join(ROOT, 'models/demo');
+
+async function pcace(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'pcace-rank-'));
+
+describe('pcace layers', () => {
+  it('lists the conv layers of a demo model', async () => {
+    const { code, stdout } = await pcace(['layers', '--model', path.join(DEMO, 'resnet18-mnist.onnx'), '--json']);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as { layers: { name: string; channels: number; map: number[] }[] };
+    expect(out.layers).toHaveLength(20);
+    expect(out.layers.map((l) => l.name)).toContain('layer2.0.downsample.0');
+    expect(out.layers[0]).toMatchObject({ name: 'conv1', channels: 16, map: [16, 16] });
+  });
+});
+
+describe('pcace rank', () => {
+  it('ranks every conv channel of the MNIST demo CNN with calibration and rank intervals', async () => {
+    const out = path.join(tmp, 'mnist.json');
+    const { code, stderr } = await pcace([
+      'rank', '--model', path.join(DEMO, 'mnist-cnn.onnx'), '--data', 'mnist:7', '--n', '120',
+      '--permutations', '9', '--bootstrap', '8', '--stability', '3,5', '--seed', '4', '--out', out,
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/100% done/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
+    expect(result.spec.target).toEqual({ kind: 'class', index: 7 });
+    expect(result.dataset.images).toBe(120);
+    expect(result.layers.map((l) => [l.name, l.shape])).toEqual([
+      ['conv1', [120, 32, 26, 26]],
+      ['conv2', [120, 64, 24, 24]],
+    ]);
+    for (const layer of result.layers) {
+      const ranks = layer.channels.map((c) => c.rank).sort((a, b) => a - b);
+      expect(ranks).toEqual(Array.from({ length: layer.channels.length }, (_, i) => i + 1));
+      for (const c of layer.channels) {
+        expect(c.score_multiple).toBeGreaterThanOrEqual(c.score_pc1 - 1); // both in [0, 1]
+        expect(c.score_multiple).toBeLessThanOrEqual(1);
+        expect(c.p_value).toBeGreaterThan(0);
+        expect(c.p_value).toBeLessThanOrEqual(1);
+        expect(c.rank_p05).toBeLessThanOrEqual(c.rank_p95!);
+        expect(typeof c.weight_mean).toBe('number');
+        expect(c.reverse).toBe(c.weight_mean! < 0);
+      }
+      // Ranked by the cross-fitted score by default.
+      const best = layer.channels.find((c) => c.rank === 1)!;
+      expect(Math.max(...layer.channels.map((c) => c.score_crossfit!))).toBe(best.score_crossfit);
+      expect(layer.rank_stability!.spearman).toHaveLength(2);
+    }
+    expect(result.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
+  });
+
+  it('is reproducible from its seed', async () => {
+    const a = path.join(tmp, 'a.json');
+    const b = path.join(tmp, 'b.json');
+    const args = ['rank', '--model', path.join(DEMO, 'mnist-cnn.onnx'), '--data', 'mnist:2', '--n', '60', '--layers', 'conv1', '--quiet', '--seed', '9'];
+    expect((await pcace([...args, '--out', a])).code).toBe(0);
+    expect((await pcace([...args, '--threads', '0', '--out', b])).code).toBe(0);
+    const ra = JSON.parse(readFileSync(a, 'utf8')) as AnalysisResult;
+    const rb = JSON.parse(readFileSync(b, 'utf8')) as AnalysisResult;
+    expect(rb.layers[0].channels).toEqual(ra.layers[0].channels);
+  });
+
+  it('exits 2 with a clear message on bad arguments', async () => {
+    const junk = path.join(tmp, 'junk.onnx');
+    writeFileSync(junk, 'not a model');
+    const model = path.join(DEMO, 'mnist-cnn.onnx');
+    const cases: [string[], RegExp][] = [
+      [['rank', '--data', 'mnist:3', '--out', 'x.json'], /--model is required/],
+      [['rank', '--model', model, '--data', 'mnist:3'], /--out is required/],
+      [['rank', '--model', model, '--data', 'nowhere/', '--out', 'x.json', '--class', '1'], /no such file or folder/],
+      [['rank', '--model', model, '--data', 'mnist:3', '--components', 'many', '--out', 'x.json'], /--components must be/],
+      [['rank', '--model', model, '--data', 'mnist:3', '--layers', 'conv9', '--out', 'x.json', '--quiet'], /unknown layer 'conv9'.*conv1, conv2/],
+      [['rank', '--model', model, '--data', 'mnist:3', '--class', '12', '--out', 'x.json', '--quiet', '--n', '20'], /target index 12 is outside the model output \(10 values/],
+      [['rank', '--model', model, '--data', 'mnist:3', '--rank-by', 'z_multiple', '--out', 'x.json'], /needs --permutations/],
+      [['rank', '--model', junk, '--data', 'mnist:3', '--out', 'x.json', '--quiet'], /junk\.onnx/],
+      [['layers', '--model', junk], /cannot load .*junk\.onnx/],
+      [['layers', '--model', 'model.h5'], /cannot tell the model format/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await pcace(args);
+      expect(code, args.join(' ') + '\n' + stderr).toBe(2);
+      expect(stderr).toMatch(message);
+    }
+  });
+});
