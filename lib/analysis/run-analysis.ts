@@ -14,6 +14,7 @@ import type { ChannelTaskResult } from './channel-task';
 import { scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { planPasses, type CaptureSlice } from './plan';
 import { toChannelResults } from './results';
+import { ablateForLayer } from './ablation-step';
 import { softwareVersions } from './versions';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
@@ -40,6 +41,8 @@ export class AnalysisCancelled extends Error {
 }
 
 const INPUT_CACHE_LIMIT = 1 << 30;
+/** Captured activations per forward pass; with the model, inputs and threads this keeps a 224×224 VGG-16 run under 4 GiB. */
+const DEFAULT_BUDGET = 768 << 20;
 
 export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOptions = {}): Promise<AnalysisResult> {
   const t0 = performance.now();
@@ -59,7 +62,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const requested = spec.layers;
     const layers = requested === 'all' ? all : await asInputError('bad layer list', async () => resolveLayers(all, requested));
     const pending = layers.filter((l) => !options.skipLayers?.has(l.name));
-    const passes = planPasses(pending, n, options.memoryBudgetBytes ?? 1 << 30);
+    const budget = options.memoryBudgetBytes ?? DEFAULT_BUDGET;
+    const passes = planPasses(pending, n, budget);
     const batchSize = options.batchSize ?? defaultBatchSize(engine);
 
     const inputs = new InputSource(ds, pre, n, batchSize, engine.input.shape);
@@ -125,6 +129,17 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         layerSeconds.set(layer.name, (layerSeconds.get(layer.name) ?? 0) + seconds);
         if (slice.end === layer.channels) {
           const layerResult = buildLayerResult(layer, n, partial.get(layer.name)!, layerSeconds.get(layer.name)!, spec);
+          if (spec.ablation) {
+            stop();
+            report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length });
+            const ta = performance.now();
+            const ablation = await ablateForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), budget);
+            for (const c of layerResult.channels) {
+              c.ablation_drop = ablation.scoreDrop[c.index];
+              if (ablation.accuracyDrop) c.ablation_accuracy_drop = ablation.accuracyDrop[c.index];
+            }
+            layerResult.seconds += (performance.now() - ta) / 1000;
+          }
           partial.delete(layer.name);
           results.push(layerResult);
           await options.onLayer?.(layerResult);
@@ -238,6 +253,12 @@ class InputSource {
     shape: number[],
   ) {
     this.perImage = shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Every image at once (ablation needs them together). */
+  async all(): Promise<Float32Array> {
+    if (this.n * this.perImage * 4 > INPUT_CACHE_LIMIT) return this.dataset.loadBatch(0, this.n, this.pre);
+    return this.batch(0, this.n);
   }
 
   async batch(start: number, count: number): Promise<Float32Array> {

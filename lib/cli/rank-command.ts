@@ -31,9 +31,10 @@ export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out
   --crossfit R         repeated 2-fold splits for the cross-fitted score (default ${DEFAULT_ANALYSIS.crossFitRepeats}; 0 = off)
   --bootstrap B        bootstrap replicates for rank intervals (default 0)
   --stability K,K,...  also rank at these k and report rank agreement
+  --ablation           also measure each channel's ablation drop (class score and accuracy; ONNX models)
   --seed S             (default ${DEFAULT_ANALYSIS.seed})
   --threads T          statistics threads (default: all cores)
-  --memory MB          activation memory budget per forward pass (default 1024)
+  --memory MB          activation memory budget per forward pass (default 768)
   --out FILE           where to write results.json (required)
   --quiet              no progress bar`;
 
@@ -59,6 +60,7 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
       bootstrap: { type: 'string', default: '0' },
       stability: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULT_ANALYSIS.seed) },
+      ablation: { type: 'boolean', default: false },
       threads: { type: 'string' },
       memory: { type: 'string' },
       out: { type: 'string' },
@@ -107,7 +109,9 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
     bootstrap: nonNegativeInt(values.bootstrap, '--bootstrap'),
     stabilityComponents: values.stability ? values.stability.split(',').map((k) => parseComponents(k.trim(), '--stability')) : [],
     seed: nonNegativeInt(values.seed, '--seed'),
+    ablation: values.ablation,
   };
+  if (spec.ablation && format !== 'onnx') throw new UsageError('--ablation is available for ONNX models');
   const result = await runAnalysis(spec, {
     onProgress: values.quiet ? undefined : progressBar(),
     threads: values.threads === undefined ? undefined : nonNegativeInt(values.threads, '--threads'),

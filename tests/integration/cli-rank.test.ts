@@ -40,7 +40,7 @@ describe('pcace rank', () => {
     const out = path.join(tmp, 'mnist.json');
     const { code, stderr } = await pcace([
       'rank', '--model', path.join(DEMO, 'mnist-cnn.onnx'), '--data', 'mnist:7', '--n', '120',
-      '--permutations', '9', '--bootstrap', '8', '--stability', '3,5', '--seed', '4', '--out', out,
+      '--permutations', '9', '--bootstrap', '8', '--stability', '3,5', '--seed', '4', '--ablation', '--out', out,
     ]);
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/100% done/);
@@ -62,7 +62,12 @@ describe('pcace rank', () => {
         expect(c.rank_p05).toBeLessThanOrEqual(c.rank_p95!);
         expect(typeof c.weight_mean).toBe('number');
         expect(c.reverse).toBe(c.weight_mean! < 0);
+        expect(Number.isFinite(c.ablation_drop)).toBe(true);
+        expect(c.ablation_accuracy_drop).toBeGreaterThanOrEqual(-1);
+        expect(c.ablation_accuracy_drop).toBeLessThanOrEqual(1);
       }
+      // Zeroing some channel must move the digit-7 score.
+      expect(Math.max(...layer.channels.map((c) => Math.abs(c.ablation_drop!)))).toBeGreaterThan(0.01);
       // Ranked by the cross-fitted score by default.
       const best = layer.channels.find((c) => c.rank === 1)!;
       expect(Math.max(...layer.channels.map((c) => c.score_crossfit!))).toBe(best.score_crossfit);
