@@ -76,6 +76,20 @@ describe('pcace rank', () => {
     expect(result.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
   });
 
+  it('ranks a TF.js layers model (MNIST digits resized and replicated to its 3×16×16 input)', async () => {
+    const out = path.join(tmp, 'tfjs.json');
+    const model = path.join(ROOT, 'tests/fixtures/tfjs/tiny-cnn/model.json');
+    const { code, stderr } = await pcace(['rank', '--model', model, '--data', 'mnist:3', '--class', '2', '--n', '40', '--quiet', '--out', out]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/tfjs backend: (wasm|tensorflow|cpu)/);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
+    expect(result.model.backend).toMatch(/tfjs/);
+    expect(result.layers.map((l) => [l.name, l.shape])).toEqual([
+      ['conv1', [40, 4, 16, 16]],
+      ['conv2', [40, 6, 14, 14]],
+    ]);
+  });
+
   it('is reproducible from its seed', async () => {
     const a = path.join(tmp, 'a.json');
     const b = path.join(tmp, 'b.json');
