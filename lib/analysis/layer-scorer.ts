@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import {
   componentStability,
-  rankDescending,
+  ordinalRanks,
   rankIntervals,
   rankingValue,
   PcaceInputError,
@@ -36,8 +36,8 @@ export interface LayerScoringOptions extends ChannelTaskOptions {
 
 export interface LayerScoring {
   channels: ChannelTaskResult[];
-  /** Rank per channel by options.rankBy (1 = best). */
-  ranks: Float64Array;
+  /** Rank per channel by options.rankBy (1 = best; ties broken by channel index). */
+  ranks: Int32Array;
   rankIntervals?: RankInterval[];
   stability?: ComponentStability;
   seconds: number;
@@ -74,7 +74,7 @@ export function summariseLayer(results: ChannelTaskResult[], options: ChannelTas
   if (values.some((v) => v === undefined)) {
     throw new PcaceInputError(`ranking by ${options.rankBy} needs ${options.rankBy.startsWith('z_') ? 'permutations > 0' : 'cross-fitting'}`);
   }
-  const out: Omit<LayerScoring, 'channels' | 'seconds'> = { ranks: rankDescending(values as number[]) };
+  const out: Omit<LayerScoring, 'channels' | 'seconds'> = { ranks: ordinalRanks(values as number[]) };
   if (options.bootstrap > 0) out.rankIntervals = rankIntervals(results.map((r) => r.bootstrap!));
   if (options.stabilityComponents.length > 1) {
     out.stability = componentStability(options.stabilityComponents, results.map((r) => r.acrossComponents!));

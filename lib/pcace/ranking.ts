@@ -25,6 +25,16 @@ export function rankDescending(scores: ArrayLike<number>): Float64Array {
   return ranks;
 }
 
+/** Rank 1 = highest; ties broken by position (the order a table shows). NaN last. */
+export function ordinalRanks(scores: ArrayLike<number>): Int32Array {
+  const n = scores.length;
+  const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key(b) - key(a) || a - b);
+  const ranks = new Int32Array(n);
+  order.forEach((c, r) => (ranks[c] = r + 1));
+  return ranks;
+}
+
 export interface SpearmanResult {
   rho: number;
   n: number;

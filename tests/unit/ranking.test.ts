@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { rankDescending, spearman, topKOverlap } from '../../lib/pcace/ranking';
+import { ordinalRanks, rankDescending, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { incompleteBeta, studentTTwoSided } from '../../lib/pcace/special';
 import { piecewiseLinear } from '../../lib/pcace/interpolate';
 
 describe('rankDescending', () => {
   it('ranks 1 for the best, averages ties, puts NaN last', () => {
     expect(Array.from(rankDescending([0.2, 0.9, 0.5, 0.5, NaN]))).toEqual([4, 1, 2.5, 2.5, 5]);
+    expect(Array.from(ordinalRanks([0.2, 0.9, 0.5, 0.5, NaN]))).toEqual([4, 1, 2, 3, 5]);
   });
 });
 
