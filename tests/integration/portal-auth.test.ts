@@ -1,7 +1,8 @@
 /** Accounts: sign-up, argon2id hashing, sign-in, rate limiting of failures per email + IP (in PostgreSQL). */
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
-import { authorizeCredentials, clientIp, LOGIN_BUCKET, SignInError } from '../../lib/server/auth';
+import { authorizeCredentials, clientIp, LOGIN_BUCKET, LOGIN_EMAIL_BUCKET, SignInError } from '../../lib/server/auth';
+import { forwardedFor } from '../../scripts/dev';
 import { db } from '../../lib/server/db';
 import { ApiError } from '../../lib/server/errors';
 import { hashPassword, verifyPassword } from '../../lib/server/passwords';
@@ -111,8 +112,30 @@ describe('sign-in', () => {
   });
 });
 
+describe('sign-in across addresses', () => {
+  it('also caps failures per email over all addresses (10× the per-address limit)', async () => {
+    await signUp({ name: 'Hedy', email: 'hedy@example.org', password: 'frequency-hopping' }, headers('10.0.2.1'));
+    for (let i = 0; i < 50; i++) {
+      expect((await signInError({ email: 'hedy@example.org', password: 'wrong-password' }, `10.50.0.${i}`)).code).toBe('invalid');
+    }
+    expect(await db.rateLimitEvent.count({ where: { bucket: LOGIN_EMAIL_BUCKET, key: 'hedy@example.org' } })).toBe(50);
+    const err = await signInError({ email: 'hedy@example.org', password: 'frequency-hopping' }, '10.60.0.1');
+    expect(err.code).toBe('rate_limited');
+  });
+});
+
 describe('client IP', () => {
-  it('uses the address Next.js appended, not client-supplied entries', () => {
+  it('the portal server keeps only the socket address unless proxies are trusted', () => {
+    delete process.env.PCACE_TRUSTED_PROXIES;
+    expect(forwardedFor('6.6.6.6', '10.1.2.3')).toBe('10.1.2.3');
+    expect(forwardedFor(undefined, '10.1.2.3')).toBe('10.1.2.3');
+    process.env.PCACE_TRUSTED_PROXIES = '1';
+    expect(forwardedFor('6.6.6.6, 203.0.113.9', '10.0.0.2')).toBe('6.6.6.6, 203.0.113.9, 10.0.0.2');
+    expect(clientIp(new Headers({ 'x-forwarded-for': '6.6.6.6, 203.0.113.9, 10.0.0.2' }))).toBe('203.0.113.9');
+    delete process.env.PCACE_TRUSTED_PROXIES;
+  });
+
+  it('reads the last entry: the address the portal server saw', () => {
     expect(clientIp(new Headers({ 'x-forwarded-for': '6.6.6.6, 10.1.2.3' }))).toBe('10.1.2.3');
     expect(clientIp({ 'x-forwarded-for': '10.1.2.3' })).toBe('10.1.2.3');
     expect(clientIp(new Headers())).toBe('unknown');

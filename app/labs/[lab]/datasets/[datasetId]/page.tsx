@@ -12,12 +12,12 @@ export default async function DatasetPage({ params }: { params: Promise<{ lab: s
   const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/datasets/${datasetId}`);
   const d = await db.dataset.findFirst({ where: { id: datasetId, labId: ctx.lab.id }, include: { createdBy: { select: { name: true } } } });
   if (!d) notFound();
-  const counts = d.counts as { total: number; skipped: number; perClass: Record<string, number> };
+  const counts = d.counts as { total?: number; skipped?: number; perClass?: Record<string, number> };
   return (
     <>
       <LabHeader ctx={ctx} title={d.name} />
       <p className="small muted">
-        {d.kind} · {counts.total} images · {formatBytes(d.sizeBytes)} · registered by {d.createdBy.name}, {formatDate(d.createdAt)}
+        {d.kind} · {counts.total ?? '—'} images · {formatBytes(d.sizeBytes)} · registered by {d.createdBy.name}, {formatDate(d.createdAt)}
       </p>
       <table>
         <thead>
@@ -29,7 +29,7 @@ export default async function DatasetPage({ params }: { params: Promise<{ lab: s
           </tr>
         </thead>
         <tbody>
-          {Object.entries(counts.perClass).map(([name, n]) => (
+          {Object.entries(counts.perClass ?? {}).map(([name, n]) => (
             <tr key={name}>
               <td>{name}</td>
               <td className="num">{n}</td>

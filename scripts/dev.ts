@@ -1,0 +1,112 @@
+/**
+ * Run the portal with its database:
+ *   npm run dev     — development server (hot reload)
+ *   npm start       — production server (runs `next build` first when there is no build)
+ * Options: --port N (default $PORT or 3000), --host H (default $HOST or 0.0.0.0),
+ * --keep-db (leave the embedded PostgreSQL running on exit; `npm run db:stop` stops it).
+ *
+ * Without DATABASE_URL the embedded PostgreSQL in .data/postgres is started
+ * (initialised on first use); the committed migrations are applied either way.
+ *
+ * Next.js runs inside this process behind a plain HTTP server that sets
+ * X-Forwarded-For to the connection's address, so the sign-in rate limit
+ * counts real client addresses: Next.js itself keeps a client-sent header.
+ * Behind N reverse proxies set PCACE_TRUSTED_PROXIES=N; their entries are kept
+ * and the socket address appended.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { stopEmbeddedPostgres } from '../lib/db/embedded';
+import { PROJECT_ROOT } from '../lib/db/migrate';
+import { ensureDatabase } from './db-start';
+
+/** The address chain Next.js will see: only the socket address unless proxies are trusted. */
+export function forwardedFor(clientHeader: string | string[] | undefined, remote: string | undefined): string {
+  const hops = Math.max(0, Number(process.env.PCACE_TRUSTED_PROXIES ?? 0) || 0);
+  const socket = remote ?? 'unknown';
+  if (hops === 0 || !clientHeader) return socket;
+  return `${Array.isArray(clientHeader) ? clientHeader.join(', ') : clientHeader}, ${socket}`;
+}
+
+export interface PortalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Start Next.js (production build or dev) behind the header-normalising HTTP server. */
+export async function startPortalServer(opts: { port: number; host?: string; production: boolean }): Promise<PortalServer> {
+  const { default: next } = await import('next');
+  const app = next({ dev: !opts.production, dir: PROJECT_ROOT, port: opts.port, hostname: opts.host, turbopack: true });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  const server = http.createServer((req, res) => {
+    req.headers['x-forwarded-for'] = forwardedFor(req.headers['x-forwarded-for'], req.socket.remoteAddress);
+    void handle(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return {
+    url: `http://localhost:${opts.port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
+
+/** `next build` in a child process (its own memory, like the CLI). */
+export function nextBuild(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const bin = path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+  const child = spawn(process.execPath, [bin, 'build'], { cwd: PROJECT_ROOT, env, stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const production = args.includes('--production');
+  const keepDb = args.includes('--keep-db') || process.env.PCACE_KEEP_DB === '1';
+  const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const port = Number(arg('--port') ?? process.env.PORT ?? 3000);
+  const host = arg('--host') ?? process.env.HOST ?? '0.0.0.0';
+
+  const { url, startedEmbedded } = await ensureDatabase();
+  process.env.DATABASE_URL = url;
+  process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+  process.env.NEXT_TELEMETRY_DISABLED = '1';
+  (process.env as Record<string, string>).NODE_ENV = production ? 'production' : 'development';
+
+  let portal: PortalServer | null = null;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await portal?.close().catch(() => {});
+    if (startedEmbedded && !keepDb) {
+      await stopEmbeddedPostgres().catch((err) => console.error(`[db] ${(err as Error).message}`));
+      console.log('[db] embedded PostgreSQL stopped');
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  if (production && !existsSync(path.join(PROJECT_ROOT, '.next', 'BUILD_ID'))) {
+    console.log('[portal] no build yet: next build');
+    const code = await nextBuild();
+    if (code !== 0) return shutdown(code);
+  }
+  portal = await startPortalServer({ port, host, production });
+  console.log(`[portal] ${production ? 'production' : 'development'} server on ${portal.url}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err) => {
+    console.error(`[portal] ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });
+}
