@@ -1,0 +1,120 @@
+/**
+ * The work queue: one row per (analysis, layer) in "LayerTask", claimed with
+ * FOR UPDATE SKIP LOCKED under a lease that the running worker renews. A worker
+ * that dies stops renewing, and once the lease lapses any worker takes the task
+ * over; a layer's results are written in the same transaction that checks the
+ * lease is still ours, so a task completes exactly once.
+ *
+ * Why not graphile-worker or pg-boss: both keep a crashed worker's job locked
+ * until a fixed timeout (graphile-worker: 4 hours; pg-boss: the job's expiry,
+ * which must exceed the longest layer), and neither renews a lease while a long
+ * task runs. Resuming a killed layer within seconds needs both.
+ */
+import type { PrismaClient } from '../db/generated/client';
+import type { QueueConfig } from './config';
+import { TASKS_CHANNEL } from './config';
+
+export interface ClaimedTask {
+  id: string;
+  analysisId: string;
+  layerName: string;
+  layerIndex: number;
+  attempts: number;
+}
+
+type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+/** Claims the oldest runnable task (queued, or running with a lapsed lease), or null. */
+export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueConfig): Promise<ClaimedTask | null> {
+  await failExhausted(db, cfg);
+  const rows = await db.$queryRaw<ClaimedTask[]>`
+    UPDATE "LayerTask" SET status = 'running', "lockedBy" = ${workerId}, "lockedAt" = now(),
+           attempts = attempts + 1, "updatedAt" = now()
+    WHERE id = (
+      SELECT t.id FROM "LayerTask" t JOIN "Analysis" a ON a.id = t."analysisId"
+      WHERE a.status IN ('queued', 'running') AND NOT a."cancelRequested"
+        AND t.attempts < ${cfg.maxAttempts}
+        AND (t.status = 'queued'
+             OR (t.status = 'running' AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})))
+      ORDER BY a."createdAt", t."layerIndex"
+      FOR UPDATE OF t SKIP LOCKED
+      LIMIT 1)
+    RETURNING id, "analysisId", "layerName", "layerIndex", attempts`;
+  return rows[0] ?? null;
+}
+
+/**
+ * Tasks whose workers died `maxAttempts` times fail, and so do their analyses:
+ * a layer that kills its worker every time (out of memory, say) must not loop.
+ */
+async function failExhausted(db: PrismaClient, cfg: QueueConfig): Promise<void> {
+  const dead = await db.$queryRaw<{ analysisId: string; layerName: string }[]>`
+    UPDATE "LayerTask" SET status = 'failed', "updatedAt" = now(),
+           error = 'the worker running this layer stopped ' || attempts || ' times (crash or out of memory)'
+    WHERE status = 'running' AND attempts >= ${cfg.maxAttempts}
+      AND "lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})
+    RETURNING "analysisId", "layerName"`;
+  for (const d of dead) await failAnalysis(db, d.analysisId, `layer ${d.layerName}: its worker stopped ${cfg.maxAttempts} times (crash or out of memory)`);
+}
+
+export interface Heartbeat {
+  /** False when another worker has taken the task over (our lease lapsed). */
+  stillOurs: boolean;
+  cancelRequested: boolean;
+}
+
+export async function heartbeat(db: PrismaClient, taskId: string, workerId: string, progress: number): Promise<Heartbeat> {
+  const rows = await db.$queryRaw<{ cancelRequested: boolean }[]>`
+    UPDATE "LayerTask" t SET "lockedAt" = now(), progress = ${progress}, "updatedAt" = now()
+    FROM "Analysis" a
+    WHERE t.id = ${taskId} AND t."lockedBy" = ${workerId} AND t.status = 'running' AND a.id = t."analysisId"
+    RETURNING a."cancelRequested"`;
+  return rows.length ? { stillOurs: true, cancelRequested: rows[0].cancelRequested } : { stillOurs: false, cancelRequested: false };
+}
+
+export class LeaseLost extends Error {
+  constructor(taskId: string) {
+    super(`task ${taskId} was taken over by another worker`);
+    this.name = 'LeaseLost';
+  }
+}
+
+/** Marks the task completed inside `tx`; throws LeaseLost (rolling back `tx`) if it is no longer ours. */
+export async function completeTask(tx: Tx, taskId: string, workerId: string): Promise<void> {
+  const n = await tx.$executeRaw`
+    UPDATE "LayerTask" SET status = 'completed', progress = 1, "updatedAt" = now(), error = NULL
+    WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = 'running'`;
+  if (n !== 1) throw new LeaseLost(taskId);
+}
+
+/** Gives a task back to the queue after a failure that another attempt may not repeat. */
+export async function releaseTask(db: PrismaClient, taskId: string, workerId: string, error: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "LayerTask" SET status = 'queued', "lockedBy" = NULL, "lockedAt" = NULL, error = ${error}, "updatedAt" = now()
+    WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = 'running'`;
+  await notifyWorkers(db);
+}
+
+/** Fails the analysis with a reason; its unfinished tasks are cancelled. Completed layers stay. */
+export async function failAnalysis(db: PrismaClient | Tx, analysisId: string, reason: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "LayerTask" SET status = 'cancelled', "updatedAt" = now()
+    WHERE "analysisId" = ${analysisId} AND status IN ('queued', 'running')`;
+  await db.$executeRaw`
+    UPDATE "Analysis" SET status = 'failed', error = ${reason.slice(0, 2000)}, "finishedAt" = now(), "etaSeconds" = NULL
+    WHERE id = ${analysisId} AND status IN ('queued', 'running')`;
+}
+
+/** Honours a cancel request: remaining tasks cancelled, analysis cancelled. */
+export async function cancelAnalysis(db: PrismaClient | Tx, analysisId: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "LayerTask" SET status = 'cancelled', "updatedAt" = now()
+    WHERE "analysisId" = ${analysisId} AND status IN ('queued', 'running')`;
+  await db.$executeRaw`
+    UPDATE "Analysis" SET status = 'cancelled', "finishedAt" = now(), "etaSeconds" = NULL
+    WHERE id = ${analysisId} AND status IN ('queued', 'running')`;
+}
+
+export async function notifyWorkers(db: PrismaClient | Tx): Promise<void> {
+  await db.$executeRawUnsafe(`NOTIFY ${TASKS_CHANNEL}`);
+}

@@ -1,0 +1,71 @@
+/**
+ * Writing one finished layer: the task's completion, the layer's rows and the
+ * analysis' progress (or completion) commit together or not at all.
+ */
+import type { PrismaClient, Prisma } from '../db/generated/client';
+import { channelToRow } from '../db/results';
+import type { AnalysisResult, LayerResult } from '../analysis/types';
+import { completeTask } from './layer-tasks';
+
+export async function persistLayer(
+  db: PrismaClient,
+  task: { id: string; analysisId: string; layerIndex: number },
+  workerId: string,
+  layer: LayerResult,
+  run: Pick<AnalysisResult, 'model' | 'dataset' | 'versions'>,
+): Promise<{ analysisCompleted: boolean }> {
+  return db.$transaction(
+    async (tx) => {
+      // Serialises the completions of one analysis, so exactly one of two
+      // workers finishing its last layers sees that nothing remains.
+      await tx.$queryRaw`SELECT id FROM "Analysis" WHERE id = ${task.analysisId} FOR UPDATE`;
+      await completeTask(tx, task.id, workerId);
+      const row = await tx.layerResult.create({
+        data: {
+          analysisId: task.analysisId,
+          name: layer.name,
+          index: task.layerIndex,
+          shape: layer.shape,
+          kernel: layer.kernel ?? undefined,
+          seconds: layer.seconds,
+          warnings: layer.warnings as Prisma.InputJsonValue,
+          rankStability: layer.rank_stability ? (layer.rank_stability as unknown as Prisma.InputJsonValue) : undefined,
+        },
+      });
+      await tx.channelResult.createMany({ data: layer.channels.map((c) => channelToRow(c, row.id)) });
+      const [{ remaining }] = await tx.$queryRaw<{ remaining: number }[]>`
+        SELECT count(*)::int AS remaining FROM "LayerTask" WHERE "analysisId" = ${task.analysisId} AND status <> 'completed'`;
+      const summary = { model: run.model, dataset: run.dataset, versions: run.versions } as unknown as Prisma.InputJsonValue;
+      if (remaining === 0) {
+        await tx.analysis.update({
+          where: { id: task.analysisId },
+          data: { status: 'completed', progress: 1, etaSeconds: 0, currentLayer: null, finishedAt: new Date(), summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions) },
+        });
+      } else {
+        await tx.analysis.update({ where: { id: task.analysisId }, data: { summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions) } });
+        await refreshProgress(tx, task.analysisId, null, null);
+      }
+      return { analysisCompleted: remaining === 0 };
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+}
+
+function engineVersion(v: Record<string, string>): string {
+  return v.backend === 'onnxruntime-node' ? `onnxruntime-node ${v['onnxruntime-node']}` : `${v.backend} (tfjs ${v['@tensorflow/tfjs'] ?? '?'})`;
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** Analysis progress = channel-weighted mean of its tasks' progress; ETA from the time since it started. */
+export async function refreshProgress(db: PrismaClient | Tx, analysisId: string, currentLayer: string | null, _eta: number | null): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "Analysis" a SET
+      progress = p.value,
+      "currentLayer" = COALESCE(${currentLayer}, a."currentLayer"),
+      "etaSeconds" = CASE WHEN p.value > 0.02 AND a."startedAt" IS NOT NULL
+        THEN round(extract(epoch FROM now() - a."startedAt") * (1 - p.value) / p.value)::int ELSE NULL END
+    FROM (SELECT COALESCE(sum(progress * channels) / NULLIF(sum(channels), 0), 0) AS value
+          FROM "LayerTask" WHERE "analysisId" = ${analysisId}) p
+    WHERE a.id = ${analysisId} AND a.status = 'running'`;
+}

@@ -1,0 +1,14 @@
+/**
+ * Worker process entry: `npm run worker` (or `tsx workers/main.ts`). Stops after
+ * the current layer on SIGTERM/SIGINT; a SIGKILL leaves the layer to be resumed
+ * by another worker once its lease lapses.
+ */
+import { closeDb, getDb } from '../lib/server/db';
+import { databaseUrl } from '../lib/db/url';
+import { Worker } from './worker';
+
+const threads = process.env.PCACE_WORKER_THREADS ? Number(process.env.PCACE_WORKER_THREADS) : undefined;
+const worker = new Worker({ db: getDb(), databaseUrl: databaseUrl(), threads, id: process.env.PCACE_WORKER_ID || undefined });
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => worker.stop());
+await worker.run();
+await closeDb();
