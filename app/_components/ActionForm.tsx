@@ -1,7 +1,8 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useActionState, useEffect, type ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
+import { useFormAction } from './useFormAction';
 
 type State<T> = { ok: true; data: T; message?: string } | { ok: false; status: number; error: string } | null;
 
@@ -33,7 +34,7 @@ export function ActionForm<T>({
   confirm?: string;
   inline?: boolean;
 }) {
-  const [state, formAction, pending] = useActionState<State<T>, FormData>(action, null);
+  const { state, formAction, pending, onSubmit } = useFormAction<NonNullable<State<T>>>(action);
   const router = useRouter();
   useEffect(() => {
     if (state?.ok && redirectTo) {
@@ -47,7 +48,11 @@ export function ActionForm<T>({
       className={className}
       style={inline ? { display: 'inline' } : undefined}
       onSubmit={(e) => {
-        if (confirm && !window.confirm(confirm)) e.preventDefault();
+        if (confirm && !window.confirm(confirm)) {
+          e.preventDefault();
+          return;
+        }
+        onSubmit(e);
       }}
     >
       {state && !state.ok ? (

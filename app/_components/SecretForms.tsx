@@ -1,14 +1,15 @@
 'use client';
 
-import { useActionState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { useFormAction } from './useFormAction';
 
 type Result<T> = { ok: true; data: T } | { ok: false; status: number; error: string } | null;
 
 /** Create-an-API-token form: the token is shown once, here, and never again. */
 export function TokenForm({ action }: { action: (p: Result<{ token: string; name: string }>, f: FormData) => Promise<Result<{ token: string; name: string }>> }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const { state, formAction, pending, onSubmit } = useFormAction(action);
   return (
-    <form action={formAction} className="panel">
+    <form action={formAction} onSubmit={onSubmit} className="panel">
       {state && !state.ok ? (
         <p className="alert error" role="alert">
           {state.error}
@@ -45,10 +46,10 @@ export function InviteForm({
   lab: string;
   children?: ReactNode;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const { state, formAction, pending, onSubmit } = useFormAction(action);
   const origin = typeof window === 'undefined' ? '' : window.location.origin;
   return (
-    <form action={formAction} className="panel">
+    <form action={formAction} onSubmit={onSubmit} className="panel">
       {state && !state.ok ? (
         <p className="alert error" role="alert">
           {state.error}

@@ -2,7 +2,8 @@
 
 import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
-import { useActionState, useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
+import { useFormAction } from '../_components/useFormAction';
 import type { SignUpState } from '../actions/auth';
 
 export function SignUpForm({
@@ -16,21 +17,29 @@ export function SignUpForm({
   email?: string;
   callbackUrl?: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
-  const password = useRef<HTMLInputElement>(null);
+  // The password typed, for the sign-in that follows the account creation.
+  const password = useRef('');
+  const { state, formAction, pending, onSubmit } = useFormAction(action, (form) => {
+    password.current = String(form.get('password') ?? '');
+  });
   const router = useRouter();
 
   useEffect(() => {
     if (!state?.ok) return;
-    const target = callbackUrl ?? `/labs/${state.data.labSlug}`;
-    void signIn('credentials', { email: state.data.email, password: password.current?.value ?? '', redirect: false }).then((res) => {
+    // Joined through the invitation: straight to that lab.
+    const target = state.data.joined ? `/labs/${state.data.labSlug}` : (callbackUrl ?? `/labs/${state.data.labSlug}`);
+    void signIn('credentials', { email: state.data.email, password: password.current, redirect: false }).then((res) => {
       router.push(res?.error ? `/signin?email=${encodeURIComponent(state.data.email)}&callbackUrl=${encodeURIComponent(target)}` : target);
       router.refresh();
     });
   }, [state, callbackUrl, router]);
 
   return (
-    <form action={formAction} className="panel">
+    <form
+      action={formAction}
+      className="panel"
+      onSubmit={onSubmit}
+    >
       {state && !state.ok ? (
         <p className="alert error" role="alert">
           {state.error}
@@ -54,7 +63,7 @@ export function SignUpForm({
         <label htmlFor="password">
           Password <span className="hint">at least 10 characters</span>
         </label>
-        <input id="password" name="password" type="password" autoComplete="new-password" required minLength={10} ref={password} />
+        <input id="password" name="password" type="password" autoComplete="new-password" required minLength={10} />
       </div>
       <button type="submit" disabled={pending || !!state?.ok}>
         {pending ? 'Creating…' : 'Create account'}

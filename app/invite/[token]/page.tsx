@@ -20,7 +20,11 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
       <p>
         {inv.invitedBy.name} invited <strong>{inv.email}</strong> to join <strong>{inv.lab.name}</strong> as <strong>{inv.role}</strong>.
       </p>
-      {inv.state !== 'open' ? (
+      {inv.state === 'accepted' && me && inv.acceptedById === me.user.id ? (
+        <p>
+          You have joined this lab. <Link href={`/labs/${inv.lab.slug}`}>Go to {inv.lab.name}</Link>
+        </p>
+      ) : inv.state !== 'open' ? (
         <p className="alert error" role="alert">
           This invitation is {inv.state}. Ask the lab owner for a new one.
         </p>

@@ -1,7 +1,8 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useActionState, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useFormAction } from '../../../../_components/useFormAction';
 import type { AnalysisFormState } from '../../../../actions/analyses';
 
 export interface VersionChoice {
@@ -22,7 +23,7 @@ export function AnalysisForm({
   datasets: { id: string; label: string; kind: string }[];
   action: (prev: AnalysisFormState, form: FormData) => Promise<AnalysisFormState>;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const { state, formAction, pending, onSubmit } = useFormAction(action);
   const [versionId, setVersionId] = useState(versions[0]?.id ?? '');
   const [targetKind, setTargetKind] = useState<'class' | 'regression'>('class');
   const router = useRouter();
@@ -32,7 +33,7 @@ export function AnalysisForm({
   }, [state, lab, router]);
 
   return (
-    <form action={formAction} className="panel">
+    <form action={formAction} onSubmit={onSubmit} className="panel">
       {state && !state.ok ? (
         <p className="alert error" role="alert">
           {state.error}

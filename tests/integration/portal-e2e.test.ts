@@ -1,0 +1,186 @@
+/**
+ * The portal end to end in a browser: a production server (npm start's code,
+ * scripts/dev.ts) on a fresh database, driven with Chromium through the
+ * pages people use. Opt-in (it runs `next build` and needs a Chromium):
+ *   PCACE_E2E=1 npx vitest run tests/integration/portal-e2e.test.ts
+ * CHROMIUM_PATH overrides /usr/bin/chromium (Debian package `chromium`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { useTestDatabase } from '../helpers/db';
+import { db } from '../../lib/server/db';
+import { PIPELINE_DIR } from '../helpers/reference';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const enabled = process.env.PCACE_E2E === '1';
+
+const testDb = useTestDatabase();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+describe.skipIf(!enabled)('portal in a browser', () => {
+  let server: ChildProcess;
+  let base = '';
+  let browser: Browser;
+  let page: Page;
+  let slug = '';
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    // Test the current code, not an old build (PCACE_E2E_SKIP_BUILD=1 reuses .next).
+    if (process.env.PCACE_E2E_SKIP_BUILD !== '1') {
+      const { nextBuild } = await import('../../scripts/dev');
+      expect(await nextBuild({ ...process.env, NODE_ENV: 'production' })).toBe(0);
+    }
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    server = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer) => {
+        log += b.toString();
+        if (log.includes('server on')) resolve();
+      };
+      server.stdout!.on('data', onData);
+      server.stderr!.on('data', onData);
+      server.on('exit', (code) => reject(new Error(`portal exited with ${code}:\n${log}`)));
+    });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    });
+    page = await (await browser.newContext()).newPage();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+  });
+
+  it('signs up and lands in a lab of their own', async () => {
+    await page.goto(`${base}/signup`);
+    await page.getByLabel('Name').fill('Ada Lovelace');
+    await page.getByLabel('Email').fill('ada@example.org');
+    await page.getByLabel(/^Password/).fill('analytical-engine');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/labs\/[a-z0-9-]+$/);
+    slug = page.url().split('/labs/')[1];
+    expect(await page.locator('h1').textContent()).toBe("Ada Lovelace's lab");
+  });
+
+  it('is keyboard accessible: the first Tab reaches the skip link', async () => {
+    await page.goto(`${base}/labs/${slug}`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+  });
+
+  it('uploads a model through the form and shows its conv layers', async () => {
+    await page.goto(`${base}/labs/${slug}/models/new`);
+    await page.getByLabel('Name').fill('mnist-cnn');
+    await page.getByLabel(/Model files/).setInputFiles(path.join(PIPELINE_DIR, 'mnist_cnn.onnx'));
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.waitForURL(/\/models\/(?!new$)[a-z0-9]+$/);
+    expect(await page.locator('td.mono').allTextContents()).toEqual(['conv1', 'conv2']);
+  });
+
+  it('shows the engine error for a broken model and stays on the form', async () => {
+    await page.goto(`${base}/labs/${slug}/models/new`);
+    await page.getByLabel('Name').fill('broken');
+    await page.getByLabel(/Model files/).setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.locator('.alert.error').waitFor();
+    expect(await page.locator('.alert.error').textContent()).toMatch(/not a usable ONNX model.*\(400\)/);
+    expect(page.url()).toMatch(/\/models\/new$/);
+  });
+
+  it('registers MNIST and queues an analysis', async () => {
+    await page.goto(`${base}/labs/${slug}/datasets/new`);
+    await page.getByLabel('Name').fill('mnist-test');
+    await page.getByLabel('Digit').selectOption('3');
+    await page.getByRole('button', { name: 'Register dataset' }).click();
+    await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
+    await page.goto(`${base}/labs/${slug}/analyses/new`);
+    await page.getByLabel(/Class index/).fill('3');
+    await page.getByRole('button', { name: 'Queue analysis' }).click();
+    await page.waitForURL(/\/analyses\/(?!new$)[a-z0-9]+$/);
+    expect(await page.locator('.badge').first().textContent()).toBe('queued');
+  });
+
+  it('creates an API token shown once, which works on the API', async () => {
+    await page.goto(`${base}/settings/tokens`);
+    await page.getByLabel('Token name').fill('scripts');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.getByLabel('New API token').textContent())!.trim();
+    expect(token).toMatch(/^pcl_/);
+    const res = await fetch(`${base}/api/v1/labs/${slug}/models`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    await page.reload();
+    expect(await page.content()).not.toContain(token);
+  });
+
+  it('invites a viewer, who signs up through the link and cannot write', async () => {
+    await page.goto(`${base}/labs/${slug}/members`);
+    await page.getByLabel('Email').fill('vic@example.org');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Create invitation' }).click();
+    const link = (await page.getByLabel('Invitation link').textContent())!.trim();
+    expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]+$/);
+
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(link);
+    await other.getByRole('link', { name: 'Create an account' }).click();
+    await other.getByLabel('Name').fill('Vic Viewer');
+    await other.getByLabel(/^Password/).fill('viewer-password');
+    expect(await other.getByLabel('Email').inputValue()).toBe('vic@example.org');
+    await other.getByRole('button', { name: 'Create account' }).click();
+    await other.waitForURL(new RegExp(`/labs/${slug}$`));
+    expect(await other.getByText('you are viewer').count()).toBe(1);
+    await other.goto(`${base}/labs/${slug}/models/new`);
+    expect(await other.locator('h1').textContent()).toBe('Not allowed');
+    // The link has been used: it now only points its owner to the lab.
+    await other.goto(link);
+    expect(await other.getByRole('link', { name: /Go to/ }).count()).toBe(1);
+  });
+
+  it('refuses sign-in after 5 failures with a 429 message', async () => {
+    const anon = await (await browser.newContext()).newPage();
+    await anon.goto(`${base}/signin`);
+    for (let i = 0; i < 6; i++) {
+      await anon.getByLabel('Email').fill('ada@example.org');
+      await anon.getByLabel('Password').fill(i < 5 ? `wrong-${i}` : 'analytical-engine');
+      await anon.getByRole('button', { name: 'Sign in' }).click();
+      if (i < 5) {
+        // Wait until this failure is counted, then for the form to be ready again.
+        await expect.poll(() => db.rateLimitEvent.count({ where: { bucket: 'login', key: 'ada@example.org|127.0.0.1' } })).toBe(i + 1);
+        await anon.getByRole('button', { name: 'Sign in' }).waitFor();
+        expect(await anon.locator('.alert.error').textContent()).toMatch(/Invalid email or password/);
+      } else {
+        const alert = anon.locator('.alert.error').filter({ hasText: 'Too many' });
+        await alert.waitFor();
+        expect(await alert.textContent()).toMatch(/Too many failed sign-in attempts \(429\)\. Try again in 15 minutes\./);
+      }
+    }
+  });
+});
