@@ -1,7 +1,7 @@
 /** Accounts: sign-up, argon2id hashing, sign-in, rate limiting of failures per email + IP (in PostgreSQL). */
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
-import { authorizeCredentials, clientIp, LOGIN_BUCKET, LOGIN_EMAIL_BUCKET, SignInError } from '../../lib/server/auth';
+import { authOptions, authorizeCredentials, clientIp, LOGIN_BUCKET, LOGIN_EMAIL_BUCKET, oauthProviders, SignInError, userForOAuth } from '../../lib/server/auth';
 import { forwardedFor } from '../../scripts/dev';
 import { db } from '../../lib/server/db';
 import { ApiError } from '../../lib/server/errors';
@@ -139,5 +139,35 @@ describe('client IP', () => {
     expect(clientIp(new Headers({ 'x-forwarded-for': '6.6.6.6, 10.1.2.3' }))).toBe('10.1.2.3');
     expect(clientIp({ 'x-forwarded-for': '10.1.2.3' })).toBe('10.1.2.3');
     expect(clientIp(new Headers())).toBe('unknown');
+  });
+});
+
+describe('OAuth', () => {
+  it('offers GitHub and Google only when their credentials are configured', () => {
+    const saved = { ...process.env };
+    for (const k of ['GITHUB_ID', 'GITHUB_SECRET', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']) delete process.env[k];
+    expect(authOptions().providers.map((p) => p.id)).toEqual(['credentials']);
+    expect(oauthProviders()).toEqual([]);
+    process.env.GITHUB_ID = 'id';
+    process.env.GITHUB_SECRET = 'secret';
+    expect(authOptions().providers.map((p) => p.id)).toEqual(['credentials', 'github']);
+    process.env.GOOGLE_CLIENT_ID = 'gid';
+    expect(oauthProviders().map((p) => p.id)).toEqual(['github']);
+    process.env.GOOGLE_CLIENT_SECRET = 'gsecret';
+    expect(oauthProviders().map((p) => p.id)).toEqual(['github', 'google']);
+    for (const k of ['GITHUB_ID', 'GITHUB_SECRET', 'GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it('links a provider identity to the account with the same email, once', async () => {
+    const ada = await db.user.findUniqueOrThrow({ where: { email: 'ada@example.org' } });
+    const linked = await userForOAuth('github', '12345', 'Ada@Example.org', 'Ada L.');
+    expect(linked.id).toBe(ada.id);
+    expect((await userForOAuth('github', '12345', 'other@example.org', 'x')).id).toBe(ada.id);
+    const fresh = await userForOAuth('google', 'g-1', 'new@example.org', 'New Person');
+    expect(fresh).toMatchObject({ email: 'new@example.org', name: 'New Person' });
+    expect((await db.user.findUniqueOrThrow({ where: { id: fresh.id } })).passwordHash).toBeNull();
   });
 });

@@ -164,6 +164,14 @@ describe.skipIf(!enabled)('portal in a browser', () => {
     expect(await other.getByRole('link', { name: /Go to/ }).count()).toBe(1);
   });
 
+  it('signs out', async () => {
+    await page.goto(`${base}/signout`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/labs`);
+    expect(page.url()).toMatch(/\/signin\?callbackUrl=%2Flabs$/);
+  });
+
   it('refuses sign-in after 5 failures with a 429 message', async () => {
     const anon = await (await browser.newContext()).newPage();
     await anon.goto(`${base}/signin`);
