@@ -18,9 +18,25 @@
  * Sums follow NumPy's order (pairwise for means and standard deviations, left to right
  * for Python's `sum` and for sums across predictors), because the stopping rule compares
  * errors exactly.
+ *
+ * `precision: 'float32'` reproduces the package when it is handed NumPy float32 arrays
+ * (for example PCA scores of float32 activations) under NumPy 1.x promotion rules: θ's
+ * initial standardisation is float32 arithmetic, and every smoother's first-window x-mean
+ * is a float32 `numpy.mean` whose differences are float32 subtractions until the window
+ * first moves; everything else promotes to float64. x and y must then hold float32
+ * values. Checked to agree bit for bit with the package (NumPy 1.24) on float32 input.
+ * The statistic is chaotic in its inputs (the inner/outer stopping rules and the
+ * per-point span choice flip), so the two precisions can give |corr(φ₁, θ)| values that
+ * differ by 1e-3 or more on the same data.
  */
 import type { AceOptions, AceResult } from './types';
-import { SupsmuAbscissa, SupsmuPcace2021, numpySum } from '../smoother/supsmu-pcace2021';
+import {
+  SupsmuAbscissa,
+  SupsmuPcace2021,
+  numpyMean32,
+  numpySum,
+  numpySum32,
+} from '../smoother/supsmu-pcace2021';
 
 /** Maximum outer iterations of the Python package (its MAX_OUTERS). */
 export const PCACE2021_MAX_OUTER = 200;
@@ -68,6 +84,21 @@ function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): void {
   }
   if (opts.maxit !== undefined && !(Number.isInteger(opts.maxit) && opts.maxit >= 0)) {
     fail(`maxit must be a non-negative integer, got ${opts.maxit}`);
+  }
+  const precision = opts.precision ?? 'float64';
+  if (precision !== 'float64' && precision !== 'float32') {
+    fail(`precision must be 'float64' or 'float32', got '${String(precision)}'`);
+  }
+  if (precision === 'float32') {
+    const check = (values: Float64Array, what: string) => {
+      for (let i = 0; i < values.length; i++) {
+        if (Math.fround(values[i]) !== values[i]) {
+          fail(`precision 'float32' needs float32 values, but ${what}[${i}] = ${values[i]} is not one`);
+        }
+      }
+    };
+    check(y, 'y');
+    x.forEach((col, k) => check(col, `x[${k}]`));
   }
 }
 
@@ -122,6 +153,25 @@ function numpyVar(a: Float64Array, n: number, scratch: Float64Array): number {
   return numpySum(scratch, 0, n) / n;
 }
 
+/**
+ * θ₀ = (y − mean y) / std y as NumPy computes it on a float32 array: float32 pairwise sums,
+ * every operation rounded to float32 (`numpy.std` squares the float32 deviations).
+ */
+function standardizeFloat32(y: Float64Array, theta: Float64Array, scratch: Float64Array): void {
+  const n = y.length;
+  const f = Math.fround;
+  const yMean = numpyMean32(y, 0, n);
+  for (let i = 0; i < n; i++) theta[i] = f(y[i] - yMean);
+  const m = numpyMean32(theta, 0, n);
+  for (let i = 0; i < n; i++) {
+    const d = f(theta[i] - m);
+    scratch[i] = f(d * d);
+  }
+  const sd = f(Math.sqrt(f(numpySum32(scratch, 0, n) / n)));
+  if (!(sd > 0)) fail('y is constant: θ cannot be standardized');
+  for (let i = 0; i < n; i++) theta[i] = f(theta[i] / sd);
+}
+
 export function acePcace2021(
   x: Float64Array[],
   y: Float64Array,
@@ -131,12 +181,13 @@ export function acePcace2021(
   const n = y.length;
   const p = x.length;
   const maxOuter = opts.maxit ?? PCACE2021_MAX_OUTER;
+  const float32 = opts.precision === 'float32';
 
   // Sort every variable once and prepare the smoother's x-side work for it.
   const yOrder = argsortStable(y);
   const ySorted = new Float64Array(n);
   for (let s = 0; s < n; s++) ySorted[s] = y[yOrder[s]];
-  const yAbscissa = new SupsmuAbscissa(n).compute(ySorted, n);
+  const yAbscissa = new SupsmuAbscissa(n).compute(ySorted, n, float32);
   const xOrder: Int32Array[] = [];
   const xAbscissa: SupsmuAbscissa[] = [];
   for (let k = 0; k < p; k++) {
@@ -144,7 +195,7 @@ export function acePcace2021(
     const sorted = new Float64Array(n);
     for (let s = 0; s < n; s++) sorted[s] = x[k][order[s]];
     xOrder.push(order);
-    xAbscissa.push(new SupsmuAbscissa(n).compute(sorted, n));
+    xAbscissa.push(new SupsmuAbscissa(n).compute(sorted, n, float32));
   }
 
   const smoother = new SupsmuPcace2021(n);
@@ -157,11 +208,15 @@ export function acePcace2021(
   const scratch = new Float64Array(n);
 
   // θ = (y − mean y) / std.
-  const yMean = numpySum(y, 0, n) / n;
-  for (let i = 0; i < n; i++) theta[i] = y[i] - yMean;
-  const ySd = Math.sqrt(numpyVar(theta, n, scratch));
-  if (!(ySd > 0)) fail('y is constant: θ cannot be standardized');
-  for (let i = 0; i < n; i++) theta[i] /= ySd;
+  if (float32) {
+    standardizeFloat32(y, theta, scratch);
+  } else {
+    const yMean = numpySum(y, 0, n) / n;
+    for (let i = 0; i < n; i++) theta[i] = y[i] - yMean;
+    const ySd = Math.sqrt(numpyVar(theta, n, scratch));
+    if (!(ySd > 0)) fail('y is constant: θ cannot be standardized');
+    for (let i = 0; i < n; i++) theta[i] /= ySd;
+  }
 
   const meanSquaredError = (): number => {
     let acc = 0;

@@ -18,6 +18,13 @@ export interface AceOptions {
   maxit?: number;
   /** Outer-loop tolerance on rsq (acepack default 0.01). */
   delrsq?: number;
+  /**
+   * pcace-2021 flavour only. 'float32': x and y hold float32 values and are treated as
+   * the NumPy float32 arrays the Python package would receive under NumPy 1.x promotion
+   * rules (θ's standardisation and the smoothers' first-window means in float32,
+   * everything else float64). Default 'float64'.
+   */
+  precision?: 'float64' | 'float32';
 }
 
 export interface AceResult {

@@ -52,6 +52,50 @@ export function numpySum(a: Float64Array, off: number, len: number): number {
   return numpySum(a, off, half) + numpySum(a, off + half, len - half);
 }
 
+const fround = Math.fround;
+
+/**
+ * `numpySum` as NumPy computes it for a float32 array: the same pairwise order, every
+ * addition rounded to float32 (`a` must hold float32 values).
+ */
+export function numpySum32(a: Float64Array, off: number, len: number): number {
+  if (len < 8) {
+    let res = 0;
+    for (let i = 0; i < len; i++) res = fround(res + a[off + i]);
+    return res;
+  }
+  if (len <= 128) {
+    let r0 = a[off], r1 = a[off + 1], r2 = a[off + 2], r3 = a[off + 3];
+    let r4 = a[off + 4], r5 = a[off + 5], r6 = a[off + 6], r7 = a[off + 7];
+    const blocked = len - (len % 8);
+    let i = 8;
+    for (; i < blocked; i += 8) {
+      const b = off + i;
+      r0 = fround(r0 + a[b]);
+      r1 = fround(r1 + a[b + 1]);
+      r2 = fround(r2 + a[b + 2]);
+      r3 = fround(r3 + a[b + 3]);
+      r4 = fround(r4 + a[b + 4]);
+      r5 = fround(r5 + a[b + 5]);
+      r6 = fround(r6 + a[b + 6]);
+      r7 = fround(r7 + a[b + 7]);
+    }
+    let res = fround(
+      fround(fround(r0 + r1) + fround(r2 + r3)) + fround(fround(r4 + r5) + fround(r6 + r7)),
+    );
+    for (; i < len; i++) res = fround(res + a[off + i]);
+    return res;
+  }
+  let half = Math.floor(len / 2);
+  half -= half % 8;
+  return fround(numpySum32(a, off, half) + numpySum32(a, off + half, len - half));
+}
+
+/** `numpy.mean` of a float32 array (float32 result). */
+export function numpyMean32(a: Float64Array, off: number, len: number): number {
+  return fround(numpySum32(a, off, len) / len);
+}
+
 /** Half-window and window size for n points and a span. */
 export function windowOf(n: number, span: number): { half: number; size: number } {
   const half = Math.floor(Math.trunc(n * span) / 2);
@@ -133,6 +177,8 @@ export class RunningLineStats {
   readonly tAdd: Float64Array;
   /** Denominator of the cross-validated residual at each point. */
   readonly denom: Float64Array;
+  /** x − (first window's x-mean) over the first window, as the cross-product seed uses it. */
+  readonly dx0: Float64Array;
 
   constructor(capacity: number) {
     this.mx = new Float64Array(capacity);
@@ -140,10 +186,16 @@ export class RunningLineStats {
     this.tRemove = new Float64Array(capacity);
     this.tAdd = new Float64Array(capacity);
     this.denom = new Float64Array(capacity);
+    this.dx0 = new Float64Array(capacity);
   }
 
-  /** Fill for sorted `x[0..n)` and `span`. */
-  compute(x: Float64Array, n: number, span: number): void {
+  /**
+   * Fill for sorted `x[0..n)` and `span`. With `float32`, x holds float32 values and is
+   * treated as a NumPy float32 array under NumPy 1.x scalar promotion: the first window's
+   * mean is a float32 `numpy.mean`, and differences from it are float32 subtractions
+   * until the first window move turns the mean into a float64 (`int * float32` promotes).
+   */
+  compute(x: Float64Array, n: number, span: number, float32 = false): void {
     if (n > this.mx.length) throw new Error(`RunningLineStats: ${n} points exceed capacity ${this.mx.length}`);
     const { half, size } = windowOf(n, span);
     const first = size < n ? size : n;
@@ -151,9 +203,15 @@ export class RunningLineStats {
     this.size = size;
     this.first = first;
     this.n = n;
-    let mx = numpySum(x, 0, first) / first;
+    const dx0 = this.dx0;
+    let mx = float32 ? numpyMean32(x, 0, first) : numpySum(x, 0, first) / first;
     let vx = 0;
-    for (let j = 0; j < first; j++) vx += (x[j] - mx) * (x[j] - mx);
+    for (let j = 0; j < first; j++) {
+      const d = float32 ? fround(x[j] - mx) : x[j] - mx;
+      dx0[j] = d;
+      vx += d * d;
+    }
+    let mxFloat32 = float32;
     // The window loses one point and regains one, so size/(size − 1) serves both steps.
     const less = size - 1;
     const ratio = size / less;
@@ -164,10 +222,12 @@ export class RunningLineStats {
         const xr = x[i - half - 1];
         const up = i - half + size;
         const xa = x[(up < n ? up : n) - 1];
-        let t = ratio * (xr - mx);
+        const dr = mxFloat32 ? fround(xr - mx) : xr - mx;
+        let t = ratio * dr;
         tRemove[i] = t;
-        vx -= t * (xr - mx);
+        vx -= t * dr;
         mx = (size * mx - xr) / less;
+        mxFloat32 = false;
         mx = (less * mx + xa) / size;
         t = ratio * (xa - mx);
         tAdd[i] = t;
@@ -175,7 +235,7 @@ export class RunningLineStats {
       }
       MX[i] = mx;
       VX[i] = vx;
-      const dx = x[i] - mx;
+      const dx = mxFloat32 ? fround(x[i] - mx) : x[i] - mx;
       denom[i] = lev0 - (dx * dx) / vx;
     }
   }
@@ -191,10 +251,10 @@ export function runningLineWithStats(
 ): void {
   const { n, half, size, first, mx: MX, vx: VX, tRemove, tAdd, denom } = st;
   const less = size - 1;
-  const mx0 = MX[0];
+  const dx0 = st.dx0;
   let my = numpySum(y, 0, first) / first;
   let cov = 0;
-  for (let j = 0; j < first; j++) cov += (x[j] - mx0) * (y[j] - my);
+  for (let j = 0; j < first; j++) cov += dx0[j] * (y[j] - my);
   for (let i = 0; i < n; i++) {
     if (i - half > 0 && i + half < n) {
       const yr = y[i - half - 1];
@@ -242,10 +302,10 @@ export function runningLineTriple(
   let myb = numpySum(yb, 0, sb.first) / sb.first;
   let myc = numpySum(yc, 0, sc.first) / sc.first;
   let ca = 0, cb = 0, cc = 0;
-  const m0a = sa.mx[0], m0b = sb.mx[0], m0c = sc.mx[0];
-  for (let j = 0; j < sa.first; j++) ca += (x[j] - m0a) * (ya[j] - mya);
-  for (let j = 0; j < sb.first; j++) cb += (x[j] - m0b) * (yb[j] - myb);
-  for (let j = 0; j < sc.first; j++) cc += (x[j] - m0c) * (yc[j] - myc);
+  const d0a = sa.dx0, d0b = sb.dx0, d0c = sc.dx0;
+  for (let j = 0; j < sa.first; j++) ca += d0a[j] * (ya[j] - mya);
+  for (let j = 0; j < sb.first; j++) cb += d0b[j] * (yb[j] - myb);
+  for (let j = 0; j < sc.first; j++) cc += d0c[j] * (yc[j] - myc);
 
   const ra = sa.tRemove, aa = sa.tAdd, va = sa.vx, ma = sa.mx, da = sa.denom;
   const rb = sb.tRemove, ab = sb.tAdd, vb = sb.vx, mb = sb.mx, db = sb.denom;

@@ -27,7 +27,7 @@ import {
   runningLineWithStats,
 } from './running-line-pcace2021';
 
-export { numpySum, runningLinePcace2021 } from './running-line-pcace2021';
+export { numpySum, numpySum32, numpyMean32, runningLinePcace2021 } from './running-line-pcace2021';
 
 /** Tweeter, midrange and bass spans (fractions of n). */
 export const PCACE2021_SPANS: readonly [number, number, number] = [0.05, 0.2, 0.5];
@@ -74,14 +74,18 @@ export class SupsmuAbscissa {
     ];
   }
 
-  /** Prepare for sorted `x[0..n)`; `x` must stay unchanged while this is in use. */
-  compute(x: Float64Array, n: number): this {
+  /**
+   * Prepare for sorted `x[0..n)`; `x` must stay unchanged while this is in use. With
+   * `float32`, x holds float32 values smoothed as a NumPy float32 array would be (see
+   * `RunningLineStats.compute`); the smoothed values themselves stay float64.
+   */
+  compute(x: Float64Array, n: number, float32 = false): this {
     if (n > this.capacity) {
       throw new Error(`SupsmuAbscissa: ${n} points exceed the capacity ${this.capacity}`);
     }
     this.x = x;
     this.n = n;
-    for (let j = 0; j < 3; j++) this.stats[j].compute(x, n, PCACE2021_SPANS[j]);
+    for (let j = 0; j < 3; j++) this.stats[j].compute(x, n, PCACE2021_SPANS[j], float32);
     return this;
   }
 }
