@@ -11,7 +11,7 @@ import type { PrismaClient } from '../lib/db/generated/client';
 import { AnalysisCancelled, runAnalysis } from '../lib/analysis/run-analysis';
 import { PcaceInputError } from '../lib/pcace/validate';
 import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/config';
-import { cancelAnalysis, claimTask, failAnalysis, heartbeat, LeaseLost, releaseTask, type ClaimedTask } from '../lib/queue/layer-tasks';
+import { cancelAnalysis, claimTask, failAnalysis, failTask, heartbeat, LeaseLost, releaseTask, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { persistLayer, refreshProgress } from '../lib/queue/persist';
 import { specFromRow } from '../lib/queue/spec-from-db';
 
@@ -143,12 +143,14 @@ export class Worker {
     }
     if (err instanceof PcaceInputError) {
       // The input is wrong: retrying cannot help, and the other layers would fail alike.
+      await failTask(db, task.id, this.id, err.message);
       await failAnalysis(db, task.analysisId, err.message);
       this.log(`failed ${task.analysisId}/${task.layerName}: ${err.message}`);
       return;
     }
     this.log(`error in ${task.analysisId}/${task.layerName} (attempt ${task.attempts}): ${err.stack ?? err.message}`);
     if (task.attempts >= this.cfg.maxAttempts) {
+      await failTask(db, task.id, this.id, err.message);
       await failAnalysis(db, task.analysisId, `layer ${task.layerName}: ${err.message}`);
     } else {
       await releaseTask(db, task.id, this.id, err.message);

@@ -122,8 +122,13 @@ export async function saveLayerResult(
 ): Promise<string> {
   return db.$transaction(async (tx) => {
     await tx.layerResult.deleteMany({ where: { analysisId, name: layer.name } });
-    const row = await tx.layerResult.create({ data: layerToRow(layer, analysisId, index) });
-    await tx.channelResult.createMany({ data: layer.channels.map((c) => channelToRow(c, row.id)) });
-    return row.id;
+    return insertLayerRows(tx, analysisId, index, layer);
   });
+}
+
+/** A layer's rows inside the caller's transaction (the queue adds its lease check to it). */
+export async function insertLayerRows(tx: Prisma.TransactionClient, analysisId: string, index: number, layer: LayerResult): Promise<string> {
+  const row = await tx.layerResult.create({ data: layerToRow(layer, analysisId, index) });
+  await tx.channelResult.createMany({ data: layer.channels.map((c) => channelToRow(c, row.id)) });
+  return row.id;
 }

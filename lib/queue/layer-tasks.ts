@@ -95,6 +95,13 @@ export async function releaseTask(db: PrismaClient, taskId: string, workerId: st
   await notifyWorkers(db);
 }
 
+/** Marks one task failed with its error (the analysis is failed separately). */
+export async function failTask(db: PrismaClient, taskId: string, workerId: string, error: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "LayerTask" SET status = 'failed', error = ${error.slice(0, 2000)}, "updatedAt" = now()
+    WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = 'running'`;
+}
+
 /** Fails the analysis with a reason; its unfinished tasks are cancelled. Completed layers stay. */
 export async function failAnalysis(db: PrismaClient | Tx, analysisId: string, reason: string): Promise<void> {
   await db.$executeRaw`

@@ -3,7 +3,7 @@
  * analysis' progress (or completion) commit together or not at all.
  */
 import type { PrismaClient, Prisma } from '../db/generated/client';
-import { channelToRow } from '../db/results';
+import { insertLayerRows } from '../db/results';
 import type { AnalysisResult, LayerResult } from '../analysis/types';
 import { completeTask } from './layer-tasks';
 
@@ -20,19 +20,7 @@ export async function persistLayer(
       // workers finishing its last layers sees that nothing remains.
       await tx.$queryRaw`SELECT id FROM "Analysis" WHERE id = ${task.analysisId} FOR UPDATE`;
       await completeTask(tx, task.id, workerId);
-      const row = await tx.layerResult.create({
-        data: {
-          analysisId: task.analysisId,
-          name: layer.name,
-          index: task.layerIndex,
-          shape: layer.shape,
-          kernel: layer.kernel ?? undefined,
-          seconds: layer.seconds,
-          warnings: layer.warnings as Prisma.InputJsonValue,
-          rankStability: layer.rank_stability ? (layer.rank_stability as unknown as Prisma.InputJsonValue) : undefined,
-        },
-      });
-      await tx.channelResult.createMany({ data: layer.channels.map((c) => channelToRow(c, row.id)) });
+      await insertLayerRows(tx, task.analysisId, task.layerIndex, layer);
       const [{ remaining }] = await tx.$queryRaw<{ remaining: number }[]>`
         SELECT count(*)::int AS remaining FROM "LayerTask" WHERE "analysisId" = ${task.analysisId} AND status <> 'completed'`;
       const summary = { model: run.model, dataset: run.dataset, versions: run.versions } as unknown as Prisma.InputJsonValue;

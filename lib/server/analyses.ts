@@ -7,6 +7,7 @@
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
 import { rowToChannel } from '../db/results';
 import { db, Prisma } from './db';
+import { notifyWorkers } from '../queue/layer-tasks';
 import { badRequest, notFound, parseWith } from './errors';
 import type { LabContext } from './access';
 import type { StoredLayer } from './models';
@@ -45,19 +46,29 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
   const { layers: _defaultLayers, ...defaults } = DEFAULT_ANALYSIS;
   const options = { ...defaults, ...input.options };
 
-  const analysis = await db.analysis.create({
-    data: {
-      labId: ctx.lab.id,
-      modelVersionId: mv.id,
-      datasetId: dataset.id,
-      title: input.title || `${mv.model.name} v${mv.version} × ${dataset.name}`,
-      target: input.target,
-      layers: input.layers,
-      options: options as unknown as Prisma.InputJsonValue,
-      status: 'queued',
-      createdById: ctx.user.id,
-    },
+  // The analysis and its layer tasks appear together: never a queued analysis without work.
+  const stored = mv.layers as unknown as StoredLayer[];
+  const chosen = input.layers === 'all' ? stored : stored.filter((l) => (input.layers as string[]).includes(l.name));
+  const analysis = await db.$transaction(async (tx) => {
+    const created = await tx.analysis.create({
+      data: {
+        labId: ctx.lab.id,
+        modelVersionId: mv.id,
+        datasetId: dataset.id,
+        title: input.title || `${mv.model.name} v${mv.version} × ${dataset.name}`,
+        target: input.target,
+        layers: input.layers,
+        options: options as unknown as Prisma.InputJsonValue,
+        status: 'queued',
+        createdById: ctx.user.id,
+      },
+    });
+    await tx.layerTask.createMany({
+      data: chosen.map((l) => ({ analysisId: created.id, layerName: l.name, layerIndex: stored.indexOf(l), channels: l.channels })),
+    });
+    return created;
   });
+  await notifyWorkers(db);
   await onAnalysisQueued(analysis.id);
   return analysis;
 }
