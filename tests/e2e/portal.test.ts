@@ -1,82 +1,24 @@
 /**
- * The portal end to end in a browser: a production server (npm start's code,
- * scripts/dev.ts) on a fresh database, driven with Chromium through the
- * pages people use. Opt-in (it runs `next build` and needs a Chromium):
- *   PCACE_E2E=1 npx vitest run tests/integration/portal-e2e.test.ts
- * CHROMIUM_PATH overrides /usr/bin/chromium (Debian package `chromium`).
+ * The portal in Debian Chromium: sign-up, keyboard access, model upload (and a
+ * broken one), dataset registration, queueing, API tokens.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { useTestDatabase } from '../helpers/db';
-import { db } from '../../lib/server/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
+import { db } from '../../lib/server/db';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const enabled = process.env.PCACE_E2E === '1';
+const portal = usePortal();
 
-const testDb = useTestDatabase();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-describe.skipIf(!enabled)('portal in a browser', () => {
-  let server: ChildProcess;
-  let base = '';
-  let browser: Browser;
+describe('portal in a browser', () => {
   let page: Page;
+  let base = '';
   let slug = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-    // Test the current code, not an old build (PCACE_E2E_SKIP_BUILD=1 reuses .next).
-    if (process.env.PCACE_E2E_SKIP_BUILD !== '1') {
-      const { nextBuild } = await import('../../scripts/dev');
-      expect(await nextBuild({ ...process.env, NODE_ENV: 'production' })).toBe(0);
-    }
-    const port = await freePort();
-    base = `http://localhost:${port}`;
-    server = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      const onData = (b: Buffer) => {
-        log += b.toString();
-        if (log.includes('server on')) resolve();
-      };
-      server.stdout!.on('data', onData);
-      server.stderr!.on('data', onData);
-      server.on('exit', (code) => reject(new Error(`portal exited with ${code}:\n${log}`)));
-    });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-    });
-    page = await (await browser.newContext()).newPage();
-  }, 600_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    base = portal.base;
+    page = await portal.page();
   });
 
   it('signs up and lands in a lab of their own', async () => {
@@ -148,7 +90,7 @@ describe.skipIf(!enabled)('portal in a browser', () => {
     const link = (await page.getByLabel('Invitation link').textContent())!.trim();
     expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]+$/);
 
-    const other = await (await browser.newContext()).newPage();
+    const other = await portal.page();
     await other.goto(link);
     await other.getByRole('link', { name: 'Create an account' }).click();
     await other.getByLabel('Name').fill('Vic Viewer');
@@ -173,7 +115,7 @@ describe.skipIf(!enabled)('portal in a browser', () => {
   });
 
   it('refuses sign-in after 5 failures with a 429 message', async () => {
-    const anon = await (await browser.newContext()).newPage();
+    const anon = await portal.page();
     await anon.goto(`${base}/signin`);
     for (let i = 0; i < 6; i++) {
       await anon.getByLabel('Email').fill('ada@example.org');

@@ -1,0 +1,114 @@
+/**
+ * A running portal for browser tests: a fresh test database, the production
+ * server (scripts/dev.ts --production) on a free port, optionally real queue
+ * workers, and Debian Chromium driven by playwright-core. Screenshots go to
+ * test-artifacts/ (kept by CI as artifacts).
+ *
+ *   const portal = usePortal({ workers: 1 });
+ *   const page = await portal.page();   // inside tests
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { useTestDatabase, type TestDatabase } from './db';
+import { startWorker, type WorkerProcess } from './worker-process';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+export interface Portal {
+  readonly base: string;
+  readonly db: TestDatabase;
+  /** A new page in a fresh browser context (own cookies), 1280×800. */
+  page(): Promise<Page>;
+  /** Save a screenshot of `page` as test-artifacts/<name>.png. */
+  screenshot(page: Page, name: string): Promise<string>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export function usePortal(opts: { workers?: number } = {}): Portal {
+  const testDb = useTestDatabase();
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  const workers: WorkerProcess[] = [];
+  let base = '';
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production', PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1' };
+    server = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const onData = (b: Buffer) => {
+        log += b.toString();
+        if (log.includes('server on')) resolve();
+      };
+      server!.stdout!.on('data', onData);
+      server!.stderr!.on('data', onData);
+      server!.on('exit', (code) => reject(new Error(`portal exited with ${code}:\n${log}`)));
+    });
+    for (let i = 0; i < (opts.workers ?? 0); i++) {
+      workers.push(startWorker({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, PCACE_WORKER_THREADS: '2' }, `e2e-worker-${i}`));
+    }
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    for (const w of workers) {
+      if (w.child.exitCode === null) w.child.kill('SIGTERM');
+      await w.exited;
+    }
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+  });
+
+  return {
+    get base() {
+      return base;
+    },
+    get db() {
+      return testDb.current;
+    },
+    async page() {
+      const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+      contexts.push(context);
+      return context.newPage();
+    },
+    async screenshot(page, name) {
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const file = path.join(ARTIFACTS, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      return file;
+    },
+  };
+}
