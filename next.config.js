@@ -20,6 +20,8 @@ if (!process.env.PCACE_MNIST_DIR) {
  * @type {import('next').NextConfig}
  */
 const nextConfig = {
+  // PCACE_NEXT_DIST lets several builds coexist (parallel test runs, CI shards).
+  distDir: process.env.PCACE_NEXT_DIST || '.next',
   reactStrictMode: true,
   poweredByHeader: false,
   serverExternalPackages: [

@@ -95,7 +95,7 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  if (production && !existsSync(path.join(PROJECT_ROOT, '.next', 'BUILD_ID'))) {
+  if (production && !existsSync(path.join(PROJECT_ROOT, process.env.PCACE_NEXT_DIST || '.next', 'BUILD_ID'))) {
     console.log('[portal] no build yet: next build');
     const code = await nextBuild();
     if (code !== 0) return shutdown(code);
