@@ -14,7 +14,7 @@
  * Behind N reverse proxies set PCACE_TRUSTED_PROXIES=N; their entries are kept
  * and the socket address appended.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -82,10 +82,12 @@ async function main() {
 
   let portal: PortalServer | null = null;
   let stopping = false;
+  const workers = new WorkerSupervisor(Number(process.env.PCACE_WORKERS ?? 1), () => stopping);
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     await portal?.close().catch(() => {});
+    await workers.stop();
     if (startedEmbedded && !keepDb) {
       await stopEmbeddedPostgres().catch((err) => console.error(`[db] ${(err as Error).message}`));
       console.log('[db] embedded PostgreSQL stopped');
@@ -100,8 +102,58 @@ async function main() {
     const code = await nextBuild();
     if (code !== 0) return shutdown(code);
   }
+  const credentials = process.env.PCACE_NO_SEED === '1' ? null : await (await import('./seed-demo')).seedDemo();
+  if (process.env.PCACE_NO_WORKER !== '1') workers.start();
   portal = await startPortalServer({ port, host, production });
   console.log(`[portal] ${production ? 'production' : 'development'} server on ${portal.url}`);
+  if (credentials) console.log(`[portal] demo lab: sign in as ${credentials.email} / ${credentials.password}`);
+}
+
+/**
+ * Queue workers beside the web server (PCACE_WORKERS, default 1; 0 or
+ * PCACE_NO_WORKER=1 for none), restarted if one dies. More workers, on this or
+ * other machines: `npm run worker` with the same DATABASE_URL.
+ */
+class WorkerSupervisor {
+  private readonly children = new Set<ChildProcess>();
+
+  constructor(
+    private readonly count: number,
+    private readonly stopping: () => boolean,
+  ) {}
+
+  start(): void {
+    for (let i = 0; i < this.count; i++) this.spawnOne(i);
+  }
+
+  private spawnOne(i: number): void {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
+      cwd: PROJECT_ROOT,
+      env: process.env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    this.children.add(child);
+    child.on('exit', (code, signal) => {
+      this.children.delete(child);
+      if (this.stopping()) return;
+      console.error(`[worker] exited (${signal ?? code}); restarting in 2 s`);
+      setTimeout(() => !this.stopping() && this.spawnOne(i), 2000);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.children].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+            // A worker finishes its current layer on SIGTERM; do not wait forever.
+            setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
+          }),
+      ),
+    );
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,0 +1,79 @@
+/**
+ * The demo lab a newcomer sees at first start: a demo user (credentials kept in
+ * .data/demo-credentials.json and printed at every start), built-in MNIST
+ * datasets, the three demo models (models/demo) and analyses queued for the
+ * worker — the MNIST CNN first, so results appear within a minute.
+ * Idempotent: a second start only prints the credentials.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { db } from '../lib/server/db';
+import { signUp } from '../lib/server/signup';
+import { createModelVersion } from '../lib/server/models';
+import { registerDataset } from '../lib/server/datasets';
+import { createAnalysis } from '../lib/server/analyses';
+import { dataDir } from '../lib/server/config';
+import { fromManifest } from '../lib/models/sidecar';
+import type { LabContext } from '../lib/server/access';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEMO_EMAIL = 'demo@pcace.lab';
+
+interface Credentials {
+  email: string;
+  password: string;
+}
+
+function credentialsFile(): string {
+  return path.join(dataDir(), 'demo-credentials.json');
+}
+
+export async function seedDemo(log: (line: string) => void = console.log): Promise<Credentials> {
+  const existing = await db.user.findUnique({ where: { email: DEMO_EMAIL } });
+  if (existing) {
+    const file = credentialsFile();
+    const creds = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials) : { email: DEMO_EMAIL, password: '(set at first start; see .data/demo-credentials.json)' };
+    return creds;
+  }
+  const password = process.env.PCACE_DEMO_PASSWORD || randomBytes(9).toString('base64url');
+  const { user, lab } = await signUp({ name: 'Demo Researcher', email: DEMO_EMAIL, password }, new Headers());
+  await db.lab.update({ where: { id: lab.id }, data: { name: 'PCACE demo lab' } });
+  mkdirSync(dataDir(), { recursive: true });
+  writeFileSync(credentialsFile(), JSON.stringify({ email: DEMO_EMAIL, password }, null, 1), { mode: 0o600 });
+  const ctx: LabContext = { user: { id: user.id, email: user.email, name: user.name }, via: 'session', lab: { id: lab.id, slug: lab.slug, name: 'PCACE demo lab' }, role: 'owner' };
+
+  const digits = [3, 0, 1, 2, 4, 5, 6, 7, 8, 9];
+  const datasets = new Map<number, string>();
+  for (const d of digits) {
+    const ds = await registerDataset(lab.id, user.id, { name: `MNIST digit ${d}`, kind: 'mnist', split: 'train', digit: d }, []);
+    datasets.set(d, ds.id);
+  }
+
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, 'models/demo/models.json'), 'utf8')) as {
+    models: { name: string; file: string; preprocessing: Parameters<typeof fromManifest>[0]; architecture?: unknown; accuracy?: number; training?: unknown }[];
+  };
+  const versions = new Map<string, string>();
+  for (const m of manifest.models) {
+    const bytes = readFileSync(path.join(ROOT, 'models/demo', m.file));
+    const v = await createModelVersion(lab.id, user.id, {
+      name: m.name,
+      files: [{ field: 'file', name: m.file, bytes }],
+      preprocessing: fromManifest(m.preprocessing),
+      modelCard: { source: 'models/demo (trained on MNIST by scripts/train-demo-models.py)', architecture: m.architecture, accuracy: m.accuracy, training: m.training },
+    });
+    versions.set(m.name, v.version.id);
+  }
+
+  const queue = (model: string, digit: number, options: Record<string, unknown> = {}, title?: string) =>
+    createAnalysis(ctx, { modelVersionId: versions.get(model), datasetId: datasets.get(digit), target: { kind: 'class', index: digit }, layers: 'all', options, title });
+  // The MNIST CNN first, with every calibration on: results in well under a minute.
+  await queue('mnist-cnn', 3, { permutations: 19, bootstrap: 20, stabilityComponents: [3, 5, 10], ablation: true }, 'MNIST CNN × digit 3, calibrated');
+  await queue('resnet18-mnist', 3, {}, 'ResNet-18 × digit 3');
+  await queue('vgg16-mnist', 3, {}, 'VGG-16 × digit 3');
+  await queue('mnist-cnn', 3, { flavour: 'pcace-2021', rankBy: 'pc1', crossFitRepeats: 0 }, 'MNIST CNN × digit 3, published statistic');
+  for (const d of digits.slice(1)) await queue('mnist-cnn', d, {}, `MNIST CNN × digit ${d}`);
+  log(`[seed] demo lab "${lab.slug}": 10 MNIST datasets, 3 models, ${digits.length + 3} analyses queued`);
+  return { email: DEMO_EMAIL, password };
+}
