@@ -35,7 +35,11 @@ export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out
   --seed S             (default ${DEFAULT_ANALYSIS.seed})
   --threads T          statistics threads (default: all cores)
   --memory MB          activation memory budget per forward pass (default 768)
-  --out FILE           where to write results.json (required)
+  --out FILE           where to write results.json (required unless --no-wait)
+  --server URL         submit to a PCACE Lab portal instead of computing here (with --token)
+  --token T            API token (portal → Settings → API tokens); or env PCACE_TOKEN
+  --lab SLUG           the portal lab (default: the first one the token can write to)
+  --no-wait            with --server: queue and print the analysis URL, do not wait
   --quiet              no progress bar`;
 
 export async function rankCommand(argv: string[], out: (s: string) => void): Promise<number> {
@@ -65,6 +69,10 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
       memory: { type: 'string' },
       out: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      lab: { type: 'string' },
+      'no-wait': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -75,7 +83,10 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
   }
   if (!values.model) throw new UsageError('--model is required');
   if (!values.data) throw new UsageError('--data is required');
-  if (!values.out) throw new UsageError('--out is required');
+  const remote = values.server !== undefined;
+  if (!values.out && !(remote && values['no-wait'])) throw new UsageError('--out is required');
+  const token = values.token ?? process.env.PCACE_TOKEN;
+  if (remote && !token) throw new UsageError('--server needs --token (or PCACE_TOKEN)');
   const format = (() => {
     try {
       return guessFormat(values.model);
@@ -112,12 +123,19 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
     ablation: values.ablation,
   };
   if (spec.ablation && format !== 'onnx') throw new UsageError('--ablation is available for ONNX models');
+  if (remote) {
+    const { submitRemote } = await import('./remote');
+    const run = await submitRemote(spec, { server: values.server!, token: token!, lab: values.lab, wait: !values['no-wait'], onProgress: values.quiet ? undefined : progressBar() });
+    if (run.result) writeFileSync(values.out!, JSON.stringify(run.result, null, 1));
+    out(run.result ? `analysis ${run.url} completed → ${values.out}` : `queued: ${run.url}`);
+    return 0;
+  }
   const result = await runAnalysis(spec, {
     onProgress: values.quiet ? undefined : progressBar(),
     threads: values.threads === undefined ? undefined : nonNegativeInt(values.threads, '--threads'),
     memoryBudgetBytes: values.memory === undefined ? undefined : positiveInt(values.memory, '--memory') * 2 ** 20,
   });
-  writeFileSync(values.out, JSON.stringify(result, null, 1));
+  writeFileSync(values.out!, JSON.stringify(result, null, 1));
   const channels = result.layers.reduce((s, l) => s + l.channels.length, 0);
   out(`ranked ${channels} channels in ${result.layers.length} layer(s) over ${result.dataset.images} images in ${result.timings.total_seconds.toFixed(1)} s → ${values.out}`);
   return 0;
