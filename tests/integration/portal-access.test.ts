@@ -104,6 +104,7 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
     POST: (lab) => ({ params: { lab: lab.lab }, json: { name: 'more-digits', kind: 'mnist' } }),
   },
   '/labs/[lab]/datasets/[datasetId]': { GET: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset } }) },
+  '/labs/[lab]/datasets/[datasetId]/thumbnails/[sample]': { GET: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset, sample: '0' } }) },
   '/labs/[lab]/analyses': {
     GET: (lab) => ({ params: { lab: lab.lab } }),
     POST: (lab, ids) => ({ params: { lab: lab.lab }, json: { modelVersionId: ids.version, datasetId: ids.dataset, target: { kind: 'class', index: 1 } } }),

@@ -4,6 +4,7 @@ import { requireLab } from '../../../../../lib/server/access';
 import { db } from '../../../../../lib/server/db';
 import { formatBytes, formatDate } from '../../../../_components/format';
 import { LabHeader } from '../../LabNav';
+import { THUMBNAILS } from '../../../../../lib/server/thumbnails';
 
 export const metadata: Metadata = { title: 'Dataset' };
 
@@ -19,6 +20,14 @@ export default async function DatasetPage({ params }: { params: Promise<{ lab: s
       <p className="small muted">
         {d.kind} · {counts.total ?? '—'} images · {formatBytes(d.sizeBytes)} · registered by {d.createdBy.name}, {formatDate(d.createdAt)}
       </p>
+      <h2>Sample images</h2>
+      <div className="thumbs" aria-label="Sample images">
+        {Array.from({ length: Math.min(THUMBNAILS, counts.total ?? THUMBNAILS) }, (_, i) => (
+          // eslint-disable-next-line @next/next/no-img-element
+          <img key={i} src={`/api/v1/labs/${slug}/datasets/${d.id}/thumbnails/${i}`} alt={`sample ${i + 1}`} width={64} height={64} loading="lazy" />
+        ))}
+      </div>
+      <h2>Classes</h2>
       <table>
         <thead>
           <tr>
