@@ -14,6 +14,7 @@ import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/confi
 import { cancelAnalysis, claimTask, failAnalysis, failTask, heartbeat, LeaseLost, releaseTask, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { persistLayer, refreshProgress } from '../lib/queue/persist';
 import { specFromRow } from '../lib/queue/spec-from-db';
+import { ArtifactRunner } from './artifacts';
 
 export interface WorkerOptions {
   db: PrismaClient;
@@ -32,11 +33,14 @@ export class Worker {
   private wake: (() => void) | null = null;
   private listener: pg.Client | null = null;
   private readonly log: (line: string) => void;
+  /** Channel artifacts (maps, Grad-CAM, ...) run only when no layer task is waiting. */
+  private readonly artifacts: ArtifactRunner;
 
   constructor(private readonly opts: WorkerOptions) {
     this.id = opts.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.cfg = opts.config ?? queueConfig();
     this.log = opts.log ?? ((line) => process.stdout.write(`[worker ${this.id}] ${line}\n`));
+    this.artifacts = new ArtifactRunner({ db: opts.db, workerId: this.id, config: this.cfg, threads: opts.threads, log: this.log });
   }
 
   /** Runs until stop(); resolves when the current task (if any) has ended. */
@@ -51,7 +55,7 @@ export class Worker {
         this.log(`claim failed: ${(err as Error).message}`);
       }
       if (task) await this.execute(task);
-      else await this.idle();
+      else if (!(await this.artifacts.runOne())) await this.idle();
     }
     await this.listener?.end().catch(() => {});
     this.log('stopped');
