@@ -1,0 +1,195 @@
+/**
+ * Discussion threads: comments on an analysis, or on one channel of it
+ * (layer name + channel index). Bodies are plain text — stored verbatim and
+ * only ever rendered as text — so there is nothing to sanitise, only limits.
+ *
+ * Rules: lab viewers read; members and owners write; only the author edits a
+ * comment; the author or a lab owner deletes it. Objects of other labs are
+ * 404 like missing ones (see access.ts).
+ */
+import { z } from 'zod';
+import { db } from './db';
+import { badRequest, forbidden, notFound, parseWith } from './errors';
+import { roleAtLeast, type LabContext } from './access';
+import type { StoredLayer } from './models';
+import { readBodyLimited } from './uploads';
+
+export const COMMENT_MAX = 5000;
+
+/** Plain text; NUL is refused because PostgreSQL text cannot hold it. */
+export const commentBody = z
+  .string({ error: 'is required' })
+  .trim()
+  .min(1, 'is required')
+  .max(COMMENT_MAX, `is longer than ${COMMENT_MAX} characters`)
+  .refine((s) => !s.includes('\u0000'), 'may not contain NUL characters');
+
+const layerName = z.string().trim().min(1, 'is required').max(300, 'is longer than 300 characters');
+const channelIndex = z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more');
+
+export const createCommentSchema = z
+  .object({ body: commentBody, layer: layerName.optional(), channel: channelIndex.optional() })
+  .strict()
+  .refine((v) => (v.layer === undefined) === (v.channel === undefined), { message: 'layer and channel go together: give both or neither', path: ['channel'] });
+
+export const editCommentSchema = z.object({ body: commentBody }).strict();
+
+/** A small JSON request body (comments, pins); 400 when it is not JSON. */
+export async function readJsonBody(req: Request): Promise<unknown> {
+  const bytes = await readBodyLimited(req, 64 * 1024);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw badRequest('body is not valid JSON');
+  }
+}
+
+export interface ChannelRef {
+  layer: string;
+  channel: number;
+}
+
+/** The analysis (in this lab) with the conv layers it covers, for validating channel references. */
+export async function analysisLayers(labId: string, analysisId: string): Promise<{ id: string; layers: { name: string; channels: number }[] }> {
+  if (typeof analysisId !== 'string' || analysisId.length === 0 || analysisId.length > 64) throw notFound('analysis not found');
+  const a = await db.analysis.findFirst({
+    where: { id: analysisId, labId },
+    select: { id: true, layers: true, modelVersion: { select: { layers: true } } },
+  });
+  if (!a) throw notFound('analysis not found');
+  const stored = (a.modelVersion.layers as unknown as StoredLayer[] | null) ?? [];
+  const chosen = Array.isArray(a.layers) ? stored.filter((l) => (a.layers as string[]).includes(l.name)) : stored;
+  return { id: a.id, layers: chosen.map((l) => ({ name: l.name, channels: l.channels })) };
+}
+
+/** 400 unless the analysis covers this layer and the layer has this channel. */
+export function checkChannel(layers: { name: string; channels: number }[], ref: ChannelRef): void {
+  const layer = layers.find((l) => l.name === ref.layer);
+  if (!layer) throw badRequest(`unknown layer '${ref.layer}'; this analysis covers: ${layers.map((l) => l.name).join(', ') || 'no layers'}`);
+  if (ref.channel >= layer.channels) {
+    throw badRequest(`channel ${ref.channel} is out of range: ${layer.name} has ${layer.channels} channels (0–${layer.channels - 1})`);
+  }
+}
+
+/** `?layer=conv1&channel=3` → a channel reference; neither → null (the analysis-level thread). */
+export function channelFromQuery(params: URLSearchParams): ChannelRef | null {
+  const layer = params.get('layer');
+  const channel = params.get('channel');
+  if (layer === null && channel === null) return null;
+  if (!layer || channel === null) throw badRequest('layer and channel go together: give both or neither');
+  if (!/^\d{1,9}$/.test(channel)) throw badRequest(`channel must be a whole number, not '${channel.slice(0, 40)}'`);
+  if (layer.length > 300) throw badRequest('layer is longer than 300 characters');
+  return { layer, channel: Number(channel) };
+}
+
+const commentInclude = { author: { select: { id: true, name: true } } } as const;
+type CommentRow = {
+  id: string;
+  analysisId: string;
+  layerName: string | null;
+  channelIndex: number | null;
+  body: string;
+  createdAt: Date;
+  editedAt: Date | null;
+  authorId: string;
+  author: { id: string; name: string };
+};
+
+/** What the API and the thread component show; canEdit/canDelete are for the caller. */
+export interface CommentView {
+  id: string;
+  analysisId: string;
+  layer: string | null;
+  channel: number | null;
+  body: string;
+  author: { id: string; name: string };
+  createdAt: string;
+  editedAt: string | null;
+  canEdit: boolean;
+  canDelete: boolean;
+}
+
+export function commentView(c: CommentRow, ctx: Pick<LabContext, 'user' | 'role'>): CommentView {
+  const writer = roleAtLeast(ctx.role, 'member');
+  const mine = c.authorId === ctx.user.id;
+  return {
+    id: c.id,
+    analysisId: c.analysisId,
+    layer: c.layerName,
+    channel: c.channelIndex,
+    body: c.body,
+    author: c.author,
+    createdAt: c.createdAt.toISOString(),
+    editedAt: c.editedAt?.toISOString() ?? null,
+    canEdit: writer && mine,
+    canDelete: writer && (mine || ctx.role === 'owner'),
+  };
+}
+
+export interface ThreadView {
+  analysisId: string;
+  layer: string | null;
+  channel: number | null;
+  comments: CommentView[];
+  /** Whether the caller may post here (members and owners). */
+  canWrite: boolean;
+}
+
+/**
+ * One thread, oldest first: the analysis-level comments (ref null), one
+ * channel's comments, or with `all` every comment of the analysis.
+ */
+export async function listThread(ctx: LabContext, analysisId: string, ref: ChannelRef | null, opts: { all?: boolean } = {}): Promise<ThreadView> {
+  const a = await analysisLayers(ctx.lab.id, analysisId);
+  if (ref) checkChannel(a.layers, ref);
+  const where = opts.all ? {} : ref ? { layerName: ref.layer, channelIndex: ref.channel } : { layerName: null };
+  const rows = await db.comment.findMany({
+    where: { analysisId: a.id, labId: ctx.lab.id, ...where },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    include: commentInclude,
+    take: 1000,
+  });
+  return {
+    analysisId: a.id,
+    layer: ref?.layer ?? null,
+    channel: ref?.channel ?? null,
+    comments: rows.map((c) => commentView(c, ctx)),
+    canWrite: roleAtLeast(ctx.role, 'member'),
+  };
+}
+
+export async function createComment(ctx: LabContext, analysisId: string, input: unknown): Promise<CommentView> {
+  // Look the analysis up first: another lab's id is a 404 whatever the body says.
+  const a = await analysisLayers(ctx.lab.id, analysisId);
+  const { body, layer, channel } = parseWith(createCommentSchema, input, 'comment');
+  const ref = layer !== undefined && channel !== undefined ? { layer, channel } : null;
+  if (ref) checkChannel(a.layers, ref);
+  const row = await db.comment.create({
+    data: { labId: ctx.lab.id, analysisId: a.id, layerName: ref?.layer ?? null, channelIndex: ref?.channel ?? null, authorId: ctx.user.id, body },
+    include: commentInclude,
+  });
+  return commentView(row, ctx);
+}
+
+/** The comment, only when it belongs to this analysis of this lab. */
+async function findComment(ctx: LabContext, analysisId: string, commentId: string) {
+  if (typeof commentId !== 'string' || commentId.length === 0 || commentId.length > 64) throw notFound('comment not found');
+  const c = await db.comment.findFirst({ where: { id: commentId, analysisId, labId: ctx.lab.id }, include: commentInclude });
+  if (!c) throw notFound('comment not found');
+  return c;
+}
+
+export async function editComment(ctx: LabContext, analysisId: string, commentId: string, input: unknown): Promise<CommentView> {
+  const c = await findComment(ctx, analysisId, commentId);
+  // Validate after the lookup, as in createComment.
+  const { body } = parseWith(editCommentSchema, input, 'comment');
+  if (c.authorId !== ctx.user.id) throw forbidden('only the author can edit a comment');
+  const row = await db.comment.update({ where: { id: c.id }, data: { body, editedAt: new Date() }, include: commentInclude });
+  return commentView(row, ctx);
+}
+
+export async function deleteComment(ctx: LabContext, analysisId: string, commentId: string): Promise<void> {
+  const c = await findComment(ctx, analysisId, commentId);
+  if (c.authorId !== ctx.user.id && ctx.role !== 'owner') throw forbidden('only the author or a lab owner can delete a comment');
+  await db.comment.delete({ where: { id: c.id } });
+}
