@@ -23,13 +23,14 @@ const { createApiToken } = await import('../../lib/server/labs');
 const { hashPassword } = await import('../../lib/server/passwords');
 const labActions = await import('../../app/actions/labs');
 const analysisActions = await import('../../app/actions/analyses');
+const discussionActions = await import('../../app/_components/discussion/actions');
 
 useTestDatabase();
 
 const APP = path.resolve(import.meta.dirname, '../../app');
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
-type Ids = { lab: string; model: string; version: string; dataset: string; analysis: string; invitation: string; membership: string };
+type Ids = { lab: string; model: string; version: string; dataset: string; analysis: string; invitation: string; membership: string; comment: string; pin: string };
 const world: { A: Ids; B: Ids; users: Record<string, string>; tokens: Record<string, string> } = { A: {} as Ids, B: {} as Ids, users: {}, tokens: {} };
 
 async function makeLab(slug: string, people: [string, 'owner' | 'member' | 'viewer'][]): Promise<Ids> {
@@ -62,7 +63,9 @@ async function makeLab(slug: string, people: [string, 'owner' | 'member' | 'view
   const invitation = await db.invitation.create({
     data: { labId: lab.id, email: `invitee-${slug}@example.org`, role: 'member', tokenHash: `hash-${slug}`, expiresAt: new Date(Date.now() + 3600_000), invitedById: ownerId },
   });
-  return { lab: slug, model: model.id, version: version.id, dataset: dataset.id, analysis: analysis.id, invitation: invitation.id, membership: lastMembership };
+  const comment = await db.comment.create({ data: { labId: lab.id, analysisId: analysis.id, authorId: ownerId, body: 'first' } });
+  const pin = await db.pin.create({ data: { labId: lab.id, analysisId: analysis.id, layerName: 'conv1', channelIndex: 0, userId: ownerId } });
+  return { lab: slug, model: model.id, version: version.id, dataset: dataset.id, analysis: analysis.id, invitation: invitation.id, membership: lastMembership, comment: comment.id, pin: pin.id };
 }
 
 /** Row counts and the mutable fields the writes would touch. */
@@ -74,6 +77,8 @@ async function fingerprint() {
     analyses: await db.analysis.findMany({ select: { id: true, status: true, cancelRequested: true }, orderBy: { id: 'asc' } }),
     memberships: await db.membership.findMany({ select: { id: true, role: true }, orderBy: { id: 'asc' } }),
     invitations: await db.invitation.findMany({ select: { id: true, revokedAt: true, acceptedAt: true }, orderBy: { id: 'asc' } }),
+    comments: await db.comment.findMany({ select: { id: true, body: true, editedAt: true }, orderBy: { id: 'asc' } }),
+    pins: await db.pin.findMany({ select: { id: true, note: true }, orderBy: { id: 'asc' } }),
   });
 }
 
@@ -112,6 +117,25 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
   '/labs/[lab]/analyses/[analysisId]': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/results': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/cancel': { POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
+  '/labs/[lab]/analyses/[analysisId]/comments': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }),
+    POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis }, json: { body: 'a comment', layer: 'conv1', channel: 1 } }),
+  },
+  '/labs/[lab]/analyses/[analysisId]/comments/[commentId]': {
+    PATCH: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment }, json: { body: 'edited' } }),
+    DELETE: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment } }),
+  },
+  '/labs/[lab]/analyses/[analysisId]/pins': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }),
+    POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis }, json: { layer: 'conv1', channel: 2, note: 'n' } }),
+  },
+  '/labs/[lab]/analyses/[analysisId]/pins/[pinId]': {
+    PATCH: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, pinId: ids.pin }, json: { note: 'changed' } }),
+    DELETE: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, pinId: ids.pin } }),
+  },
+  // The history of lab A is A's own; other labs' ids in ?ids= are simply absent from /live.
+  '/labs/[lab]/history': { GET: (lab) => ({ params: { lab: lab.lab } }) },
+  '/labs/[lab]/history/live': { GET: (lab) => ({ params: { lab: lab.lab } }) },
 };
 /** Routes that are about the caller, not a lab. */
 const userRoutes = ['/labs', '/me'];
@@ -223,6 +247,8 @@ const pageMatrix: Record<string, { params: (lab: Ids, ids: Ids) => Record<string
   '/datasets/[datasetId]': { params: (lab, ids) => ({ lab: lab.lab, datasetId: ids.dataset }), write: false },
   '/analyses/new': { params: (lab) => ({ lab: lab.lab }), write: true },
   '/analyses/[analysisId]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }), write: false },
+  '/history': { params: (lab) => ({ lab: lab.lab }), write: false },
+  '/history/[analysisId]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }), write: false },
 };
 
 function pageFiles(dir: string, prefix = ''): string[] {
@@ -281,6 +307,11 @@ const actionMatrix: { name: string; action: Action; role: 'member' | 'owner'; fi
     fields: (lab, ids) => ({ lab: lab.lab, modelVersionId: ids.version, datasetId: ids.dataset, targetKind: 'class', classIndex: '1' }),
   },
   { name: 'cancel analysis', action: analysisActions.cancelAnalysisAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }) },
+  { name: 'post comment', action: discussionActions.postCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, body: 'hello' }) },
+  { name: 'edit comment', action: discussionActions.editCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment, body: 'edited' }) },
+  { name: 'delete comment', action: discussionActions.deleteCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment }) },
+  { name: 'pin channel', action: discussionActions.pinAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', channel: '3' }) },
+  { name: 'unpin channel', action: discussionActions.unpinAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, pinId: ids.pin }) },
 ];
 const form = (fields: Record<string, string>) => {
   const f = new FormData();
@@ -290,9 +321,9 @@ const form = (fields: Record<string, string>) => {
 
 describe('server action access matrix', () => {
   it('covers every lab action exported by app/actions', () => {
-    const exported = [...Object.keys(labActions), ...Object.keys(analysisActions)].filter((k) => k.endsWith('Action'));
+    const exported = [...Object.keys(labActions), ...Object.keys(analysisActions), ...Object.keys(discussionActions)].filter((k) => k.endsWith('Action'));
     const userLevel = ['createLabAction', 'createTokenAction', 'revokeTokenAction'];
-    const covered = actionMatrix.map((a) => Object.entries({ ...labActions, ...analysisActions }).find(([, fn]) => fn === a.action)?.[0]);
+    const covered = actionMatrix.map((a) => Object.entries({ ...labActions, ...analysisActions, ...discussionActions }).find(([, fn]) => fn === a.action)?.[0]);
     for (const name of exported) if (!userLevel.includes(name)) expect(covered, `${name} has no row`).toContain(name);
   });
 

@@ -13,6 +13,7 @@ export function LabHeader({ ctx, title }: { ctx: LabContext; title?: string }) {
       </div>
       <nav aria-label="Lab" className="row small">
         <Link href={base}>Overview</Link>
+        <Link href={`${base}/history`}>History</Link>
         <Link href={`${base}/members`}>Members</Link>
       </nav>
     </div>
