@@ -97,7 +97,7 @@ beforeAll(async () => {
 // ---------------------------------------------------------------- API routes
 
 /** The request each (route, method) gets; `ids` picks whose objects the path names. */
-type Req = { params: Record<string, string>; json?: unknown; form?: FormData };
+type Req = { params: Record<string, string>; json?: unknown; form?: FormData; query?: Record<string, string> };
 const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: Ids, ids: Ids) => Req>>> = {
   '/labs/[lab]/models': {
     GET: (lab) => ({ params: { lab: lab.lab } }),
@@ -136,6 +136,12 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
   // The history of lab A is A's own; other labs' ids in ?ids= are simply absent from /live.
   '/labs/[lab]/history': { GET: (lab) => ({ params: { lab: lab.lab } }) },
   '/labs/[lab]/history/live': { GET: (lab) => ({ params: { lab: lab.lab } }) },
+  // Comparisons name their analyses in the query; the matrix analysis has no cross-fitted score, hence score=multiple.
+  '/labs/[lab]/compare': { GET: (lab) => ({ params: { lab: lab.lab } }) },
+  '/labs/[lab]/compare/architectures': { GET: (lab, ids) => ({ params: { lab: lab.lab }, query: { a: ids.analysis, b: ids.analysis, score: 'multiple' } }) },
+  '/labs/[lab]/compare/classes': { GET: (lab, ids) => ({ params: { lab: lab.lab }, query: { analyses: `${ids.analysis},${ids.analysis}`, score: 'multiple' } }) },
+  '/labs/[lab]/compare/runs': { GET: (lab, ids) => ({ params: { lab: lab.lab }, query: { a: ids.analysis, b: ids.analysis, score: 'multiple' } }) },
+  '/labs/[lab]/compare/methods': { GET: (lab, ids) => ({ params: { lab: lab.lab }, query: { analysis: ids.analysis, score: 'multiple' } }) },
 };
 /** Routes that are about the caller, not a lab. */
 const userRoutes = ['/labs', '/me'];
@@ -183,7 +189,7 @@ describe('API access matrix', () => {
         ["via lab A with B's ids", make(world.A, world.B)],
       ] as const) {
         // Lab A's own collection routes are legitimately readable/writable by its member.
-        const ownCollection = how !== 'via lab B' && !Object.keys(req.params).some((k) => k !== 'lab') && !(route.endsWith('/analyses') && method === 'POST');
+        const ownCollection = how !== 'via lab B' && !Object.keys(req.params).some((k) => k !== 'lab') && !req.query && !(route.endsWith('/analyses') && method === 'POST');
         if (ownCollection) continue;
         for (const auth of ['token', 'session'] as const) {
           const creds = auth === 'token' ? { token: world.tokens.memberA } : { cookie: await sessionCookie(world.users.memberA) };

@@ -1,0 +1,105 @@
+/**
+ * Compare architectures: two analyses (e.g. ResNet-18 and VGG-16 on the same
+ * class) on a relative-depth axis — the sorted score curve of every layer,
+ * per-layer distributions, the maximum by depth and a summary.
+ */
+import { z } from 'zod';
+import { quantile } from '../pcace/stats';
+import { cachedJson, idParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql } from './compare';
+import type { AnalysisInfo, ArchitectureSide, ArchitecturesPayload, LayerBoxes } from './compare-types';
+import { db, Prisma } from './db';
+
+export const architecturesQuery = z.object({ a: idParam, b: idParam, score: scoreParam }).strict();
+
+type Row = { aid: string; index: number; name: string; ch: number[]; sc: (number | null)[]; np: number; sig: number };
+
+export async function compareArchitectures(labId: string, req: Request): Promise<string> {
+  const q = parseQuery(req, architecturesQuery);
+  const infos = await loadAnalyses(labId, [q.a, q.b], q.score);
+  return cachedJson(`architectures:${q.score}`, infos, async () => {
+    // One query for both networks: per layer, channels and scores already sorted by score.
+    const rows = await db.$queryRaw<Row[]>`
+      WITH c AS (
+        SELECT l."analysisId" AS aid, l."index" AS index, l.name, ch.channel, ch.p_value AS p, ${scoreSql(q.score)} AS s
+        FROM "Analysis" a
+        JOIN "LayerResult" l ON l."analysisId" = a.id
+        JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
+        WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set([q.a, q.b])])})
+      )
+      SELECT aid, index, name,
+        array_agg(channel ORDER BY s DESC NULLS LAST, channel) AS ch,
+        array_agg(s ORDER BY s DESC NULLS LAST, channel) AS sc,
+        count(p)::int AS np,
+        (count(*) FILTER (WHERE p < 0.05))::int AS sig
+      FROM c GROUP BY aid, index, name ORDER BY aid, index`;
+    const payload: ArchitecturesPayload = { score: q.score, sides: [side(infos[0], rows), side(infos[1], rows)] };
+    return payload;
+  });
+}
+
+function side(info: AnalysisInfo, all: Row[]): ArchitectureSide {
+  const rows = all.filter((r) => r.aid === info.id);
+  // Depth is relative to the model's conv layers, so a partial analysis still sits where its layers are.
+  const count = Math.max(info.model.layerCount, ...rows.map((r) => r.index + 1), 1);
+  const boxes: LayerBoxes = { min: [], q1: [], median: [], q3: [], max: [], lo: [], hi: [] };
+  const channel: number[] = [];
+  const score: (number | null)[] = [];
+  const allScores: number[] = [];
+  let scored = 0;
+  let best: { v: number; depth: number } | null = null;
+  for (const r of rows) {
+    const values: number[] = [];
+    for (let i = 0; i < r.ch.length; i++) {
+      channel.push(r.ch[i]);
+      const v = r.sc[i];
+      score.push(r6(v));
+      if (v !== null && Number.isFinite(v)) values.push(v);
+    }
+    scored += values.length;
+    // Scores arrive sorted descending, NULLs last: ascending order is the reverse.
+    values.reverse();
+    for (const v of values) allScores.push(v);
+    const b = box(values);
+    for (const k of Object.keys(boxes) as (keyof LayerBoxes)[]) boxes[k].push(b ? r6(b[k]) : null);
+    if (b && (best === null || b.max > best.v)) best = { v: b.max, depth: (r.index + 1) / count };
+  }
+  if (rows.length > 0 && scored === 0) missingScore(info);
+  allScores.sort((x, y) => x - y);
+  const withP = rows.reduce((s, r) => s + r.np, 0);
+  const sig = rows.reduce((s, r) => s + r.sig, 0);
+  return {
+    analysis: info,
+    layers: {
+      name: rows.map((r) => r.name),
+      index: rows.map((r) => r.index),
+      depth: rows.map((r) => r6((r.index + 1) / count)!),
+      n: rows.map((r) => r.ch.length),
+      withP: rows.map((r) => r.np),
+      beatNull: rows.map((r) => r.sig),
+      ...boxes,
+    },
+    channel,
+    score,
+    summary: {
+      layers: rows.length,
+      channels: channel.length,
+      median: allScores.length ? r6(quantile(allScores, 0.5)) : null,
+      max: best ? r6(best.v) : null,
+      maxDepth: best ? r6(best.depth) : null,
+      withP,
+      beatNull: withP > 0 ? r6(sig / withP) : null,
+    },
+  };
+}
+
+/** Tukey box of ascending values. */
+function box(sorted: number[]): Record<keyof LayerBoxes, number> | null {
+  if (sorted.length === 0) return null;
+  const q1 = quantile(sorted, 0.25);
+  const q3 = quantile(sorted, 0.75);
+  const reach = 1.5 * (q3 - q1);
+  const lo = sorted.find((v) => v >= q1 - reach) ?? sorted[0];
+  let hi = sorted[0];
+  for (const v of sorted) if (v <= q3 + reach) hi = v;
+  return { min: sorted[0], q1, median: quantile(sorted, 0.5), q3, max: sorted[sorted.length - 1], lo, hi };
+}

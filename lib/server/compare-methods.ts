@@ -1,0 +1,79 @@
+/**
+ * Compare methods: for one analysis and layer, the PCACE ranking score
+ * against the ablation drop (what zeroing the channel costs the class score)
+ * and the mean activation — is the statistical ranking the one that matters
+ * to the output? Analyses run without ablation get the reason and how to
+ * measure it instead of an empty chart.
+ */
+import { z } from 'zod';
+import { cachedJson, idParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
+import { spearmanOrNull } from './compare-stats';
+import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './compare-types';
+import { db } from './db';
+
+export const methodsQuery = z.object({ analysis: idParam, layer: layerParam, score: scoreParam }).strict();
+
+type Row = { ch: number[]; sc: (number | null)[]; drop: (number | null)[]; acc: (number | null)[]; act: (number | null)[] };
+
+export async function compareMethods(labId: string, req: Request): Promise<string> {
+  const q = parseQuery(req, methodsQuery);
+  const [info] = await loadAnalyses(labId, [q.analysis], q.score);
+  const { layer } = pickLayer([info], q.layer);
+  return cachedJson(`methods:${q.score}:${layer}`, [info], async () => {
+    const [row] = await db.$queryRaw<Row[]>`
+      SELECT array_agg(ch.channel ORDER BY ch.channel) AS ch,
+        array_agg(${scoreSql(q.score)} ORDER BY ch.channel) AS sc,
+        array_agg(ch.ablation_drop ORDER BY ch.channel) AS drop,
+        array_agg(ch.ablation_accuracy_drop ORDER BY ch.channel) AS acc,
+        array_agg(ch.mean_activation ORDER BY ch.channel) AS act
+      FROM "Analysis" a
+      JOIN "LayerResult" l ON l."analysisId" = a.id AND l.name = ${layer}
+      JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
+      WHERE a."labId" = ${labId} AND a.id = ${info.id}`;
+    return methodsPayload(info, layer, q.score, row?.ch ? row : { ch: [], sc: [], drop: [], acc: [], act: [] });
+  });
+}
+
+function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row): MethodsPayload {
+  if (row.ch.length > 0 && !row.sc.some((v) => v !== null)) missingScore(info);
+  const hasDrop = row.drop.some((v) => v !== null);
+  const hasAcc = row.acc.some((v) => v !== null);
+  const measures: MethodsPayload['measures'] = [{ key: info.scoreField, label: `PCACE ${SCORE_LABELS[info.scoreField]}`, values: row.sc.map(r6) }];
+  if (hasDrop) measures.push({ key: 'ablation_drop', label: 'ablation drop (class score)', values: row.drop.map(s6) });
+  if (hasAcc) measures.push({ key: 'ablation_accuracy_drop', label: 'ablation drop (accuracy)', values: row.acc.map(s6) });
+  measures.push({ key: 'mean_activation', label: 'mean activation', values: row.act.map(s6) });
+
+  // Spearman on the full-precision values, pairwise over channels both measures have.
+  const raw = [row.sc, ...(hasDrop ? [row.drop] : []), ...(hasAcc ? [row.acc] : []), row.act].map(toFloat);
+  const m = raw.length;
+  const rho = Array.from({ length: m }, () => new Array<number | null>(m).fill(null));
+  const p = Array.from({ length: m }, () => new Array<number | null>(m).fill(null));
+  const n = Array.from({ length: m }, () => new Array<number>(m).fill(0));
+  for (let i = 0; i < m; i++) {
+    for (let j = i; j < m; j++) {
+      const s = spearmanOrNull(raw[i], raw[j]);
+      rho[i][j] = rho[j][i] = i === j ? 1 : s ? r6(s.rho) : null;
+      p[i][j] = p[j][i] = i === j || !s ? null : s.p;
+      n[i][j] = n[j][i] = s?.n ?? 0;
+    }
+  }
+  return { score, layer, analysis: info, n: row.ch.length, channel: row.ch, measures, spearman: { rho, p, n }, ablation: ablationNote(info, hasDrop) };
+}
+
+function ablationNote(info: AnalysisInfo, hasDrop: boolean): MethodsPayload['ablation'] {
+  if (hasDrop) return { available: true };
+  if (info.model.format !== 'onnx') {
+    return {
+      available: false,
+      reason: `${info.model.name} is a ${info.model.format} model: ablation is measured for ONNX models only.`,
+      howTo: 'Export the model to ONNX, upload it as a new version and run an analysis with ablation.',
+    };
+  }
+  return {
+    available: false,
+    reason: info.options.ablation
+      ? 'This analysis asked for ablation, but no ablation drops are stored for this layer.'
+      : 'This analysis ran without ablation: nobody zeroed the channels to see what the class score loses.',
+    howTo: 'Run the analysis again with ablation: the API option "ablation": true, or pcace rank --ablation on the command line. It reruns the network above the layer once per channel.',
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Payloads of /api/v1/labs/:lab/compare/... — shared by the route handlers
+ * and the compare pages (type-only imports on the client).
+ *
+ * Per-channel data is columnar (parallel arrays) and carries only what a view
+ * draws: a full-network comparison is ~9,000 channels, and one JSON object per
+ * channel would triple the payload and the parse time.
+ */
+
+/** Which per-channel statistic ranks the channels; `auto` is each analysis' own rankBy. */
+export type ScoreChoice = 'auto' | 'crossfit' | 'multiple' | 'pc1' | 'z';
+export const SCORE_CHOICES: readonly ScoreChoice[] = ['auto', 'crossfit', 'multiple', 'pc1', 'z'];
+/** The ChannelResult field a choice resolves to (lib/analysis/types.ts names). */
+export type ScoreField = 'score_crossfit' | 'score_multiple' | 'score_pc1' | 'z_score';
+
+export const SCORE_LABELS: Record<ScoreField, string> = {
+  score_crossfit: 'cross-fitted score',
+  score_multiple: 'multiple correlation',
+  score_pc1: 'PC1 correlation',
+  z_score: 'permutation z-score',
+};
+
+/** An analysis as the compare views describe it. */
+export interface AnalysisInfo {
+  id: string;
+  title: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  model: { id: string; name: string; versionId: string; version: number; format: string; layerCount: number };
+  dataset: { id: string; name: string };
+  target: unknown;
+  /** "class 3 (cat)", "regression output 0". */
+  targetLabel: string;
+  options: {
+    rankBy: string;
+    images: number | null;
+    components: unknown;
+    flavour: string | null;
+    seed: number | null;
+    permutations: number;
+    crossFitRepeats: number;
+    ablation: boolean;
+  };
+  /** The field the requested score resolves to for this analysis. */
+  scoreField: ScoreField;
+  /** Layers with stored results, in model order. */
+  layers: string[];
+  channels: number;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** Box-plot statistics per layer (parallel arrays; null for a layer without scores). */
+export interface LayerBoxes {
+  min: (number | null)[];
+  q1: (number | null)[];
+  median: (number | null)[];
+  q3: (number | null)[];
+  max: (number | null)[];
+  /** Whisker ends: the most extreme scores within 1.5 IQR of the box. */
+  lo: (number | null)[];
+  hi: (number | null)[];
+}
+
+export interface ArchitectureSide {
+  analysis: AnalysisInfo;
+  layers: {
+    name: string[];
+    /** Position among the model's conv layers (0-based). */
+    index: number[];
+    /** (index + 1) / conv layers of the model: 1 = the last conv layer. */
+    depth: number[];
+    n: number[];
+    /** Channels with a permutation p-value, and those with p < 0.05. */
+    withP: number[];
+    beatNull: number[];
+  } & LayerBoxes;
+  /** All channels, layer after layer (n[i] each), by score descending within a layer. */
+  channel: number[];
+  score: (number | null)[];
+  summary: {
+    layers: number;
+    channels: number;
+    median: number | null;
+    max: number | null;
+    /** Depth of the layer holding the maximum. */
+    maxDepth: number | null;
+    withP: number;
+    /** Fraction of channels with p < 0.05 among those tested; null without a permutation test. */
+    beatNull: number | null;
+  };
+}
+
+export interface ArchitecturesPayload {
+  score: ScoreChoice;
+  sides: [ArchitectureSide, ArchitectureSide];
+}
+
+export interface ClassesPayload {
+  score: ScoreChoice;
+  layer: string;
+  /** Layers every picked analysis has, in model order. */
+  layers: string[];
+  k: number;
+  /** Channels compared per pair. */
+  n: number;
+  analyses: AnalysisInfo[];
+  labels: string[];
+  /** Spearman ρ and its two-sided p per cell (diagonal p is null). */
+  rho: (number | null)[][];
+  p: (number | null)[][];
+  method: 'exact' | 't' | null;
+  overlap: { shared: number[][]; fraction: number[][]; expected: number; p: (number | null)[][] };
+  /** Off-diagonal pairs, and how many have p < 0.05 without / with Bonferroni correction. */
+  pairs: number;
+  significant: number;
+  bonferroni: number;
+  medianAbsRho: number | null;
+}
+
+export interface Agreement {
+  rho: number | null;
+  p: number | null;
+}
+
+export interface RunsLayer {
+  name: string;
+  n: number;
+  channel: number[];
+  /** Ordinal ranks (1 = best, ties by channel) by the chosen score. */
+  rankA: number[];
+  rankB: number[];
+  scoreA: (number | null)[];
+  scoreB: (number | null)[];
+  spearman: Agreement | null;
+  kendall: { tau: number | null; p: number | null } | null;
+  topK: { k: number; shared: number; expected: number; p: number } | null;
+}
+
+export interface RunsPayload {
+  score: ScoreChoice;
+  k: number;
+  a: AnalysisInfo;
+  b: AnalysisInfo;
+  /** Settings that differ between the runs. */
+  differences: { field: string; a: string; b: string }[];
+  layers: RunsLayer[];
+  /** Layers only one run has, or with a different channel count. */
+  skipped: { name: string; reason: string }[];
+  medianRho: number | null;
+}
+
+export interface MethodsPayload {
+  score: ScoreChoice;
+  layer: string;
+  analysis: AnalysisInfo;
+  n: number;
+  channel: number[];
+  /** The ranking score first, then ablation (when measured), then activation. */
+  measures: { key: string; label: string; values: (number | null)[] }[];
+  spearman: { rho: (number | null)[][]; p: (number | null)[][]; n: number[][] };
+  ablation: { available: boolean; reason?: string; howTo?: string };
+}

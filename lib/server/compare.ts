@@ -1,0 +1,250 @@
+/**
+ * Comparisons of stored analyses: what the four compare views and their data
+ * API (/api/v1/labs/:lab/compare/...) share.
+ *
+ * - Every object is looked up with the caller's lab id, so other labs'
+ *   analyses are "not found" (404), never "forbidden".
+ * - Channels are read with one aggregated SQL query per view (array_agg per
+ *   layer over the (layerResultId, channel) index): ~40 rows for a
+ *   full-network pair instead of ~9,000, which is what keeps the API fast.
+ * - Completed analyses never change, so a view's JSON is cached in memory,
+ *   keyed by the analyses' ids and finish times (PCACE_COMPARE_CACHE_MB, 0 = off).
+ *   The access check and the analysis lookup still run on every request.
+ */
+import { z } from 'zod';
+import { db, Prisma } from './db';
+import { badRequest, notFound, parseWith } from './errors';
+import type { AnalysisInfo, ScoreChoice, ScoreField } from './compare-types';
+import { SCORE_CHOICES } from './compare-types';
+
+export * from './compare-types';
+
+// ---------------------------------------------------------------- query parameters
+
+const analysisId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not an analysis id');
+export const scoreParam = z.enum(SCORE_CHOICES as [ScoreChoice, ...ScoreChoice[]]).default('auto');
+export const kParam = z.coerce.number().int().min(1).max(1000).default(10);
+export const layerParam = z.string().min(1).max(200).optional();
+export const idParam = analysisId;
+/** "id1,id2,…": 2 to 12 analyses. */
+export const idListParam = z
+  .string()
+  .transform((s) => s.split(',').filter(Boolean))
+  .pipe(z.array(analysisId).min(2, 'pick at least 2 analyses').max(12, 'pick at most 12 analyses'));
+
+/** Query string → validated object; unknown parameters are refused (a typo would silently do nothing). */
+export function parseQuery<S extends z.ZodType>(req: Request, shape: S): z.output<S> {
+  return parseWith(shape, Object.fromEntries(new URL(req.url).searchParams), 'query');
+}
+
+// ---------------------------------------------------------------- scores
+
+const AUTO_FIELD: Record<string, ScoreField> = {
+  pc1: 'score_pc1',
+  multiple: 'score_multiple',
+  crossfit: 'score_crossfit',
+  z_pc1: 'z_score',
+  z_multiple: 'z_score',
+};
+const CHOICE_FIELD: Record<Exclude<ScoreChoice, 'auto'>, ScoreField> = {
+  crossfit: 'score_crossfit',
+  multiple: 'score_multiple',
+  pc1: 'score_pc1',
+  z: 'z_score',
+};
+
+export function scoreField(choice: ScoreChoice, rankBy: string): ScoreField {
+  return choice === 'auto' ? (AUTO_FIELD[rankBy] ?? 'score_crossfit') : CHOICE_FIELD[choice];
+}
+
+/**
+ * The score column as SQL over `ch` (ChannelResult) and `a` (Analysis). Column
+ * names come from this fixed table only, never from the request.
+ */
+export function scoreSql(choice: ScoreChoice): Prisma.Sql {
+  switch (choice) {
+    case 'crossfit':
+      return Prisma.sql`ch.score_crossfit`;
+    case 'multiple':
+      return Prisma.sql`ch.score_multiple`;
+    case 'pc1':
+      return Prisma.sql`ch.score_pc1`;
+    case 'z':
+      return Prisma.sql`ch.z_score`;
+    case 'auto':
+      return Prisma.sql`(CASE a.options->>'rankBy' WHEN 'pc1' THEN ch.score_pc1 WHEN 'multiple' THEN ch.score_multiple
+        WHEN 'z_pc1' THEN ch.z_score WHEN 'z_multiple' THEN ch.z_score ELSE ch.score_crossfit END)`;
+  }
+}
+
+/** A 400 that says how to get the missing score, instead of an empty chart. */
+export function missingScore(info: AnalysisInfo): never {
+  const how: Record<ScoreField, string> = {
+    score_crossfit: 'it ran without cross-fitting (crossFitRepeats = 0); choose another score',
+    z_score: 'it ran without a permutation test (permutations = 0); choose another score',
+    score_multiple: 'it has no stored scores',
+    score_pc1: 'it has no stored scores',
+  };
+  throw badRequest(`analysis '${info.title}' has no ${info.scoreField}: ${how[info.scoreField]}`);
+}
+
+// ---------------------------------------------------------------- analyses
+
+type MetaRow = {
+  id: string;
+  title: string | null;
+  status: AnalysisInfo['status'];
+  target: unknown;
+  options: Record<string, unknown> | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  versionId: string;
+  version: number;
+  format: string;
+  layerCount: number;
+  classes: unknown;
+  modelId: string;
+  modelName: string;
+  datasetId: string;
+  datasetName: string;
+  layerNames: string[];
+  channels: number | null;
+};
+
+const META_SELECT = Prisma.sql`
+  SELECT a.id, a.title, a.status::text AS status, a.target, a.options, a."createdAt", a."finishedAt",
+    mv.id AS "versionId", mv.version, mv.format::text AS format,
+    CASE WHEN jsonb_typeof(mv.layers) = 'array' THEN jsonb_array_length(mv.layers) ELSE 0 END AS "layerCount",
+    mv."modelCard"->'classes' AS classes, m.id AS "modelId", m.name AS "modelName",
+    d.id AS "datasetId", d.name AS "datasetName",
+    ARRAY(SELECT lr.name FROM "LayerResult" lr WHERE lr."analysisId" = a.id ORDER BY lr."index") AS "layerNames",
+    (SELECT sum((lr.shape->>1)::int) FROM "LayerResult" lr WHERE lr."analysisId" = a.id)::int AS channels
+  FROM "Analysis" a
+  JOIN "ModelVersion" mv ON mv.id = a."modelVersionId"
+  JOIN "Model" m ON m.id = mv."modelId"
+  JOIN "Dataset" d ON d.id = a."datasetId"`;
+
+export function targetLabel(target: unknown, classes: unknown): string {
+  const t = (target ?? {}) as { kind?: string; index?: number; source?: string };
+  if (t.kind === 'class' && typeof t.index === 'number') {
+    const name = Array.isArray(classes) && typeof classes[t.index] === 'string' ? ` (${classes[t.index]})` : '';
+    return `class ${t.index}${name}`;
+  }
+  if (t.kind === 'regression') return t.source === 'dataset' ? 'regression (dataset target)' : `regression output ${t.index ?? 0}`;
+  return 'unknown target';
+}
+
+function toInfo(r: MetaRow, choice: ScoreChoice): AnalysisInfo {
+  const o = r.options ?? {};
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  const rankBy = typeof o.rankBy === 'string' ? o.rankBy : 'crossfit';
+  return {
+    id: r.id,
+    title: r.title ?? `${r.modelName} v${r.version} × ${r.datasetName}`,
+    status: r.status,
+    model: { id: r.modelId, name: r.modelName, versionId: r.versionId, version: r.version, format: r.format, layerCount: r.layerCount },
+    dataset: { id: r.datasetId, name: r.datasetName },
+    target: r.target,
+    targetLabel: targetLabel(r.target, r.classes),
+    options: {
+      rankBy,
+      images: num(o.images),
+      components: o.components ?? null,
+      flavour: typeof o.flavour === 'string' ? o.flavour : null,
+      seed: num(o.seed),
+      permutations: num(o.permutations) ?? 0,
+      crossFitRepeats: num(o.crossFitRepeats) ?? 0,
+      ablation: o.ablation === true,
+    },
+    scoreField: scoreField(choice, rankBy),
+    layers: r.layerNames ?? [],
+    channels: r.channels ?? 0,
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+  };
+}
+
+/** The lab's analyses with these ids, in the order asked; 404 when one is not the lab's. */
+export async function loadAnalyses(labId: string, ids: string[], choice: ScoreChoice): Promise<AnalysisInfo[]> {
+  const unique = [...new Set(ids)];
+  const rows = await db.$queryRaw<MetaRow[]>`${META_SELECT} WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join(unique)})`;
+  const byId = new Map(rows.map((r) => [r.id, toInfo(r, choice)]));
+  return ids.map((id) => {
+    const info = byId.get(id);
+    if (!info) throw notFound('analysis not found');
+    return info;
+  });
+}
+
+/** Completed analyses of the lab, newest first: what the pickers offer. */
+export async function listCandidates(labId: string, limit = 200): Promise<AnalysisInfo[]> {
+  const rows = await db.$queryRaw<MetaRow[]>`${META_SELECT}
+    WHERE a."labId" = ${labId} AND a.status = 'completed' ORDER BY a."finishedAt" DESC NULLS LAST, a."createdAt" DESC LIMIT ${limit}`;
+  return rows.map((r) => toInfo(r, 'auto'));
+}
+
+// ---------------------------------------------------------------- numbers
+
+/** Scores live in [-1, 1] (z-scores a little wider): 6 decimals is exact for display and CSV. */
+export const r6 = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1e6) / 1e6);
+/** Activations and ablation drops have any magnitude: 6 significant digits. */
+export const s6 = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toPrecision(6)));
+/** SQL NULL → NaN, so the ranking code puts unscored channels last. */
+export const toFloat = (a: (number | null)[]) => Float64Array.from(a, (v) => (v === null ? NaN : v));
+
+// ---------------------------------------------------------------- cache
+
+const pending = new Map<string, Promise<string>>();
+const cache = new Map<string, string>();
+let cachedBytes = 0;
+const cacheLimit = () => Number(process.env.PCACE_COMPARE_CACHE_MB ?? 64) * 2 ** 20;
+
+/**
+ * The view's JSON, from the cache when every analysis in it is completed.
+ * Concurrent requests for the same view share one computation.
+ */
+export async function cachedJson(view: string, infos: AnalysisInfo[], compute: () => Promise<unknown>): Promise<string> {
+  const cacheable = cacheLimit() > 0 && infos.every((a) => a.status === 'completed');
+  if (!cacheable) return JSON.stringify(await compute());
+  const key = `${view}|${infos.map((a) => `${a.id}@${a.finishedAt}`).join(',')}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Re-insert: Map order is the LRU order.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  let job = pending.get(key);
+  if (!job) {
+    job = compute().then((v) => JSON.stringify(v));
+    pending.set(key, job);
+    job
+      .then((json) => {
+        cache.set(key, json);
+        cachedBytes += json.length;
+        for (const [k, v] of cache) {
+          if (cachedBytes <= cacheLimit()) break;
+          cache.delete(k);
+          cachedBytes -= v.length;
+        }
+      })
+      .catch(() => {})
+      .finally(() => pending.delete(key));
+  }
+  return job;
+}
+
+export function jsonResponse(json: string): Response {
+  return new Response(json, { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-cache' } });
+}
+
+/** Common layers of several analyses, in the first one's order; the asked layer or the first common one. */
+export function pickLayer(infos: AnalysisInfo[], layer: string | undefined): { layer: string; common: string[] } {
+  const common = infos[0].layers.filter((l) => infos.every((a) => a.layers.includes(l)));
+  if (common.length === 0) throw badRequest('the analyses have no layer in common with results');
+  if (layer === undefined) return { layer: common[0], common };
+  if (!common.includes(layer)) {
+    throw badRequest(`layer '${layer}' is not in ${infos.length > 1 ? 'all of these analyses' : 'this analysis'}; available: ${common.join(', ')}`);
+  }
+  return { layer, common };
+}
