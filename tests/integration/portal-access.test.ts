@@ -32,6 +32,8 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 type Ids = { lab: string; model: string; version: string; dataset: string; analysis: string; invitation: string; membership: string; comment: string; pin: string };
 const world: { A: Ids; B: Ids; users: Record<string, string>; tokens: Record<string, string> } = { A: {} as Ids, B: {} as Ids, users: {}, tokens: {} };
+/** A completed channel artifact per lab (slug → id): the artifact file route serves its values. */
+const artifactIds: Record<string, string> = {};
 
 async function makeLab(slug: string, people: [string, 'owner' | 'member' | 'viewer'][]): Promise<Ids> {
   const passwordHash = await hashPassword('irrelevant-password');
@@ -60,6 +62,9 @@ async function makeLab(slug: string, people: [string, 'owner' | 'member' | 'view
   await db.channelResult.create({
     data: { layerResultId: layer.id, channel: 0, rank: 1, scorePc1: 0.5, scoreMultiple: 0.6, rsq: 0.4, components: 5, explainedVariance: 0.9, meanActivation: 0.1, maxActivation: 1 },
   });
+  artifactIds[slug] = (
+    await db.channelArtifact.create({ data: { analysisId: analysis.id, layerName: 'conv1', channel: 0, kind: 'maps', status: 'completed', resultPath: 'artifacts/none', values: { rows: [] } } })
+  ).id;
   const invitation = await db.invitation.create({
     data: { labId: lab.id, email: `invitee-${slug}@example.org`, role: 'member', tokenHash: `hash-${slug}`, expiresAt: new Date(Date.now() + 3600_000), invitedById: ownerId },
   });
@@ -74,6 +79,7 @@ async function fingerprint() {
     models: await db.model.count(),
     versions: await db.modelVersion.count(),
     datasets: await db.dataset.count(),
+    artifacts: await db.channelArtifact.findMany({ select: { id: true, status: true }, orderBy: { id: 'asc' } }),
     analyses: await db.analysis.findMany({ select: { id: true, status: true, cancelRequested: true }, orderBy: { id: 'asc' } }),
     memberships: await db.membership.findMany({ select: { id: true, role: true }, orderBy: { id: 'asc' } }),
     invitations: await db.invitation.findMany({ select: { id: true, revokedAt: true, acceptedAt: true }, orderBy: { id: 'asc' } }),
@@ -116,6 +122,19 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
   },
   '/labs/[lab]/analyses/[analysisId]': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/results': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
+  '/labs/[lab]/analyses/[analysisId]/layers/[layer]/channels/[channel]/artifacts': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', channel: '0' } }),
+    POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', channel: '0' } }),
+  },
+  '/labs/[lab]/analyses/[analysisId]/layers/[layer]/strip': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }),
+    POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }),
+  },
+  '/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }) },
+  '/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples/[index]': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', index: '0' } }) },
+  '/labs/[lab]/analyses/[analysisId]/layers/[layer]/artifacts/[artifactId]/[file]': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', artifactId: artifactIds[ids.lab], file: 'values.json' } }),
+  },
   '/labs/[lab]/analyses/[analysisId]/cancel': { POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/comments': {
     GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }),
@@ -252,6 +271,8 @@ const pageMatrix: Record<string, { params: (lab: Ids, ids: Ids) => Record<string
   '/datasets/new': { params: (lab) => ({ lab: lab.lab }), write: true },
   '/datasets/[datasetId]': { params: (lab, ids) => ({ lab: lab.lab, datasetId: ids.dataset }), write: false },
   '/analyses/new': { params: (lab) => ({ lab: lab.lab }), write: true },
+  '/analyses/[analysisId]/layers/[layer]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' }), write: false },
+  '/analyses/[analysisId]/layers/[layer]/channels/[c]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', c: '0' }), write: false },
   '/analyses/[analysisId]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }), write: false },
   '/history': { params: (lab) => ({ lab: lab.lab }), write: false },
   '/history/[analysisId]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }), write: false },

@@ -1,0 +1,81 @@
+'use client';
+/**
+ * Two small charts beside the pictures: the activation-maximisation trace
+ * (did the optimisation converge?) and the distribution of the channel's mean
+ * activation over the analysis' images (how far above the rest the
+ * top-activating images sit).
+ */
+import * as d3 from 'd3';
+import { formatValue } from './Picture';
+
+const W = 320;
+const H = 140;
+const M = { top: 10, right: 12, bottom: 30, left: 46 };
+
+function Axes({ x, y, xLabel, yLabel }: { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number>; xLabel: string; yLabel: string }) {
+  return (
+    <g className="ch-axis">
+      <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} />
+      <line x1={M.left} x2={M.left} y1={M.top} y2={H - M.bottom} />
+      {x.ticks(4).map((t) => (
+        <text key={`x${t}`} x={x(t)} y={H - M.bottom + 12} textAnchor="middle">
+          {formatValue(t)}
+        </text>
+      ))}
+      {y.ticks(3).map((t) => (
+        <text key={`y${t}`} x={M.left - 4} y={y(t) + 3} textAnchor="end">
+          {formatValue(t)}
+        </text>
+      ))}
+      <text x={(M.left + W - M.right) / 2} y={H - 2} textAnchor="middle">
+        {xLabel}
+      </text>
+      <text x={10} y={M.top} textAnchor="start" transform={`rotate(90 10 ${M.top})`}>
+        {yLabel}
+      </text>
+    </g>
+  );
+}
+
+/** Mean activation every 10 gradient steps. */
+export function TraceChart({ trace, steps }: { trace: number[]; steps: number }) {
+  const x = d3.scaleLinear([0, steps], [M.left, W - M.right]);
+  const y = d3.scaleLinear(d3.extent(trace) as [number, number], [H - M.bottom, M.top]).nice();
+  const line = d3.line<number>((_, i) => x(Math.min(steps, i * 10)), (v) => y(v));
+  return (
+    <figure className="ch-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Mean activation rose from ${formatValue(trace[0])} to ${formatValue(trace[trace.length - 1])} over ${steps} steps`}>
+        <Axes x={x} y={y} xLabel="gradient step" yLabel="mean act." />
+        <path d={line(trace) ?? ''} className="ch-line" />
+      </svg>
+      <figcaption className="small muted">Optimisation trace</figcaption>
+    </figure>
+  );
+}
+
+/** Histogram of the channel's mean activation per image; the bars at or above `cut` hold the top images. */
+export function MeanHistogram({ edges, counts, cut }: { edges: number[]; counts: number[]; cut: number }) {
+  const x = d3.scaleLinear([edges[0], edges[edges.length - 1]], [M.left, W - M.right]);
+  const y = d3.scaleLinear([0, d3.max(counts) ?? 1], [H - M.bottom, M.top]).nice();
+  const total = d3.sum(counts);
+  return (
+    <figure className="ch-chart">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Mean activation of the channel on ${total} images, from ${formatValue(edges[0])} to ${formatValue(edges[edges.length - 1])}`}>
+        <Axes x={x} y={y} xLabel="mean activation per image" yLabel="images" />
+        {counts.map((c, i) => (
+          <rect
+            key={i}
+            className={edges[i + 1] > cut ? 'ch-bar ch-bar-top' : 'ch-bar'}
+            x={x(edges[i]) + 0.5}
+            width={Math.max(0, x(edges[i + 1]) - x(edges[i]) - 1)}
+            y={y(c)}
+            height={H - M.bottom - y(c)}
+          >
+            <title>{`${c} images with mean activation ${formatValue(edges[i])}…${formatValue(edges[i + 1])}`}</title>
+          </rect>
+        ))}
+      </svg>
+      <figcaption className="small muted">Mean activation over the analysis&apos; {total} images (shown images in the darker bars)</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,72 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { requireLab, roleAtLeast } from '../../../../../../../../../lib/server/access';
+import { channelArtifacts, findChannel, rankNeighbours } from '../../../../../../../../../lib/server/artifacts';
+import { ApiError } from '../../../../../../../../../lib/server/errors';
+import { ChannelArtifacts } from '../../../../../../../../_components/channel/ChannelArtifacts';
+import { ChannelScores } from '../../../../../../../../_components/channel/ChannelScores';
+import { LabHeader } from '../../../../../../LabNav';
+
+export const metadata: Metadata = { title: 'Channel' };
+
+type Params = { lab: string; analysisId: string; layer: string; c: string };
+
+/** /labs/:lab/analyses/:analysisId/layers/:layer/channels/:c — one ranked channel: its scores and what it responds to. */
+export default async function ChannelPage({ params }: { params: Promise<Params> }) {
+  const { lab: slug, analysisId, layer, c } = await params;
+  const layerPath = `/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}`;
+  const ctx = await requireLab(slug, 'viewer', `${layerPath}/channels/${c}`);
+  const found = await findChannel(ctx.lab.id, analysisId, layer, c).catch((err) => {
+    if (err instanceof ApiError && err.status === 404) notFound();
+    throw err;
+  });
+  const ref = { slug, analysisId, layer };
+  const [artifacts, near] = await Promise.all([channelArtifacts(ctx.lab.id, ref, c), rankNeighbours(found.layerResult.id, found.result.rank)]);
+  const canRequest = roleAtLeast(ctx.role, 'member');
+  const a = found.analysis;
+  return (
+    <>
+      <LabHeader ctx={ctx} title={`Channel ${found.channel} · ${layer}`} />
+      <nav aria-label="Breadcrumb" className="small ch-crumbs">
+        <Link href={`/labs/${slug}/analyses/${analysisId}`}>{a.title ?? 'Analysis'}</Link> ›{' '}
+        <Link href={layerPath}>
+          layer <span className="mono">{layer}</span>
+        </Link>{' '}
+        › channel {found.channel}
+      </nav>
+      <p className="small muted">
+        {a.modelVersion.model.name} v{a.modelVersion.version} × {a.dataset.name} · target <span className="mono">{JSON.stringify(a.target)}</span> · rank{' '}
+        {found.result.rank} of {found.channels}
+        {near.above !== null ? (
+          <>
+            {' · '}
+            <Link href={`${layerPath}/channels/${near.above}`} rel="prev">
+              ← rank {found.result.rank - 1} (channel {near.above})
+            </Link>
+          </>
+        ) : null}
+        {near.below !== null ? (
+          <>
+            {' · '}
+            <Link href={`${layerPath}/channels/${near.below}`} rel="next">
+              rank {found.result.rank + 1} (channel {near.below}) →
+            </Link>
+          </>
+        ) : null}
+      </p>
+      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} />
+      {!canRequest ? (
+        <p className="alert ch-viewer small" role="note">
+          You are a viewer in this lab: you can see pictures that have been computed, but only members can ask the workers for new ones.
+        </p>
+      ) : null}
+      <ChannelArtifacts
+        url={`/api/v1/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}/channels/${found.channel}/artifacts`}
+        initial={artifacts}
+        channel={found.channel}
+        canRequest={canRequest}
+      />
+    </>
+  );
+}
