@@ -16,13 +16,19 @@ import { readBodyLimited } from './uploads';
 
 export const COMMENT_MAX = 5000;
 
+/** Browsers submit textarea line breaks as CRLF; store one kind of line break. */
+export const normalizeNewlines = (v: unknown) => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n') : v);
+
 /** Plain text; NUL is refused because PostgreSQL text cannot hold it. */
-export const commentBody = z
-  .string({ error: 'is required' })
-  .trim()
-  .min(1, 'is required')
-  .max(COMMENT_MAX, `is longer than ${COMMENT_MAX} characters`)
-  .refine((s) => !s.includes('\u0000'), 'may not contain NUL characters');
+export const commentBody = z.preprocess(
+  normalizeNewlines,
+  z
+    .string({ error: 'is required' })
+    .trim()
+    .min(1, 'is required')
+    .max(COMMENT_MAX, `is longer than ${COMMENT_MAX} characters`)
+    .refine((s) => !s.includes('\u0000'), 'may not contain NUL characters'),
+);
 
 const layerName = z.string().trim().min(1, 'is required').max(300, 'is longer than 300 characters');
 const channelIndex = z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be 0 or more');

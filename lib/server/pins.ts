@@ -8,16 +8,20 @@ import { z } from 'zod';
 import { db } from './db';
 import { forbidden, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
-import { analysisLayers, checkChannel, type ChannelRef } from './comments';
+import { analysisLayers, checkChannel, normalizeNewlines, type ChannelRef } from './comments';
 
 export const PIN_NOTE_MAX = 500;
 
 const note = z
-  .string()
-  .trim()
-  .max(PIN_NOTE_MAX, `is longer than ${PIN_NOTE_MAX} characters`)
-  .refine((s) => !s.includes('\u0000'), 'may not contain NUL characters')
-  .nullable()
+  .preprocess(
+    normalizeNewlines,
+    z
+      .string()
+      .trim()
+      .max(PIN_NOTE_MAX, `is longer than ${PIN_NOTE_MAX} characters`)
+      .refine((s) => !s.includes('\u0000'), 'may not contain NUL characters')
+      .nullable(),
+  )
   .optional();
 
 export const createPinSchema = z

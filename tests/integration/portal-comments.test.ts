@@ -80,6 +80,9 @@ describe('comments API', () => {
   let channelComment = '';
 
   it('creates analysis and channel comments and lists each thread oldest first', async () => {
+    // Textareas submit CRLF line breaks; they are stored as \n.
+    expect((await post('member2', { body: 'line one\r\nline two\rthree' })).body.comment.body).toBe('line one\nline two\nthree');
+    await db.comment.deleteMany({ where: { authorId: uid.member2 } });
     const first = await post('member', { body: '  Channel ranks look stable across k.  ' });
     expect(first.status).toBe(201);
     expect(first.body.comment).toMatchObject({ body: 'Channel ranks look stable across k.', layer: null, channel: null, author: { id: uid.member, name: 'Member lab-a' }, editedAt: null, canEdit: true, canDelete: true });

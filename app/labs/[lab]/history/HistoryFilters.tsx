@@ -116,20 +116,20 @@ export function HistoryFilters({
             <option value="person">person</option>
           </select>
         </div>
+        <div className="hist-filter-actions">
+          <button type="submit" disabled={pending}>
+            {pending ? 'Filtering…' : 'Apply filters'}
+          </button>
+          {active > 0 ? (
+            <a href={action} className="button secondary" onClick={(e) => (e.preventDefault(), startTransition(() => router.push(action, { scroll: false })))}>
+              Clear {active} filter{active > 1 ? 's' : ''}
+            </a>
+          ) : null}
+        </div>
       </div>
-      <div className="row">
-        <button type="submit" disabled={pending}>
-          {pending ? 'Filtering…' : 'Apply filters'}
-        </button>
-        {active > 0 ? (
-          <a href={action} className="button secondary" onClick={(e) => (e.preventDefault(), startTransition(() => router.push(action, { scroll: false })))}>
-            Clear {active} filter{active > 1 ? 's' : ''}
-          </a>
-        ) : null}
-        <span className="small muted" role="status" aria-live="polite">
-          {pending ? 'Loading…' : ''}
-        </span>
-      </div>
+      <p className="sr-only" role="status" aria-live="polite">
+        {pending ? 'Loading the filtered history…' : ''}
+      </p>
     </form>
   );
 }

@@ -15,6 +15,7 @@ import { exactTime, formatDuration, relativeTime } from '../../../_components/di
 import { useNow } from '../../../_components/discussion/useNow';
 
 const POLL_MS = 3000;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const ACTIVE = new Set(['queued', 'running']);
 
 export function Timeline({ lab, entries }: { lab: string; entries: HistoryEntry[] }) {
@@ -81,7 +82,8 @@ export function Timeline({ lab, entries }: { lab: string; entries: HistoryEntry[
             </h3>
             <ol className="hist-day-list">
               {g.rows.map((a) => {
-                const elapsed = a.startedAt && !a.finishedAt ? (now - new Date(a.startedAt).getTime()) / 1000 : null;
+                // Clamped: a server clock slightly ahead of this browser's must not show negative times.
+                const elapsed = a.startedAt && !a.finishedAt ? Math.max(0, (now - new Date(a.startedAt).getTime()) / 1000) : null;
                 return (
                   <li key={a.id} className="hist-entry" data-analysis={a.id} data-status={a.status}>
                     <div className="hist-entry-head">
@@ -121,8 +123,8 @@ export function Timeline({ lab, entries }: { lab: string; entries: HistoryEntry[
                               ? 'waiting for a worker'
                               : '—'}
                       </span>
-                      <Link href={discussionHref(lab, a.id)} className="hist-counts" aria-label={`${a.comments} comments, ${a.pins} pinned channels: open the discussion`}>
-                        <span aria-hidden="true">💬</span> {a.comments} · <span aria-hidden="true">★</span> {a.pins}
+                      <Link href={discussionHref(lab, a.id)} className="hist-counts" title="Open the discussion">
+                        {plural(a.comments, 'comment')} · {plural(a.pins, 'pin')}
                       </Link>
                     </p>
                     {a.error ? <p className="hist-error small">{a.error}</p> : null}
