@@ -195,6 +195,12 @@ describe('lab history and discussions', () => {
     // The thread survives a reload (it is stored), and the timeline counts it.
     await page.reload();
     expect(await page.locator('.disc-body').first().textContent()).toBe('Stable ranks across k = 3..9.');
+    // The analysis page embeds the same thread (loaded from the comments API).
+    await page.goto(`${base}/analyses/${ids.baseline}`);
+    const embedded = page.locator(`[data-thread="${ids.baseline}||"]`);
+    await embedded.locator('.disc-body').first().waitFor();
+    expect(await embedded.locator('.disc-body').allTextContents()).toEqual(['Stable ranks across k = 3..9.']);
+    await page.goto(`${base}/history/${ids.baseline}`);
   });
 
   it('posts a comment on a channel picked by layer and index', async () => {

@@ -8,6 +8,7 @@ import { cancelAnalysisAction } from '../../../../actions/analyses';
 import { ActionForm } from '../../../../_components/ActionForm';
 import { formatDate, formatNumber } from '../../../../_components/format';
 import { LabHeader } from '../../LabNav';
+import { CommentThread } from '../../../../_components/discussion/CommentThread';
 
 export const metadata: Metadata = { title: 'Analysis' };
 
@@ -131,6 +132,7 @@ export default async function AnalysisPage({ params }: { params: Promise<{ lab: 
           </section>
         ))
       )}
+      <CommentThread lab={slug} analysisId={a.id} />
     </>
   );
 }
