@@ -18,7 +18,7 @@ export const MAX_CHART_DAYS = 366;
 export const DEFAULT_CHART_DAYS = 90;
 export const MIN_CHART_DAYS = 14;
 export const PAGE_SIZE = 50;
-const MAX_LIMIT = 500;
+export const MAX_LIMIT = 500;
 
 export interface HistoryFilters {
   status?: AnalysisStatus;

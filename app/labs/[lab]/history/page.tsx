@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireLab, roleAtLeast } from '../../../../lib/server/access';
 import { ApiError } from '../../../../lib/server/errors';
-import { activity, historyFacets, historyQuery, listHistory, parseHistoryFilters, STATUSES, type HistoryFilters as Filters } from '../../../../lib/server/history';
+import { activity, historyFacets, historyQuery, listHistory, MAX_LIMIT, PAGE_SIZE, parseHistoryFilters, STATUSES, type HistoryFilters as Filters } from '../../../../lib/server/history';
 import { listLabPins } from '../../../../lib/server/pins';
 import { PinnedChannels } from '../../../_components/discussion/PinnedChannels';
 import { LabHeader } from '../LabNav';
@@ -82,12 +82,14 @@ export default async function HistoryPage({ params, searchParams }: { params: Pr
         ) : (
           <Timeline lab={slug} entries={list.entries} />
         )}
-        {list.more ? (
+        {list.more && filters.limit < MAX_LIMIT ? (
           <p>
-            <Link href={`${path}${historyQuery({ ...filters, limit: filters.limit + 50 })}`} scroll={false}>
+            <Link href={`${path}${historyQuery({ ...filters, limit: Math.min(MAX_LIMIT, filters.limit + PAGE_SIZE) })}`} scroll={false}>
               Show more
             </Link>
           </p>
+        ) : list.more ? (
+          <p className="small muted">The first {MAX_LIMIT} are shown: narrow the dates or filters to see older analyses.</p>
         ) : null}
       </section>
 
