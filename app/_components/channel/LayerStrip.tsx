@@ -8,7 +8,7 @@ import { useEffect, useRef } from 'react';
 import type { ArtifactRow } from '../../../lib/analysis/artifacts-types';
 import type { ArtifactJson } from '../../../lib/server/artifacts';
 import { ArtifactStatus, SectionHeader } from './ArtifactSection';
-import { formatValue, Legend, Picture } from './Picture';
+import { Legend, Picture } from './Picture';
 import { useArtifacts } from './useArtifacts';
 
 const pick = (body: unknown) => [(body as { artifact: ArtifactJson }).artifact];
@@ -38,7 +38,7 @@ export function LayerStrip({ url, initial, canRequest, channelHref }: { url: str
           alt={`activation map of channel ${row.channel} (rank ${row.rank}) on ${input?.sample?.id ?? 'the image'}`}
           caption={
             <>
-              <span className="mono">ch {row.channel}</span> · rank {row.rank} · max {formatValue(row.stats.max)}
+              <span className="mono">ch {row.channel}</span> · rank {row.rank}
             </>
           }
           mapSize={v!.mapSize}

@@ -61,7 +61,7 @@ export function Picture({
         ) : null}
       </div>
       <figcaption className="small">
-        {caption}{' '}
+        <span>{caption}</span>
         <a className="ch-dl" href={`${src}?download=1`} download aria-label={`Download ${alt} as PNG`}>
           PNG
         </a>
