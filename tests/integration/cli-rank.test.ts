@@ -106,6 +106,19 @@ describe('pcace rank', () => {
     expect(diffs[31]).toBeLessThan(5e-3);
   });
 
+  it.each([
+    ['a torchvision ResNet-18 export (1/16 width, 32×32)', 'tests/fixtures/resnet18-w4/model.onnx', 20],
+    ['the ResNet-18 demo model', 'models/demo/resnet18-mnist.onnx', 20],
+    ['the VGG-16 demo model', 'models/demo/vgg16-mnist.onnx', 13],
+  ])('completes on %s, every conv layer', async (_what, model, layers) => {
+    const out = path.join(tmp, `${path.basename(path.dirname(model))}-${path.basename(model)}.json`);
+    const { code, stderr } = await pcace(['rank', '--model', path.join(ROOT, model), '--data', 'mnist:1', '--class', '1', '--n', '30', '--crossfit', '0', '--quiet', '--out', out]);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
+    expect(result.layers).toHaveLength(layers);
+    for (const l of result.layers) expect(l.channels.every((c) => Number.isFinite(c.score_multiple))).toBe(true);
+  });
+
   it('is reproducible from its seed', async () => {
     const a = path.join(tmp, 'a.json');
     const b = path.join(tmp, 'b.json');
