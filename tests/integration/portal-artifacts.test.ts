@@ -222,10 +222,11 @@ describe('channel artifacts', () => {
   });
 
   it('computes each artifact exactly once under two workers', async () => {
+    // Both workers listening before the requests arrive, so both are woken and race for every row.
+    const pair = [spawnWorker('w-a'), spawnWorker('w-b')];
+    await waitFor('both workers', async () => pair.every((w) => w.output().includes('ready')));
     const channels = Array.from({ length: 16 }, (_, i) => i);
     for (const c of channels) expect((await channelCall('POST', 'member', 'conv1', c, { json: { kinds: ['maps', 'top'] } })).status).toBe(202);
-    spawnWorker('w-a');
-    spawnWorker('w-b');
     await waitFor('all conv1 artifacts', async () => (await db.channelArtifact.count({ where: { layerName: 'conv1', status: 'completed' } })) === 32, 120_000);
     const rows = await db.channelArtifact.findMany({ where: { layerName: 'conv1' } });
     expect(rows).toHaveLength(32);
@@ -268,8 +269,11 @@ describe('channel artifacts', () => {
     } finally {
       writeFileSync(file, good);
     }
+    // With no worker running, the retried request is seen queued afresh.
+    await stopAll();
     const retried = byKind((await channelCall('POST', 'member', 'conv1', 30, { json: { kinds: ['actmax'] } })).body.artifacts);
     expect(retried.actmax).toMatchObject({ status: 'queued', error: null, attempts: 0 });
+    spawnWorker('w-retry');
     const done = (await settled('conv1', 30)).actmax;
     expect(done.status).toBe('completed');
     await stopAll();
