@@ -12,6 +12,7 @@ import { badRequest, notFound, parseWith } from './errors';
 import type { LabContext } from './access';
 import type { StoredLayer } from './models';
 import { createAnalysisSchema } from './schemas';
+import { analysisJson } from './serialize';
 
 /** Integration point for the queue: called after an analysis row is created. */
 export let onAnalysisQueued: (analysisId: string) => Promise<void> = async () => {};
@@ -45,6 +46,7 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
   }
   const { layers: _defaultLayers, ...defaults } = DEFAULT_ANALYSIS;
   const options = { ...defaults, ...input.options };
+  checkOptionCombinations(options, mv.format);
 
   // The analysis and its layer tasks appear together: never a queued analysis without work.
   const stored = mv.layers as unknown as StoredLayer[];
@@ -120,4 +122,177 @@ export async function requestCancel(labId: string, id: string) {
     where: { id: a.id },
     data: a.status === 'queued' ? { cancelRequested: true, status: 'cancelled', finishedAt: new Date() } : { cancelRequested: true },
   });
+}
+
+/**
+ * Combinations the worker would refuse (lib/analysis/run-analysis.ts
+ * validateSpec, ablation-step): refused here with a 400, so the person sees
+ * them on the form instead of as a failed run minutes later.
+ */
+export function checkOptionCombinations(
+  options: { rankBy: string; permutations: number; crossFitRepeats: number; ablation?: boolean },
+  format: 'onnx' | 'tfjs',
+): void {
+  if (options.rankBy.startsWith('z_') && options.permutations < 2) {
+    throw badRequest(`options.rankBy: ranking by ${options.rankBy} needs permutations ≥ 2 (the z is measured against the permutation null)`);
+  }
+  if (options.rankBy === 'crossfit' && options.crossFitRepeats < 1) {
+    throw badRequest('options.rankBy: ranking by crossfit needs cross-fit repeats ≥ 1');
+  }
+  if (options.ablation && format !== 'onnx') throw badRequest('options.ablation: ablation is available for ONNX models only');
+}
+
+// ---------------------------------------------------------------- live progress
+
+export interface LayerTaskView {
+  name: string;
+  index: number;
+  channels: number;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  /** 0..1 within the layer. */
+  progress: number;
+  /** Failure reason, or the error of an earlier attempt of a task queued again. */
+  error: string | null;
+}
+
+/** What the analysis page polls while an analysis runs (GET .../progress). */
+export interface AnalysisProgressView {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  progress: number;
+  currentLayer: string | null;
+  etaSeconds: number | null;
+  error: string | null;
+  cancelRequested: boolean;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Layer tasks in model order; a completed task's results are stored (same transaction). */
+  layers: LayerTaskView[];
+}
+
+/**
+ * One indexed query (the analysis row with its tasks' small columns): it is
+ * polled about once a second by every open analysis page, so it reads no
+ * results and no JSON columns.
+ */
+export async function analysisProgress(labId: string, id: string): Promise<AnalysisProgressView> {
+  const a = await db.analysis.findFirst({
+    where: { id, labId },
+    select: {
+      id: true,
+      status: true,
+      progress: true,
+      currentLayer: true,
+      etaSeconds: true,
+      error: true,
+      cancelRequested: true,
+      startedAt: true,
+      finishedAt: true,
+      layerTasks: {
+        orderBy: { layerIndex: 'asc' },
+        select: { layerName: true, layerIndex: true, channels: true, status: true, progress: true, error: true },
+      },
+    },
+  });
+  if (!a) throw notFound('analysis not found');
+  return {
+    id: a.id,
+    status: a.status,
+    progress: a.status === 'completed' ? 1 : a.progress,
+    currentLayer: a.status === 'running' ? a.currentLayer : null,
+    etaSeconds: a.status === 'running' ? a.etaSeconds : null,
+    error: a.error,
+    cancelRequested: a.cancelRequested,
+    startedAt: a.startedAt?.toISOString() ?? null,
+    finishedAt: a.finishedAt?.toISOString() ?? null,
+    layers: a.layerTasks.map((t) => ({
+      name: t.layerName,
+      index: t.layerIndex,
+      channels: t.channels,
+      status: t.status,
+      progress: t.status === 'completed' ? 1 : t.progress,
+      error: t.error,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------- exports
+
+/** Channel fields in the CSV, in this order (every field of lib/analysis/types.ts ChannelResult). */
+export const CHANNEL_CSV_FIELDS = [
+  'rank',
+  'score_pc1',
+  'score_multiple',
+  'rsq',
+  'score_crossfit',
+  'p_value',
+  'z_score',
+  'p_value_pc1',
+  'p_value_multiple',
+  'z_pc1',
+  'z_multiple',
+  'null_mean',
+  'null_q95',
+  'rank_p05',
+  'rank_p95',
+  'rank_range_k',
+  'components',
+  'explained_variance',
+  'mean_activation',
+  'max_activation',
+  'weight_mean',
+  'reverse',
+  'ablation_drop',
+  'ablation_accuracy_drop',
+  'flags',
+] as const;
+
+/** RFC 4180 quoting; text starting like a formula gets a leading apostrophe so spreadsheets show it as text. */
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  let s = Array.isArray(v) ? v.join(';') : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+type StoredResults = Awaited<ReturnType<typeof analysisResults>>;
+
+/** One row per channel: the layer, its position, the channel and all its statistics. */
+export function resultsCsv(layers: StoredResults['layers']): string {
+  const header = ['layer', 'layer_index', 'channel', ...CHANNEL_CSV_FIELDS];
+  const lines = [header.join(',')];
+  for (const l of layers) {
+    for (const c of l.channels) {
+      const rec = c as unknown as Record<string, unknown>;
+      lines.push([csvCell(l.name), csvCell(l.index), csvCell(c.index), ...CHANNEL_CSV_FIELDS.map((f) => csvCell(rec[f]))].join(','));
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * The stored results as a download. Exports of a running analysis hold the
+ * layers finished so far: `complete` says whether every layer is there.
+ */
+export async function analysisExport(labId: string, id: string, format: 'csv' | 'json') {
+  const [res, taskCount] = await Promise.all([analysisResults(labId, id), db.layerTask.count({ where: { analysisId: id } })]);
+  const a = res.analysis;
+  const complete = a.status === 'completed' && res.layers.length >= taskCount;
+  const filename = `analysis-${a.id}.${format}`;
+  if (format === 'csv') return { filename, complete, contentType: 'text/csv; charset=utf-8', body: resultsCsv(res.layers) };
+  const body = JSON.stringify({
+    analysis: {
+      ...analysisJson(a),
+      model: { id: a.modelVersion.model.id, name: a.modelVersion.model.name, version: a.modelVersion.version, versionId: a.modelVersion.id },
+      dataset: a.dataset,
+    },
+    complete,
+    layersDone: res.layers.length,
+    layersTotal: taskCount,
+    summary: a.summary ?? null,
+    layers: res.layers,
+  });
+  return { filename, complete, contentType: 'application/json; charset=utf-8', body };
 }

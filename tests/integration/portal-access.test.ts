@@ -23,6 +23,7 @@ const { createApiToken } = await import('../../lib/server/labs');
 const { hashPassword } = await import('../../lib/server/passwords');
 const labActions = await import('../../app/actions/labs');
 const analysisActions = await import('../../app/actions/analyses');
+const queueActions = await import('../../app/labs/[lab]/analyses/new/actions');
 const discussionActions = await import('../../app/_components/discussion/actions');
 
 useTestDatabase();
@@ -136,6 +137,8 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
     GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', artifactId: artifactIds[ids.lab], file: 'values.json' } }),
   },
   '/labs/[lab]/analyses/[analysisId]/cancel': { POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
+  '/labs/[lab]/analyses/[analysisId]/progress': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
+  '/labs/[lab]/analyses/[analysisId]/export': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/comments': {
     GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }),
     POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis }, json: { body: 'a comment', layer: 'conv1', channel: 1 } }),
@@ -334,6 +337,12 @@ const actionMatrix: { name: string; action: Action; role: 'member' | 'owner'; fi
     fields: (lab, ids) => ({ lab: lab.lab, modelVersionId: ids.version, datasetId: ids.dataset, targetKind: 'class', classIndex: '1' }),
   },
   { name: 'cancel analysis', action: analysisActions.cancelAnalysisAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }) },
+  {
+    name: 'queue analysis (form)',
+    action: queueActions.queueAnalysisAction as Action,
+    role: 'member',
+    fields: (lab, ids) => ({ lab: lab.lab, modelVersionId: ids.version, datasetId: ids.dataset, targetKind: 'class', classIndex: '1' }),
+  },
   { name: 'post comment', action: discussionActions.postCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, body: 'hello' }) },
   { name: 'edit comment', action: discussionActions.editCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment, body: 'edited' }) },
   { name: 'delete comment', action: discussionActions.deleteCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment }) },

@@ -1,139 +1,335 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
-import { useFormAction } from '../../../../_components/useFormAction';
-import type { AnalysisFormState } from '../../../../actions/analyses';
+import { startTransition, useActionState, useEffect, useRef, useState, type FormEvent } from 'react';
+import { DEFAULT_ANALYSIS } from '../../../../../lib/analysis/defaults';
+import type { QueueAnalysisState } from './actions';
+import { Field } from './Field';
+import { parseAnalysisForm, type FieldErrors, type FieldName } from './form-spec';
+import { LayerPicker, type LayerChoice } from './LayerPicker';
 
 export interface VersionChoice {
   id: string;
-  label: string;
-  layers: { name: string; channels: number }[];
-  outputs: number;
+  modelName: string;
+  version: number;
+  format: 'onnx' | 'tfjs';
+  latest: boolean;
+  /** Size of the output vector, when the engine knew it. */
+  outputs: number | null;
+  layers: LayerChoice[];
+}
+
+export interface DatasetChoice {
+  id: string;
+  name: string;
+  kind: string;
+  classes: string[];
+  total: number;
+  /** The class the images show, when the dataset holds one (MNIST digit 3 → 3). */
+  digit: number | null;
+}
+
+/** The output index to explain by default: the dataset's one class, when the model has that output. */
+function suggestedClass(d: DatasetChoice | undefined, outputs: number | null): string | null {
+  if (!d || d.digit === null) return null;
+  return outputs === null || d.digit < outputs ? String(d.digit) : null;
 }
 
 export function AnalysisForm({
   lab,
   versions,
+  defaultVersionId,
   datasets,
   action,
 }: {
   lab: string;
   versions: VersionChoice[];
-  datasets: { id: string; label: string; kind: string }[];
-  action: (prev: AnalysisFormState, form: FormData) => Promise<AnalysisFormState>;
+  defaultVersionId: string;
+  datasets: DatasetChoice[];
+  action: (prev: QueueAnalysisState, form: FormData) => Promise<QueueAnalysisState>;
 }) {
-  const { state, formAction, pending, onSubmit } = useFormAction(action);
-  const [versionId, setVersionId] = useState(versions[0]?.id ?? '');
-  const [targetKind, setTargetKind] = useState<'class' | 'regression'>('class');
   const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [state, formAction, pending] = useActionState(action, null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [versionId, setVersionId] = useState(defaultVersionId);
+  const [datasetId, setDatasetId] = useState(datasets[0]?.id ?? '');
   const version = versions.find((v) => v.id === versionId);
+  const dataset = datasets.find((d) => d.id === datasetId);
+  const [targetKind, setTargetKind] = useState<'class' | 'regression'>(dataset?.kind === 'csv' ? 'regression' : 'class');
+  const [regressionSource, setRegressionSource] = useState<'output' | 'dataset'>(dataset?.kind === 'csv' ? 'dataset' : 'output');
+  const [classIndex, setClassIndex] = useState(suggestedClass(dataset, version?.outputs ?? null) ?? '0');
+  const [classTouched, setClassTouched] = useState(false);
+  const [layers, setLayers] = useState<Set<string>>(new Set(version?.layers.map((l) => l.name)));
+  const [componentsMode, setComponentsMode] = useState<'k' | 'half' | 'fraction'>('k');
+  const [rankBy, setRankBy] = useState<string>(DEFAULT_ANALYSIS.rankBy);
+  const [permutations, setPermutations] = useState(String(DEFAULT_ANALYSIS.permutations));
+
   useEffect(() => {
     if (state?.ok) router.push(`/labs/${lab}/analyses/${state.data.id}`);
+    else if (state) setErrors(state.fields ?? {});
   }, [state, lab, router]);
 
+  const clear = (name: FieldName) => setErrors((e) => (e[name] ? (({ [name]: _, ...rest }) => rest)(e) : e));
+  const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format };
+
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const parsed = parseAnalysisForm(form, ctx);
+    setErrors(parsed.errors);
+    if (!parsed.body) {
+      // Take the person to the first problem; the messages sit next to each field.
+      const first = Object.keys(parsed.errors)[0];
+      formRef.current?.querySelector<HTMLElement>(`#an-${first}`)?.focus();
+      return;
+    }
+    startTransition(() => formAction(form));
+  };
+
+  const zNeedsPerms = rankBy.startsWith('z_') && !(Number(permutations) >= 2);
+  const serverAlert = state && !state.ok ? state : null;
+  const errorCount = Object.keys(errors).length;
+  const outputsText = version?.outputs ? `the model has ${version.outputs} outputs: 0 … ${version.outputs - 1}` : 'output size unknown';
+
   return (
-    <form action={formAction} onSubmit={onSubmit} className="panel">
-      {state && !state.ok ? (
+    <form ref={formRef} action={formAction} onSubmit={onSubmit} className="panel pa-form" noValidate>
+      {serverAlert || errorCount > 0 ? (
         <p className="alert error" role="alert">
-          {state.error}
+          {serverAlert && !serverAlert.fields ? serverAlert.error : `${errorCount === 1 ? 'One field needs' : `${errorCount} fields need`} attention (marked below).`}
+          {serverAlert && serverAlert.status !== 400 ? <span className="small muted"> ({serverAlert.status})</span> : null}
         </p>
       ) : null}
       <input type="hidden" name="lab" value={lab} />
-      <div className="field">
-        <label htmlFor="an-title">
-          Title <span className="hint">optional</span>
-        </label>
-        <input id="an-title" name="title" maxLength={200} />
-      </div>
-      <div className="grid2">
-        <div className="field">
-          <label htmlFor="an-model">Model version</label>
-          <select id="an-model" name="modelVersionId" value={versionId} onChange={(e) => setVersionId(e.target.value)}>
-            {versions.map((v) => (
-              <option key={v.id} value={v.id}>
-                {v.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="an-dataset">Dataset</label>
-          <select id="an-dataset" name="datasetId">
-            {datasets.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.label}
-              </option>
-            ))}
-          </select>
-        </div>
-      </div>
+
       <fieldset>
-        <legend>Target</legend>
-        <label className="row" style={{ fontWeight: 400 }}>
-          <input type="radio" name="targetKind" value="class" checked={targetKind === 'class'} onChange={() => setTargetKind('class')} /> Class score
-          (pre-softmax)
-        </label>
-        <label className="row" style={{ fontWeight: 400 }}>
-          <input type="radio" name="targetKind" value="regression" checked={targetKind === 'regression'} onChange={() => setTargetKind('regression')} />{' '}
-          Regression output
-        </label>
+        <legend>What to explain</legend>
+        <Field name="title" label="Title" hint="optional" help="Shown in the lab's list; defaults to “model vN × dataset”." error={errors.title}>
+          {(a) => <input {...a} name="title" maxLength={200} onChange={() => clear('title')} />}
+        </Field>
+        <div className="grid2">
+          <Field name="modelVersionId" label="Model version" help="Any stored version can be analysed; the newest is chosen." error={errors.modelVersionId}>
+            {(a) => (
+              <select
+                {...a}
+                name="modelVersionId"
+                value={versionId}
+                onChange={(e) => {
+                  const v = versions.find((x) => x.id === e.target.value);
+                  setVersionId(e.target.value);
+                  setLayers(new Set(v?.layers.map((l) => l.name)));
+                  if (!classTouched) setClassIndex(suggestedClass(dataset, v?.outputs ?? null) ?? '0');
+                  clear('modelVersionId');
+                }}
+              >
+                {[...new Set(versions.map((v) => v.modelName))].map((model) => (
+                  <optgroup key={model} label={model}>
+                    {versions
+                      .filter((v) => v.modelName === model)
+                      .map((v) => (
+                        <option key={v.id} value={v.id}>
+                          {v.modelName} v{v.version} ({v.format}){v.latest ? ' — latest' : ''}
+                        </option>
+                      ))}
+                  </optgroup>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field name="datasetId" label="Dataset" help="The images fed to the model; for a class target, images of that class." error={errors.datasetId}>
+            {(a) => (
+              <select
+                {...a}
+                name="datasetId"
+                value={datasetId}
+                onChange={(e) => {
+                  const d = datasets.find((x) => x.id === e.target.value);
+                  setDatasetId(e.target.value);
+                  if (!classTouched) setClassIndex(suggestedClass(d, version?.outputs ?? null) ?? '0');
+                  if (d?.kind !== 'csv' && regressionSource === 'dataset') setRegressionSource('output');
+                  clear('datasetId');
+                  clear('regressionSource');
+                }}
+              >
+                {datasets.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {d.name} ({d.kind}, {d.total.toLocaleString('en-US')} images{d.digit !== null ? `, class ${d.digit}` : ''})
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        </div>
+        <div className="pa-radios" role="radiogroup" aria-label="Target">
+          <span className="pa-radios-label">Target</span>
+          <label className="pa-check">
+            <input type="radio" name="targetKind" value="class" checked={targetKind === 'class'} onChange={() => setTargetKind('class')} /> Class score (pre-softmax)
+          </label>
+          <label className="pa-check">
+            <input type="radio" name="targetKind" value="regression" checked={targetKind === 'regression'} onChange={() => setTargetKind('regression')} /> Regression
+          </label>
+        </div>
         {targetKind === 'class' ? (
-          <div className="field">
-            <label htmlFor="an-class">
-              Class index <span className="hint">0 … {Math.max(0, (version?.outputs ?? 1) - 1)}</span>
-            </label>
-            <input id="an-class" name="classIndex" type="number" min={0} max={Math.max(0, (version?.outputs ?? 1) - 1)} defaultValue={0} required />
-          </div>
+          <Field
+            name="classIndex"
+            label="Class index"
+            hint={`(${outputsText})`}
+            help="Each channel is correlated with this output's pre-softmax score, so the ranking explains this class."
+            error={errors.classIndex}
+          >
+            {(a) => (
+              <input
+                {...a}
+                name="classIndex"
+                type="number"
+                inputMode="numeric"
+                min={0}
+                max={version?.outputs ? version.outputs - 1 : undefined}
+                value={classIndex}
+                onChange={(e) => {
+                  setClassIndex(e.target.value);
+                  setClassTouched(true);
+                  clear('classIndex');
+                }}
+              />
+            )}
+          </Field>
         ) : (
-          <div className="field">
-            <label htmlFor="an-reg">Regression target from</label>
-            <select id="an-reg" name="regressionSource" defaultValue="output">
-              <option value="output">the model output</option>
-              <option value="dataset">the dataset (CSV target column)</option>
-            </select>
+          <div className="grid2">
+            <Field name="regressionSource" label="Regression target from" help="The model's own output, or the target column of a CSV dataset (image,target)." error={errors.regressionSource}>
+              {(a) => (
+                <select
+                  {...a}
+                  name="regressionSource"
+                  value={regressionSource}
+                  onChange={(e) => {
+                    setRegressionSource(e.target.value as 'output' | 'dataset');
+                    clear('regressionSource');
+                  }}
+                >
+                  <option value="output">the model output</option>
+                  <option value="dataset" disabled={dataset?.kind !== 'csv'}>
+                    the dataset's target column{dataset?.kind !== 'csv' ? ' (CSV datasets only)' : ''}
+                  </option>
+                </select>
+              )}
+            </Field>
+            {regressionSource === 'output' ? (
+              <Field name="outputIndex" label="Output index" hint={`(${outputsText})`} help="Which element of the output vector is the regressed value." error={errors.outputIndex}>
+                {(a) => <input {...a} name="outputIndex" type="number" inputMode="numeric" min={0} defaultValue={0} onChange={() => clear('outputIndex')} />}
+              </Field>
+            ) : null}
           </div>
         )}
+        <p className="pa-help">Class mixes are chosen when the dataset is registered (MNIST digit or class folders), not here.</p>
       </fieldset>
-      <div className="field">
-        <label htmlFor="an-layers">
-          Layers <span className="hint">none selected = all conv layers</span>
-        </label>
-        <select id="an-layers" name="layers" multiple size={Math.min(8, Math.max(2, version?.layers.length ?? 2))}>
-          {(version?.layers ?? []).map((l) => (
-            <option key={l.name} value={l.name}>
-              {l.name} ({l.channels} channels)
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="row">
-        <div className="field">
-          <label htmlFor="an-images">Images</label>
-          <input id="an-images" name="images" type="number" min={10} placeholder="300" />
+
+      <LayerPicker
+        layers={version?.layers ?? []}
+        checked={layers}
+        onChange={(next) => {
+          setLayers(next);
+          clear('layers');
+        }}
+        error={errors.layers}
+      />
+
+      <fieldset>
+        <legend>Statistics</legend>
+        <div className="grid2">
+          <Field name="images" label="Number of images" help="More images give steadier scores and a narrower null; ACE wants a few hundred." error={errors.images}>
+            {(a) => <input {...a} name="images" type="number" inputMode="numeric" min={10} max={100000} defaultValue={DEFAULT_ANALYSIS.images} onChange={() => clear('images')} />}
+          </Field>
+          <Field
+            name="components"
+            label="Components"
+            help="PCA components per channel fed to ACE; k = 5 separated signal from noise best in our benchmark."
+            error={errors.components}
+          >
+            {(a) => (
+              <div className="pa-inline">
+                <select aria-label="Components: how to choose" name="componentsMode" value={componentsMode} onChange={(e) => (setComponentsMode(e.target.value as 'k'), clear('components'))}>
+                  <option value="k">k components</option>
+                  <option value="half">half the positions</option>
+                  <option value="fraction">variance fraction</option>
+                </select>
+                {componentsMode === 'k' ? <input {...a} key="k" name="componentsK" type="number" inputMode="numeric" min={1} max={1000} defaultValue={DEFAULT_ANALYSIS.components as number} onChange={() => clear('components')} /> : null}
+                {componentsMode === 'fraction' ? <input {...a} key="f" name="componentsFraction" type="number" step="0.01" min={0.01} max={1} defaultValue={0.9} onChange={() => clear('components')} /> : null}
+                {componentsMode === 'half' ? <input {...a} key="h" readOnly value="half" className="pa-readonly" tabIndex={-1} /> : null}
+              </div>
+            )}
+          </Field>
+          <Field name="flavour" label="ACE flavour" help="acepack is R's reference ACE; pcace-2021 reproduces the published code, for comparisons with the paper." error={errors.flavour}>
+            {(a) => (
+              <select {...a} name="flavour" defaultValue={DEFAULT_ANALYSIS.flavour}>
+                <option value="acepack">acepack (default)</option>
+                <option value="pcace-2021">pcace-2021 (published code)</option>
+              </select>
+            )}
+          </Field>
+          <Field
+            name="rankBy"
+            label="Ranking score"
+            help={
+              zNeedsPerms && !errors.rankBy
+                ? 'z scores are measured against the permutation null: set permutations ≥ 2 below.'
+                : 'Cross-fitted puts noise channels near 0; pc1/multiple are the paper’s in-sample scores (noise sits well above 0); z_* rank by distance from the null.'
+            }
+            error={errors.rankBy}
+          >
+            {(a) => (
+              <select {...a} name="rankBy" value={rankBy} onChange={(e) => (setRankBy(e.target.value), clear('rankBy'))}>
+                <option value="crossfit">cross-fitted multiple correlation (default)</option>
+                <option value="multiple">multiple correlation</option>
+                <option value="pc1">first component (pc1)</option>
+                <option value="z_multiple">z vs permutation null (multiple)</option>
+                <option value="z_pc1">z vs permutation null (pc1)</option>
+              </select>
+            )}
+          </Field>
         </div>
-        <div className="field">
-          <label htmlFor="an-k">Components k</label>
-          <input id="an-k" name="components" type="number" min={1} placeholder="5" />
+      </fieldset>
+
+      <fieldset>
+        <legend>Calibration and reproducibility</legend>
+        <div className="grid2">
+          <Field
+            name="permutations"
+            label="Permutations"
+            help={
+              Number(permutations) > 0 && Number(permutations) < 20
+                ? `With ${permutations} permutations the smallest possible p is ${(1 / (Number(permutations) + 1)).toFixed(3)}: no channel can reach p < 0.05. Use 99 or more.`
+                : 'Raw scores do not say which channels beat noise: B shuffles of the target give each channel a p-value and z (B extra fits each).'
+            }
+            error={errors.permutations}
+          >
+            {(a) => (
+              <input {...a} name="permutations" type="number" inputMode="numeric" min={0} max={10000} value={permutations} onChange={(e) => (setPermutations(e.target.value), clear('permutations'), clear('rankBy'))} />
+            )}
+          </Field>
+          <Field name="crossFitRepeats" label="Cross-fit repeats" help="Half/half splits: transforms fit on one half, scored on the other; 0 turns the cross-fitted score off." error={errors.crossFitRepeats}>
+            {(a) => <input {...a} name="crossFitRepeats" type="number" inputMode="numeric" min={0} max={100} defaultValue={DEFAULT_ANALYSIS.crossFitRepeats} onChange={() => (clear('crossFitRepeats'), clear('rankBy'))} />}
+          </Field>
+          <Field name="bootstrap" label="Bootstrap replicates" help="Resampled images give each channel a rank interval [p05, p95]: how sure its place is." error={errors.bootstrap}>
+            {(a) => <input {...a} name="bootstrap" type="number" inputMode="numeric" min={0} max={10000} defaultValue={DEFAULT_ANALYSIS.bootstrap} onChange={() => clear('bootstrap')} />}
+          </Field>
+          <Field name="stability" label="Stability k list" hint="optional, e.g. 3, 10, half" help="Also rank at these k and report how much the ranking moves when k changes." error={errors.stability}>
+            {(a) => <input {...a} name="stability" placeholder="3, 10" onChange={() => clear('stability')} />}
+          </Field>
+          <Field name="seed" label="Seed" help="Same seed, same images, splits and permutations: a rerun reproduces the numbers." error={errors.seed}>
+            {(a) => <input {...a} name="seed" type="number" inputMode="numeric" min={0} defaultValue={DEFAULT_ANALYSIS.seed} onChange={() => clear('seed')} />}
+          </Field>
+          <Field name="ablation" label="Ablation" help="Also zero each channel and measure the drop in class score and accuracy (ONNX only; slower)." error={errors.ablation}>
+            {(a) => (
+              <label className="pa-check">
+                <input {...a} type="checkbox" name="ablation" value="true" disabled={version?.format !== 'onnx'} onChange={() => clear('ablation')} /> measure ablation drops
+              </label>
+            )}
+          </Field>
         </div>
-        <div className="field">
-          <label htmlFor="an-perm">Permutations</label>
-          <input id="an-perm" name="permutations" type="number" min={0} placeholder="0" />
-        </div>
-        <div className="field">
-          <label htmlFor="an-rank">Rank by</label>
-          <select id="an-rank" name="rankBy" defaultValue="">
-            <option value="">default (cross-fitted)</option>
-            <option value="crossfit">cross-fitted multiple correlation</option>
-            <option value="multiple">multiple correlation</option>
-            <option value="pc1">first component</option>
-            <option value="z_multiple">z vs permutation null (multiple)</option>
-            <option value="z_pc1">z vs permutation null (pc1)</option>
-          </select>
-        </div>
-      </div>
-      <button type="submit" disabled={pending}>
-        {pending ? 'Queueing…' : 'Queue analysis'}
+      </fieldset>
+      <button type="submit" disabled={pending || state?.ok === true}>
+        {pending ? 'Queueing…' : state?.ok ? 'Opening the analysis…' : 'Queue analysis'}
       </button>
     </form>
   );

@@ -3,23 +3,54 @@ import Link from 'next/link';
 import { requireLab } from '../../../../../lib/server/access';
 import { db } from '../../../../../lib/server/db';
 import type { StoredLayer } from '../../../../../lib/server/models';
-import { createAnalysisAction } from '../../../../actions/analyses';
 import { LabHeader } from '../../LabNav';
-import { AnalysisForm } from './AnalysisForm';
+import { queueAnalysisAction } from './actions';
+import { AnalysisForm, type DatasetChoice, type VersionChoice } from './AnalysisForm';
 
 export const metadata: Metadata = { title: 'New analysis' };
+
+/** The one class a dataset shows, as a number: an MNIST digit, or a single numeric class folder. */
+function datasetClass(spec: unknown, classes: unknown): number | null {
+  const digit = (spec as { kind?: string; digit?: unknown } | null)?.digit;
+  if (typeof digit === 'number' && Number.isInteger(digit)) return digit;
+  const list = Array.isArray(classes) ? (classes as string[]) : [];
+  return list.length === 1 && /^\d+$/.test(list[0]) ? Number(list[0]) : null;
+}
 
 export default async function NewAnalysisPage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab: slug } = await params;
   const ctx = await requireLab(slug, 'member', `/labs/${slug}/analyses/new`);
-  const [versions, datasets] = await Promise.all([
+  const [rows, datasetRows] = await Promise.all([
     db.modelVersion.findMany({
       where: { model: { labId: ctx.lab.id } },
       orderBy: [{ model: { name: 'asc' } }, { version: 'desc' }],
-      include: { model: { select: { name: true } } },
+      select: { id: true, version: true, format: true, layers: true, outputShape: true, createdAt: true, model: { select: { name: true } } },
     }),
-    db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { name: 'asc' } }),
+    db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { name: 'asc' }, select: { id: true, name: true, kind: true, spec: true, classes: true, counts: true } }),
   ]);
+
+  const latestOfModel = new Map<string, number>();
+  for (const v of rows) latestOfModel.set(v.model.name, Math.max(latestOfModel.get(v.model.name) ?? 0, v.version));
+  const versions: VersionChoice[] = rows.map((v) => ({
+    id: v.id,
+    modelName: v.model.name,
+    version: v.version,
+    format: v.format,
+    latest: latestOfModel.get(v.model.name) === v.version,
+    outputs: Array.isArray(v.outputShape) ? (v.outputShape as number[]).reduce((a, b) => a * b, 1) : null,
+    layers: (v.layers as unknown as StoredLayer[]).map((l) => ({ name: l.name, channels: l.channels, mapHeight: l.mapHeight, mapWidth: l.mapWidth })),
+  }));
+  // The most recently uploaded version: usually the one just uploaded to be analysed.
+  const newest = rows.reduce<(typeof rows)[number] | undefined>((best, v) => (!best || v.createdAt > best.createdAt ? v : best), undefined);
+  const datasets: DatasetChoice[] = datasetRows.map((d) => ({
+    id: d.id,
+    name: d.name,
+    kind: d.kind,
+    classes: Array.isArray(d.classes) ? (d.classes as string[]) : [],
+    total: Number((d.counts as { total?: number } | null)?.total ?? 0),
+    digit: datasetClass(d.spec, d.classes),
+  }));
+
   return (
     <>
       <LabHeader ctx={ctx} title="New analysis" />
@@ -29,17 +60,13 @@ export default async function NewAnalysisPage({ params }: { params: Promise<{ la
           <Link href={`/labs/${slug}/datasets/new`}>register a dataset</Link>.
         </p>
       ) : (
-        <AnalysisForm
-          lab={slug}
-          action={createAnalysisAction}
-          versions={versions.map((v) => ({
-            id: v.id,
-            label: `${v.model.name} v${v.version} (${v.format})`,
-            layers: (v.layers as unknown as StoredLayer[]).map((l) => ({ name: l.name, channels: l.channels })),
-            outputs: ((v.outputShape as number[] | null) ?? [1]).reduce((a, b) => a * b, 1),
-          }))}
-          datasets={datasets.map((d) => ({ id: d.id, label: `${d.name} (${d.kind})`, kind: d.kind }))}
-        />
+        <>
+          <p className="muted">
+            PCACE ranks each conv channel by how well its activation maps (reduced with PCA) explain the target through ACE&apos;s optimal transforms.
+            The defaults are the measured best; each option says when to change it.
+          </p>
+          <AnalysisForm lab={slug} action={queueAnalysisAction} versions={versions} defaultVersionId={newest!.id} datasets={datasets} />
+        </>
       )}
     </>
   );
