@@ -2,44 +2,62 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { analysisResults } from '../../../../../lib/server/analyses';
+import { analysisProgress, analysisResults } from '../../../../../lib/server/analyses';
 import { ApiError } from '../../../../../lib/server/errors';
-import { cancelAnalysisAction } from '../../../../actions/analyses';
-import { ActionForm } from '../../../../_components/ActionForm';
-import { formatDate, formatNumber } from '../../../../_components/format';
+import { AnalysisLive } from '../../../../_components/analysis/AnalysisLive';
+import { measureOfRankBy, toChannelRow, type LayerView } from '../../../../_components/analysis/measures';
+import { ResultsView } from '../../../../_components/analysis/ResultsView';
+import { formatDate } from '../../../../_components/format';
 import { LabHeader } from '../../LabNav';
+import { describeOptions, describeTarget } from './describe';
 import { CommentThread } from '../../../../_components/discussion/CommentThread';
 
 export const metadata: Metadata = { title: 'Analysis' };
 
-export default async function AnalysisPage({ params }: { params: Promise<{ lab: string; analysisId: string }> }) {
+type Search = Record<string, string | string[] | undefined>;
+const one = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+
+export default async function AnalysisPage({ params, searchParams }: { params: Promise<{ lab: string; analysisId: string }>; searchParams?: Promise<Search> }) {
   const { lab: slug, analysisId } = await params;
+  const search: Search = (await searchParams) ?? {};
   const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/analyses/${analysisId}`);
-  const res = await analysisResults(ctx.lab.id, analysisId, { top: 10 }).catch((err) => {
-    if (err instanceof ApiError && err.status === 404) notFound();
-    throw err;
-  });
+  // Progress first: if a layer lands between the two reads, the page shows it as
+  // done-but-loading and the live view refreshes, never "complete" without it.
+  const [progress, res] = await (async () => {
+    try {
+      const p = await analysisProgress(ctx.lab.id, analysisId);
+      return [p, await analysisResults(ctx.lab.id, analysisId)] as const;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) notFound();
+      throw err;
+    }
+  })();
   const a = res.analysis;
-  const canCancel = roleAtLeast(ctx.role, 'member') && (a.status === 'queued' || a.status === 'running');
+  const options = (a.options ?? {}) as Record<string, unknown>;
+  const layers: LayerView[] = res.layers.map((l) => ({
+    name: l.name,
+    index: l.index,
+    shape: Array.isArray(l.shape) ? (l.shape as number[]) : [],
+    seconds: l.seconds,
+    warnings: l.warnings,
+    channels: l.channels.map(toChannelRow),
+  }));
+  const total = progress.layers.length || layers.length;
+  const running = a.status === 'queued' || a.status === 'running';
+
   return (
     <>
       <LabHeader ctx={ctx} title={a.title ?? 'Analysis'} />
-      <dl className="panel small">
-        <div className="row">
-          <dt>Status</dt>
-          <dd>
-            <span className={`badge ${a.status}`}>{a.status}</span>
-            {a.cancelRequested && a.status === 'running' ? ' (cancel requested)' : null}
-          </dd>
-        </div>
-        {a.status === 'running' ? (
-          <div>
-            <progress value={a.progress} max={1} aria-label="Progress" /> {Math.round(a.progress * 100)}%
-            {a.currentLayer ? ` · ${a.currentLayer}` : ''}
-            {a.etaSeconds ? ` · about ${Math.ceil(a.etaSeconds / 60)} min left` : ''}
-          </div>
-        ) : null}
-        <div className="row">
+      <AnalysisLive lab={slug} analysisId={a.id} initial={progress} resultLayers={layers.length} canCancel={roleAtLeast(ctx.role, 'member')} />
+
+      <details className="panel pa-settings">
+        <summary>
+          <strong>Settings</strong>{' '}
+          <span className="small muted">
+            {a.modelVersion.model.name} v{a.modelVersion.version} × {a.dataset.name} · {describeTarget(a.target, a.dataset.kind)}
+          </span>
+        </summary>
+        <dl className="pa-dl small">
           <dt>Model</dt>
           <dd>
             <Link href={`/labs/${slug}/models/${a.modelVersion.model.id}`}>
@@ -48,16 +66,18 @@ export default async function AnalysisPage({ params }: { params: Promise<{ lab: 
           </dd>
           <dt>Dataset</dt>
           <dd>
-            <Link href={`/labs/${slug}/datasets/${a.dataset.id}`}>{a.dataset.name}</Link>
+            <Link href={`/labs/${slug}/datasets/${a.dataset.id}`}>{a.dataset.name}</Link> ({a.dataset.kind})
           </dd>
-        </div>
-        <div className="row">
           <dt>Target</dt>
-          <dd className="mono">{JSON.stringify(a.target)}</dd>
+          <dd>{describeTarget(a.target, a.dataset.kind)}</dd>
           <dt>Layers</dt>
-          <dd className="mono">{JSON.stringify(a.layers)}</dd>
-        </div>
-        <div className="row">
+          <dd className="mono">{a.layers === 'all' ? 'all conv layers' : (a.layers as string[]).join(', ')}</dd>
+          {describeOptions(options).map(([k, v]) => (
+            <div key={k} className="pa-dl-row">
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
           <dt>Created</dt>
           <dd>
             {formatDate(a.createdAt)} by {a.createdBy.name}
@@ -68,69 +88,44 @@ export default async function AnalysisPage({ params }: { params: Promise<{ lab: 
               <dd>{formatDate(a.finishedAt)}</dd>
             </>
           ) : null}
-        </div>
-        {a.error ? (
-          <p className="alert error" role="alert">
-            {a.error}
-          </p>
-        ) : null}
-      </dl>
-      {canCancel ? (
-        <ActionForm action={cancelAnalysisAction} submitLabel="Cancel analysis" buttonClass="danger" confirm="Cancel this analysis?">
-          <input type="hidden" name="lab" value={slug} />
-          <input type="hidden" name="analysisId" value={a.id} />
-        </ActionForm>
-      ) : null}
+          {a.codeVersion ? (
+            <>
+              <dt>Software</dt>
+              <dd className="mono">
+                pcace-lab {a.codeVersion}
+                {a.engineVersion ? `, ${a.engineVersion}` : ''}
+              </dd>
+            </>
+          ) : null}
+        </dl>
+      </details>
 
-      <h2>Top channels</h2>
-      {res.layers.length === 0 ? (
-        <p className="empty">No results yet.</p>
+      <h2 id="pa-results-h">
+        Results{' '}
+        {total > 0 && layers.length < total ? (
+          <span className="small muted">
+            ({layers.length} of {total} layers{running ? '; the rest appear as they finish' : ''})
+          </span>
+        ) : null}
+      </h2>
+      {layers.length === 0 ? (
+        <p className="empty">
+          {running
+            ? 'Results appear here layer by layer as the worker finishes them.'
+            : a.status === 'completed'
+              ? 'This analysis stored no results.'
+              : `No layer finished before the analysis ${a.status === 'failed' ? 'failed' : 'was cancelled'}.`}
+        </p>
       ) : (
-        res.layers.map((l) => (
-          <section key={l.name} aria-labelledby={`layer-${l.index}`}>
-            <h3 id={`layer-${l.index}`} className="mono">
-              {l.name}
-            </h3>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Rank
-                  </th>
-                  <th scope="col" className="num">
-                    Channel
-                  </th>
-                  <th scope="col" className="num">
-                    Cross-fit
-                  </th>
-                  <th scope="col" className="num">
-                    Multiple
-                  </th>
-                  <th scope="col" className="num">
-                    PC1
-                  </th>
-                  <th scope="col" className="num">
-                    p
-                  </th>
-                  <th scope="col">Flags</th>
-                </tr>
-              </thead>
-              <tbody>
-                {l.channels.map((c) => (
-                  <tr key={c.index}>
-                    <td className="num">{c.rank}</td>
-                    <td className="num">{c.index}</td>
-                    <td className="num">{formatNumber(c.score_crossfit)}</td>
-                    <td className="num">{formatNumber(c.score_multiple)}</td>
-                    <td className="num">{formatNumber(c.score_pc1)}</td>
-                    <td className="num">{formatNumber(c.p_value)}</td>
-                    <td className="small">{c.flags.join(', ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        ))
+        <ResultsView
+          lab={slug}
+          analysisId={a.id}
+          layers={layers}
+          defaultMeasure={measureOfRankBy(options.rankBy as string | undefined)}
+          initialLayer={one(search.layer)}
+          initialMeasure={one(search.measure)}
+          permutations={typeof options.permutations === 'number' ? options.permutations : undefined}
+        />
       )}
       <CommentThread lab={slug} analysisId={a.id} />
     </>

@@ -1,0 +1,193 @@
+'use client';
+/**
+ * A histogram (the PCACE paper's Fig. 5: how a layer's scores are
+ * distributed). Optionally splits each bar into marked / unmarked values (e.g.
+ * channels that do not beat noise), takes a fixed domain so small multiples
+ * share an x axis, and lets the keyboard walk the bars (one tab stop).
+ */
+import * as d3 from 'd3';
+import { useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { AxisBottom, AxisLeft, ChartFrame, ChartTooltip, FONT, INK, MUTED, type Tip } from './parts';
+
+export interface HistogramProps {
+  values: number[];
+  title: string;
+  xLabel: string;
+  /** What is counted: "channels". */
+  yLabel?: string;
+  /** Approximate number of bins (d3 picks nice thresholds). */
+  bins?: number;
+  /** Fixed x domain, e.g. shared by several histograms. */
+  domain?: [number, number];
+  reference?: { value: number; label: string };
+  /** Parallel to `values`: true draws that value in the marked (grey) part of its bar. */
+  marked?: boolean[];
+  markedLabel?: string;
+  unmarkedLabel?: string;
+  color?: string;
+  width?: number;
+  height?: number;
+  filename?: string;
+  caption?: ReactNode;
+  headingLevel?: 2 | 3 | 4;
+}
+
+const MARKED = '#b8bcc4';
+const exact = d3.format('.4~g');
+
+export function Histogram({
+  values,
+  title,
+  xLabel,
+  yLabel = 'channels',
+  bins = 20,
+  domain,
+  reference,
+  marked,
+  markedLabel = 'marked',
+  unmarkedLabel = 'others',
+  color = '#2453c7',
+  width = 440,
+  height = 250,
+  filename,
+  caption,
+  headingLevel = 4,
+}: HistogramProps) {
+  const uid = useId();
+  const svgRef = useRef<SVGSVGElement>(null);
+  const [focus, setFocus] = useState<number | null>(null);
+  const [hover, setHover] = useState<number | null>(null);
+  const legend = marked ? 18 : 0;
+  const m = { top: 12 + legend, right: 14, bottom: 48, left: 46 };
+
+  const { x, y, groups } = useMemo(() => {
+    const items = values.map((v, i) => ({ v, marked: marked?.[i] ?? false })).filter((d) => Number.isFinite(d.v));
+    const ext = domain ?? (d3.extent(items, (d) => d.v) as [number, number] | [undefined, undefined]);
+    let [lo, hi] = [ext[0] ?? 0, ext[1] ?? 1];
+    if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
+    const x = d3.scaleLinear().domain([lo, hi]).nice(bins).range([m.left, width - m.right]);
+    const [d0, d1] = x.domain();
+    const binner = d3
+      .bin<{ v: number; marked: boolean }, number>()
+      .value((d) => d.v)
+      .domain([d0, d1])
+      .thresholds(x.ticks(bins));
+    const groups = binner(items).map((b) => ({ x0: b.x0 ?? d0, x1: b.x1 ?? d1, total: b.length, marked: b.filter((d) => d.marked).length }));
+    const y = d3
+      .scaleLinear()
+      .domain([0, Math.max(1, d3.max(groups, (g) => g.total) ?? 1)])
+      .nice()
+      .range([height - m.bottom, m.top]);
+    return { x, y, groups };
+  }, [values, marked, domain, bins, width, height, m.left, m.right, m.top, m.bottom]);
+
+  const active = hover ?? focus;
+  const g = active !== null ? groups[active] : undefined;
+  const tip: Tip | null = g
+    ? {
+        x: x((g.x0 + g.x1) / 2),
+        y: y(g.total) - 4,
+        lines: [
+          `${xLabel} ${exact(g.x0)} – ${exact(g.x1)}`,
+          `${g.total} ${yLabel}`,
+          ...(marked ? [`${g.marked} ${markedLabel}, ${g.total - g.marked} ${unmarkedLabel}`] : []),
+        ],
+      }
+    : null;
+  const tabStop = focus ?? 0;
+
+  const moveTo = (i: number) => {
+    setFocus(i);
+    setHover(null);
+    svgRef.current?.querySelector<SVGElement>(`[data-bar="${i}"]`)?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
+    if (focus === null) return;
+    const keys: Record<string, () => void> = {
+      ArrowRight: () => moveTo(Math.min(groups.length - 1, focus + 1)),
+      ArrowLeft: () => moveTo(Math.max(0, focus - 1)),
+      Home: () => moveTo(0),
+      End: () => moveTo(groups.length - 1),
+    };
+    if (keys[e.key]) {
+      e.preventDefault();
+      keys[e.key]();
+    }
+  };
+
+  const n = values.filter((v) => Number.isFinite(v)).length;
+  return (
+    <ChartFrame
+      title={title}
+      filename={filename}
+      svgRef={svgRef}
+      caption={caption}
+      headingLevel={headingLevel}
+      data={() => groups.map((b) => ({ from: b.x0, to: b.x1, count: b.total, ...(marked ? { [markedLabel]: b.marked } : {}) }))}
+    >
+      <div className="pc-chart-plot">
+        <svg
+          ref={svgRef}
+          viewBox={`0 0 ${width} ${height}`}
+          className="pc-chart-svg"
+          role="group"
+          aria-labelledby={`${uid}-desc`}
+          fontFamily={FONT}
+          onKeyDown={onKeyDown}
+          onPointerLeave={() => setHover(null)}
+          data-chart="histogram"
+          data-values={n}
+        >
+          <desc id={`${uid}-desc`}>{`${title}: ${n} values in ${groups.length} bins of ${xLabel}. Tab to the bars, then use the arrow keys.`}</desc>
+          <AxisLeft scale={y} x={m.left} label={`Number of ${yLabel}`} ticks={4} grid={width - m.left - m.right} format={d3.format('~d')} />
+          <AxisBottom scale={x} y={height - m.bottom} label={xLabel} ticks={5} />
+          <g role="list" aria-label={`${groups.length} bins`}>
+            {groups.map((b, i) => {
+              const x0 = x(b.x0) + 0.5;
+              const w = Math.max(0, x(b.x1) - x(b.x0) - 1);
+              return (
+                <g
+                  key={i}
+                  data-bar={i}
+                  role="listitem"
+                  tabIndex={i === tabStop ? 0 : -1}
+                  aria-label={`${exact(b.x0)} to ${exact(b.x1)}: ${b.total} ${yLabel}${marked ? `, ${b.marked} ${markedLabel}` : ''}`}
+                  onFocus={() => setFocus(i)}
+                  onBlur={() => setFocus((f) => (f === i ? null : f))}
+                  onPointerEnter={() => setHover(i)}
+                >
+                  {/* Full-height hit area: thin bars are hard to point at. */}
+                  <rect x={x0} width={w} y={m.top} height={height - m.bottom - m.top} fill="transparent" />
+                  <rect x={x0} width={w} y={y(b.total - b.marked)} height={y(0) - y(b.total - b.marked)} fill={color} />
+                  {b.marked > 0 ? <rect x={x0} width={w} y={y(b.total)} height={y(b.total - b.marked) - y(b.total)} fill={MARKED} /> : null}
+                  {active === i ? <rect x={x0 - 1} width={w + 2} y={y(b.total) - 1} height={y(0) - y(b.total) + 2} fill="none" stroke={INK} strokeWidth={1.5} data-export="skip" /> : null}
+                </g>
+              );
+            })}
+          </g>
+          {reference ? (
+            <g data-reference="">
+              <line x1={x(reference.value)} x2={x(reference.value)} y1={m.top} y2={height - m.bottom} stroke={MUTED} strokeDasharray="4 3" />
+              <text x={x(reference.value) + 4} y={m.top + 10} fontSize={10} fill={MUTED}>
+                {reference.label}
+              </text>
+            </g>
+          ) : null}
+          {marked ? (
+            <g transform={`translate(${m.left},10)`} fontSize={11} fill={INK}>
+              <rect width={10} height={10} fill={color} />
+              <text x={14} y={9}>
+                {unmarkedLabel}
+              </text>
+              <rect x={110} width={10} height={10} fill={MARKED} />
+              <text x={124} y={9}>
+                {markedLabel}
+              </text>
+            </g>
+          ) : null}
+        </svg>
+        <ChartTooltip tip={tip} width={width} height={height} />
+      </div>
+    </ChartFrame>
+  );
+}
