@@ -10,6 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PrismaClient } from '../lib/db/generated/client';
 import { ArtifactStopped, computeArtifact } from '../lib/analysis/artifacts';
+import { computeArtifactInThread } from '../lib/analysis/artifacts-thread';
 import { PcaceInputError } from '../lib/pcace/validate';
 import type { QueueConfig } from '../lib/queue/config';
 import { LeaseLost } from '../lib/queue/layer-tasks';
@@ -62,7 +63,10 @@ export class ArtifactRunner {
         task.kind === 'strip'
           ? (await db.channelResult.findMany({ where: { layerResult: { analysisId: task.analysisId, name: task.layerName } }, select: { channel: true, rank: true } }))
           : undefined;
-      const out = await computeArtifact(
+      // Gradient kinds are long synchronous TF.js loops: a thread keeps the heartbeats going.
+      // The others await ONNX Runtime between batches, so they can run here without the thread's start-up.
+      const compute = task.kind === 'gradcam' || task.kind === 'actmax' ? computeArtifactInThread : computeArtifact;
+      const out = await compute(
         specFromRow(row as never, task.layerName),
         { kind: task.kind, layer: task.layerName, channel: task.channel, image: task.variant || undefined, ranking },
         { threads: this.opts.threads, shouldStop: () => lost, onProgress: (f) => (progress = f) },
