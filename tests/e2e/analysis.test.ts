@@ -12,6 +12,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
+import { db } from '../../lib/server/db';
 import { PIPELINE_DIR } from '../helpers/reference';
 
 const portal = usePortal({ workers: 1 });
@@ -228,5 +229,30 @@ describe('an analysis in the browser', () => {
     const hist = page.locator('figure.pc-chart').nth(1);
     const [histDl] = await Promise.all([page.waitForEvent('download'), hist.getByRole('button', { name: /as SVG$/ }).click()]);
     expect(histDl.suggestedFilename()).toMatch(/conv1-histogram-score_multiple\.svg$/);
+  });
+  it('cancels a running analysis from its page, and shows a failure with its reason', async () => {
+    await page.goto(`${base}/labs/${slug}/analyses/new`);
+    await page.getByLabel('Title').fill('Long run to cancel');
+    await page.getByLabel('Number of images').fill('300');
+    await page.getByLabel('Permutations').fill('500');
+    await page.getByRole('button', { name: 'Queue analysis' }).click();
+    await page.waitForURL(/\/analyses\/(?!new$)[a-z0-9]+$/);
+    const id = page.url().split('/').pop()!;
+    const badge = page.locator('.pa-live .badge');
+    await expect.poll(() => badge.textContent(), { timeout: 60_000 }).toBe('running');
+    await expect.poll(async () => Number(await page.getByRole('progressbar').getAttribute('aria-valuenow')), { timeout: 60_000 }).toBeGreaterThan(0);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Cancel analysis' }).click();
+    await expect.poll(() => badge.textContent(), { timeout: 60_000 }).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel analysis' }).count()).toBe(0);
+    expect(await page.locator('.pa-live').textContent()).toContain('Cancelled');
+    expect((await db.analysis.findUniqueOrThrow({ where: { id } })).status).toBe('cancelled');
+
+    // A failed run says why, in place (the worker writes the reason; here it is set directly).
+    await db.analysis.update({ where: { id }, data: { status: 'failed', error: 'layer conv2: out of memory' } });
+    await page.reload();
+    expect(await page.getByRole('alert').filter({ hasText: 'The analysis failed' }).textContent()).toContain('layer conv2: out of memory');
+    expect(await page.getByRole('progressbar').getAttribute('data-status')).toBe('failed');
+    await portal.screenshot(page, 'analysis-failed');
   });
 });
