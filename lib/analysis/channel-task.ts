@@ -50,7 +50,9 @@ export interface LayerTensor {
 
 export function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, options: ChannelTaskOptions): ChannelTaskResult {
   const { n, channels, positions } = layer;
-  const maps = channelMaps(layer.data, n, channels, positions, c);
+  // float32 like the activations themselves: lossless, and half the memory of
+  // float64 on 224×224 maps (each thread holds one channel at a time).
+  const maps = channelMaps(layer.data, n, channels, positions, c, new Float32Array(n * positions));
   validateResponse(y, n);
   let sum = 0;
   let max = -Infinity;

@@ -19,8 +19,8 @@ export function channelMaps(
   channels: number,
   positions: number,
   c: number,
-  out = new Float64Array(n * positions),
-): Float64Array {
+  out: Float64Array | Float32Array = new Float64Array(n * positions),
+): Float64Array | Float32Array {
   for (let i = 0; i < n; i++) {
     const src = (i * channels + c) * positions;
     const dst = i * positions;
