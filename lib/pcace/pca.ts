@@ -56,21 +56,17 @@ export function channelPca(
     warnings.push(`${requested} components requested but ${n} images and ${p} varying positions allow at most ${maxRank}; using ${maxRank}`);
   }
 
-  // Work in the smaller of the two spaces: positions×positions or images×images.
+  // Positions ≤ images: Lanczos on XᵀX applied row by row (each row read once
+  // per step, while in cache). Positions > images (large maps): the n×n Gram
+  // matrix XXᵀ once, then Lanczos on it — steps become O(n²) instead of O(np),
+  // and on flat spectra (noise-dominated maps) Lanczos needs 100+ steps.
   const total = n * p; // each standardised column has sum of squares n
   const usePositions = p <= n;
-  const dim = usePositions ? p : n;
-  const tmp = new Float64Array(usePositions ? n : p);
-  const apply = usePositions
-    ? (v: Float64Array, out: Float64Array) => {
-        mulXv(x, n, p, v, tmp);
-        mulXtv(x, n, p, tmp, out);
-      }
-    : (v: Float64Array, out: Float64Array) => {
-        mulXtv(x, n, p, v, tmp);
-        mulXv(x, n, p, tmp, out);
-      };
-  const eig = lanczosTopK(dim, k, apply);
+  const gram = usePositions ? null : gramMatrix(x, n, p);
+  const apply = gram
+    ? (v: Float64Array, out: Float64Array) => mulSymmetric(gram, n, v, out)
+    : (v: Float64Array, out: Float64Array) => mulXtXv(x, n, p, v, out);
+  const eig = lanczosTopK(usePositions ? p : n, k, apply);
 
   if (fractionMode) {
     const f = (spec as { varianceFraction: number }).varianceFraction;
@@ -97,6 +93,7 @@ export function channelPca(
     if (usePositions) {
       mulXv(x, n, p, eig.vectors[c], s);
     } else {
+      // Gram eigenvector u with eigenvalue λ: the scores are u·√λ.
       const sv = Math.sqrt(eig.values[c]);
       const u = eig.vectors[c];
       for (let i = 0; i < n; i++) s[i] = u[i] * sv;
@@ -179,11 +176,59 @@ function mulXv(x: Float64Array, n: number, p: number, v: Float64Array, out: Floa
   }
 }
 
-function mulXtv(x: Float64Array, n: number, p: number, v: Float64Array, out: Float64Array): void {
+/** out ← XᵀX v, one pass over the rows of X. */
+function mulXtXv(x: Float64Array, n: number, p: number, v: Float64Array, out: Float64Array): void {
   out.fill(0);
   for (let i = 0; i < n; i++) {
-    const vi = v[i];
     const row = i * p;
-    for (let j = 0; j < p; j++) out[j] += x[row + j] * vi;
+    let s = 0;
+    for (let j = 0; j < p; j++) s += x[row + j] * v[j];
+    for (let j = 0; j < p; j++) out[j] += x[row + j] * s;
+  }
+}
+
+/** XXᵀ (n×n, row-major), four row pairs at a time so each row of X is read a quarter as often. */
+function gramMatrix(x: Float64Array, n: number, p: number): Float64Array {
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * p;
+    let j = 0;
+    for (; j + 3 <= i; j += 4) {
+      const r0 = j * p;
+      const r1 = r0 + p;
+      const r2 = r1 + p;
+      const r3 = r2 + p;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let c = 0; c < p; c++) {
+        const v = x[ri + c];
+        s0 += v * x[r0 + c];
+        s1 += v * x[r1 + c];
+        s2 += v * x[r2 + c];
+        s3 += v * x[r3 + c];
+      }
+      g[i * n + j] = g[j * n + i] = s0;
+      g[i * n + j + 1] = g[(j + 1) * n + i] = s1;
+      g[i * n + j + 2] = g[(j + 2) * n + i] = s2;
+      g[i * n + j + 3] = g[(j + 3) * n + i] = s3;
+    }
+    for (; j <= i; j++) {
+      const rj = j * p;
+      let s0 = 0;
+      for (let c = 0; c < p; c++) s0 += x[ri + c] * x[rj + c];
+      g[i * n + j] = g[j * n + i] = s0;
+    }
+  }
+  return g;
+}
+
+function mulSymmetric(g: Float64Array, n: number, v: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const row = i * n;
+    for (let j = 0; j < n; j++) s += g[row + j] * v[j];
+    out[i] = s;
   }
 }
