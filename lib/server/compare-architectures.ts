@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { quantile } from '../pcace/stats';
-import { cachedJson, idParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql } from './compare';
+import { cachedView, type ViewBody, idParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql } from './compare';
 import type { AnalysisInfo, ArchitectureSide, ArchitecturesPayload, LayerBoxes } from './compare-types';
 import { db, Prisma } from './db';
 
@@ -13,10 +13,10 @@ export const architecturesQuery = z.object({ a: idParam, b: idParam, score: scor
 
 type Row = { aid: string; index: number; name: string; ch: number[]; sc: (number | null)[]; np: number; sig: number };
 
-export async function compareArchitectures(labId: string, req: Request): Promise<string> {
+export async function compareArchitectures(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, architecturesQuery);
-  const infos = await loadAnalyses(labId, [q.a, q.b], q.score);
-  return cachedJson(`architectures:${q.score}`, infos, async () => {
+  return cachedView(labId, [q.a, q.b], `architectures:${q.score}`, async () => {
+    const infos = await loadAnalyses(labId, [q.a, q.b], q.score);
     // One query for both networks: per layer, channels and scores already sorted by score.
     const rows = await db.$queryRaw<Row[]>`
       WITH c AS (

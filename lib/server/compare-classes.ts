@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { badRequest } from './errors';
-import { cachedJson, idListParam, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
+import { cachedView, type ViewBody, idListParam, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
 import { median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, ClassesPayload } from './compare-types';
 import { db, Prisma } from './db';
@@ -15,18 +15,18 @@ export const classesQuery = z.object({ analyses: idListParam, layer: layerParam,
 
 type Row = { aid: string; ch: number[]; sc: (number | null)[] };
 
-export async function compareClasses(labId: string, req: Request): Promise<string> {
+export async function compareClasses(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, classesQuery);
-  const infos = await loadAnalyses(labId, q.analyses, q.score);
-  const version = infos[0].model.versionId;
-  const other = infos.find((a) => a.model.versionId !== version);
-  if (other) {
-    throw badRequest(
-      `class comparisons need one model version: '${infos[0].title}' is ${infos[0].model.name} v${infos[0].model.version}, '${other.title}' is ${other.model.name} v${other.model.version}`,
-    );
-  }
-  const { layer, common } = pickLayer(infos, q.layer);
-  return cachedJson(`classes:${q.score}:${layer}:${q.k}`, infos, async () => {
+  return cachedView(labId, q.analyses, `classes:${q.score}:${q.layer ?? ''}:${q.k}`, async () => {
+    const infos = await loadAnalyses(labId, q.analyses, q.score);
+    const version = infos[0].model.versionId;
+    const other = infos.find((a) => a.model.versionId !== version);
+    if (other) {
+      throw badRequest(
+        `class comparisons need one model version: '${infos[0].title}' is ${infos[0].model.name} v${infos[0].model.version}, '${other.title}' is ${other.model.name} v${other.model.version}`,
+      );
+    }
+    const { layer, common } = pickLayer(infos, q.layer);
     const rows = await db.$queryRaw<Row[]>`
       SELECT l."analysisId" AS aid,
         array_agg(ch.channel ORDER BY ch.channel) AS ch,

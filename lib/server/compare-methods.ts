@@ -6,7 +6,7 @@
  * measure it instead of an empty chart.
  */
 import { z } from 'zod';
-import { cachedJson, idParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
+import { cachedView, type ViewBody, idParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
 import { spearmanOrNull } from './compare-stats';
 import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './compare-types';
 import { db } from './db';
@@ -15,11 +15,11 @@ export const methodsQuery = z.object({ analysis: idParam, layer: layerParam, sco
 
 type Row = { ch: number[]; sc: (number | null)[]; drop: (number | null)[]; acc: (number | null)[]; act: (number | null)[] };
 
-export async function compareMethods(labId: string, req: Request): Promise<string> {
+export async function compareMethods(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, methodsQuery);
-  const [info] = await loadAnalyses(labId, [q.analysis], q.score);
-  const { layer } = pickLayer([info], q.layer);
-  return cachedJson(`methods:${q.score}:${layer}`, [info], async () => {
+  return cachedView(labId, [q.analysis], `methods:${q.score}:${q.layer ?? ''}`, async () => {
+    const [info] = await loadAnalyses(labId, [q.analysis], q.score);
+    const { layer } = pickLayer([info], q.layer);
     const [row] = await db.$queryRaw<Row[]>`
       SELECT array_agg(ch.channel ORDER BY ch.channel) AS ch,
         array_agg(${scoreSql(q.score)} ORDER BY ch.channel) AS sc,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ordinalRanks } from '../pcace/ranking';
 import { badRequest } from './errors';
-import { cachedJson, idParam, kParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
+import { cachedView, type ViewBody, idParam, kParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
 import { kendallOrNull, median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, RunsLayer, RunsPayload } from './compare-types';
 import { db, Prisma } from './db';
@@ -15,13 +15,13 @@ export const runsQuery = z.object({ a: idParam, b: idParam, score: scoreParam, k
 
 type Row = { aid: string; name: string; ch: number[]; sc: (number | null)[] };
 
-export async function compareRuns(labId: string, req: Request): Promise<string> {
+export async function compareRuns(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, runsQuery);
-  const [a, b] = await loadAnalyses(labId, [q.a, q.b], q.score);
-  if (a.model.id !== b.model.id) {
-    throw badRequest(`runs must be of the same model: '${a.title}' is ${a.model.name}, '${b.title}' is ${b.model.name} (compare architectures instead)`);
-  }
-  return cachedJson(`runs:${q.score}:${q.k}`, [a, b], async () => {
+  return cachedView(labId, [q.a, q.b], `runs:${q.score}:${q.k}`, async () => {
+    const [a, b] = await loadAnalyses(labId, [q.a, q.b], q.score);
+    if (a.model.id !== b.model.id) {
+      throw badRequest(`runs must be of the same model: '${a.title}' is ${a.model.name}, '${b.title}' is ${b.model.name} (compare architectures instead)`);
+    }
     const rows = await db.$queryRaw<Row[]>`
       SELECT l."analysisId" AS aid, l.name,
         array_agg(ch.channel ORDER BY ch.channel) AS ch,

@@ -9,7 +9,7 @@
  *   full-network pair instead of ~9,000, which is what keeps the API fast.
  * - Completed analyses never change, so a view's JSON is cached in memory,
  *   keyed by the analyses' ids and finish times (PCACE_COMPARE_CACHE_MB, 0 = off).
- *   The access check and the analysis lookup still run on every request.
+ *   The access check and a one-row-per-analysis lookup still run on every request.
  */
 import { z } from 'zod';
 import { db, Prisma } from './db';
@@ -194,19 +194,34 @@ export const toFloat = (a: (number | null)[]) => Float64Array.from(a, (v) => (v 
 
 // ---------------------------------------------------------------- cache
 
-const pending = new Map<string, Promise<string>>();
-const cache = new Map<string, string>();
+/** A view's JSON, encoded once; `cached` when it came from (or went into) the cache. */
+export interface ViewBody {
+  raw: Uint8Array;
+  cached: boolean;
+}
+
+const pending = new Map<string, Promise<ViewBody>>();
+const cache = new Map<string, ViewBody>();
 let cachedBytes = 0;
 const cacheLimit = () => Number(process.env.PCACE_COMPARE_CACHE_MB ?? 64) * 2 ** 20;
 
 /**
- * The view's JSON, from the cache when every analysis in it is completed.
- * Concurrent requests for the same view share one computation.
+ * A view's JSON body. Before anything else one light indexed query checks that
+ * every analysis is the lab's (404 otherwise) and reads status and finish time;
+ * when all are completed the body comes from the cache, else `compute` runs
+ * (full lookup, validation, the channel query) and its body is kept.
+ * Concurrent misses of one view share one computation. `view` must name every
+ * parameter that changes the body.
  */
-export async function cachedJson(view: string, infos: AnalysisInfo[], compute: () => Promise<unknown>): Promise<string> {
-  const cacheable = cacheLimit() > 0 && infos.every((a) => a.status === 'completed');
-  if (!cacheable) return JSON.stringify(await compute());
-  const key = `${view}|${infos.map((a) => `${a.id}@${a.finishedAt}`).join(',')}`;
+export async function cachedView(labId: string, ids: string[], view: string, compute: () => Promise<unknown>): Promise<ViewBody> {
+  const unique = [...new Set(ids)];
+  const stamps = await db.$queryRaw<{ id: string; status: string; finishedAt: Date | null }[]>`
+    SELECT id, status::text AS status, "finishedAt" FROM "Analysis" WHERE "labId" = ${labId} AND id IN (${Prisma.join(unique)})`;
+  if (stamps.length !== unique.length) throw notFound('analysis not found');
+  const run = async (cached: boolean): Promise<ViewBody> => ({ raw: new TextEncoder().encode(JSON.stringify(await compute())), cached });
+  if (cacheLimit() <= 0 || stamps.some((a) => a.status !== 'completed')) return run(false);
+  const byId = new Map(stamps.map((a) => [a.id, a]));
+  const key = `${view}|${ids.map((id) => `${id}@${byId.get(id)!.finishedAt?.getTime()}`).join(',')}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
     // Re-insert: Map order is the LRU order.
@@ -216,16 +231,16 @@ export async function cachedJson(view: string, infos: AnalysisInfo[], compute: (
   }
   let job = pending.get(key);
   if (!job) {
-    job = compute().then((v) => JSON.stringify(v));
+    job = run(true);
     pending.set(key, job);
     job
-      .then((json) => {
-        cache.set(key, json);
-        cachedBytes += json.length;
+      .then((body) => {
+        cache.set(key, body);
+        cachedBytes += body.raw.byteLength;
         for (const [k, v] of cache) {
           if (cachedBytes <= cacheLimit()) break;
           cache.delete(k);
-          cachedBytes -= v.length;
+          cachedBytes -= v.raw.byteLength;
         }
       })
       .catch(() => {})
@@ -234,8 +249,16 @@ export async function cachedJson(view: string, infos: AnalysisInfo[], compute: (
   return job;
 }
 
-export function jsonResponse(json: string): Response {
-  return new Response(json, { headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'private, no-cache' } });
+/**
+ * The body as JSON. A cached body goes out as it is (no-transform): Next.js
+ * would gzip the same ~120 KB again for every browser request, which halved
+ * the throughput in bench/compare-load.ts, and it drops the Content-Encoding
+ * of a body gzipped in advance. Computed bodies are compressed as usual.
+ */
+export function jsonResponse(body: ViewBody): Response {
+  return new Response(body.raw as BodyInit, {
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': body.cached ? 'private, no-cache, no-transform' : 'private, no-cache' },
+  });
 }
 
 /** Common layers of several analyses, in the first one's order; the asked layer or the first common one. */

@@ -279,6 +279,11 @@ const pageMatrix: Record<string, { params: (lab: Ids, ids: Ids) => Record<string
   '/analyses/[analysisId]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }), write: false },
   '/history': { params: (lab) => ({ lab: lab.lab }), write: false },
   '/history/[analysisId]': { params: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis }), write: false },
+  '/compare': { params: (lab) => ({ lab: lab.lab }), write: false },
+  '/compare/architectures': { params: (lab) => ({ lab: lab.lab }), write: false },
+  '/compare/classes': { params: (lab) => ({ lab: lab.lab }), write: false },
+  '/compare/runs': { params: (lab) => ({ lab: lab.lab }), write: false },
+  '/compare/methods': { params: (lab) => ({ lab: lab.lab }), write: false },
 };
 
 function pageFiles(dir: string, prefix = ''): string[] {

@@ -130,6 +130,13 @@ describe('compare architectures', () => {
     expect(z.body.error).toMatch(/has no z_score: it ran without a permutation test/);
   });
 
+  it('marks cached views no-transform (Next.js would gzip them on every request) and computed ones not', async () => {
+    const handler = archRoute.GET as unknown as (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+    const res = await handler(new Request(`http://localhost/api?a=${ids.a0}&b=${ids.b0}`, { headers: { authorization: `Bearer ${w.token}` } }), { params: Promise.resolve({ lab: w.slug }) });
+    expect(res.headers.get('cache-control')).toBe('private, no-cache, no-transform');
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
   it('does not cache analyses that are still running', async () => {
     const running = await db.analysis.create({
       data: { labId: w.labId, modelVersionId: (await db.analysis.findUniqueOrThrow({ where: { id: ids.b0 } })).modelVersionId, datasetId: (await db.dataset.findFirstOrThrow({ where: { labId: w.labId } })).id, target: { kind: 'class', index: 0 }, layers: 'all', options: {}, status: 'running', createdById: w.viewerId },
@@ -142,6 +149,11 @@ describe('compare architectures', () => {
     const second = await get(archRoute, { a: ids.a0, b: running.id });
     expect(second.body.sides[1].layers.name).toEqual(['features.0', 'features.3']);
     expect(second.body.sides[1].analysis.status).toBe('running');
+    const raw = await (archRoute.GET as unknown as (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>)(
+      new Request(`http://localhost/api?a=${ids.a0}&b=${running.id}`, { headers: { authorization: `Bearer ${w.token}` } }),
+      { params: Promise.resolve({ lab: w.slug }) },
+    );
+    expect(raw.headers.get('cache-control')).toBe('private, no-cache');
     await db.analysis.delete({ where: { id: running.id } });
   });
 });

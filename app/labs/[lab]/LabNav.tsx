@@ -15,6 +15,7 @@ export function LabHeader({ ctx, title }: { ctx: LabContext; title?: string }) {
         <Link href={base}>Overview</Link>
         <Link href={`${base}/history`}>History</Link>
         <Link href={`${base}/members`}>Members</Link>
+        <Link href={`${base}/compare`}>Compare</Link>
       </nav>
     </div>
   );

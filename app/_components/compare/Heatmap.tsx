@@ -1,0 +1,95 @@
+'use client';
+/** A labelled square matrix (class × class, measure × measure): one cell per pair, exact values in the tooltip. */
+import * as d3 from 'd3';
+import { useMemo, useRef, type ReactNode } from 'react';
+import { Figure, FONT, INK, useCursor, type CursorPoint, type Tip } from './chart';
+
+type Row = Record<string, string | number | boolean | null | undefined>;
+
+export interface HeatmapProps {
+  title: string;
+  file: string;
+  labels: string[];
+  values: (number | null)[][];
+  /** Text drawn in the cell. */
+  cellText: (i: number, j: number) => string;
+  tipLines: (i: number, j: number) => string[];
+  /** 'diverging': −1 … 1 (correlations); 'sequential': 0 … 1 (fractions). */
+  scale: 'diverging' | 'sequential';
+  legendLabel: string;
+  rows: () => Row[];
+  json?: () => unknown;
+  caption?: ReactNode;
+  testId?: string;
+  ariaLabel: string;
+}
+
+const clip = (s: string, n = 22) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+export function Heatmap(props: HeatmapProps) {
+  const { labels, values } = props;
+  const m = labels.length;
+  const cell = Math.max(34, Math.min(64, Math.floor(520 / Math.max(1, m))));
+  // Room for the longest label (clipped at 22 characters), not a fixed gutter.
+  const longest = Math.min(22, Math.max(...labels.map((l) => l.length), 4));
+  const left = Math.round(16 + 6.6 * longest);
+  const top = Math.round(24 + 4.6 * longest);
+  const W = left + m * cell + 110;
+  const H = top + m * cell + 24;
+  const svgRef = useRef<SVGSVGElement>(null);
+  const color = useMemo(
+    () => (props.scale === 'diverging' ? d3.scaleDiverging(d3.interpolateRdBu).domain([-1, 0, 1]) : d3.scaleSequential(d3.interpolateBlues).domain([0, 1])),
+    [props.scale],
+  );
+  const points = useMemo<(CursorPoint & { i: number; j: number })[]>(
+    () => labels.flatMap((_, i) => labels.map((__, j) => ({ px: left + j * cell + cell / 2, py: top + i * cell + cell / 2, g: i, i, j }))),
+    [labels, cell],
+  );
+  const cursor = useCursor(points, svgRef, cell);
+  const p = cursor.index !== null ? points[cursor.index] : null;
+  const tip: Tip | null = p ? { x: p.px, y: p.py, lines: props.tipLines(p.i, p.j) } : null;
+  const ink = (v: number | null) => (v !== null && (props.scale === 'diverging' ? Math.abs(v) > 0.55 : v > 0.6) ? '#ffffff' : INK);
+  const legend = props.scale === 'diverging' ? [-1, -0.5, 0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1];
+  return (
+    <Figure title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} json={props.json} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
+      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.ariaLabel} tabIndex={0} className="cmp-svg" {...cursor.handlers} style={{ maxWidth: W }}>
+        <g fontFamily={FONT} fontSize={12} fill={INK}>
+          {labels.map((l, i) => (
+            <text key={`r${i}`} x={left - 8} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="end" data-axis-label="row">
+              {clip(l)}
+            </text>
+          ))}
+          {labels.map((l, j) => (
+            <text key={`c${j}`} transform={`translate(${left + j * cell + cell / 2},${top - 8}) rotate(-40)`} data-axis-label="column">
+              {clip(l)}
+            </text>
+          ))}
+        </g>
+        <g data-cells={m * m}>
+          {values.map((row, i) =>
+            row.map((v, j) => (
+              <g key={`${i}-${j}`} data-cell={`${i}-${j}`}>
+                <rect x={left + j * cell} y={top + i * cell} width={cell - 1} height={cell - 1} fill={v === null ? '#f1f2f4' : color(v)} />
+                <text x={left + j * cell + cell / 2} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="middle" fontFamily={FONT} fontSize={cell > 44 ? 11 : 9.5} fill={ink(v)}>
+                  {props.cellText(i, j)}
+                </text>
+              </g>
+            )),
+          )}
+        </g>
+        <g transform={`translate(${left + m * cell + 24},${top})`} fontFamily={FONT} fontSize={11} fill={INK}>
+          <text y={-10}>{props.legendLabel}</text>
+          {legend.map((v, k) => (
+            <g key={v} transform={`translate(0,${k * 20})`}>
+              <rect width={16} height={16} fill={color(v)} stroke="#c7cad1" />
+              <text x={22} y={8} dy="0.32em">
+                {v}
+              </text>
+            </g>
+          ))}
+        </g>
+        {p ? <rect x={left + p.j * cell - 1} y={top + p.i * cell - 1} width={cell + 1} height={cell + 1} fill="none" stroke={INK} strokeWidth={2.5} data-export="skip" /> : null}
+      </svg>
+    </Figure>
+  );
+}

@@ -1,0 +1,108 @@
+'use client';
+/** Compare methods: the PCACE score against ablation drop and mean activation, for one analysis and layer. */
+import Link from 'next/link';
+import type { AnalysisInfo, MethodsPayload } from '../../../lib/server/compare-types';
+import { exportJson } from './export';
+import { exact, fmtP, stars } from './chart';
+import { Heatmap } from './Heatmap';
+import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
+import { Scatter } from './Scatter';
+import { viewApiUrl } from './defaults';
+import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
+
+export function MethodsView({ lab, candidates, initial }: { lab: string; candidates: AnalysisInfo[]; initial: Query }) {
+  const [query, setQuery] = useUrlQuery(initial);
+  const url = viewApiUrl(lab, 'methods', query);
+  const [state, retry] = useCompareData<MethodsPayload>(url);
+  const payload = state.status === 'ok' ? state.data : state.status === 'loading' ? state.previous : undefined;
+  const drawn = useDrawnMark(state.status === 'ok', 'cmp:chart-drawn');
+  const current = candidates.find((c) => c.id === query.analysis) ?? payload?.analysis;
+  const options = current && !candidates.some((c) => c.id === current.id) ? [...candidates, current] : candidates;
+
+  if (candidates.length === 0 && !url) return <p className="empty">Comparing methods needs a completed analysis; this lab has none yet.</p>;
+  return (
+    <div className="cmp-view" data-state={state.status} data-drawn={drawn ? 'true' : 'false'}>
+      <div className="cmp-controls" role="group" aria-label="What to compare">
+        <AnalysisSelect label="Analysis" value={query.analysis ?? ''} options={options} onChange={(analysis) => setQuery({ analysis, layer: '' })} hint={current?.options.ablation ? '(with ablation)' : undefined} />
+        <LayerSelect value={payload?.layer ?? query.layer ?? ''} layers={current?.layers ?? []} onChange={(layer) => setQuery({ layer })} />
+        <ScoreSelect value={query.score ?? 'auto'} onChange={(score) => setQuery({ score })} />
+      </div>
+      <DataStatus state={state} retry={retry} idle="Choose an analysis." />
+      {payload ? <MethodResults payload={payload} lab={lab} busy={state.status === 'loading'} /> : null}
+    </div>
+  );
+}
+
+function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: string; busy: boolean }) {
+  const { measures, spearman: sp, channel } = payload;
+  const labels = measures.map((m) => m.label);
+  const score = measures[0];
+  // The score against every other measure, then ablation against activation when there is one.
+  const pairs: [number, number][] = measures.slice(1).map((_, k) => [0, k + 1]);
+  const act = measures.findIndex((m) => m.key === 'mean_activation');
+  const drop = measures.findIndex((m) => m.key === 'ablation_drop');
+  if (drop > 0 && act > 0) pairs.push([drop, act]);
+  const rows = () => channel.map((c, i) => ({ layer: payload.layer, channel: c, ...Object.fromEntries(measures.map((m) => [m.key, m.values[i]])) }));
+  const matrixRows = () => measures.flatMap((a, i) => measures.map((b, j) => ({ a: a.key, b: b.key, spearman_rho: sp.rho[i][j], p_value: sp.p[i][j], n: sp.n[i][j] })));
+  return (
+    <div className="cmp-results" aria-busy={busy}>
+      {!payload.ablation.available ? (
+        <div className="cmp-note" role="note" data-testid="cmp-no-ablation">
+          <p>
+            <strong>No ablation drops.</strong> {payload.ablation.reason}
+          </p>
+          <p>{payload.ablation.howTo}</p>
+          <p>
+            <Link href={`/labs/${lab}/analyses/new`}>Start a new analysis</Link> of {payload.analysis.model.name} v{payload.analysis.model.version}. Meanwhile the score is compared with the mean activation.
+          </p>
+        </div>
+      ) : null}
+      <p className="cmp-verdict" data-testid="cmp-verdict">
+        Layer <span className="mono">{payload.layer}</span>, {payload.n} channels.{' '}
+        {drop > 0 ? (
+          <>
+            Spearman ρ between the {score.label} and the ablation drop: <strong>{sp.rho[0][drop] === null ? '—' : exact(sp.rho[0][drop]!)}</strong> (p = {fmtP(sp.p[0][drop])}).{' '}
+          </>
+        ) : null}
+        With the mean activation: <strong>{sp.rho[0][act] === null ? '—' : exact(sp.rho[0][act]!)}</strong> (p = {fmtP(sp.p[0][act])}).
+      </p>
+      <div className="cmp-actions">
+        <button type="button" className="secondary" onClick={() => exportJson(payload, `methods-${payload.layer}.json`)}>
+          Download all data (JSON)
+        </button>
+      </div>
+      <div className="cmp-grid2">
+        {pairs.map(([i, j]) => (
+          <Scatter
+            key={`${i}-${j}`}
+            title={`${measures[j].label} against ${measures[i].label}`}
+            file={`${measures[j].key}-vs-${measures[i].key}-${payload.layer}`}
+            xLabel={measures[i].label}
+            yLabel={measures[j].label}
+            x={measures[i].values}
+            y={measures[j].values}
+            ids={channel}
+            rows={rows}
+            testId={`cmp-scatter-${measures[i].key}-${measures[j].key}`}
+            ariaLabel={`${measures[j].label} against ${measures[i].label} for each channel of ${payload.layer}`}
+            caption={`Spearman ρ = ${sp.rho[i][j] === null ? '—' : exact(sp.rho[i][j]!)} ${stars(sp.p[i][j])} over ${sp.n[i][j]} channels.`}
+          />
+        ))}
+        <Heatmap
+          title="Spearman matrix"
+          file={`methods-spearman-${payload.layer}`}
+          labels={labels}
+          values={sp.rho}
+          scale="diverging"
+          legendLabel="ρ"
+          cellText={(i, j) => (sp.rho[i][j] === null ? '—' : `${sp.rho[i][j]!.toFixed(2)}${i === j ? '' : stars(sp.p[i][j])}`)}
+          tipLines={(i, j) => [`${labels[i]} × ${labels[j]}`, `ρ = ${sp.rho[i][j] === null ? '—' : exact(sp.rho[i][j]!)}`, ...(i === j ? [] : [`p = ${fmtP(sp.p[i][j])}`, `${sp.n[i][j]} channels`])]}
+          rows={matrixRows}
+          ariaLabel="Spearman correlation between the channel rankings of each pair of measures"
+          testId="cmp-methods-matrix"
+          caption="* p < 0.05, ** p < 0.01, *** p < 0.001 (two-sided, uncorrected)."
+        />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+'use client';
+/** One point per channel, two measures against each other; pairs with a missing value are left out. */
+import * as d3 from 'd3';
+import { useMemo, useRef, type ReactNode } from 'react';
+import { AxisBottom, AxisLeft, exact, Figure, MUTED, SIDE_COLORS, useCursor, type CursorPoint, type Tip } from './chart';
+
+type Row = Record<string, string | number | boolean | null | undefined>;
+
+export interface ScatterProps {
+  title: string;
+  file: string;
+  xLabel: string;
+  yLabel: string;
+  x: (number | null)[];
+  y: (number | null)[];
+  /** Channel index per position. */
+  ids: number[];
+  /** Draw y = x (rank against rank). */
+  identity?: boolean;
+  /** Positions drawn emphasised (e.g. the biggest movers). */
+  highlight?: Set<number>;
+  extraTip?: (i: number) => string[];
+  rows: () => Row[];
+  width?: number;
+  height?: number;
+  caption?: ReactNode;
+  testId?: string;
+  ariaLabel: string;
+  /** Integer axes (ranks). */
+  integer?: boolean;
+}
+
+export function Scatter(props: ScatterProps) {
+  const W = props.width ?? 440;
+  const H = props.height ?? 360;
+  const m = { top: 14, right: 16, bottom: 50, left: 64 };
+  const svgRef = useRef<SVGSVGElement>(null);
+  const { xs, ys, points } = useMemo(() => {
+    const idx = props.x.flatMap((v, i) => (v !== null && props.y[i] !== null ? [i] : []));
+    const ext = (vals: number[]): [number, number] => {
+      const [lo, hi] = d3.extent(vals) as [number, number];
+      return lo === undefined ? [0, 1] : lo === hi ? [lo - 1, hi + 1] : [lo, hi];
+    };
+    let dx = ext(idx.map((i) => props.x[i]!));
+    let dy = ext(idx.map((i) => props.y[i]!));
+    if (props.identity) dx = dy = [Math.min(dx[0], dy[0]), Math.max(dx[1], dy[1])];
+    const xs = d3.scaleLinear().domain(dx).nice().range([m.left, W - m.right]);
+    const ys = d3.scaleLinear().domain(dy).nice().range([H - m.bottom, m.top]);
+    const points: (CursorPoint & { i: number })[] = idx.map((i) => ({ px: xs(props.x[i]!), py: ys(props.y[i]!), g: 0, i }));
+    // Keyboard order: left to right.
+    points.sort((a, b) => a.px - b.px || a.py - b.py);
+    return { xs, ys, points };
+  }, [props.x, props.y, props.identity, W, H]);
+  const cursor = useCursor(points, svgRef, 24);
+  const p = cursor.index !== null ? points[cursor.index] : null;
+  const tip: Tip | null = p
+    ? { x: p.px, y: p.py, lines: [`channel ${props.ids[p.i]}`, `${props.xLabel}: ${exact(props.x[p.i]!)}`, `${props.yLabel}: ${exact(props.y[p.i]!)}`, ...(props.extraTip?.(p.i) ?? [])] }
+    : null;
+  const fmt = props.integer ? d3.format('d') : undefined;
+  const ticksX = props.integer ? Math.min(6, Math.max(2, xs.domain()[1] - xs.domain()[0])) : 6;
+  return (
+    <Figure title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
+      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.ariaLabel} tabIndex={0} className="cmp-svg" {...cursor.handlers}>
+        <AxisLeft scale={ys} x={m.left} label={props.yLabel} grid={W - m.left - m.right} format={fmt} />
+        <AxisBottom scale={xs} y={H - m.bottom} label={props.xLabel} format={fmt} ticks={ticksX} />
+        {props.identity ? <line x1={xs(xs.domain()[0])} y1={ys(xs.domain()[0])} x2={xs(xs.domain()[1])} y2={ys(xs.domain()[1])} stroke={MUTED} strokeDasharray="4 4" /> : null}
+        <g data-points={points.length}>
+          {points.map((q) => {
+            const hot = props.highlight?.has(q.i);
+            return <circle key={q.i} cx={q.px} cy={q.py} r={hot ? 4 : 2.8} fill={hot ? SIDE_COLORS[1] : SIDE_COLORS[0]} fillOpacity={hot ? 0.95 : 0.55} />;
+          })}
+        </g>
+        {p ? <circle cx={p.px} cy={p.py} r={7} fill="none" stroke="#1d1f23" strokeWidth={2} data-export="skip" /> : null}
+      </svg>
+    </Figure>
+  );
+}
