@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { quantile } from '../pcace/stats';
-import { cachedView, type ViewBody, idParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql } from './compare';
+import { cachedView, type ViewBody, idParam, parseArrays, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql } from './compare';
 import type { AnalysisInfo, ArchitectureSide, ArchitecturesPayload, LayerBoxes } from './compare-types';
 import { db, Prisma } from './db';
 
@@ -18,7 +18,7 @@ export async function compareArchitectures(labId: string, req: Request): Promise
   return cachedView(labId, [q.a, q.b], `architectures:${q.score}`, async () => {
     const infos = await loadAnalyses(labId, [q.a, q.b], q.score);
     // One query for both networks: per layer, channels and scores already sorted by score.
-    const rows = await db.$queryRaw<Row[]>`
+    const raw = await db.$queryRaw<Record<string, unknown>[]>`
       WITH c AS (
         SELECT l."analysisId" AS aid, l."index" AS index, l.name, ch.channel, ch.p_value AS p, ${scoreSql(q.score)} AS s
         FROM "Analysis" a
@@ -27,11 +27,12 @@ export async function compareArchitectures(labId: string, req: Request): Promise
         WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set([q.a, q.b])])})
       )
       SELECT aid, index, name,
-        array_agg(channel ORDER BY s DESC NULLS LAST, channel) AS ch,
-        array_agg(s ORDER BY s DESC NULLS LAST, channel) AS sc,
+        array_to_json(array_agg(channel ORDER BY s DESC NULLS LAST, channel))::text AS ch,
+        array_to_json(array_agg(s ORDER BY s DESC NULLS LAST, channel))::text AS sc,
         count(p)::int AS np,
         (count(*) FILTER (WHERE p < 0.05))::int AS sig
       FROM c GROUP BY aid, index, name ORDER BY aid, index`;
+    const rows = parseArrays<Row>(raw, ['ch', 'sc']);
     const payload: ArchitecturesPayload = { score: q.score, sides: [side(infos[0], rows), side(infos[1], rows)] };
     return payload;
   });

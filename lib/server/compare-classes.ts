@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { badRequest } from './errors';
-import { cachedView, type ViewBody, idListParam, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
+import { cachedView, type ViewBody, idListParam, parseArrays, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
 import { median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, ClassesPayload } from './compare-types';
 import { db, Prisma } from './db';
@@ -27,16 +27,16 @@ export async function compareClasses(labId: string, req: Request): Promise<ViewB
       );
     }
     const { layer, common } = pickLayer(infos, q.layer);
-    const rows = await db.$queryRaw<Row[]>`
+    const raw = await db.$queryRaw<Record<string, unknown>[]>`
       SELECT l."analysisId" AS aid,
-        array_agg(ch.channel ORDER BY ch.channel) AS ch,
-        array_agg(${scoreSql(q.score)} ORDER BY ch.channel) AS sc
+        array_to_json(array_agg(ch.channel ORDER BY ch.channel))::text AS ch,
+        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc
       FROM "Analysis" a
       JOIN "LayerResult" l ON l."analysisId" = a.id AND l.name = ${layer}
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set(q.analyses)])})
       GROUP BY l."analysisId"`;
-    return classMatrix(infos, rows, { layer, common, k: q.k, score: q.score });
+    return classMatrix(infos, parseArrays<Row>(raw, ['ch', 'sc']), { layer, common, k: q.k, score: q.score });
   });
 }
 

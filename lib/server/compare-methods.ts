@@ -6,7 +6,7 @@
  * measure it instead of an empty chart.
  */
 import { z } from 'zod';
-import { cachedView, type ViewBody, idParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
+import { cachedView, type ViewBody, idParam, parseArrays, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
 import { spearmanOrNull } from './compare-stats';
 import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './compare-types';
 import { db } from './db';
@@ -20,17 +20,19 @@ export async function compareMethods(labId: string, req: Request): Promise<ViewB
   return cachedView(labId, [q.analysis], `methods:${q.score}:${q.layer ?? ''}`, async () => {
     const [info] = await loadAnalyses(labId, [q.analysis], q.score);
     const { layer } = pickLayer([info], q.layer);
-    const [row] = await db.$queryRaw<Row[]>`
-      SELECT array_agg(ch.channel ORDER BY ch.channel) AS ch,
-        array_agg(${scoreSql(q.score)} ORDER BY ch.channel) AS sc,
-        array_agg(ch.ablation_drop ORDER BY ch.channel) AS drop,
-        array_agg(ch.ablation_accuracy_drop ORDER BY ch.channel) AS acc,
-        array_agg(ch.mean_activation ORDER BY ch.channel) AS act
+    const raw = await db.$queryRaw<Record<string, unknown>[]>`
+      SELECT array_to_json(array_agg(ch.channel ORDER BY ch.channel))::text AS ch,
+        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc,
+        array_to_json(array_agg(ch.ablation_drop ORDER BY ch.channel))::text AS drop,
+        array_to_json(array_agg(ch.ablation_accuracy_drop ORDER BY ch.channel))::text AS acc,
+        array_to_json(array_agg(ch.mean_activation ORDER BY ch.channel))::text AS act
       FROM "Analysis" a
       JOIN "LayerResult" l ON l."analysisId" = a.id AND l.name = ${layer}
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id = ${info.id}`;
-    return methodsPayload(info, layer, q.score, row?.ch ? row : { ch: [], sc: [], drop: [], acc: [], act: [] });
+    // An aggregate without rows is one row of NULLs: parseArrays turns those into empty arrays.
+    const [row] = parseArrays<Row>(raw, ['ch', 'sc', 'drop', 'acc', 'act']);
+    return methodsPayload(info, layer, q.score, row);
   });
 }
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ordinalRanks } from '../pcace/ranking';
 import { badRequest } from './errors';
-import { cachedView, type ViewBody, idParam, kParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
+import { cachedView, type ViewBody, idParam, parseArrays, kParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
 import { kendallOrNull, median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, RunsLayer, RunsPayload } from './compare-types';
 import { db, Prisma } from './db';
@@ -22,16 +22,16 @@ export async function compareRuns(labId: string, req: Request): Promise<ViewBody
     if (a.model.id !== b.model.id) {
       throw badRequest(`runs must be of the same model: '${a.title}' is ${a.model.name}, '${b.title}' is ${b.model.name} (compare architectures instead)`);
     }
-    const rows = await db.$queryRaw<Row[]>`
+    const raw = await db.$queryRaw<Record<string, unknown>[]>`
       SELECT l."analysisId" AS aid, l.name,
-        array_agg(ch.channel ORDER BY ch.channel) AS ch,
-        array_agg(${scoreSql(q.score)} ORDER BY ch.channel) AS sc
+        array_to_json(array_agg(ch.channel ORDER BY ch.channel))::text AS ch,
+        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc
       FROM "Analysis" a
       JOIN "LayerResult" l ON l."analysisId" = a.id
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set([a.id, b.id])])})
       GROUP BY l."analysisId", l."index", l.name ORDER BY l."index"`;
-    return runsPayload(a, b, rows, q.score, q.k);
+    return runsPayload(a, b, parseArrays<Row>(raw, ['ch', 'sc']), q.score, q.k);
   });
 }
 

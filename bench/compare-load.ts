@@ -1,0 +1,222 @@
+/**
+ * Load and render benchmark of the architecture comparison, the heaviest
+ * compare view (two full networks, ~9,000 channels):
+ *   1. a fresh database with two synthetic full-network analyses (ResNet-18,
+ *      4,800 channels; VGG-16, 4,224) stored through saveLayerResult;
+ *   2. the production build in .next-compare (built when missing, or --build);
+ *   3. the data API under autocannon: 50 connections for 20 s with an API
+ *      token, with the view cache (the default; plain and with a browser's
+ *      Accept-Encoding) and without it (PCACE_COMPARE_CACHE_MB=0: every
+ *      request runs the SQL); GET /api/v1/me as the floor of any API route;
+ *   4. Chromium (playwright-core) opening the page: performance marks from
+ *      navigation start to the data and to the charts drawn.
+ *
+ *   npx tsx bench/compare-load.ts [--build] [--seconds 20] [--connections 50] [--renders 7] [--keep-db]
+ * (--keep-db leaves the seeded database and prints its URL, lab, ids and token.)
+ * Needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+ * and Chromium at CHROMIUM_PATH (default /usr/bin/chromium). Results: bench/README.md.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import { encode } from 'next-auth/jwt';
+import pg from 'pg';
+import { machineReport } from './machine';
+import { RESNET18, seedNetwork, VGG16 } from './compare-seed';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DIST = '.next-compare';
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const SECONDS = opt('--seconds', 20);
+const CONNECTIONS = opt('--connections', 50);
+const RENDERS = opt('--renders', 7);
+const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: BASE_URL });
+  await c.connect();
+  await c.query(sql).finally(() => c.end());
+}
+
+/** The production server (scripts/dev.ts --production) on a free port; resolves once it listens. */
+async function startServer(env: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: ROOT,
+    env: { ...env, NEXTAUTH_URL: base, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const on = (b: Buffer) => {
+      log += b;
+      if (log.includes('server on')) resolve();
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return { base, child };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** autocannon with every response time recorded (its own summary has no p95). */
+async function load(url: string, token: string, encoding = 'identity'): Promise<{ p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }> {
+  const times: number[] = [];
+  const instance = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${token}`, 'accept-encoding': encoding } });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
+  const result = await instance;
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, non2xx: result.non2xx };
+}
+
+async function renders(base: string, pageUrl: string, cookie: { name: string; value: string }) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  });
+  const out: { html: number; hydrated: number; data: number; drawn: number; apiRequests: number }[] = [];
+  try {
+    for (let i = 0; i < RENDERS; i++) {
+      // A fresh context each time: no HTTP cache, no warm JS heap from the previous page.
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await context.addCookies([{ ...cookie, url: base }]);
+      const page = await context.newPage();
+      // The page preloads the data; the view's fetch should take that response, not ask again.
+      let apiRequests = 0;
+      page.on('request', (r) => {
+        if (r.url().includes('/api/v1/')) apiRequests++;
+      });
+      await page.goto(pageUrl);
+      await page.locator('.cmp-view[data-drawn="true"]').waitFor({ timeout: 60_000 });
+      const marks = await page.evaluate(() => ({
+        html: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).responseEnd,
+        // The fetch starts from the view's first effect: the page is hydrated by then.
+        hydrated: performance.getEntriesByName('cmp:fetch-start')[0].startTime,
+        data: performance.getEntriesByName('cmp:data-loaded')[0].startTime,
+        drawn: performance.getEntriesByName('cmp:chart-drawn')[0].startTime,
+      }));
+      out.push({ ...marks, apiRequests });
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return { runs: out, version: browser.version() };
+}
+
+async function main() {
+  // The machine may be shared: the load before and after says how much the numbers can be trusted.
+  const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const name = `pcace_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(BASE_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const secret = randomBytes(32).toString('base64url');
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret });
+  let server: ChildProcess | undefined;
+  try {
+    const { migrateDeploy } = await import('../lib/db/migrate');
+    await migrateDeploy(databaseUrl);
+    const { db, closeDb } = await import('../lib/server/db');
+    const { signUp } = await import('../lib/server/signup');
+    const { createApiToken } = await import('../lib/server/labs');
+    const t0 = performance.now();
+    const { user, lab } = await signUp({ name: 'Bench', email: 'bench@example.org', password: 'bench-password' }, new Headers());
+    const token = (await createApiToken(user.id, 'bench')).token;
+    const base = { labId: lab.id, userId: user.id };
+    const a = await seedNetwork(db, { ...base, modelName: 'resnet18', layers: RESNET18, classIndex: 0, runSeed: 1, permutations: 99 });
+    const b = await seedNetwork(db, { ...base, modelName: 'vgg16', layers: VGG16, classIndex: 0, runSeed: 1 });
+    const channels = await db.channelResult.count();
+    const pgVersion = ((await db.$queryRaw<{ v: string }[]>`SELECT version() AS v`)[0].v ?? '').split(' on ')[0];
+    await closeDb();
+    if (args.includes('--keep-db')) console.log(`lab ${lab.slug}, a=${a.analysisId}, b=${b.analysisId}, token ${token}, secret ${secret}`);
+    console.log(`seeded ${channels} channels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    if (args.includes('--build') || !existsSync(path.join(ROOT, DIST, 'BUILD_ID'))) {
+      console.log(`next build → ${DIST}`);
+      execFileSync('npx', ['next', 'build'], { cwd: ROOT, env: { ...process.env, PCACE_NEXT_DIST: DIST, NEXT_TELEMETRY_DISABLED: '1' }, stdio: 'inherit' });
+    }
+    const env = { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, PCACE_NEXT_DIST: DIST, PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1' };
+    const api = (origin: string) => `${origin}/api/v1/labs/${lab.slug}/compare/architectures?a=${a.analysisId}&b=${b.analysisId}`;
+
+    const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
+    let payload = '';
+    for (const [mode, extra] of [
+      ['cached', {}],
+      ['uncached', { PCACE_COMPARE_CACHE_MB: '0' }],
+    ] as const) {
+      const s = await startServer({ ...env, ...extra });
+      server = s.child;
+      for (let i = 0; i < 20; i++) payload = await (await fetch(api(s.base), { headers: { authorization: `Bearer ${token}` } })).text();
+      results[mode] = await load(api(s.base), token);
+      if (mode === 'cached') {
+        // What a browser sends (the cached view still goes out uncompressed, see jsonResponse).
+        results['cached, Accept-Encoding: gzip (as browsers)'] = await load(api(s.base), token, 'gzip, deflate, br, zstd');
+        // The floor under any lab API route on this machine: Next.js routing plus the token check alone.
+        results['reference: GET /api/v1/me'] = await load(`${s.base}/api/v1/me`, token);
+      }
+      if (mode === 'uncached') await stopServer(s.child);
+      else {
+        const sessionCookie = { name: 'next-auth.session-token', value: await encode({ token: { sub: user.id }, secret }) };
+        const page = `${s.base}/labs/${lab.slug}/compare/architectures?a=${a.analysisId}&b=${b.analysisId}`;
+        const r = await renders(s.base, page, sessionCookie);
+        (results as Record<string, unknown>).render = r;
+        await stopServer(s.child);
+      }
+    }
+
+    const render = (results as unknown as { render: Awaited<ReturnType<typeof renders>> }).render;
+    console.log('\n' + machineReport({ next: version('next'), react: version('react'), d3: version('d3'), autocannon: version('autocannon'), 'playwright-core': version('playwright-core'), chromium: render.version, postgres: pgVersion, 'load average before / after (1, 5, 15 min)': `${loadBefore} / ${loadavg().map((x) => x.toFixed(2)).join(' ')}` }));
+    console.log(`\npayload: ${(payload.length / 1024).toFixed(0)} KiB JSON, ${(gzipSync(payload).length / 1024).toFixed(0)} KiB gzipped; ${channels} channels`);
+    console.log(`\nGET /compare/architectures, ${CONNECTIONS} connections, ${SECONDS} s:`);
+    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | requests | errors | non-2xx |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [mode, r] of Object.entries(results)) {
+      if (mode === 'render') continue;
+      const x = r as Awaited<ReturnType<typeof load>>;
+      console.log(`| ${mode} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.rps.toFixed(0)} | ${x.requests} | ${x.errors} | ${x.non2xx} |`);
+    }
+    const drawn = render.runs.map((r) => r.drawn);
+    console.log(`\nChromium, ms from navigation start to: HTML received / hydrated (fetch starts) / data loaded / charts drawn, ${RENDERS} page loads:`);
+    console.log(render.runs.map((r, i) => `  #${i + 1}: ${r.html.toFixed(0)} / ${r.hydrated.toFixed(0)} / ${r.data.toFixed(0)} / ${r.drawn.toFixed(0)}`).join('\n'));
+    console.log(`  median drawn ${median(drawn).toFixed(0)} ms, first (cold) ${drawn[0].toFixed(0)} ms, max ${Math.max(...drawn).toFixed(0)} ms; API requests per page load: ${render.runs.map((r) => r.apiRequests).join(', ')}`);
+  } finally {
+    if (server) await stopServer(server);
+    if (args.includes('--keep-db')) console.log(`\nkept database ${databaseUrl}`);
+    else await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
