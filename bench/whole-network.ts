@@ -9,7 +9,7 @@
  *   npx tsx bench/whole-network.ts [--only layer|resnet18|vgg16]
  * Needs .data/bench/{resnet18,vgg16}.onnx (scripts/export-torchvision.py) and GNU time.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineReport } from './machine';
@@ -32,10 +32,12 @@ function rank(model: string, extra: string[]): Run {
     }
   }
   const out = `/tmp/pcace-bench-${process.pid}.json`;
-  const stderr = execFileSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, 'bin/pcace.js', 'rank', '--model', model, '--data', 'mnist:all', '--class', '0', '--n', '300', '--quiet', '--out', out, ...extra], {
+  const run = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, 'bin/pcace.js', 'rank', '--model', model, '--data', 'mnist:all', '--class', '0', '--n', '300', '--quiet', '--out', out, ...extra], {
     encoding: 'utf8',
-    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 64 << 20,
   });
+  const stderr = run.stderr;
+  if (run.status !== 0) throw new Error(`pcace rank failed (${run.status}):\n${stderr}`);
   const m = /TIME ([\d.]+) (\d+)/.exec(stderr)!;
   return { seconds: Number(m[1]), rssGiB: Number(m[2]) / 2 ** 20, result: JSON.parse(readFileSync(out, 'utf8')) };
 }
