@@ -23,14 +23,16 @@ export function useUrlQuery(initial: Query): [Query, (patch: Query, mode?: 'push
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
   }, []);
+  // The latest query, so an update needs no state updater (those must stay free of side effects).
+  const current = useRef(query);
+  current.current = query;
   const update = useCallback((patch: Query, mode: 'push' | 'replace' = 'push') => {
-    setQuery((q) => {
-      const next = clean({ ...q, ...patch });
-      const url = `${window.location.pathname}?${new URLSearchParams(next)}`;
-      if (mode === 'push') window.history.pushState(null, '', url);
-      else window.history.replaceState(null, '', url);
-      return next;
-    });
+    const next = clean({ ...current.current, ...patch });
+    const url = `${window.location.pathname}?${new URLSearchParams(next)}`;
+    if (mode === 'push') window.history.pushState(null, '', url);
+    else window.history.replaceState(null, '', url);
+    current.current = next;
+    setQuery(next);
   }, []);
   return [query, update];
 }
