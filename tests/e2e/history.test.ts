@@ -151,7 +151,10 @@ describe('lab history and discussions', () => {
     expect(await other.getByLabel('Status', { exact: true }).inputValue()).toBe('failed');
     expect(await other.getByLabel('Chart by').inputValue()).toBe('person');
     expect(await other.locator('.hist-legend li').allTextContents()).toEqual(['Bob Noyce 1']);
+    // Hydration and the first live-progress poll may re-render the form: focus after they settle.
+    await other.waitForLoadState('networkidle');
     await other.getByLabel('Status', { exact: true }).focus();
+    await expect.poll(() => other.evaluate(() => document.activeElement?.id ?? '')).toBe('hf-status');
     const order: string[] = [];
     // Date inputs take several Tab presses (day, month, year): count each control once.
     for (let i = 0; i < 15 && order.at(-1) !== 'hf-group'; i++) {

@@ -1,3 +1,4 @@
+import { PIPELINE_DIR } from '../helpers/reference';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { moduleNameFromNode } from '../../lib/models/onnx-graph';
 import { readNpy } from '../../lib/datasets/npy';
 
 const { onnx } = onnxProto;
-const REF = path.resolve(__dirname, '../../../shared/reference/pipeline');
+const REF = PIPELINE_DIR;
 const MNIST = path.join(REF, 'mnist_cnn.onnx');
 const RESNET_FIXTURE = path.resolve(__dirname, '../fixtures/resnet18-w4');
 
