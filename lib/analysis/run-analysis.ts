@@ -3,6 +3,9 @@
  * channels scored on all cores, each layer reported as soon as it is complete
  * (so a worker can persist it and a resumed run can skip it).
  */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { openModel } from '../models/open-model';
 import { sidecarPreprocessing } from '../models/sidecar';
@@ -51,6 +54,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   progress({ fraction: 0, phase: 'loading' });
   const engine = await asInputError(`cannot load the model ${spec.model.path}`, () => openModel(spec.model.path, spec.model.format));
   let dataset: OpenedDataset | undefined;
+  let spillDir = '';
   try {
     const pre =
       spec.model.preprocessing ?? sidecarPreprocessing(spec.model.path) ?? defaultPreprocessing(engine.input.shape as [number, number, number]);
@@ -67,6 +71,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const batchSize = options.batchSize ?? defaultBatchSize(engine);
 
     const inputs = new InputSource(ds, pre, n, batchSize, engine.input.shape);
+    const arena = new CaptureArena();
+    spillDir = passes.some((p) => p.slices.some((s) => s.spill)) ? mkdtempSync(path.join(tmpdir(), 'pcace-spill-')) : '';
     const targetsFromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
     // The response comes from the first forward pass (every pass sees the same images).
     const y = targetsFromDataset ? datasetTargets(ds) : new Float64Array(n);
@@ -91,7 +97,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       const pass = passes[p];
       report('forward', p, { layer: pass.slices[0].layer.name });
       const tf = performance.now();
-      const captured = await forwardPass(engine, inputs, pass.slices, n, stop, (out, offset, count) => {
+      const captured = await forwardPass(engine, inputs, pass.slices, n, arena, spillDir, stop, (out, offset, count) => {
         if (p === 0 && !targetsFromDataset) writeTargets(y, out, offset, count, spec);
       });
       forwardSeconds += (performance.now() - tf) / 1000;
@@ -106,7 +112,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         let chunk: ChannelTaskResult[];
         try {
           chunk = await scoreChannels(
-            { data: captured[s], n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y },
+            { data: captured.load(s), n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y },
             {
               ...taskOptions(spec),
               channelOffset: slice.start,
@@ -122,7 +128,6 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           if (err instanceof LayerScoringCancelled) throw new AnalysisCancelled();
           throw err;
         }
-        captured[s] = new Float32Array(0); // release before the next slice
         const seconds = (performance.now() - ts) / 1000;
         statsSeconds += seconds;
         partial.set(layer.name, [...(partial.get(layer.name) ?? []), ...chunk]);
@@ -157,6 +162,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       versions: softwareVersions(engine.backend),
     };
   } finally {
+    if (spillDir) rmSync(spillDir, { recursive: true, force: true });
     await dataset?.close();
     await engine.dispose();
   }
@@ -202,17 +208,52 @@ function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTask
   };
 }
 
-/** Runs the network over all images, keeping only the slices' channels. */
+/**
+ * One reusable shared allocation for captured activations: every pass carves
+ * its slices out of it, so passes do not stack up buffers waiting for the
+ * garbage collector (the scoring threads read it in place).
+ */
+class CaptureArena {
+  private buffer: SharedArrayBuffer | null = null;
+
+  view(offsetFloats: number, lengthFloats: number, totalFloats: number): Float32Array {
+    if (!this.buffer || this.buffer.byteLength < totalFloats * 4) this.buffer = new SharedArrayBuffer(totalFloats * 4);
+    return new Float32Array(this.buffer, offsetFloats * 4, lengthFloats);
+  }
+}
+
+interface Captured {
+  /** In-memory slices: their data; spilled slices: null until loaded. */
+  data: (Float32Array | null)[];
+  files: (string | null)[];
+  load(s: number): Float32Array;
+}
+
+/** Runs the network over all images, keeping only the slices' channels (in memory or in files). */
 async function forwardPass(
   engine: ModelEngine,
   inputs: InputSource,
   slices: CaptureSlice[],
   n: number,
+  arena: CaptureArena,
+  spillDir: string,
   stop: () => void,
   onOutput: (out: Float32Array, offset: number, count: number) => void,
-): Promise<Float32Array[]> {
-  // Shared memory: the scoring threads read these buffers in place, no copy.
-  const buffers = slices.map((s) => new Float32Array(new SharedArrayBuffer(4 * n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth)));
+): Promise<Captured> {
+  const sizes = slices.map((s) => n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth);
+  const resident = slices.map((s, i) => (s.spill ? 0 : sizes[i]));
+  const residentTotal = resident.reduce((a, b) => a + b, 0);
+  const chunkMax = Math.max(0, ...slices.map((s, i) => (s.spill ? sizes[i] : 0)));
+  const arenaFloats = Math.max(residentTotal, chunkMax);
+  let offset = 0;
+  const data = slices.map((s, i) => {
+    if (s.spill) return null;
+    const v = arena.view(offset, sizes[i], arenaFloats);
+    offset += sizes[i];
+    return v;
+  });
+  const files = slices.map((s, i) => (s.spill ? path.join(spillDir, `${s.layer.name.replace(/[^\w.-]/g, '_')}-${s.start}-${i}.f32`) : null));
+  const fds = files.map((f) => (f ? openSync(f, 'w') : -1));
   const names = [...new Set(slices.map((s) => s.layer.name))];
   // The runtime returns whole layers for the batch; keep those under ~128 MB.
   const perImage = names.reduce((sum, name) => {
@@ -220,24 +261,51 @@ async function forwardPass(
     return sum + 4 * layer.channels * layer.mapHeight * layer.mapWidth;
   }, 0);
   const batchSize = Math.max(1, Math.min(inputs.batchSize, Math.floor((128 << 20) / perImage)));
-  for (let start = 0; start < n; start += batchSize) {
-    stop();
-    const count = Math.min(batchSize, n - start);
-    const batch = await inputs.batch(start, count);
-    const out = await engine.run(batch, count, names);
-    onOutput(out.output.data, start, count);
-    slices.forEach((slice, i) => {
-      const t = out.activations.get(slice.layer.name)!;
-      const P = slice.layer.mapHeight * slice.layer.mapWidth;
-      const C = slice.layer.channels;
-      const width = (slice.end - slice.start) * P;
-      for (let b = 0; b < count; b++) {
-        const src = (b * C + slice.start) * P;
-        buffers[i].set(t.data.subarray(src, src + width), (start + b) * width);
-      }
-    });
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      stop();
+      const count = Math.min(batchSize, n - start);
+      const batch = await inputs.batch(start, count);
+      const out = await engine.run(batch, count, names);
+      onOutput(out.output.data, start, count);
+      slices.forEach((slice, i) => {
+        const t = out.activations.get(slice.layer.name)!;
+        const P = slice.layer.mapHeight * slice.layer.mapWidth;
+        const C = slice.layer.channels;
+        const width = (slice.end - slice.start) * P;
+        for (let b = 0; b < count; b++) {
+          const src = (b * C + slice.start) * P;
+          const part = t.data.subarray(src, src + width);
+          if (data[i]) data[i]!.set(part, (start + b) * width);
+          // Appended image by image, the file holds exactly the chunk's NCHW tensor.
+          else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+        }
+      });
+    }
+  } finally {
+    for (const fd of fds) if (fd >= 0) closeSync(fd);
   }
-  return buffers;
+  return {
+    data,
+    files,
+    load(s: number) {
+      if (data[s]) return data[s]!;
+      const view = arena.view(0, sizes[s], arenaFloats);
+      const fd = openSync(files[s]!, 'r');
+      try {
+        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        for (let done = 0; done < bytes.length; ) {
+          const got = readSync(fd, bytes, done, Math.min(1 << 28, bytes.length - done), done);
+          if (got <= 0) throw new Error(`activation spill file ${files[s]} is truncated`);
+          done += got;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      rmSync(files[s]!, { force: true });
+      return view;
+    },
+  };
 }
 
 /** Preprocessed input batches; cached in memory when they fit, re-decoded per pass otherwise. */
