@@ -19,7 +19,6 @@ import { planPasses, type CaptureSlice } from './plan';
 import { toChannelResults } from './results';
 import { ablateForLayer } from './ablation-step';
 import { softwareVersions } from './versions';
-import { collectGarbage } from './memory';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
 export interface RunAnalysisOptions {
@@ -102,7 +101,6 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         if (p === 0 && !targetsFromDataset) writeTargets(y, out, offset, count, spec);
       });
       forwardSeconds += (performance.now() - tf) / 1000;
-      collectGarbage();
 
       for (let s = 0; s < pass.slices.length; s++) {
         const slice = pass.slices[s];
@@ -132,7 +130,6 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         }
         const seconds = (performance.now() - ts) / 1000;
         statsSeconds += seconds;
-        collectGarbage();
         partial.set(layer.name, [...(partial.get(layer.name) ?? []), ...chunk]);
         layerSeconds.set(layer.name, (layerSeconds.get(layer.name) ?? 0) + seconds);
         if (slice.end === layer.channels) {
