@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { REFERENCE_DIR, readCsv } from '../helpers/reference';
 import { aceAcepack } from '../../lib/pcace/ace/acepack';
 import type { AceOptions, AceResult } from '../../lib/pcace/ace/types';
+import { pearson as cor } from '../../lib/pcace/stats';
 
 interface SummaryCase {
   name: string;
@@ -42,28 +43,6 @@ function loadCase(name: string): { x: Float64Array[]; y: Float64Array; tx: numbe
   return { x, y, tx: readCsv(`${name}_tx.csv`), ty: readCsv(`${name}_ty.csv`) };
 }
 
-function cor(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 function sumPhi(fit: AceResult): Float64Array {
   const s = new Float64Array(fit.ty.length);

@@ -11,6 +11,7 @@ import {
   runningLinePcace2021,
 } from '../../lib/pcace/smoother/supsmu-pcace2021';
 import { REFERENCE_DIR, readCsv } from '../helpers/reference';
+import { pearson } from '../../lib/pcace/stats';
 
 interface PySummary {
   name: string;
@@ -31,28 +32,6 @@ function columns(rows: number[][]): Float64Array[] {
   return Array.from({ length: p }, (_, k) => Float64Array.from(rows, (r) => r[k]));
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;

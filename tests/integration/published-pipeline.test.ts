@@ -38,6 +38,7 @@ import { readNpy } from '../../lib/datasets/npy';
 import { channelPca } from '../../lib/pcace/pca';
 import { acePcace2021 } from '../../lib/pcace/ace/pcace2021';
 import { PIPELINE_DIR } from '../helpers/reference';
+import { pearson } from '../../lib/pcace/stats';
 
 interface Published {
   class_index: number;
@@ -49,28 +50,6 @@ const published: Published = JSON.parse(
   readFileSync(path.join(PIPELINE_DIR, 'published_scores.json'), 'utf8'),
 );
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 function ranks(v: readonly number[]): number[] {
   const order = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
