@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -7,7 +7,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'node', include: ['tests/{unit,golden,integration}/**/*.test.ts'] },
+        // tests/security/*.portal.test.ts need the production build: they run with the browser tests.
+        test: {
+          name: 'node',
+          include: ['tests/{unit,golden,integration,security}/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'tests/security/**/*.portal.test.ts'],
+        },
       },
       {
         // Browser tests: one production build for the run, files one after another
@@ -15,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['tests/e2e/**/*.test.ts'],
+          include: ['tests/e2e/**/*.test.ts', 'tests/security/**/*.portal.test.ts'],
           globalSetup: ['tests/e2e/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
