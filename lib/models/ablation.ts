@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeOnnx, findConvNodes, graphInputs, withExtraOutputs } from './onnx-graph';
+import { isolatedSessionOptions } from './onnx-policy';
 import type { DifferentiableModel } from './tfjs-model';
 
 const { onnx } = onnxProto;
@@ -225,10 +226,10 @@ export async function ablateLayerOrt(model: string | Uint8Array, opts: OrtAblati
   if (dims.some((d) => d === null)) throw new Error('ablateLayerOrt: the model input needs fixed C, H, W');
   const per = (dims as number[]).reduce((a, b) => a * b, 1);
   if (opts.images.length !== opts.count * per) throw new Error(`images: expected ${opts.count}×${dims.join('×')} floats`);
-  const sessionOptions: InferenceSession.SessionOptions = {
+  const sessionOptions: InferenceSession.SessionOptions = isolatedSessionOptions({
     intraOpNumThreads: opts.intraOpNumThreads ?? availableParallelism(),
     graphOptimizationLevel: 'all',
-  };
+  });
   const chunk = opts.chunk ?? 128;
   const split = opts.split !== false;
   const mulName = `${findConvNodes(decodeOnnx(bytes)).find((c) => c.name === opts.layer)!.nodeName}/pcace_mask`;

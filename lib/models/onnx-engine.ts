@@ -28,6 +28,8 @@ import {
   withExtraOutputs,
   type ConvNode,
 } from './onnx-graph';
+import { checkInputSize } from './input-limits';
+import { isolatedSessionOptions } from './onnx-policy';
 
 export interface OnnxEngineOptions {
   /** ORT intra-op threads; default: all cores (os.availableParallelism()). */
@@ -107,11 +109,15 @@ export class OnnxEngine implements ModelEngine {
     );
     let session: InferenceSession;
     try {
-      session = await InferenceSession.create(edited, {
-        intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
-        graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-        ...(options.releaseArena ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
-      });
+      // `edited` is the re-encoding of the checked model, never the caller's bytes.
+      session = await InferenceSession.create(
+        edited,
+        isolatedSessionOptions({
+          intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+          graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+          ...(options.releaseArena ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
+        }),
+      );
     } catch (err) {
       throw new Error(`${source}: onnxruntime could not load the model: ${(err as Error).message}`);
     }
@@ -200,7 +206,11 @@ function resolveInputShape(
       `${source}: input '${name}' has symbolic dims [N, ${chw.map((x) => x ?? '?').join(', ')}]; pass inputShape [C, H, W]`,
     );
   }
-  return { shape: given ? [...given] : (chw as number[]), fixedBatchSize: n };
+  const shape = given ? [...given] : (chw as number[]);
+  // The declared dims were capped when the model was decoded; a caller's
+  // inputShape fills in symbolic dims and must respect the same cap.
+  checkInputSize(name, shape, source);
+  return { shape, fixedBatchSize: n };
 }
 
 function pair(v: number[], fallback: number): [number, number] {

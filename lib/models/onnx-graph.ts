@@ -4,6 +4,7 @@
  * weights, and a copy of the model whose conv outputs are graph outputs.
  */
 import onnxProto from 'onnx-proto';
+import { checkOnnxPolicy } from './onnx-policy';
 
 // onnx-proto is CommonJS; its namespace lives on the default export under ESM.
 const { onnx } = onnxProto;
@@ -25,7 +26,8 @@ const DATA_LOCATION_EXTERNAL = 1;
 
 /**
  * Decode and sanity-check ONNX bytes. Protobuf decoding of arbitrary bytes can
- * "succeed" with garbage, so a graph with nodes and an opset is required too.
+ * "succeed" with garbage, so a graph with nodes and an opset is required too;
+ * then the model must pass the upload policy (checkOnnxPolicy).
  */
 export function decodeOnnx(bytes: Uint8Array, source = 'model'): ModelProto {
   let model: ModelProto;
@@ -37,9 +39,9 @@ export function decodeOnnx(bytes: Uint8Array, source = 'model'): ModelProto {
   if (!model.graph || graphOf(model).node.length === 0 || model.opsetImport.length === 0) {
     throw new Error(`${source}: not an ONNX model (no graph nodes or opset import found in ${bytes.length} bytes)`);
   }
-  if (graphOf(model).initializer.some((t) => t.dataLocation === DATA_LOCATION_EXTERNAL)) {
-    throw new Error(`${source}: weights stored in external data files are not supported; re-export as a single file`);
-  }
+  // Untrusted input: external data, ops outside the image-classifier set,
+  // absurd sizes (see onnx-policy.ts).
+  checkOnnxPolicy(model, source);
   return model;
 }
 

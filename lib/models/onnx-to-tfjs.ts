@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import { initTfBackend } from './backend';
 import type { ConvLayerInfo, InputInfo, ModelEngine, OutputInfo, RunResult } from './engine';
+import { checkInputSize } from './input-limits';
 import { decodeOnnx, findConvNodes, graphInputs, graphOutputNames, type ModelProto } from './onnx-graph';
 import { makeStep, type Step } from './onnx-to-tfjs-steps';
 import { constantVal, isInts, toNCHW, type TVal, type Val } from './onnx-to-tfjs-ops';
@@ -125,6 +126,7 @@ export class OnnxTfjsModel implements ModelEngine, DifferentiableModel {
     if (shape.length !== 3 || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new Error(`${source}: input '${gi.name}' needs a fixed [C, H, W]; pass inputShape`);
     }
+    checkInputSize(gi.name, shape, source);
     const outputs = graphOutputNames(proto);
     let outputTensor = options.outputName ?? outputs[0];
     if (!outputs.includes(outputTensor)) throw new Error(`${source}: no graph output '${outputTensor}'`);

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initTfBackend } from './backend';
+import { checkInputSize, inputLimitsFromEnv } from './input-limits';
 import type { ConvLayerInfo, InputInfo, ModelEngine, OutputInfo, RunResult } from './engine';
 import { readTfjsArtifacts, type TfjsSource } from './tfjs-files';
 import { TfjsGraphEngine } from './tfjs-graph-engine';
@@ -74,6 +75,7 @@ export class TfjsLayersEngine implements ModelEngine, DifferentiableModel {
       throw new Error(`${source}: the input must be a fixed-size NHWC image [N, H, W, C], found [${inShape.join(', ')}]`);
     }
     const [, h, w, c] = inShape as number[];
+    checkInputSize(model.inputs[0].name, [c, h, w], source, inputLimitsFromEnv(), inShape);
     this.input = { name: model.inputs[0].name, shape: [c, h, w], fixedBatchSize: inShape[0] ?? null };
 
     const known = new Set<number>([(model.inputs[0] as unknown as SymTensor).id]);

@@ -71,6 +71,7 @@ export async function readTfjsArtifacts(src: TfjsSource): Promise<LoadedArtifact
   }
   const kind = json.format === 'graph-model' || Array.isArray(json.modelTopology.node) ? 'graph' : 'layers';
   const manifest = json.weightsManifest ?? [];
+  checkWeightPaths(manifest, source);
   const parts: Uint8Array[] = [];
   for (const group of manifest) for (const p of group.paths) parts.push(await shard(p));
   const total = parts.reduce((a, p) => a + p.length, 0);
@@ -88,4 +89,33 @@ export async function readTfjsArtifacts(src: TfjsSource): Promise<LoadedArtifact
     weightData: weightData.buffer,
   };
   return { kind, artifacts, source };
+}
+
+/**
+ * Weight shard paths must be plain file names beside model.json. A manifest
+ * is untrusted input: '../../README.md', '/etc/passwd' or a URL would make
+ * the loader read (or fetch) something that is not part of the upload, so
+ * the whole manifest is checked before any shard is read.
+ */
+function checkWeightPaths(manifest: unknown, source: string): asserts manifest is { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[] {
+  if (!Array.isArray(manifest)) throw new Error(`${source}: weightsManifest must be a list of weight groups`);
+  for (const group of manifest as { paths?: unknown; weights?: unknown }[]) {
+    if (!group || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw new Error(`${source}: every weightsManifest group needs 'paths' and 'weights' lists`);
+    }
+    for (const p of group.paths) {
+      const plain =
+        typeof p === 'string' &&
+        p.length > 0 &&
+        p.length <= 255 &&
+        !/[\/\\:\0]/.test(p) &&
+        p !== '.' &&
+        p !== '..';
+      if (!plain) {
+        throw new Error(
+          `${source}: weight path ${JSON.stringify(p)} is refused: weight shards must be plain file names beside model.json (no folders, '..', absolute paths or URLs)`,
+        );
+      }
+    }
+  }
 }

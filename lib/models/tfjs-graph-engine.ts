@@ -9,6 +9,7 @@
  * Not differentiable through taps/edits (use a layers model or ONNX for Grad-CAM).
  */
 import * as tf from '@tensorflow/tfjs';
+import { checkInputSize } from './input-limits';
 import { checkBatch, resolveLayers, type ConvLayerInfo, type InputInfo, type ModelEngine, type OutputInfo, type RunResult, type TensorData } from './engine';
 
 interface GNode {
@@ -54,6 +55,7 @@ export class TfjsGraphEngine implements ModelEngine {
     if (s.length !== 4 || chw.some((d) => d == null || d < 1)) {
       throw new Error(`${source}: input '${gi.name}' must be an NHWC image with known H, W, C (or pass inputShape)`);
     }
+    checkInputSize(gi.name, chw, source);
     const input: InputInfo = { name: gi.name, shape: chw, fixedBatchSize: s[0] != null && s[0] > 0 ? s[0] : null };
     let outputTensor = clean(gm.outputs[0].name);
     const producer = byName.get(outputTensor);
