@@ -13,6 +13,7 @@ import { db } from '../lib/server/db';
 import { signUp } from '../lib/server/signup';
 import { createModelVersion } from '../lib/server/models';
 import { registerDataset } from '../lib/server/datasets';
+import { stageFiles } from '../lib/server/uploads';
 import { createAnalysis } from '../lib/server/analyses';
 import { dataDir } from '../lib/server/config';
 import { fromManifest } from '../lib/models/sidecar';
@@ -56,14 +57,18 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
   };
   const versions = new Map<string, string>();
   for (const m of manifest.models) {
-    const bytes = readFileSync(path.join(ROOT, 'models/demo', m.file));
-    const v = await createModelVersion(lab.id, user.id, {
-      name: m.name,
-      files: [{ field: 'file', name: m.file, bytes }],
-      preprocessing: fromManifest(m.preprocessing),
-      modelCard: { source: 'models/demo (trained on MNIST by scripts/train-demo-models.py)', architecture: m.architecture, accuracy: m.accuracy, training: m.training },
-    });
-    versions.set(m.name, v.version.id);
+    const staged = await stageFiles([{ field: 'file', name: m.file, from: path.join(ROOT, 'models/demo', m.file) }]);
+    try {
+      const v = await createModelVersion(lab.id, user.id, {
+        name: m.name,
+        files: staged.files,
+        preprocessing: fromManifest(m.preprocessing),
+        modelCard: { source: 'models/demo (trained on MNIST by scripts/train-demo-models.py)', architecture: m.architecture, accuracy: m.accuracy, training: m.training },
+      });
+      versions.set(m.name, v.version.id);
+    } finally {
+      await staged.cleanup();
+    }
   }
 
   const queue = (model: string, digit: number, options: Record<string, unknown> = {}, title?: string) =>

@@ -11,7 +11,7 @@
  * relative to the storage dir; resolveDatasetSpec() makes them absolute.
  */
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -22,7 +22,7 @@ import { limits } from './config';
 import { db, Prisma } from './db';
 import { badRequest, conflict, isUniqueViolation, parseWith } from './errors';
 import { objectName } from './schemas';
-import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir, writeTemp } from './storage';
+import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from './storage';
 import { readBodyLimited, readMultipart, type UploadedFile } from './uploads';
 
 const mixSchema = z.record(z.string().min(1).max(100), z.number().min(0)).optional();
@@ -102,10 +102,15 @@ export async function registerDatasetFromRequest(req: Request, labId: string, us
     }
     return registerDataset(labId, userId, body, []);
   }
-  const { fields, files } = await readMultipart(req, limits.datasetBytes);
-  return registerDataset(labId, userId, Object.fromEntries(fields), files);
+  const { fields, files, cleanup } = await readMultipart(req, limits.datasetBytes);
+  try {
+    return await registerDataset(labId, userId, Object.fromEntries(fields), files);
+  } finally {
+    await cleanup();
+  }
 }
 
+/** `files` are on disk in an upload's scratch directory (readMultipart); accepted ones are moved into storage. */
 export async function registerDataset(labId: string, userId: string, body: unknown, files: UploadedFile[]) {
   const kind = (body as { kind?: unknown } | null)?.kind;
   if (kind === 'mnist') {
@@ -131,7 +136,7 @@ export async function registerDataset(labId: string, userId: string, body: unkno
   const file = byField('file');
   if (file.length !== 1) throw badRequest(`send exactly one file in field 'file' for a ${input.kind} dataset`);
   const main = file[0];
-  const total = files.reduce((s, f) => s + f.bytes.byteLength, 0);
+  const total = files.reduce((s, f) => s + f.size, 0);
 
   const tmp = await tempDir();
   let rel: string;
@@ -142,31 +147,28 @@ export async function registerDataset(labId: string, userId: string, body: unkno
   try {
     if (input.kind === 'zip') {
       if (!/\.zip$/i.test(main.name)) throw badRequest(`expected a .zip archive, got ${JSON.stringify(main.name)}`);
-      const temp = await writeTemp(tmp.dir, 'data.zip', main.bytes);
-      summary = await inspectDataset({ kind: 'zip', path: temp, className: input.className });
-      digest = sha256(main.bytes);
+      summary = await inspectDataset({ kind: 'zip', path: main.path, className: input.className });
+      digest = main.sha256;
       rel = `datasets/${digest}.zip`;
       spec = { kind: 'zip', path: rel, className: input.className };
-      created = await commitToStorage(temp, rel);
+      created = await commitToStorage(main.path, rel);
     } else if (input.kind === 'npy') {
       if (!/\.npy$/i.test(main.name)) throw badRequest(`expected a .npy file, got ${JSON.stringify(main.name)}`);
-      const temp = await writeTemp(tmp.dir, 'data.npy', main.bytes);
-      summary = await inspectDataset({ kind: 'npy', path: temp });
-      digest = sha256(main.bytes);
+      summary = await inspectDataset({ kind: 'npy', path: main.path });
+      digest = main.sha256;
       rel = `datasets/${digest}.npy`;
       spec = { kind: 'npy', path: rel };
-      created = await commitToStorage(temp, rel);
+      created = await commitToStorage(main.path, rel);
     } else {
       if (!/\.csv$/i.test(main.name)) throw badRequest(`expected a .csv file, got ${JSON.stringify(main.name)}`);
       const images = byField('images');
       if (images.length !== 1) throw badRequest("a CSV dataset needs its images as one zip in field 'images' (paths in the CSV are relative to the zip's root)");
       const folder = path.join(tmp.dir, 'dataset');
       await mkdir(path.join(folder, 'images'), { recursive: true });
-      await writeFile(path.join(folder, 'data.csv'), main.bytes);
-      const zipTemp = await writeTemp(tmp.dir, 'images.zip', images[0].bytes);
-      await extractZip(zipTemp, path.join(folder, 'images'));
+      await rename(main.path, path.join(folder, 'data.csv'));
+      await extractZip(images[0].path, path.join(folder, 'images'));
       summary = await inspectDataset({ kind: 'csv', path: path.join(folder, 'data.csv'), imageRoot: path.join(folder, 'images') });
-      digest = sha256(new TextEncoder().encode(`${sha256(main.bytes)}\n${sha256(images[0].bytes)}`));
+      digest = sha256(new TextEncoder().encode(`${main.sha256}\n${images[0].sha256}`));
       rel = `datasets/${digest}`;
       spec = { kind: 'csv', path: `${rel}/data.csv`, imageRoot: `${rel}/images` };
       created = await commitToStorage(folder, rel);

@@ -6,14 +6,18 @@
  * row. Files are stored by sha256; uploading under an existing name adds a
  * version.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { ConvLayerInfo, ModelEngine } from '../models/engine';
+import type { ConvLayerInfo } from '../models/engine';
+import type { InspectArgs, InspectedModel } from '../models/inspect';
+import { ModelLimitExceeded, SandboxCrashed } from '../models/sandbox/errors';
+import { probeLimits } from '../models/sandbox/limits';
+import { runSandboxed } from '../models/sandbox/process';
 import { limits } from './config';
 import { db, Prisma } from './db';
 import { ApiError, badRequest, isUniqueViolation, parseWith } from './errors';
 import { inputShapeSchema, modelCardSchema, objectName, preprocessingSchema } from './schemas';
-import { commitToStorage, removeFromStorage, sha256, tempDir, writeTemp } from './storage';
+import { commitToStorage, removeFromStorage, sha256, tempDir } from './storage';
 import { jsonField, readMultipart, type UploadedFile } from './uploads';
 
 export interface ModelInspection {
@@ -39,7 +43,7 @@ export interface StoredLayer {
   groups: number;
 }
 
-function storedLayer(l: ConvLayerInfo): StoredLayer {
+function storedLayer(l: Omit<ConvLayerInfo, 'weightMean'>): StoredLayer {
   return {
     name: l.name,
     outputName: l.outputName,
@@ -54,43 +58,33 @@ function storedLayer(l: ConvLayerInfo): StoredLayer {
   };
 }
 
-async function describe(engine: ModelEngine, format: 'onnx' | 'tfjs'): Promise<ModelInspection> {
+/**
+ * Loads the model with the engine analyses will use, in a model process under
+ * the probe limits (lib/models/sandbox): the engine runs one all-zero sample,
+ * and a model is code, so that run may spin or allocate without bound. The
+ * server's event loop stays free meanwhile; the engine's refusal, or a broken
+ * limit, comes back as a 400.
+ */
+async function probe(args: InspectArgs, what: string): Promise<ModelInspection> {
+  let m: InspectedModel;
   try {
-    return {
-      format,
-      backend: engine.backend,
-      inputShape: [...engine.input.shape],
-      outputShape: [...engine.output.shape],
-      layers: engine.listConvLayers().map(storedLayer),
-      softmaxOutput: engine.output.softmax,
-    };
-  } finally {
-    await engine.dispose();
+    m = await runSandboxed<InspectedModel>({ module: 'lib/models/inspect.ts', fn: 'inspectModelJob', args }, { limits: probeLimits() });
+  } catch (err) {
+    if (err instanceof ModelLimitExceeded) throw badRequest(`the model was refused: ${err.message}`);
+    if (err instanceof SandboxCrashed) throw badRequest(`not a usable ${what} model: loading it crashed the model runtime`);
+    throw badRequest(`not a usable ${what} model: ${(err as Error).message}`);
   }
+  return { format: args.format, backend: m.backend, inputShape: m.inputShape, outputShape: m.outputShape, layers: m.layers.map(storedLayer), softmaxOutput: m.softmaxOutput };
 }
 
-/** Load an ONNX model from memory with ONNX Runtime; throws 400 with the engine's reason. */
-export async function inspectOnnx(bytes: Uint8Array, inputShape?: number[]): Promise<ModelInspection> {
-  const { createOnnxEngine } = await import('../models/onnx-engine');
-  let engine: ModelEngine;
-  try {
-    engine = await createOnnxEngine(bytes, { inputShape, intraOpNumThreads: 1 });
-  } catch (err) {
-    throw badRequest(`not a usable ONNX model: ${(err as Error).message}`);
-  }
-  return describe(engine, 'onnx');
+/** Load an uploaded ONNX file with ONNX Runtime; throws 400 with the engine's reason. */
+export async function inspectOnnx(file: string, inputShape?: number[]): Promise<ModelInspection> {
+  return probe({ format: 'onnx', path: file, inputShape }, 'ONNX');
 }
 
-/** Load a TF.js model (model.json + shards) from memory; throws 400 with the engine's reason. */
-export async function inspectTfjs(files: Map<string, Uint8Array>, inputShape?: number[]): Promise<ModelInspection> {
-  const { createTfjsEngine } = await import('../models/tfjs-engine');
-  let engine: ModelEngine;
-  try {
-    engine = await createTfjsEngine(files, { inputShape });
-  } catch (err) {
-    throw badRequest(`not a usable TF.js model: ${(err as Error).message}`);
-  }
-  return describe(engine, 'tfjs');
+/** Load an uploaded TF.js model (file name → path of model.json and its shards); throws 400 with the engine's reason. */
+export async function inspectTfjs(paths: Map<string, string>, inputShape?: number[]): Promise<ModelInspection> {
+  return probe({ format: 'tfjs', files: [...paths], inputShape }, 'TF.js');
 }
 
 /** Which files form the model: exactly one .onnx, or a model.json with its shards. */
@@ -120,22 +114,32 @@ export function classifyModelFiles(files: UploadedFile[]): { format: 'onnx'; fil
 
 export interface ModelUploadInput {
   name: string;
+  /** On disk in a scratch directory of the storage dir (readMultipart, stageFiles); moved into storage when accepted. */
   files: UploadedFile[];
   inputShape?: number[];
   preprocessing?: unknown;
   modelCard?: unknown;
 }
 
-/** Parse a multipart model upload request (fields: name, file(s), inputShape?, preprocessing?, modelCard?). */
-export async function readModelUpload(req: Request): Promise<ModelUploadInput> {
-  const { fields, files } = await readMultipart(req, limits.modelBytes);
-  return {
-    name: fields.get('name') ?? '',
-    files,
-    inputShape: jsonField(fields, 'inputShape') as number[] | undefined,
-    preprocessing: jsonField(fields, 'preprocessing'),
-    modelCard: jsonField(fields, 'modelCard'),
-  };
+/**
+ * Parse a multipart model upload request (fields: name, file(s), inputShape?,
+ * preprocessing?, modelCard?), streamed to disk. The caller runs cleanup() in a finally.
+ */
+export async function readModelUpload(req: Request): Promise<ModelUploadInput & { cleanup(): Promise<void> }> {
+  const { fields, files, cleanup } = await readMultipart(req, limits.modelBytes);
+  try {
+    return {
+      name: fields.get('name') ?? '',
+      files,
+      inputShape: jsonField(fields, 'inputShape') as number[] | undefined,
+      preprocessing: jsonField(fields, 'preprocessing'),
+      modelCard: jsonField(fields, 'modelCard'),
+      cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
 }
 
 /** Validate, store and register an upload as the next version of the lab's model `name`. */
@@ -144,21 +148,21 @@ export async function createModelVersion(labId: string, userId: string, input: M
   const inputShape = input.inputShape === undefined ? undefined : parseWith(inputShapeSchema, input.inputShape, 'inputShape');
   const preprocessing = input.preprocessing === undefined ? undefined : parseWith(preprocessingSchema, input.preprocessing, 'preprocessing');
   const modelCard = input.modelCard === undefined ? undefined : parseWith(modelCardSchema, input.modelCard, 'modelCard');
-  const total = input.files.reduce((s, f) => s + f.bytes.byteLength, 0);
+  const total = input.files.reduce((s, f) => s + f.size, 0);
   if (total > limits.modelBytes) throw new ApiError(413, `model files exceed the limit of ${limits.modelBytes / 1024 / 1024} MB`);
   const kind = classifyModelFiles(input.files);
 
-  // 1. Validate in memory: nothing touches the disk before the engine accepted the model.
+  // 1. Validate the upload where it landed: nothing reaches storage before the engine accepted the model.
   let inspection: ModelInspection;
   let digest: string;
   if (kind.format === 'onnx') {
-    inspection = await inspectOnnx(kind.file.bytes, inputShape);
-    digest = sha256(kind.file.bytes);
+    inspection = await inspectOnnx(kind.file.path, inputShape);
+    digest = kind.file.sha256;
   } else {
-    const map = new Map(kind.files.map((f) => [path.basename(f.name), f.bytes]));
-    inspection = await inspectTfjs(map, inputShape);
+    inspection = await inspectTfjs(new Map(kind.files.map((f) => [path.basename(f.name), f.path])), inputShape);
     // Digest of the set: sorted names with each file's own digest.
-    digest = sha256(new TextEncoder().encode([...map].sort(([a], [b]) => (a < b ? -1 : 1)).map(([n, b]) => `${n}:${sha256(b)}`).join('\n')));
+    const named = kind.files.map((f) => [path.basename(f.name), f.sha256] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+    digest = sha256(new TextEncoder().encode(named.map(([n, d]) => `${n}:${d}`).join('\n')));
   }
   if (preprocessing && preprocessing.channels !== inspection.inputShape[0] && inspection.inputShape[0] !== 3) {
     throw badRequest(`preprocessing.channels is ${preprocessing.channels} but the model takes ${inspection.inputShape[0]} channels`);
@@ -169,22 +173,21 @@ export async function createModelVersion(labId: string, userId: string, input: M
     );
   }
 
-  // 2. Store by content.
+  // 2. Store by content: the uploaded files are moved (renamed), never copied.
   const rel = kind.format === 'onnx' ? `models/${digest}.onnx` : `models/${digest}`;
-  const tmp = await tempDir();
   let created = false;
-  try {
-    if (kind.format === 'onnx') {
-      const file = await writeTemp(tmp.dir, 'model.onnx', kind.file.bytes);
-      created = await commitToStorage(file, rel);
-    } else {
+  if (kind.format === 'onnx') {
+    created = await commitToStorage(kind.file.path, rel);
+  } else {
+    const tmp = await tempDir();
+    try {
       const folder = path.join(tmp.dir, 'model');
       await mkdir(folder);
-      for (const f of kind.files) await writeTemp(folder, path.basename(f.name), f.bytes);
+      for (const f of kind.files) await rename(f.path, path.join(folder, path.basename(f.name)));
       created = await commitToStorage(folder, rel);
+    } finally {
+      await tmp.cleanup();
     }
-  } finally {
-    await tmp.cleanup();
   }
 
   // 3. Register: model row (created on first upload of the name) and the next version number.

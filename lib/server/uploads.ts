@@ -1,5 +1,12 @@
-/** Request bodies under a byte limit, and multipart parsing on top. */
+/** Request bodies under a byte limit, and multipart uploads streamed to disk. */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { badRequest, tooLarge } from './errors';
+import { boundaryOf, parseMultipart, type ReceivedFile } from './multipart';
+import { tempDir } from './storage';
 
 const MB = 1024 * 1024;
 
@@ -32,39 +39,74 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<U
   return out;
 }
 
-export interface UploadedFile {
-  field: string;
-  name: string;
-  bytes: Uint8Array;
-}
+/** A file of an upload, already on disk in the upload's scratch directory under the storage dir. */
+export type UploadedFile = ReceivedFile;
 
 export interface Multipart {
   fields: Map<string, string>;
   files: UploadedFile[];
+  /** Removes whatever of the upload was not moved into storage; call it in a finally. */
+  cleanup(): Promise<void>;
 }
 
-/** Parse multipart/form-data (after the size check). Form fields with an empty file are ignored. */
+/** Text fields are small (names, JSON options); anything bigger belongs in a file part. */
+const MAX_FIELD_BYTES = 1024 * 1024;
+const MAX_PARTS = 1000;
+
+/**
+ * Stream a multipart/form-data upload to disk: files land in a scratch
+ * directory under the storage dir (same filesystem, so callers move them
+ * into content-addressed storage with a rename), hashed while they arrive.
+ * Refuses with 413 as soon as the body crosses `maxBytes` (declared
+ * Content-Length first); every error path removes the partial files. Form
+ * fields with an empty file are ignored.
+ */
 export async function readMultipart(req: Request, maxBytes: number): Promise<Multipart> {
   const type = req.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data/i.test(type)) throw badRequest('expected a multipart/form-data upload');
-  const body = await readBodyLimited(req, maxBytes);
-  let form: FormData;
-  try {
-    form = await new Response(body as BodyInit, { headers: { 'content-type': type } }).formData();
-  } catch {
-    throw badRequest('malformed multipart body');
+  const boundary = boundaryOf(type);
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw tooLarge(`upload of ${(declared / MB).toFixed(1)} MB exceeds the limit of ${(maxBytes / MB).toFixed(0)} MB`);
   }
-  const fields = new Map<string, string>();
-  const files: UploadedFile[] = [];
-  const pending: Promise<void>[] = [];
-  form.forEach((value, field) => {
-    if (typeof value === 'string') fields.set(field, value);
-    else if (value.size > 0 || value.name) {
-      pending.push(value.arrayBuffer().then((buf) => void files.push({ field, name: value.name, bytes: new Uint8Array(buf) })));
+  if (!req.body) throw badRequest('malformed multipart body (empty)');
+  const tmp = await tempDir();
+  try {
+    const form = await parseMultipart(req.body, boundary, tmp.dir, { maxBytes, maxFieldBytes: MAX_FIELD_BYTES, maxParts: MAX_PARTS });
+    return { ...form, cleanup: tmp.cleanup };
+  } catch (err) {
+    await tmp.cleanup().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Server-side files (e.g. the demo models) staged like an upload: copied into
+ * a scratch directory with their digests, so the create paths treat both alike.
+ */
+export async function stageFiles(files: { field: string; name: string; from: string }[]): Promise<Multipart> {
+  const tmp = await tempDir();
+  try {
+    const staged: UploadedFile[] = [];
+    for (const [i, f] of files.entries()) {
+      const to = path.join(tmp.dir, `part-${i + 1}${path.extname(f.name).toLowerCase()}`);
+      const hash = createHash('sha256');
+      let size = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.length;
+          cb(null, chunk);
+        },
+      });
+      await pipeline(createReadStream(f.from), count, createWriteStream(to, { flags: 'wx' }));
+      staged.push({ field: f.field, name: f.name, path: to, size, sha256: hash.digest('hex') });
     }
-  });
-  await Promise.all(pending);
-  return { fields, files: files.filter((f) => f.name !== '' || f.bytes.byteLength > 0) };
+    return { fields: new Map(), files: staged, cleanup: tmp.cleanup };
+  } catch (err) {
+    await tmp.cleanup().catch(() => {});
+    throw err;
+  }
 }
 
 /** A JSON form field ('' / missing → undefined); 400 when it does not parse. */

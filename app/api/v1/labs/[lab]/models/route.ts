@@ -24,8 +24,12 @@ export const GET = withLab(
 export const POST = withLab(
   async (req, ctx) => {
     const upload = await readModelUpload(req);
-    const { model, version } = await createModelVersion(ctx.lab.id, ctx.user.id, upload);
-    return Response.json({ model: modelJson(model), version: modelVersionJson(version) }, { status: 201 });
+    try {
+      const { model, version } = await createModelVersion(ctx.lab.id, ctx.user.id, upload);
+      return Response.json({ model: modelJson(model), version: modelVersionJson(version) }, { status: 201 });
+    } finally {
+      await upload.cleanup();
+    }
   },
   { role: 'member' },
 );
