@@ -34,13 +34,18 @@ export function SignUpForm({
     });
   }, [state, callbackUrl, router]);
 
+  // An error about one field is shown at that field (and announced there), others above the form.
+  const fieldError = (name: string) => (state && !state.ok && state.field === name ? state.error : null);
+  const emailError = fieldError('email');
+  const passwordError = fieldError('password');
+
   return (
     <form
       action={formAction}
       className="panel"
       onSubmit={onSubmit}
     >
-      {state && !state.ok ? (
+      {state && !state.ok && !state.field ? (
         <p className="alert error" role="alert">
           {state.error}
         </p>
@@ -57,13 +62,42 @@ export function SignUpForm({
       </div>
       <div className="field">
         <label htmlFor="email">Email</label>
-        <input id="email" name="email" type="email" autoComplete="email" required defaultValue={email} readOnly={!!invite && !!email} />
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          defaultValue={email}
+          readOnly={!!invite && !!email}
+          aria-invalid={emailError ? true : undefined}
+          aria-describedby={emailError ? 'email-error' : undefined}
+        />
+        {emailError ? (
+          <p id="email-error" className="pa-field-error" role="alert">
+            {emailError}
+          </p>
+        ) : null}
       </div>
       <div className="field">
         <label htmlFor="password">
-          Password <span className="hint">at least 10 characters</span>
+          Password <span className="hint">at least 10 characters, hard to guess: a few uncommon words work well</span>
         </label>
-        <input id="password" name="password" type="password" autoComplete="new-password" required minLength={10} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={10}
+          aria-invalid={passwordError ? true : undefined}
+          aria-describedby={passwordError ? 'password-error' : undefined}
+        />
+        {passwordError ? (
+          <p id="password-error" className="pa-field-error" role="alert">
+            {passwordError}
+          </p>
+        ) : null}
       </div>
       <button type="submit" disabled={pending || !!state?.ok}>
         {pending ? 'Creating…' : 'Create account'}

@@ -15,7 +15,7 @@ export default async function SignUpPage({ searchParams }: { searchParams: Searc
   const sp = await searchParams;
   const invite = typeof sp.invite === 'string' ? sp.invite : undefined;
   const invitation = invite ? await findInvitation(invite).catch(() => null) : null;
-  const callbackUrl = invite ? `/invite/${invite}` : sp.callbackUrl ? safeCallbackUrl(sp.callbackUrl) : undefined;
+  const callbackUrl = invite ? safeCallbackUrl(`/invite/${encodeURIComponent(invite)}`) : sp.callbackUrl ? safeCallbackUrl(sp.callbackUrl) : undefined;
   if (await currentIdentity()) redirect(callbackUrl ?? '/labs');
   return (
     <div className="narrow">

@@ -1,7 +1,9 @@
 /**
  * next-auth v4: email + password (argon2id) with JWT sessions, and GitHub /
- * Google when their credentials are in the environment. Sign-in failures are
- * rate limited per email + client IP in PostgreSQL.
+ * Google when their credentials are in the environment. Sign-in attempts are
+ * rate limited per email + client IP in PostgreSQL. Sessions expire after
+ * limits.sessionDays without use and are revocable: each cookie carries the
+ * user's sessionVersion, and signing out increments it.
  */
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
@@ -10,8 +12,10 @@ import GoogleProvider from 'next-auth/providers/google';
 import { z } from 'zod';
 import { authSecret, limits, oauthConfig } from './config';
 import { db } from './db';
+import { requestIsHttps } from './https';
 import { dummyHash, verifyPassword } from './passwords';
-import { checkRateLimit, clearRateLimit, recordRateLimitEvent } from './rate-limit';
+import { clearRateLimit, consumeRateLimit, releaseRateLimitEvent } from './rate-limit';
+import { safeRedirectUrl } from './safe-url';
 
 export interface SessionUser {
   id: string;
@@ -76,35 +80,60 @@ function tooManyMessage(retryAfterSeconds: number): string {
   return `Too many failed sign-in attempts (429). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
 
+/** What authorize() hands to the jwt callback: the user and the session version to stamp. */
+export interface SignedInUser extends SessionUser {
+  sessionVersion: number;
+}
+
 /**
  * Check an email + password. Throws SignInError('invalid') for a wrong email
  * or password (same message, same work), SignInError('rate_limited') after
- * limits.loginFailures failures for this email from this IP in the window.
+ * limits.loginFailures attempts for this email from this IP in the window.
+ *
+ * Each attempt is counted (atomically, under a lock per key) BEFORE the
+ * password is checked: a check-then-record-on-failure scheme lets concurrent
+ * guesses all pass the check before any failure is recorded. A success then
+ * clears the email + IP count and un-counts itself from the per-email count.
  */
-export async function authorizeCredentials(input: unknown, ip: string): Promise<SessionUser> {
+export async function authorizeCredentials(input: unknown, ip: string): Promise<SignedInUser> {
   const parsed = credentialsSchema.safeParse(input);
   if (!parsed.success) throw new SignInError('Enter your email and password.', 'invalid');
   const email = normalizeEmail(parsed.data.email);
   const key = `${email}|${ip}`;
 
-  for (const [bucket, k, rule] of [
-    [LOGIN_BUCKET, key, loginRule()],
-    [LOGIN_EMAIL_BUCKET, email, loginEmailRule()],
-  ] as const) {
-    const before = await checkRateLimit(bucket, k, rule);
-    if (!before.allowed) throw new SignInError(tooManyMessage(before.retryAfterSeconds), 'rate_limited', before.retryAfterSeconds);
+  const perPair = await consumeRateLimit(LOGIN_BUCKET, key, loginRule());
+  if (!perPair.allowed) throw new SignInError(tooManyMessage(perPair.retryAfterSeconds), 'rate_limited', perPair.retryAfterSeconds);
+  const perEmail = await consumeRateLimit(LOGIN_EMAIL_BUCKET, email, loginEmailRule());
+  if (!perEmail.allowed) {
+    await releaseRateLimitEvent(perPair.eventId);
+    throw new SignInError(tooManyMessage(perEmail.retryAfterSeconds), 'rate_limited', perEmail.retryAfterSeconds);
   }
 
   const user = await db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), parsed.data.password);
   if (!user || !user.passwordHash || !ok) {
-    // The failure counts; once limits.loginFailures are reached, the next attempt is refused above.
-    await recordRateLimitEvent(LOGIN_BUCKET, key, loginRule());
-    await recordRateLimitEvent(LOGIN_EMAIL_BUCKET, email, loginEmailRule());
+    // The attempt stays counted; once limits.loginFailures are reached, the next one is refused above.
     throw new SignInError('Invalid email or password.', 'invalid');
   }
   await clearRateLimit(LOGIN_BUCKET, key);
-  return { id: user.id, email: user.email, name: user.name };
+  await releaseRateLimitEvent(perEmail.eventId);
+  return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
+}
+
+/** Session cookies live this long without use (PCACE_SESSION_DAYS, default 7); each use renews them (proxy.ts). */
+export const sessionMaxAgeSeconds = () => limits.sessionDays * 24 * 3600;
+/** A session cookie older than this is re-issued with a fresh expiry on the next page request. */
+export const SESSION_RENEW_AFTER_SECONDS = 24 * 3600;
+
+/** Is a session with this version still valid for the user? (false: signed out since, or no such user) */
+export async function sessionIsCurrent(userId: string, version: unknown): Promise<boolean> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
+  return !!user && user.sessionVersion === (typeof version === 'number' ? version : 0);
+}
+
+/** Sign out everywhere: every session cookie issued so far for this user stops working. */
+export async function revokeSessions(userId: string): Promise<void> {
+  await db.user.updateMany({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
 }
 
 /** Find or create the user behind an OAuth identity; links by (verified) email. */
@@ -119,7 +148,12 @@ export async function userForOAuth(provider: string, providerAccountId: string, 
   return { id: user.id, email: user.email, name: user.name };
 }
 
-export function authOptions(): NextAuthOptions {
+/**
+ * The next-auth options for one request: with its headers, cookies are
+ * Secure (and __Secure-/__Host- prefixed) when the request came over HTTPS,
+ * directly or through a trusted proxy (lib/server/https.ts).
+ */
+export function authOptions(requestHeaders?: Headers): NextAuthOptions {
   const oauth = oauthConfig();
   const providers: NextAuthOptions['providers'] = [
     CredentialsProvider({
@@ -137,7 +171,8 @@ export function authOptions(): NextAuthOptions {
 
   return {
     secret: authSecret(),
-    session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
+    session: { strategy: 'jwt', maxAge: sessionMaxAgeSeconds(), updateAge: SESSION_RENEW_AFTER_SECONDS },
+    useSecureCookies: requestIsHttps(requestHeaders),
     pages: { signIn: '/signin', error: '/signin' },
     providers,
     callbacks: {
@@ -151,22 +186,39 @@ export function authOptions(): NextAuthOptions {
         user.id = ours.id;
         return true;
       },
+      redirect({ url, baseUrl }) {
+        return safeRedirectUrl(url, baseUrl);
+      },
       async jwt({ token, user, account }) {
         if (user && account) {
           if (account.provider !== 'credentials') {
             const linked = await db.account.findUnique({
               where: { provider_providerAccountId: { provider: account.provider, providerAccountId: account.providerAccountId } },
+              include: { user: { select: { sessionVersion: true } } },
             });
-            if (linked) token.sub = linked.userId;
+            if (linked) {
+              token.sub = linked.userId;
+              token.sv = linked.user.sessionVersion;
+            }
           } else {
             token.sub = user.id;
+            token.sv = (user as Partial<SignedInUser>).sessionVersion ?? 0;
           }
+          return token;
         }
+        // An existing session (next-auth's /api/auth/session): refuse a revoked one, which clears the cookie.
+        if (token.sub && !(await sessionIsCurrent(token.sub, token.sv))) throw new Error('session revoked');
         return token;
       },
       async session({ session, token }) {
         if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
         return session;
+      },
+    },
+    events: {
+      // Signing out revokes every session of the user (the cookie alone could be replayed otherwise).
+      async signOut({ token }) {
+        if (typeof token?.sub === 'string') await revokeSessions(token.sub);
       },
     },
   };

@@ -28,6 +28,10 @@ export const limits = {
     return envNumber('PCACE_SIGNUPS_PER_HOUR', 20);
   },
   invitationDays: 7,
+  /** Sessions: days a session cookie lasts without use (PCACE_SESSION_DAYS, default 7). */
+  get sessionDays() {
+    return envNumber('PCACE_SESSION_DAYS', 7);
+  },
 };
 
 /** Data root: `.data` under the project (PCACE_DATA_DIR to move it). */

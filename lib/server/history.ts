@@ -19,6 +19,9 @@ export const DEFAULT_CHART_DAYS = 90;
 export const MIN_CHART_DAYS = 14;
 export const PAGE_SIZE = 50;
 export const MAX_LIMIT = 500;
+/** Dates outside these are refused (400), not turned into invalid timestamps. */
+export const MIN_DAY = '1970-01-01';
+export const MAX_DAY = '2999-12-31';
 
 export interface HistoryFilters {
   status?: AnalysisStatus;
@@ -46,6 +49,8 @@ function parseDay(key: string, v: string | undefined): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
     throw badRequest(`${key} must be a date as YYYY-MM-DD, not '${v.slice(0, 40)}'`);
   }
+  // The range is shifted by days (the day after `to`, the chart's first day): keep it far from Date's limits.
+  if (v < MIN_DAY || v > MAX_DAY) throw badRequest(`${key} must be between ${MIN_DAY} and ${MAX_DAY}`);
   return v;
 }
 

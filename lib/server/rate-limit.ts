@@ -17,6 +17,8 @@ export interface RateLimitState {
   count: number;
   /** Seconds until the oldest counted event leaves the window (0 when allowed). */
   retryAfterSeconds: number;
+  /** The event consumeRateLimit recorded (to release it with releaseRateLimitEvent). */
+  eventId?: bigint;
 }
 
 async function state(tx: Pick<typeof db, '$queryRaw'>, bucket: string, key: string, rule: RateLimitRule): Promise<RateLimitState> {
@@ -50,16 +52,23 @@ export async function recordRateLimitEvent(bucket: string, key: string, rule: Ra
 
 /**
  * Atomically: refuse when over the limit, else count this event. For limits on
- * every attempt (sign-ups per IP), not only on failures.
+ * every attempt (sign-ups per IP; sign-in attempts, reserved before the
+ * password is checked so that concurrent guesses cannot all pass a check made
+ * before any of them was counted).
  */
 export async function consumeRateLimit(bucket: string, key: string, rule: RateLimitRule): Promise<RateLimitState> {
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${bucket}:${key}`}, 0))`;
     const before = await state(tx, bucket, key, rule);
     if (!before.allowed) return before;
-    await tx.rateLimitEvent.create({ data: { bucket, key } });
-    return { allowed: true, count: before.count + 1, retryAfterSeconds: 0 };
+    const event = await tx.rateLimitEvent.create({ data: { bucket, key }, select: { id: true } });
+    return { allowed: true, count: before.count + 1, retryAfterSeconds: 0, eventId: event.id };
   });
+}
+
+/** Un-count one event that consumeRateLimit recorded (e.g. the attempt turned out to be a success). */
+export async function releaseRateLimitEvent(eventId: bigint | undefined): Promise<void> {
+  if (eventId) await db.rateLimitEvent.deleteMany({ where: { id: eventId } });
 }
 
 export async function clearRateLimit(bucket: string, key: string): Promise<void> {

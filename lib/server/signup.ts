@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { clientIp, normalizeEmail } from './auth';
 import { limits } from './config';
 import { db } from './db';
-import { ApiError, conflict, isUniqueViolation, parseWith } from './errors';
+import { ApiError, badRequest, conflict, fieldError, isUniqueViolation, notFound, parseWith } from './errors';
 import { acceptInvitation, createPersonalLab, findInvitation } from './labs';
+import { checkPasswordStrength } from './password-strength';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
 import { consumeRateLimit } from './rate-limit';
 
@@ -19,17 +20,34 @@ export const signUpSchema = z.object({
 });
 
 /**
- * Create the account. With an invitation (for this email) the user joins that
- * lab; without one they get a lab of their own as owner.
+ * Create the account. With an invitation the user joins that lab: the account
+ * must be for the invited address (a link that reached someone else does not
+ * let them in under another address, nor create an account "for" the invitee
+ * from a different one), and the invitation must still be open. Without one
+ * they get a lab of their own as owner. Passwords must be hard to guess
+ * (lib/server/password-strength.ts); the estimator's advice comes back at the
+ * password field.
  */
 export async function signUp(input: unknown, headers: Headers) {
   const data = parseWith(signUpSchema, input, 'sign-up');
+  const email = normalizeEmail(data.email);
+
+  let invitation: Awaited<ReturnType<typeof findInvitation>> | null = null;
+  if (data.invite) {
+    invitation = await findInvitation(data.invite).catch(() => null);
+    if (!invitation) throw notFound('this invitation link is not valid; ask the lab owner for a new one');
+    if (invitation.state !== 'open') throw badRequest(`this invitation is ${invitation.state}; ask the lab owner for a new one`);
+    if (invitation.email !== email) {
+      throw fieldError('email', `this invitation is for ${invitation.email}; create the account with that address, or sign up without the invitation`);
+    }
+  }
+  const strength = checkPasswordStrength(data.password, { email, name: data.name });
+  if (!strength.ok) throw fieldError('password', `password: too easy to guess. ${strength.feedback}`);
+
   const ip = clientIp(headers);
   const rl = await consumeRateLimit('signup', ip, { limit: limits.signupsPerHour, windowMs: 3600_000 });
   if (!rl.allowed) throw new ApiError(429, `Too many accounts created from your network. Try again in ${Math.ceil(rl.retryAfterSeconds / 60)} minutes.`);
-  const email = normalizeEmail(data.email);
 
-  const invitation = data.invite ? await findInvitation(data.invite).catch(() => null) : null;
   const passwordHash = await hashPassword(data.password);
   let user;
   try {
@@ -38,7 +56,7 @@ export async function signUp(input: unknown, headers: Headers) {
     if (isUniqueViolation(err)) throw conflict('An account with this email exists already: sign in instead.');
     throw err;
   }
-  if (invitation && invitation.state === 'open' && invitation.email === email) {
+  if (invitation) {
     const lab = await acceptInvitation(user, data.invite!);
     return { user, lab, joined: true };
   }

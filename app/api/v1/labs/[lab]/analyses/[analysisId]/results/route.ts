@@ -11,8 +11,9 @@ export const GET = withLab<{ lab: string; analysisId: string }>(
   async (req, ctx) => {
     const sp = new URL(req.url).searchParams;
     const topText = sp.get('top');
+    // Digits only: Number() also reads '1e21' or '0x10', which are not channel counts (1e21 reached the database).
+    if (topText !== null && (!/^\d{1,6}$/.test(topText) || Number(topText) < 1)) throw badRequest('top must be a whole number from 1 to 999999');
     const top = topText === null ? undefined : Number(topText);
-    if (top !== undefined && (!Number.isInteger(top) || top < 1)) throw badRequest('top must be a positive integer');
     const res = await analysisResults(ctx.lab.id, ctx.params.analysisId, { layer: sp.get('layer') ?? undefined, top });
     return Response.json({ analysis: analysisJson(res.analysis), summary: res.analysis.summary ?? null, layers: res.layers });
   },
