@@ -11,7 +11,7 @@ import { decodeImage, encodeThumbnail, hasImageExtension } from './decode';
 import { folderCounts, folderSource, readImageFile, resolveInside } from './folder';
 import { checkMnistSpec, mnistCounts, mnistImage, mnistSource, parseMnistId } from './mnist';
 import { readNpyHeader } from './npy';
-import { openNpy, parseNpyId, readNpyImages } from './npy-source';
+import { openNpy, parseNpyId, readNpyImage } from './npy-source';
 import type { RawImage } from './preprocess';
 import type { DatasetSpec, OpenDatasetOptions, OpenedDataset } from './types';
 import { listZip, readZipEntry, zipCounts, zipSource, type ZipLimits } from './zip';
@@ -137,11 +137,9 @@ async function thumbnailSource(spec: DatasetSpec, id: string, opts: { zipLimits?
       }
     }
     case 'npy': {
-      const index = parseNpyId(id);
-      const { data, count, shape } = readNpyImages(spec.path);
-      if (index >= count) throw new Error(`npy ${spec.path} has images 0..${count - 1}, not ${index}`);
-      const per = shape[0] * shape[1] * shape[2];
-      return npyToRaw(data.subarray(index * per, (index + 1) * per), ...shape);
+      // One positioned read of this image, not the whole file.
+      const { data, shape } = await readNpyImage(spec.path, parseNpyId(id));
+      return npyToRaw(data, ...shape);
     }
     default:
       throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);

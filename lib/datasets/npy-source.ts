@@ -6,27 +6,42 @@
  * from the cause.
  */
 import { checkRange } from './catalogue';
-import { readNpy } from './npy';
+import { openNpyRows, type NpyRows } from './npy';
 import { validatePreprocessing } from './preprocess';
 import { checkSampleOptions, drawChecked } from './sampling';
 import type { OpenDatasetOptions, OpenedDataset, Preprocessing } from './types';
 
-export interface NpyImages {
-  data: Float32Array;
-  count: number;
-  /** [C, H, W] */
-  shape: [number, number, number];
+/**
+ * The file as an image batch: [N, C, H, W] with 1 or 3 channels. Only the
+ * header is read here; images are read one positioned read at a time, so a
+ * large file is never loaded whole (nor read synchronously) to serve a few.
+ */
+export async function openNpyImages(path: string): Promise<NpyRows & { imageShape: [number, number, number] }> {
+  const rows = await openNpyRows(path);
+  try {
+    const shape = rows.shape;
+    if (shape.length !== 4) {
+      throw new Error(`npy ${path}: shape [${shape.join(', ')}] is not [N, C, H, W] (images must be a 4-d batch)`);
+    }
+    const [count, c, h, w] = shape;
+    if (count === 0) throw new Error(`npy ${path}: holds no images (N = 0)`);
+    if (c !== 1 && c !== 3) throw new Error(`npy ${path}: ${c} channels in [N, C, H, W] = [${shape.join(', ')}]; expected 1 or 3 (is it NHWC?)`);
+    return Object.assign(rows, { imageShape: [c, h, w] as [number, number, number] });
+  } catch (err) {
+    await rows.close();
+    throw err;
+  }
 }
 
-export function readNpyImages(path: string): NpyImages {
-  const arr = readNpy(path);
-  if (arr.shape.length !== 4) {
-    throw new Error(`npy ${path}: shape [${arr.shape.join(', ')}] is not [N, C, H, W] (images must be a 4-d batch)`);
+/** Image `index` of an .npy batch, with its [C, H, W]. */
+export async function readNpyImage(path: string, index: number): Promise<{ data: Float32Array; shape: [number, number, number] }> {
+  const images = await openNpyImages(path);
+  try {
+    if (index >= images.count) throw new Error(`npy ${path} has images 0..${images.count - 1}, not ${index}`);
+    return { data: await images.read(index, 1), shape: images.imageShape };
+  } finally {
+    await images.close();
   }
-  const [count, c, h, w] = arr.shape;
-  if (count === 0) throw new Error(`npy ${path}: holds no images (N = 0)`);
-  if (c !== 1 && c !== 3) throw new Error(`npy ${path}: ${c} channels in [N, C, H, W] = [${arr.shape.join(', ')}]; expected 1 or 3 (is it NHWC?)`);
-  return { data: arr.data, count, shape: [c, h, w] };
 }
 
 export function parseNpyId(id: string): number {
@@ -37,20 +52,21 @@ export function parseNpyId(id: string): number {
 
 export async function openNpy(path: string, opts: OpenDatasetOptions): Promise<OpenedDataset> {
   checkSampleOptions(opts);
-  const images = readNpyImages(path);
-  const [c, h, w] = images.shape;
+  const header = await openNpyImages(path);
+  await header.close();
+  const count = header.count;
+  const [c, h, w] = header.imageShape;
   const per = c * h * w;
-  const all = Array.from({ length: images.count }, (_, i) => i);
-  const { accepted } = await drawChecked(all, opts.n, opts.seed, async () => null, images.count);
-  const warnings =
-    opts.n > images.count ? [`requested ${opts.n} images but ${path} holds ${images.count}; using all ${images.count}`] : [];
+  const all = Array.from({ length: count }, (_, i) => i);
+  const { accepted } = await drawChecked(all, opts.n, opts.seed, async () => null, count);
+  const warnings = opts.n > count ? [`requested ${opts.n} images but ${path} holds ${count}; using all ${count}`] : [];
   return {
     samples: accepted.map((i) => ({ id: `npy:${i}` })),
     classes: [],
     skipped: [],
     warnings,
-    async loadBatch(start: number, count: number, pre: Preprocessing): Promise<Float32Array> {
-      checkRange(start, count, accepted.length);
+    async loadBatch(start: number, n: number, pre: Preprocessing): Promise<Float32Array> {
+      checkRange(start, n, accepted.length);
       validatePreprocessing(pre);
       if (pre.channels !== c || pre.height !== h || pre.width !== w) {
         throw new Error(
@@ -58,10 +74,18 @@ export async function openNpy(path: string, opts: OpenDatasetOptions): Promise<O
             `[${pre.channels}, ${pre.height}, ${pre.width}]; .npy input is used as is, so re-export it at the model's input size`,
         );
       }
-      const out = new Float32Array(count * per);
-      for (let k = 0; k < count; k++) {
-        const i = accepted[start + k];
-        out.set(images.data.subarray(i * per, (i + 1) * per), k * per);
+      const out = new Float32Array(n * per);
+      const file = await openNpyImages(path);
+      try {
+        // Runs of consecutive rows (the draw keeps file order) are one read each.
+        for (let k = 0; k < n; ) {
+          let run = 1;
+          while (k + run < n && accepted[start + k + run] === accepted[start + k] + run) run++;
+          out.set(await file.read(accepted[start + k], run), k * per);
+          k += run;
+        }
+      } finally {
+        await file.close();
       }
       return out;
     },

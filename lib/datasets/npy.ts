@@ -12,6 +12,7 @@
  * would mean silently converting integer images whose scaling we cannot know.
  */
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface NpyArray {
   /** Values in C (row-major) order, always float32 (float64 input is narrowed). */
@@ -150,6 +151,89 @@ export function readNpyHeader(path: string): { shape: number[]; dtype: 'float32'
     return { shape, dtype: dt.dtype };
   } finally {
     closeSync(fd);
+  }
+}
+
+/** An .npy file opened for positioned reads along its first axis (image i of an [N, C, H, W] batch). */
+export interface NpyRows {
+  shape: number[];
+  dtype: 'float32' | 'float64';
+  /** Items along the first axis (1 for a 0-d array). */
+  count: number;
+  /** Values per item along the first axis. */
+  itemValues: number;
+  /** `n` consecutive items from `start`, as float32 (float64 is narrowed). */
+  read(start: number, n: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Open an .npy for reading only the items asked for: the header is parsed
+ * and the file size checked against it (a header that promises more data
+ * than the file holds is refused here, as parseNpy would), then each read()
+ * is one positioned read. Asynchronous throughout, so a large file never
+ * blocks the event loop and never has to fit in memory.
+ */
+export async function openNpyRows(path: string): Promise<NpyRows> {
+  const handle = await open(path, 'r');
+  try {
+    const prefix = new Uint8Array(12);
+    const { bytesRead: got } = await handle.read(prefix, 0, 12, 0);
+    if (got < 10 || MAGIC.some((b, i) => prefix[i] !== b)) {
+      fail('not a NumPy .npy file (bad magic; expected "\\x93NUMPY")', path);
+    }
+    const major = prefix[6];
+    if (major !== 1 && major !== 2 && major !== 3) fail(`unsupported format version ${major}.${prefix[7]} (supported: 1.x, 2.x, 3.x)`, path);
+    if (major !== 1 && got < 12) fail('truncated header', path);
+    const view = new DataView(prefix.buffer);
+    const headerStart = major === 1 ? 10 : 12;
+    const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+    if (headerLen > 1 << 20) fail(`header length ${headerLen} is implausible`, path);
+    const header = new Uint8Array(headerLen);
+    if ((await handle.read(header, 0, headerLen, headerStart)).bytesRead < headerLen) fail('truncated header', path);
+    const { descr, fortran, shape } = parseHeader(new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(header), path);
+    const dt = DTYPES[descr];
+    if (!dt) fail(`unsupported dtype '${descr}' (supported: '<f4' float32, '<f8' float64, little-endian)`, path);
+    if (fortran) fail('fortran_order=True is not supported; save with np.ascontiguousarray(a) first', path);
+    const dataStart = headerStart + headerLen;
+    const total = shape.reduce((a, b) => a * b, 1);
+    const need = total * dt.size;
+    const have = (await handle.stat()).size - dataStart;
+    if (have < need) fail(`truncated data: shape [${shape.join(', ')}] ${descr} needs ${need} bytes, file has ${Math.max(have, 0)}`, path);
+    const count = shape.length === 0 ? 1 : shape[0];
+    const itemValues = shape.length === 0 ? 1 : shape.slice(1).reduce((a, b) => a * b, 1);
+    return {
+      shape,
+      dtype: dt.dtype,
+      count,
+      itemValues,
+      async read(start: number, n: number): Promise<Float32Array> {
+        if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > count) {
+          throw new Error(`npy (${path}): items ${start}..${start + n - 1} are outside 0..${count - 1}`);
+        }
+        const values = n * itemValues;
+        // A buffer of its own (offset 0), so the typed-array views below are aligned.
+        const bytes = Buffer.allocUnsafeSlow(values * dt.size);
+        let off = 0;
+        while (off < bytes.length) {
+          const { bytesRead } = await handle.read(bytes, off, bytes.length - off, dataStart + start * itemValues * dt.size + off);
+          if (bytesRead === 0) fail('file shrank while reading', path);
+          off += bytesRead;
+        }
+        if (dt.size === 4 && LITTLE_ENDIAN_HOST) return new Float32Array(bytes.buffer, 0, values);
+        const out = new Float32Array(values);
+        if (dt.size === 8 && LITTLE_ENDIAN_HOST) out.set(new Float64Array(bytes.buffer, 0, values));
+        else {
+          const dv = new DataView(bytes.buffer);
+          for (let i = 0; i < values; i++) out[i] = dt.size === 4 ? dv.getFloat32(4 * i, true) : dv.getFloat64(8 * i, true);
+        }
+        return out;
+      },
+      close: () => handle.close(),
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
   }
 }
 

@@ -13,12 +13,13 @@ import { rowToChannel } from '../db/results';
 import type { ChannelResult } from '../analysis/types';
 import { CHANNEL_KINDS, LAYER_KINDS, type ArtifactKind, type ArtifactValues, type SampleRef } from '../analysis/artifacts-types';
 import { requestArtifacts, type ArtifactKey } from '../queue/artifact-tasks';
-import { datasetThumbnail, openDataset, type DatasetSpec } from '../datasets/index';
+import { openDataset, type DatasetSpec } from '../datasets/index';
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
 import { db } from './db';
 import { resolveDatasetSpec } from './datasets';
 import { badRequest, notFound, parseWith } from './errors';
 import { storagePath } from './storage';
+import { sampleThumbnailPng } from './thumbnails';
 
 export interface ArtifactJson {
   kind: ArtifactKind;
@@ -210,13 +211,13 @@ async function pickSample(labId: string, analysisId: string, image: string | nul
   return s;
 }
 
-/** PNG thumbnail of the sample at `indexText` (the picker's images). */
+/** PNG thumbnail of the sample at `indexText` (the picker's images), cached on disk by dataset content, sample and size. */
 export async function sampleThumbnail(labId: string, analysisId: string, indexText: string, size = 96): Promise<Uint8Array> {
   const samples = await analysisSamples(labId, analysisId);
   const index = Number(indexText);
   if (!/^\d{1,7}$/.test(indexText) || index >= samples.length) throw notFound('sample not found');
-  const a = await db.analysis.findFirstOrThrow({ where: { id: analysisId, labId }, select: { dataset: { select: { spec: true } } } });
-  return datasetThumbnail(resolveDatasetSpec(a.dataset.spec as DatasetSpec), samples[index].id, size);
+  const a = await db.analysis.findFirstOrThrow({ where: { id: analysisId, labId }, select: { dataset: { select: { id: true, sha256: true, spec: true } } } });
+  return sampleThumbnailPng(a.dataset, samples[index].id, size);
 }
 
 /** Request bodies are optional: an empty POST asks for the defaults. */
