@@ -224,7 +224,7 @@ describe('ONNX → TF.js errors', () => {
     model.graph!.node![0].domain = 'com.microsoft';
     model.graph!.node![0].opType = 'FusedGelu';
     await expect(OnnxTfjsModel.create(onnxProto.onnx.ModelProto.encode(model).finish())).rejects.toThrow(
-      "unsupported ONNX op 'com.microsoft.FusedGelu' in node 'r'",
+      "op 'com.microsoft.FusedGelu' in node 'r' is not allowed: only the standard ONNX operator set is accepted",
     );
   });
 });
