@@ -1,13 +1,59 @@
 'use client';
 
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useFormAction } from './useFormAction';
 
 type Result<T> = { ok: true; data: T } | { ok: false; status: number; error: string } | null;
 
-/** Create-an-API-token form: the token is shown once, here, and never again. */
-export function TokenForm({ action }: { action: (p: Result<{ token: string; name: string }>, f: FormData) => Promise<Result<{ token: string; name: string }>> }) {
+type NewToken = { token: string; name: string; expiresAt: string | null; lab: string | null; readOnly: boolean };
+
+/** Copies `text` to the clipboard and says so (or says to select it by hand when the browser refuses). */
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState<'copied' | 'failed' | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setDone('copied');
+    } catch {
+      setDone('failed');
+    }
+  };
+  return (
+    <>
+      <button type="button" className="secondary" onClick={() => void copy()}>
+        {label}
+      </button>
+      <span role="status" className="small muted">
+        {done === 'copied' ? ' Copied.' : done === 'failed' ? ' The browser refused: select the text and copy it.' : ''}
+      </span>
+    </>
+  );
+}
+
+/** What a token may do, in words (the list and the creation notice). */
+function tokenScopeText(t: { lab: string | null; readOnly: boolean }): string {
+  return `${t.readOnly ? 'read only' : 'read and write'}, ${t.lab ? `lab ${t.lab} only` : 'all your labs'}`;
+}
+
+/**
+ * Create-an-API-token form: name, expiry (90 days unless chosen otherwise;
+ * "never" only explicitly), an optional lab and read-only scope. The token is
+ * shown once, here, with a copy button and a command line using it.
+ */
+export function TokenForm({
+  action,
+  labs,
+  expiryDays,
+  defaultDays,
+}: {
+  action: (p: Result<NewToken>, f: FormData) => Promise<Result<NewToken>>;
+  labs: { slug: string; name: string }[];
+  expiryDays: readonly number[];
+  defaultDays: number;
+}) {
   const { state, formAction, pending, onSubmit } = useFormAction(action);
+  const origin = typeof window === 'undefined' ? '' : window.location.origin;
+  const command = state?.ok ? `npx pcace rank --server ${origin} --token ${state.data.token} --model model.onnx --data mnist:3 --out results.json` : '';
   return (
     <form action={formAction} onSubmit={onSubmit} className="panel">
       {state && !state.ok ? (
@@ -18,16 +64,60 @@ export function TokenForm({ action }: { action: (p: Result<{ token: string; name
       {state?.ok ? (
         <div className="alert ok" role="status">
           <p style={{ margin: '0 0 0.5rem' }}>
-            Token <strong>{state.data.name}</strong> created. Copy it now: it will not be shown again.
+            Token <strong>{state.data.name}</strong> created ({tokenScopeText(state.data)};{' '}
+            {state.data.expiresAt ? `expires ${state.data.expiresAt.slice(0, 10)}` : 'never expires'}). Copy it now: it will not be shown again.
           </p>
-          <code className="token" aria-label="New API token">
-            {state.data.token}
-          </code>
+          <p className="row" style={{ margin: '0 0 0.5rem' }}>
+            <code className="token" aria-label="New API token">
+              {state.data.token}
+            </code>
+            <CopyButton text={state.data.token} label="Copy token" />
+          </p>
+          <p className="small" style={{ margin: '0 0 0.25rem' }}>
+            For example, rank a model on this portal from the command line:
+          </p>
+          <p className="row" style={{ margin: 0 }}>
+            <code className="token" aria-label="Example command">
+              {command}
+            </code>
+            <CopyButton text={command} label="Copy command" />
+          </p>
         </div>
       ) : null}
       <div className="field">
         <label htmlFor="token-name">Token name</label>
         <input id="token-name" name="name" required maxLength={100} placeholder="e.g. laptop scripts" />
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="token-expires">Expires after</label>
+          <select id="token-expires" name="expires" defaultValue={String(defaultDays)}>
+            {expiryDays.map((d) => (
+              <option key={d} value={d}>
+                {d} days
+              </option>
+            ))}
+            <option value="never">never (not recommended)</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="token-lab">Labs</label>
+          <select id="token-lab" name="lab" defaultValue="">
+            <option value="">all my labs</option>
+            {labs.map((l) => (
+              <option key={l.slug} value={l.slug}>
+                only {l.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="token-access">Access</label>
+          <select id="token-access" name="access" defaultValue="write">
+            <option value="write">read and write (my role)</option>
+            <option value="read">read only</option>
+          </select>
+        </div>
       </div>
       <button type="submit" disabled={pending}>
         {pending ? 'Creating…' : 'Create token'}

@@ -68,11 +68,18 @@ export async function removeMemberAction(_prev: FormState, form: FormData): Prom
   });
 }
 
-export async function createTokenAction(_prev: FormState<{ token: string; name: string }>, form: FormData): Promise<FormState<{ token: string; name: string }>> {
+export type NewToken = { token: string; name: string; expiresAt: string | null; lab: string | null; readOnly: boolean };
+
+export async function createTokenAction(_prev: FormState<NewToken>, form: FormData): Promise<FormState<NewToken>> {
   return userAction(async (me) => {
-    const { token, row } = await createApiToken(me.user.id, str(form, 'name'));
+    const { token, row } = await createApiToken(me.user.id, {
+      name: str(form, 'name'),
+      ...(form.has('expires') ? { expires: str(form, 'expires') } : {}),
+      lab: str(form, 'lab') || undefined,
+      readOnly: str(form, 'access') === 'read',
+    });
     refresh('/settings/tokens');
-    return { token, name: row.name };
+    return { token, name: row.name, expiresAt: row.expiresAt?.toISOString() ?? null, lab: str(form, 'lab') || null, readOnly: row.readOnly };
   });
 }
 

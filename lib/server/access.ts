@@ -14,7 +14,7 @@ import { forbidden as forbiddenPage, notFound as notFoundPage, redirect } from '
 import { authSecret } from './config';
 import { db, type Role } from './db';
 import { z } from 'zod';
-import { ApiError, describeZodError, errorResponse, forbidden, notFound, unauthorized } from './errors';
+import { ApiError, describeZodError, errorResponse, forbidden, notFound, publicError, publicMessage, unauthorized } from './errors';
 import type { SessionUser } from './auth';
 import { looksLikeApiToken, sha256Hex } from './tokens';
 
@@ -32,6 +32,8 @@ export interface Identity {
   user: SessionUser;
   via: 'session' | 'token';
   tokenId?: string;
+  /** API tokens only: the one lab the token may reach (null: all of the user's labs) and whether it may only read. */
+  tokenScope?: { labId: string | null; readOnly: boolean };
 }
 
 export interface LabRef {
@@ -62,17 +64,29 @@ function parseCookieHeader(header: string | null): Map<string, string> {
   return out;
 }
 
-/** The signed-in user from the next-auth session cookie (JWT), or null. */
-export async function identityFromCookies(cookies: CookieSource): Promise<Identity | null> {
-  // headers: {} keeps getToken from reading an Authorization header as a session JWT.
-  const token = await getToken({ req: { cookies, headers: {} } as never, secret: authSecret() });
-  const id = typeof token?.sub === 'string' ? token.sub : null;
-  if (!id) return null;
-  const user = await db.user.findUnique({ where: { id }, select: { id: true, email: true, name: true } });
-  return user ? { user, via: 'session' } : null;
+const SECURE_SESSION_COOKIE = '__Secure-next-auth.session-token';
+
+function hasCookie(cookies: CookieSource, name: string): boolean {
+  if (cookies instanceof Map) return [...cookies.keys()].some((k) => k === name || k.startsWith(`${name}.`));
+  return cookies.getAll().some((c) => c.name === name || c.name.startsWith(`${name}.`));
 }
 
-/** The owner of a bearer API token; throws 401 for an unknown or revoked token. */
+/**
+ * The signed-in user from the next-auth session cookie (JWT), or null. Over
+ * HTTPS the cookie is the __Secure- one; a session whose version is behind
+ * the user's (signed out since) is refused.
+ */
+export async function identityFromCookies(cookies: CookieSource): Promise<Identity | null> {
+  // headers: {} keeps getToken from reading an Authorization header as a session JWT.
+  const token = await getToken({ req: { cookies, headers: {} } as never, secret: authSecret(), secureCookie: hasCookie(cookies, SECURE_SESSION_COOKIE) });
+  const id = typeof token?.sub === 'string' ? token.sub : null;
+  if (!id) return null;
+  const user = await db.user.findUnique({ where: { id }, select: { id: true, email: true, name: true, sessionVersion: true } });
+  if (!user || user.sessionVersion !== (typeof token?.sv === 'number' ? token.sv : 0)) return null;
+  return { user: { id: user.id, email: user.email, name: user.name }, via: 'session' };
+}
+
+/** The owner of a bearer API token and its scope; throws 401 for an unknown, revoked or expired token. */
 export async function identityFromApiToken(token: string): Promise<Identity> {
   if (!looksLikeApiToken(token)) throw unauthorized('invalid API token');
   const row = await db.apiToken.findUnique({
@@ -80,11 +94,14 @@ export async function identityFromApiToken(token: string): Promise<Identity> {
     include: { user: { select: { id: true, email: true, name: true } } },
   });
   if (!row || row.revokedAt) throw unauthorized('invalid or revoked API token');
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
+    throw unauthorized(`this API token expired on ${row.expiresAt.toISOString().slice(0, 10)}; create a new one under Settings → API tokens`);
+  }
   // lastUsedAt at most once a minute per token: no write per request.
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
   }
-  return { user: row.user, via: 'token', tokenId: row.id };
+  return { user: row.user, via: 'token', tokenId: row.id, tokenScope: { labId: row.labId, readOnly: row.readOnly } };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -118,7 +135,11 @@ export async function identifyRequest(req: Request): Promise<Identity> {
   if (authz) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
     if (!m) throw unauthorized('Authorization header must be "Bearer <token>"');
-    return identityFromApiToken(m[1]);
+    const identity = await identityFromApiToken(m[1]);
+    if (identity.tokenScope?.readOnly && !SAFE_METHODS.has(req.method)) {
+      throw forbidden(`this API token is read-only: ${req.method} needs a token that may write`);
+    }
+    return identity;
   }
   const cookieSource: CookieSource =
     'cookies' in req && typeof (req as { cookies?: { getAll?: unknown } }).cookies?.getAll === 'function'
@@ -137,7 +158,8 @@ export async function loadLab(identity: Identity, slug: string, role: Role): Pro
     where: { userId: identity.user.id, lab: { slug } },
     select: { role: true, lab: { select: { id: true, slug: true, name: true } } },
   });
-  if (!m) throw notFound('lab not found');
+  // A token limited to one lab sees the others as missing, like labs one is not in.
+  if (!m || (identity.tokenScope?.labId && identity.tokenScope.labId !== m.lab.id)) throw notFound('lab not found');
   if (!roleAtLeast(m.role, role)) {
     throw forbidden(`this needs the ${role} role in lab '${m.lab.slug}'; you are a ${m.role}`);
   }
@@ -215,7 +237,7 @@ export async function requireLab(slug: string, role: Role = 'viewer', returnTo =
   }
 }
 
-export type ActionResult<T = undefined> = { ok: true; data: T; message?: string } | { ok: false; status: number; error: string };
+export type ActionResult<T = undefined> = { ok: true; data: T; message?: string } | { ok: false; status: number; error: string; field?: string };
 
 /** Server actions: same checks as withLab; failures come back as { ok: false, status, error } for the form. */
 export async function labAction<T>(slug: string, role: Role, fn: (ctx: LabContext) => Promise<T>): Promise<ActionResult<T>> {
@@ -246,10 +268,10 @@ function isNextControlFlow(err: unknown): boolean {
   return typeof digest === 'string' && digest.startsWith('NEXT_');
 }
 
-export function actionError(err: unknown): { ok: false; status: number; error: string } {
+export function actionError(err: unknown): { ok: false; status: number; error: string; field?: string } {
   if (isNextControlFlow(err)) throw err;
-  if (err instanceof ApiError) return { ok: false, status: err.status, error: err.message };
-  if (err instanceof z.ZodError) return { ok: false, status: 400, error: `invalid input: ${describeZodError(err)}` };
-  const res = errorResponse(err);
-  return { ok: false, status: res.status, error: res.status === 404 ? 'not found' : 'internal error' };
+  if (err instanceof z.ZodError) return { ok: false, status: 400, error: publicMessage(`invalid input: ${describeZodError(err)}`) };
+  // Same mapping as the API: paths stripped, unexpected errors logged with a request id.
+  const e = publicError(err, 'action');
+  return { ok: false, status: e.status, error: e.message, ...(e.field ? { field: e.field } : {}) };
 }

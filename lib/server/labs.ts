@@ -165,19 +165,58 @@ export async function acceptInvitation(user: { id: string; email: string }, toke
 
 const tokenNameSchema = z.string().trim().min(1, 'is required').max(100);
 
-export async function createApiToken(userId: string, name: unknown) {
-  const label = parseWith(tokenNameSchema, name, 'token name');
+/** Expiry choices offered at creation; 'never' only when picked explicitly. */
+export const TOKEN_EXPIRY_DAYS = [7, 30, 90, 365] as const;
+export const DEFAULT_TOKEN_EXPIRY_DAYS = 90;
+
+const tokenInputSchema = z
+  .object({
+    name: tokenNameSchema,
+    /** Days from now (1–3650) or 'never'; missing → 90 days. */
+    expires: z.union([z.literal('never'), z.coerce.number().int().min(1).max(3650)]).default(DEFAULT_TOKEN_EXPIRY_DAYS),
+    /** A lab slug to restrict the token to; missing or '' → all of the user's labs. */
+    lab: z.string().trim().max(100).optional(),
+    readOnly: z.boolean().default(false),
+  })
+  .strict();
+
+export type TokenScopeInput = z.input<typeof tokenInputSchema>;
+
+/**
+ * A new API token for the user: expires after `expires` days (default 90;
+ * 'never' must be asked for), optionally limited to one of the user's labs
+ * and to reading. The token itself is returned once.
+ */
+export async function createApiToken(userId: string, input: unknown) {
+  const opts = parseWith(tokenInputSchema, typeof input === 'string' ? { name: input } : input, 'token');
+  let labId: string | null = null;
+  if (opts.lab) {
+    const m = await db.membership.findFirst({ where: { userId, lab: { slug: opts.lab } }, select: { labId: true } });
+    if (!m) throw badRequest(`token lab: you are not a member of a lab '${opts.lab}'`);
+    labId = m.labId;
+  }
   const active = await db.apiToken.count({ where: { userId, revokedAt: null } });
   if (active >= 50) throw badRequest('you have 50 active tokens; revoke some first');
   const { token, hash, prefix } = newApiToken();
-  const row = await db.apiToken.create({ data: { userId, name: label, tokenHash: hash, prefix } });
+  const expiresAt = opts.expires === 'never' ? null : new Date(Date.now() + opts.expires * 86_400_000);
+  const row = await db.apiToken.create({ data: { userId, name: opts.name, tokenHash: hash, prefix, expiresAt, labId, readOnly: opts.readOnly } });
   return { token, row };
 }
 
 export function listApiTokens(userId: string) {
   return db.apiToken.findMany({
     where: { userId },
-    select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+    select: {
+      id: true,
+      name: true,
+      prefix: true,
+      createdAt: true,
+      lastUsedAt: true,
+      revokedAt: true,
+      expiresAt: true,
+      readOnly: true,
+      lab: { select: { slug: true, name: true } },
+    },
     orderBy: { createdAt: 'desc' },
   });
 }
