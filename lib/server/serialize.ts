@@ -32,6 +32,7 @@ export function modelJson(m: Row & { versions?: Row[] }) {
     id: m.id,
     name: m.name,
     createdAt: iso(m.createdAt),
+    archivedAt: m.archivedAt ? iso(m.archivedAt) : null,
     ...(m.versions ? { versions: m.versions.map(modelVersionJson) } : {}),
   };
 }
@@ -47,6 +48,7 @@ export function datasetJson(d: Row) {
     sha256: d.sha256 ?? null,
     sizeBytes: num(d.sizeBytes),
     createdAt: iso(d.createdAt),
+    archivedAt: d.archivedAt ? iso(d.archivedAt) : null,
   };
 }
 

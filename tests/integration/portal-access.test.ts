@@ -25,6 +25,7 @@ const labActions = await import('../../app/actions/labs');
 const analysisActions = await import('../../app/actions/analyses');
 const queueActions = await import('../../app/labs/[lab]/analyses/new/actions');
 const discussionActions = await import('../../app/_components/discussion/actions');
+const catalogActions = await import('../../app/actions/catalog');
 
 useTestDatabase();
 
@@ -110,12 +111,20 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
     GET: (lab) => ({ params: { lab: lab.lab } }),
     POST: (lab) => ({ params: { lab: lab.lab }, form: formOf({ name: 'net', file: [fileBlob(new Uint8Array(10)), 'x.onnx'] }) }),
   },
-  '/labs/[lab]/models/[modelId]': { GET: (lab, ids) => ({ params: { lab: lab.lab, modelId: ids.model } }) },
+  '/labs/[lab]/models/[modelId]': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, modelId: ids.model } }),
+    PATCH: (lab, ids) => ({ params: { lab: lab.lab, modelId: ids.model }, json: { archived: true } }),
+    DELETE: (lab, ids) => ({ params: { lab: lab.lab, modelId: ids.model } }),
+  },
   '/labs/[lab]/datasets': {
     GET: (lab) => ({ params: { lab: lab.lab } }),
     POST: (lab) => ({ params: { lab: lab.lab }, json: { name: 'more-digits', kind: 'mnist' } }),
   },
-  '/labs/[lab]/datasets/[datasetId]': { GET: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset } }) },
+  '/labs/[lab]/datasets/[datasetId]': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset } }),
+    PATCH: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset }, json: { archived: true } }),
+    DELETE: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset } }),
+  },
   '/labs/[lab]/datasets/[datasetId]/thumbnails/[sample]': { GET: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset, sample: '0' } }) },
   '/labs/[lab]/analyses': {
     GET: (lab) => ({ params: { lab: lab.lab } }),
@@ -353,6 +362,11 @@ const actionMatrix: { name: string; action: Action; role: 'member' | 'owner'; fi
   { name: 'delete comment', action: discussionActions.deleteCommentAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, commentId: ids.comment }) },
   { name: 'pin channel', action: discussionActions.pinAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', channel: '3' }) },
   { name: 'unpin channel', action: discussionActions.unpinAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, analysisId: ids.analysis, pinId: ids.pin }) },
+  // Members may delete or archive what they uploaded (owners anything); the matrix objects are the owner's.
+  { name: 'delete model', action: catalogActions.deleteModelAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, modelId: ids.model }) },
+  { name: 'archive model', action: catalogActions.archiveModelAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, modelId: ids.model, archived: 'true' }) },
+  { name: 'delete dataset', action: catalogActions.deleteDatasetAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, datasetId: ids.dataset }) },
+  { name: 'archive dataset', action: catalogActions.archiveDatasetAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, datasetId: ids.dataset, archived: 'true' }) },
 ];
 const form = (fields: Record<string, string>) => {
   const f = new FormData();
@@ -362,9 +376,9 @@ const form = (fields: Record<string, string>) => {
 
 describe('server action access matrix', () => {
   it('covers every lab action exported by app/actions', () => {
-    const exported = [...Object.keys(labActions), ...Object.keys(analysisActions), ...Object.keys(discussionActions)].filter((k) => k.endsWith('Action'));
+    const exported = [...Object.keys(labActions), ...Object.keys(analysisActions), ...Object.keys(discussionActions), ...Object.keys(catalogActions)].filter((k) => k.endsWith('Action'));
     const userLevel = ['createLabAction', 'createTokenAction', 'revokeTokenAction'];
-    const covered = actionMatrix.map((a) => Object.entries({ ...labActions, ...analysisActions, ...discussionActions }).find(([, fn]) => fn === a.action)?.[0]);
+    const covered = actionMatrix.map((a) => Object.entries({ ...labActions, ...analysisActions, ...discussionActions, ...catalogActions }).find(([, fn]) => fn === a.action)?.[0]);
     for (const name of exported) if (!userLevel.includes(name)) expect(covered, `${name} has no row`).toContain(name);
   });
 

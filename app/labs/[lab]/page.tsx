@@ -92,6 +92,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
                   <tr key={m.id}>
                     <td>
                       <Link href={`${base}/models/${m.id}`}>{m.name}</Link>
+                      {m.archivedAt ? <span className="badge cancelled"> archived</span> : null}
                     </td>
                     <td className="small">{m.versions[0] ? `v${m.versions[0].version} · ${m.versions[0].format}` : '—'}</td>
                   </tr>
@@ -124,6 +125,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
                   <tr key={d.id}>
                     <td>
                       <Link href={`${base}/datasets/${d.id}`}>{d.name}</Link>
+                      {d.archivedAt ? <span className="badge cancelled"> archived</span> : null}
                     </td>
                     <td>{d.kind}</td>
                     <td className="num">{(d.counts as { total?: number }).total ?? '—'}</td>

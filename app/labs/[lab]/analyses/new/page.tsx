@@ -22,11 +22,12 @@ export default async function NewAnalysisPage({ params }: { params: Promise<{ la
   const ctx = await requireLab(slug, 'member', `/labs/${slug}/analyses/new`);
   const [rows, datasetRows] = await Promise.all([
     db.modelVersion.findMany({
-      where: { model: { labId: ctx.lab.id } },
+      // Archived models and datasets are kept for their analyses but not offered for new ones.
+      where: { model: { labId: ctx.lab.id, archivedAt: null } },
       orderBy: [{ model: { name: 'asc' } }, { version: 'desc' }],
       select: { id: true, version: true, format: true, layers: true, outputShape: true, createdAt: true, model: { select: { name: true } } },
     }),
-    db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { name: 'asc' }, select: { id: true, name: true, kind: true, spec: true, classes: true, counts: true } }),
+    db.dataset.findMany({ where: { labId: ctx.lab.id, archivedAt: null }, orderBy: { name: 'asc' }, select: { id: true, name: true, kind: true, spec: true, classes: true, counts: true } }),
   ]);
 
   const latestOfModel = new Map<string, number>();

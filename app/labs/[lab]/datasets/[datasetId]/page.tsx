@@ -1,7 +1,8 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { requireLab } from '../../../../../lib/server/access';
+import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
 import { db } from '../../../../../lib/server/db';
+import { CatalogActions } from '../../../../_components/CatalogActions';
 import { formatBytes, formatDate } from '../../../../_components/format';
 import { LabHeader } from '../../LabNav';
 import { THUMBNAILS } from '../../../../../lib/server/thumbnails';
@@ -19,7 +20,11 @@ export default async function DatasetPage({ params }: { params: Promise<{ lab: s
       <LabHeader ctx={ctx} title={d.name} />
       <p className="small muted">
         {d.kind} · {counts.total ?? '—'} images · {formatBytes(d.sizeBytes)} · registered by {d.createdBy.name}, {formatDate(d.createdAt)}
+        {d.archivedAt ? ` · archived ${formatDate(d.archivedAt)}: not offered for new analyses` : ''}
       </p>
+      {ctx.role === 'owner' || (roleAtLeast(ctx.role, 'member') && d.createdById === ctx.user.id) ? (
+        <CatalogActions kind="dataset" lab={slug} id={d.id} name={d.name} archived={d.archivedAt !== null} />
+      ) : null}
       <h2>Sample images</h2>
       <div className="thumbs" aria-label="Sample images">
         {Array.from({ length: Math.min(THUMBNAILS, counts.total ?? THUMBNAILS) }, (_, i) => (

@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
 import { db } from '../../../../../lib/server/db';
 import type { StoredLayer } from '../../../../../lib/server/models';
+import { CatalogActions } from '../../../../_components/CatalogActions';
 import { formatBytes, formatDate } from '../../../../_components/format';
 import { LabHeader } from '../../LabNav';
 
@@ -20,6 +21,10 @@ export default async function ModelPage({ params }: { params: Promise<{ lab: str
   return (
     <>
       <LabHeader ctx={ctx} title={model.name} />
+      {model.archivedAt ? <p className="small muted">Archived {formatDate(model.archivedAt)}: not offered for new analyses, kept for the analyses that used it.</p> : null}
+      {ctx.role === 'owner' || (roleAtLeast(ctx.role, 'member') && model.createdById === ctx.user.id) ? (
+        <CatalogActions kind="model" lab={slug} id={model.id} name={model.name} archived={model.archivedAt !== null} />
+      ) : null}
       {roleAtLeast(ctx.role, 'member') ? (
         <p>
           <Link href={`/labs/${slug}/models/new`}>Upload a new version</Link>

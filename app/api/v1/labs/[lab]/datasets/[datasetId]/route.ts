@@ -1,6 +1,7 @@
 import { withLab } from '../../../../../../../lib/server/access';
 import { db } from '../../../../../../../lib/server/db';
-import { notFound } from '../../../../../../../lib/server/errors';
+import { archiveBody, archiveDataset, deleteDataset, InUseError } from '../../../../../../../lib/server/deletion';
+import { notFound, parseWith } from '../../../../../../../lib/server/errors';
 import { datasetJson } from '../../../../../../../lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/datasets/:datasetId */
@@ -11,4 +12,30 @@ export const GET = withLab<{ lab: string; datasetId: string }>(
     return Response.json({ dataset: datasetJson(dataset) });
   },
   { role: 'viewer' },
+);
+
+/**
+ * DELETE /api/v1/labs/:lab/datasets/:datasetId — lab owner or uploader.
+ * 409 with the analyses that use it; archive it instead (PATCH).
+ */
+export const DELETE = withLab<{ lab: string; datasetId: string }>(
+  async (_req, ctx) => {
+    try {
+      await deleteDataset(ctx, ctx.params.datasetId);
+    } catch (err) {
+      if (err instanceof InUseError) return Response.json({ error: err.message, analyses: err.analyses }, { status: 409 });
+      throw err;
+    }
+    return new Response(null, { status: 204 });
+  },
+  { role: 'member' },
+);
+
+/** PATCH … {"archived": true|false} — hide the dataset from the pickers (kept for its analyses), or restore it. */
+export const PATCH = withLab<{ lab: string; datasetId: string }>(
+  async (req, ctx) => {
+    const { archived } = parseWith(archiveBody, await req.json().catch(() => undefined), 'request body');
+    return Response.json({ dataset: datasetJson(await archiveDataset(ctx, ctx.params.datasetId, archived)) });
+  },
+  { role: 'member' },
 );
