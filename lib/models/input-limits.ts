@@ -5,6 +5,9 @@
  * before anyone asked for an analysis. Shared by the ONNX and TF.js engines.
  */
 
+/** Environment variables (process.env, or a test's own). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 export interface InputLimits {
   /** Values per sample (C×H×W). */
   maxInputElements: number;
@@ -15,7 +18,7 @@ export interface InputLimits {
 export const DEFAULT_MAX_INPUT_ELEMENTS = 3 * 1024 * 1024;
 export const DEFAULT_MAX_INPUT_SIDE = 2048;
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+function positiveInt(env: Env, name: string, dflt: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return dflt;
   const v = Number(raw);
@@ -23,7 +26,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number
   return v;
 }
 
-export function inputLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InputLimits {
+export function inputLimitsFromEnv(env: Env = process.env): InputLimits {
   return {
     maxInputElements: positiveInt(env, 'PCACE_MAX_INPUT_PIXELS', DEFAULT_MAX_INPUT_ELEMENTS),
     maxInputSide: positiveInt(env, 'PCACE_MAX_INPUT_SIDE', DEFAULT_MAX_INPUT_SIDE),

@@ -21,7 +21,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { InferenceSession } from 'onnxruntime-node';
-import { inputLimitsFromEnv, checkInputSize, type InputLimits } from './input-limits';
+import { inputLimitsFromEnv, checkInputSize, type Env, type InputLimits } from './input-limits';
 
 type ModelProto = InstanceType<typeof onnxProto.onnx.ModelProto>;
 type GraphProto = onnxProto.onnx.IGraphProto;
@@ -71,7 +71,7 @@ export interface OnnxPolicy extends InputLimits {
   allowControlFlow: boolean;
 }
 
-export function onnxPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): OnnxPolicy {
+export function onnxPolicyFromEnv(env: Env = process.env): OnnxPolicy {
   return {
     ...inputLimitsFromEnv(env),
     maxNodes: 100_000,
@@ -112,6 +112,9 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
   }
 
   let nodes = 0;
+  // External data is reported before any op problem, wherever it sits (a
+  // Constant inside a refused Loop body is still named as external data).
+  let opProblem: string | null = null;
   const tensor = (t: TensorProto | null | undefined, where: string) => {
     if (isExternal(t)) fail(`external data in ${where} ${EXTERNAL_REFUSED}`);
   };
@@ -152,15 +155,7 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
     (a.graphs ?? []).forEach((g, i) => graph(g, `${where} [${i}] > `, depth + 1, ops));
   };
   const checkOp = (n: NodeProto, prefix: string) => {
-    const op = n.opType ?? '';
-    if (n.domain && n.domain !== 'ai.onnx') {
-      fail(`op '${n.domain}.${op}' in ${prefix}node '${n.name || n.output?.[0] || '?'}' is not allowed: only the standard ONNX operator set is accepted, not custom domains`);
-    }
-    if (CONTROL_FLOW_OPS.has(op)) {
-      if (policy.allowControlFlow) return;
-      fail(`control-flow op ${op} (${prefix}${nodeLabel(n)}) is not allowed: a model's run time must be bounded by its size (PCACE_ALLOW_CONTROL_FLOW=1 allows it)`);
-    }
-    if (!IMAGE_CLASSIFIER_OPS.has(op)) fail(`op ${op || '(empty)'} (${prefix}${nodeLabel(n)}) is not in the image-classifier op set`);
+    if (opProblem === null) opProblem = opRefusal(n, prefix, policy);
   };
 
   graph(model.graph, '', 0, true);
@@ -175,6 +170,8 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
     graph(ti.algorithm, `training info ${i} algorithm > `, 1, false);
   });
 
+  if (opProblem !== null) fail(opProblem);
+
   for (const vi of realInputs(model)) {
     const dims = (vi.type?.tensorType?.shape?.dim ?? []).map((d) => {
       const v = d.dimValue == null ? 0 : Number(d.dimValue);
@@ -182,6 +179,19 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
     });
     checkInputSize(vi.name ?? '', dims.slice(1), source, policy, dims);
   }
+}
+
+/** Why a node's op is refused, or null when it is allowed. */
+function opRefusal(n: NodeProto, prefix: string, policy: OnnxPolicy): string | null {
+  const op = n.opType ?? '';
+  if (n.domain && n.domain !== 'ai.onnx') {
+    return `op '${n.domain}.${op}' in ${prefix}node '${n.name || n.output?.[0] || '?'}' is not allowed: only the standard ONNX operator set is accepted, not custom domains`;
+  }
+  if (CONTROL_FLOW_OPS.has(op)) {
+    if (policy.allowControlFlow) return null;
+    return `control-flow op ${op} (${prefix}${nodeLabel(n)}) is not allowed: a model's run time must be bounded by its size (PCACE_ALLOW_CONTROL_FLOW=1 allows it)`;
+  }
+  return IMAGE_CLASSIFIER_OPS.has(op) ? null : `op ${op || '(empty)'} (${prefix}${nodeLabel(n)}) is not in the image-classifier op set`;
 }
 
 /** Graph inputs that are fed (IR < 4 models also list initializers as inputs). */

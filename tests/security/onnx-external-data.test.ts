@@ -85,7 +85,7 @@ describe('every open refuses it', () => {
 });
 
 /** The policy check alone, with the place named in the message. */
-const refusal = (bytes: Uint8Array, env: NodeJS.ProcessEnv = {}) => {
+const refusal = (bytes: Uint8Array, env: Record<string, string> = {}) => {
   try {
     checkOnnxPolicy(onnx.ModelProto.decode(bytes), 'm.onnx', onnxPolicyFromEnv(env));
     return null;

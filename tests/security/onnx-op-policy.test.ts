@@ -22,7 +22,7 @@ import { AttributeType as A, classifierGraph, constantNode, encodeModel, FLOAT, 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIX = path.join(ROOT, 'tests/fixtures');
 
-const refusal = (bytes: Uint8Array, env: NodeJS.ProcessEnv = {}) => {
+const refusal = (bytes: Uint8Array, env: Record<string, string> = {}) => {
   try {
     checkOnnxPolicy(onnx.ModelProto.decode(bytes), 'm.onnx', onnxPolicyFromEnv(env));
     return null;
