@@ -22,4 +22,26 @@ export const DEFAULT_ANALYSIS: Omit<AnalysisSpec, 'model' | 'dataset' | 'target'
   bootstrap: 0,
   stabilityComponents: [],
   seed: 1,
+  // Verdicts (bench/README.md "Null calibration"): paired cross-fit splits with
+  // repeats added until the Monte Carlo SE < 0.005 or crossFitCap; a pooled
+  // permutation null of the ranking statistic per layer; BH at alpha per layer.
+  crossFitCap: 20,
+  nullPermutations: 'auto',
+  perChannelNull: false,
+  alpha: 0.05,
+  pi0: false,
 };
+
+/**
+ * Bounds of the options, checked by the API (lib/server/schemas.ts) and the
+ * form alike. They stop nonsense; what a lab may afford is the CPU-hours limit
+ * on the whole analysis's estimate (lib/server/limits.ts).
+ */
+export const OPTION_BOUNDS = {
+  images: { min: 10, max: 100_000 },
+  components: { min: 1, max: 1000 },
+  permutations: { min: 0, max: 10_000 },
+  crossFitRepeats: { min: 0, max: 100 },
+  bootstrap: { min: 0, max: 10_000 },
+  stabilityComponents: { max: 10 },
+} as const;

@@ -22,5 +22,14 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
   };
 }
 
+/** Running tasks per lab unless the lab sets its own (lib/server/limits.ts shows and edits them). */
+export const DEFAULT_MAX_RUNNING_TASKS = 2;
+
+/** The operator's default for labs without their own running-task limit: PCACE_LAB_MAX_RUNNING_TASKS. */
+export function defaultMaxRunningTasks(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.PCACE_LAB_MAX_RUNNING_TASKS);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : DEFAULT_MAX_RUNNING_TASKS;
+}
+
 /** NOTIFY channel that wakes idle workers when tasks are queued or released. */
 export const TASKS_CHANNEL = 'pcace_layer_tasks';

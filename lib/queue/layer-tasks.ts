@@ -12,7 +12,7 @@
  */
 import type { PrismaClient } from '../db/generated/client';
 import type { QueueConfig } from './config';
-import { TASKS_CHANNEL } from './config';
+import { TASKS_CHANNEL, defaultMaxRunningTasks } from './config';
 
 export interface ClaimedTask {
   id: string;
@@ -24,23 +24,56 @@ export interface ClaimedTask {
 
 type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-/** Claims the oldest runnable task (queued, or running with a lapsed lease), or null. */
-export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueConfig): Promise<ClaimedTask | null> {
+/** Key of the transaction lock that serialises claims (any constant shared by all workers). */
+const CLAIM_LOCK = 0x70636163;
+
+/**
+ * Claims a runnable task (queued, or running with a lapsed lease), or null.
+ * Fair across labs: among labs below their running-task limit, the lab with
+ * the fewest tasks running under a live lease goes first, then the lab a
+ * worker served longest ago (round-robin: with one worker, a lab's single
+ * analysis does not wait behind another lab's twenty), then the oldest
+ * analysis and layer order within the lab.
+ *
+ * Claims run one at a time under a transaction-level advisory lock: every
+ * claim then counts the running tasks the previous claims committed, so two
+ * workers cannot both take a lab's last free slot. A claim is one short
+ * statement, so the lock costs milliseconds. SKIP LOCKED still passes over
+ * rows a heartbeat or completion holds at that moment.
+ */
+export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueConfig, defaults = { maxRunningTasks: defaultMaxRunningTasks() }): Promise<ClaimedTask | null> {
   await failExhausted(db, cfg);
-  const rows = await db.$queryRaw<ClaimedTask[]>`
-    UPDATE "LayerTask" SET status = 'running', "lockedBy" = ${workerId}, "lockedAt" = now(),
-           attempts = attempts + 1, "updatedAt" = now()
-    WHERE id = (
-      SELECT t.id FROM "LayerTask" t JOIN "Analysis" a ON a.id = t."analysisId"
-      WHERE a.status IN ('queued', 'running') AND NOT a."cancelRequested"
-        AND t.attempts < ${cfg.maxAttempts}
-        AND (t.status = 'queued'
-             OR (t.status = 'running' AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})))
-      ORDER BY a."createdAt", t."layerIndex"
-      FOR UPDATE OF t SKIP LOCKED
-      LIMIT 1)
-    RETURNING id, "analysisId", "layerName", "layerIndex", attempts`;
-  return rows[0] ?? null;
+  return db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
+    const rows = await tx.$queryRaw<(ClaimedTask & { labId: string })[]>`
+      WITH live AS (
+        SELECT a."labId", count(*)::int AS running
+        FROM "LayerTask" t JOIN "Analysis" a ON a.id = t."analysisId"
+        WHERE t.status = 'running' AND t."lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds})
+        GROUP BY a."labId"),
+      picked AS (
+        SELECT t.id, a."labId" FROM "LayerTask" t
+        JOIN "Analysis" a ON a.id = t."analysisId"
+        JOIN "Lab" l ON l.id = a."labId"
+        LEFT JOIN live ON live."labId" = a."labId"
+        WHERE a.status IN ('queued', 'running') AND NOT a."cancelRequested"
+          AND t.attempts < ${cfg.maxAttempts}
+          AND (t.status = 'queued'
+               OR (t.status = 'running' AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})))
+          AND coalesce(live.running, 0) < coalesce(l."maxRunningTasks", ${defaults.maxRunningTasks})
+        ORDER BY coalesce(live.running, 0), l."lastClaimAt" NULLS FIRST, a."createdAt", t."layerIndex"
+        FOR UPDATE OF t SKIP LOCKED
+        LIMIT 1)
+      UPDATE "LayerTask" u SET status = 'running', "lockedBy" = ${workerId}, "lockedAt" = now(),
+             attempts = u.attempts + 1, "updatedAt" = now()
+      FROM picked WHERE u.id = picked.id
+      RETURNING u.id, u."analysisId", u."layerName", u."layerIndex", u.attempts, picked."labId"`;
+    const row = rows[0];
+    if (!row) return null;
+    await tx.$executeRaw`UPDATE "Lab" SET "lastClaimAt" = clock_timestamp() WHERE id = ${row.labId}`;
+    const { labId: _lab, ...task } = row;
+    return task;
+  });
 }
 
 /**

@@ -5,6 +5,7 @@
  * `onAnalysisQueued`).
  */
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
+import { estimateAnalysisCost } from '../analysis/cost';
 import { rowToChannel } from '../db/results';
 import { db, Prisma } from './db';
 import { notifyWorkers } from '../queue/layer-tasks';
@@ -12,6 +13,7 @@ import { badRequest, notFound, parseWith } from './errors';
 import type { LabContext } from './access';
 import type { StoredLayer } from './models';
 import { createAnalysisSchema } from './schemas';
+import { admitAnalysis, cpuLimitRefusal, labLimits, workerThreads } from './limits';
 import { analysisJson } from './serialize';
 
 /** Integration point for the queue: called after an analysis row is created. */
@@ -20,7 +22,8 @@ export function setOnAnalysisQueued(fn: (analysisId: string) => Promise<void>): 
   onAnalysisQueued = fn;
 }
 
-export async function createAnalysis(ctx: LabContext, body: unknown) {
+/** A validated analysis request with its cost estimate, before anything is stored. */
+async function prepareAnalysis(ctx: LabContext, body: unknown) {
   const input = parseWith(createAnalysisSchema, body, 'analysis');
   const mv = await db.modelVersion.findFirst({
     where: { id: input.modelVersionId, model: { labId: ctx.lab.id } },
@@ -48,10 +51,39 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
   const options = { ...defaults, ...input.options };
   checkOptionCombinations(options, mv.format);
 
-  // The analysis and its layer tasks appear together: never a queued analysis without work.
   const stored = mv.layers as unknown as StoredLayer[];
   const chosen = input.layers === 'all' ? stored : stored.filter((l) => (input.layers as string[]).includes(l.name));
+  const estimate = estimateAnalysisCost({
+    model: { layers: stored, inputShape: mv.inputShape as number[], format: mv.format },
+    layers: input.layers,
+    options,
+    threads: workerThreads(),
+    availableImages: (dataset.counts as { total?: number } | null)?.total,
+  });
+  const limits = await labLimits(ctx.lab.id);
+  return { input, mv, dataset, options, stored, chosen, estimate, limits };
+}
+
+/**
+ * What an analysis would cost, without creating it (POST .../analyses/estimate):
+ * the estimate, the lab's limit and, when it is past the limit, the refusal
+ * that creating it would give.
+ */
+export async function estimateAnalysis(ctx: LabContext, body: unknown) {
+  const { estimate, limits } = await prepareAnalysis(ctx, body);
+  const refusal = cpuLimitRefusal(ctx.lab.slug, estimate, limits);
+  return { estimate, maxCpuHoursPerAnalysis: limits.maxCpuHoursPerAnalysis, allowed: refusal === null, refusal };
+}
+
+/** Creates a queued analysis with its layer tasks; the result carries the cost estimate. */
+export async function createAnalysis(ctx: LabContext, body: unknown) {
+  const { input, mv, dataset, options, stored, chosen, estimate, limits } = await prepareAnalysis(ctx, body);
+  const refusal = cpuLimitRefusal(ctx.lab.slug, estimate, limits);
+  if (refusal) throw badRequest(refusal);
+
+  // The analysis and its layer tasks appear together: never a queued analysis without work.
   const analysis = await db.$transaction(async (tx) => {
+    await admitAnalysis(tx, ctx.lab, limits);
     const created = await tx.analysis.create({
       data: {
         labId: ctx.lab.id,
@@ -72,7 +104,7 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
   });
   await notifyWorkers(db);
   await onAnalysisQueued(analysis.id);
-  return analysis;
+  return Object.assign(analysis, { estimate });
 }
 
 export async function getAnalysis(labId: string, id: string) {

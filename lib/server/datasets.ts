@@ -23,6 +23,7 @@ import { db, Prisma } from './db';
 import { badRequest, conflict, isUniqueViolation, parseWith } from './errors';
 import { objectName } from './schemas';
 import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from './storage';
+import { checkStorageQuota } from './limits';
 import { readBodyLimited, readMultipart, type UploadedFile } from './uploads';
 
 const mixSchema = z.record(z.string().min(1).max(100), z.number().min(0)).optional();
@@ -137,6 +138,7 @@ export async function registerDataset(labId: string, userId: string, body: unkno
   if (file.length !== 1) throw badRequest(`send exactly one file in field 'file' for a ${input.kind} dataset`);
   const main = file[0];
   const total = files.reduce((s, f) => s + f.size, 0);
+  await checkStorageQuota(labId, total);
 
   const tmp = await tempDir();
   let rel: string;

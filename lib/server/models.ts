@@ -18,6 +18,7 @@ import { db, Prisma } from './db';
 import { ApiError, badRequest, isUniqueViolation, parseWith } from './errors';
 import { inputShapeSchema, modelCardSchema, objectName, preprocessingSchema } from './schemas';
 import { commitToStorage, removeFromStorage, sha256, tempDir } from './storage';
+import { checkStorageQuota } from './limits';
 import { jsonField, readMultipart, type UploadedFile } from './uploads';
 
 export interface ModelInspection {
@@ -150,6 +151,7 @@ export async function createModelVersion(labId: string, userId: string, input: M
   const modelCard = input.modelCard === undefined ? undefined : parseWith(modelCardSchema, input.modelCard, 'modelCard');
   const total = input.files.reduce((s, f) => s + f.size, 0);
   if (total > limits.modelBytes) throw new ApiError(413, `model files exceed the limit of ${limits.modelBytes / 1024 / 1024} MB`);
+  await checkStorageQuota(labId, total);
   const kind = classifyModelFiles(input.files);
 
   // 1. Validate the upload where it landed: nothing reaches storage before the engine accepted the model.

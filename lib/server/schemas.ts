@@ -1,5 +1,6 @@
 /** Input schemas shared by the API and the pages' server actions. */
 import { z } from 'zod';
+import { OPTION_BOUNDS as B } from '../analysis/defaults';
 
 /** Names of labs, models, datasets: what a person would type, safe in URLs and file names. */
 export const objectName = z
@@ -40,7 +41,7 @@ export const modelCardSchema = z
   .refine((v) => JSON.stringify(v).length <= 64 * 1024, 'is larger than 64 KB');
 
 const componentsSchema = z.union([
-  z.number().int().positive().max(1000),
+  z.number().int().min(B.components.min).max(B.components.max),
   z.literal('half'),
   z.object({ varianceFraction: z.number().gt(0).lte(1) }).strict(),
 ]);
@@ -59,14 +60,14 @@ export const targetSchema = z.discriminatedUnion('kind', [
 /** The options of an analysis (AnalysisSpec minus model, dataset, target, layers); defaults in lib/analysis/defaults.ts. */
 export const analysisOptionsSchema = z
   .object({
-    images: z.number().int().min(10).max(100_000).optional(),
+    images: z.number().int().min(B.images.min).max(B.images.max).optional(),
     components: componentsSchema.optional(),
     flavour: z.enum(['acepack', 'pcace-2021']).optional(),
     rankBy: z.enum(['pc1', 'multiple', 'crossfit', 'z_pc1', 'z_multiple']).optional(),
-    permutations: z.number().int().min(0).max(10_000).optional(),
-    crossFitRepeats: z.number().int().min(0).max(100).optional(),
-    bootstrap: z.number().int().min(0).max(10_000).optional(),
-    stabilityComponents: z.array(componentsSchema).max(10).optional(),
+    permutations: z.number().int().min(B.permutations.min).max(B.permutations.max).optional(),
+    crossFitRepeats: z.number().int().min(B.crossFitRepeats.min).max(B.crossFitRepeats.max).optional(),
+    bootstrap: z.number().int().min(B.bootstrap.min).max(B.bootstrap.max).optional(),
+    stabilityComponents: z.array(componentsSchema).max(B.stabilityComponents.max).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     ablation: z.boolean().optional(),
   })

@@ -4,7 +4,7 @@
  * instant errors next to each field and the server action runs it again
  * (never trusting the browser) before createAnalysis validates the rest.
  */
-import { DEFAULT_ANALYSIS } from '../../../../../lib/analysis/defaults';
+import { DEFAULT_ANALYSIS, OPTION_BOUNDS as B } from '../../../../../lib/analysis/defaults';
 
 export type FieldName =
   | 'title'
@@ -75,7 +75,7 @@ export function parseComponents(s: string): { value: Components } | { error: str
   if (v === 'half') return { value: 'half' };
   if (/^\d+$/.test(v)) {
     const k = Number(v);
-    return k >= 1 && k <= 1000 ? { value: k } : { error: 'must be between 1 and 1000' };
+    return k >= B.components.min && k <= B.components.max ? { value: k } : { error: `must be between ${B.components.min} and ${B.components.max}` };
   }
   if (/^(0?\.\d+|1\.0*)$/.test(v)) {
     const f = Number(v);
@@ -124,7 +124,7 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
     layers = picked;
   }
 
-  const images = int('images', 10, 100_000, DEFAULT_ANALYSIS.images);
+  const images = int('images', B.images.min, B.images.max, DEFAULT_ANALYSIS.images);
   let components: Components = DEFAULT_ANALYSIS.components;
   const mode = text(form, 'componentsMode') || 'k';
   if (mode === 'half') components = 'half';
@@ -144,9 +144,9 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
   if (!(FLAVOURS as readonly string[]).includes(flavourText)) errors.flavour = `must be one of ${FLAVOURS.join(', ')}`;
   const rankText = text(form, 'rankBy') || DEFAULT_ANALYSIS.rankBy;
   if (!(RANK_BY as readonly string[]).includes(rankText)) errors.rankBy = `must be one of ${RANK_BY.join(', ')}`;
-  const permutations = int('permutations', 0, 10_000, DEFAULT_ANALYSIS.permutations);
-  const crossFitRepeats = int('crossFitRepeats', 0, 100, DEFAULT_ANALYSIS.crossFitRepeats);
-  const bootstrap = int('bootstrap', 0, 10_000, DEFAULT_ANALYSIS.bootstrap);
+  const permutations = int('permutations', B.permutations.min, B.permutations.max, DEFAULT_ANALYSIS.permutations);
+  const crossFitRepeats = int('crossFitRepeats', B.crossFitRepeats.min, B.crossFitRepeats.max, DEFAULT_ANALYSIS.crossFitRepeats);
+  const bootstrap = int('bootstrap', B.bootstrap.min, B.bootstrap.max, DEFAULT_ANALYSIS.bootstrap);
   const seed = int('seed', 0, 2 ** 31 - 1, DEFAULT_ANALYSIS.seed);
   if (!errors.rankBy && rankText.startsWith('z_') && !errors.permutations && permutations < 2) {
     errors.rankBy = `ranking by ${rankText} needs permutations ≥ 2: the z is measured against the permutation null`;
@@ -159,7 +159,7 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
   const stab = text(form, 'stability');
   if (stab) {
     const parts = stab.split(/[\s,;]+/).filter(Boolean);
-    if (parts.length > 10) errors.stability = 'at most 10 values';
+    if (parts.length > B.stabilityComponents.max) errors.stability = `at most ${B.stabilityComponents.max} values`;
     for (const p of parts) {
       const c = parseComponents(p);
       if ('error' in c) {

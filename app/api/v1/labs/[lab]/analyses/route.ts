@@ -22,7 +22,10 @@ export const GET = withLab(
   { role: 'viewer' },
 );
 
-/** POST /api/v1/labs/:lab/analyses — JSON { modelVersionId, datasetId, target, layers?, options?, title? } → 201, status queued. */
+/**
+ * POST /api/v1/labs/:lab/analyses — JSON { modelVersionId, datasetId, target, layers?, options?, title? } → 201,
+ * status queued, with its cost estimate; 400 past the lab's CPU-hours limit, 429 past its queued-analyses limit.
+ */
 export const POST = withLab(
   async (req, ctx) => {
     const bytes = await readBodyLimited(req, 256 * 1024);
@@ -33,7 +36,7 @@ export const POST = withLab(
       throw badRequest('body is not valid JSON');
     }
     const analysis = await createAnalysis(ctx, body);
-    return Response.json({ analysis: analysisJson(analysis) }, { status: 201 });
+    return Response.json({ analysis: analysisJson(analysis), estimate: analysis.estimate }, { status: 201 });
   },
   { role: 'member' },
 );

@@ -1,0 +1,35 @@
+import { withLab } from '../../../../../lib/server/access';
+import { badRequest } from '../../../../../lib/server/errors';
+import { labLimitsView, updateLabLimits } from '../../../../../lib/server/limits';
+import { labJson } from '../../../../../lib/server/serialize';
+import { db } from '../../../../../lib/server/db';
+import { readBodyLimited } from '../../../../../lib/server/uploads';
+
+/** GET /api/v1/labs/:lab — the lab, your role, its limits (own values and defaults) and what it uses. */
+export const GET = withLab(
+  async (_req, ctx) => {
+    const lab = await db.lab.findUniqueOrThrow({ where: { id: ctx.lab.id } });
+    return Response.json({ lab: labJson(lab, ctx.role), ...(await labLimitsView(ctx.lab.id)) });
+  },
+  { role: 'viewer' },
+);
+
+/**
+ * PATCH /api/v1/labs/:lab — owners only: JSON { maxRunningTasks?, maxQueuedAnalyses?,
+ * maxCpuHoursPerAnalysis?, storageQuotaMb? }, each a number or null (back to the default).
+ */
+export const PATCH = withLab(
+  async (req, ctx) => {
+    const bytes = await readBodyLimited(req, 16 * 1024);
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      throw badRequest('body is not valid JSON');
+    }
+    const view = await updateLabLimits(ctx, body);
+    const lab = await db.lab.findUniqueOrThrow({ where: { id: ctx.lab.id } });
+    return Response.json({ lab: labJson(lab, ctx.role), ...view });
+  },
+  { role: 'owner' },
+);
