@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { db } from '../lib/server/db';
 import { signUp } from '../lib/server/signup';
+import { checkPasswordStrength } from '../lib/server/password-strength';
 import { createModelVersion } from '../lib/server/models';
 import { registerDataset } from '../lib/server/datasets';
 import { stageFiles } from '../lib/server/uploads';
@@ -31,6 +32,14 @@ function credentialsFile(): string {
   return path.join(dataDir(), 'demo-credentials.json');
 }
 
+/** A random password for the demo user that the sign-up's strength rule accepts (72 random bits). */
+export function newDemoPassword(): string {
+  for (;;) {
+    const password = randomBytes(9).toString('base64url');
+    if (checkPasswordStrength(password, { email: DEMO_EMAIL, name: 'Demo Researcher' }).ok) return password;
+  }
+}
+
 export async function seedDemo(log: (line: string) => void = console.log): Promise<Credentials> {
   const existing = await db.user.findUnique({ where: { email: DEMO_EMAIL } });
   if (existing) {
@@ -38,7 +47,7 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
     const creds = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials) : { email: DEMO_EMAIL, password: '(set at first start; see .data/demo-credentials.json)' };
     return creds;
   }
-  const password = process.env.PCACE_DEMO_PASSWORD || randomBytes(9).toString('base64url');
+  const password = process.env.PCACE_DEMO_PASSWORD || newDemoPassword();
   const { user, lab } = await signUp({ name: 'Demo Researcher', email: DEMO_EMAIL, password }, new Headers());
   await db.lab.update({ where: { id: lab.id }, data: { name: 'PCACE demo lab' } });
   mkdirSync(dataDir(), { recursive: true });

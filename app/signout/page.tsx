@@ -7,7 +7,7 @@ export default function SignOutPage() {
   return (
     <div className="narrow">
       <h1>Sign out</h1>
-      <p className="muted">You will need your password (or provider) to come back.</p>
+      <p className="muted">This signs you out on every device and browser. You will need your password (or provider) to come back.</p>
       <SignOutButton />
     </div>
   );
