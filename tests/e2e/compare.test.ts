@@ -80,22 +80,22 @@ describe('compare views in a browser', () => {
     // Exact values: keyboard along the ResNet curve, then the mouse.
     await page.locator(`${curves} svg`).focus();
     await page.keyboard.press('ArrowRight');
-    expect(await page.locator(`${curves} .cmp-tip`).textContent()).toMatch(/conv1 \(depth 0\.05\)channel \d+: rank 2 of 64cross-fitted score: -?\d\.\d+/);
+    expect(await page.locator(`${curves} .pc-chart-tip`).textContent()).toMatch(/conv1 \(depth 0\.05\)channel \d+: rank 2 of 64cross-fitted score: -?\d\.\d+/);
     await page.keyboard.press('ArrowDown');
-    expect(await page.locator(`${curves} .cmp-tip`).textContent()).toMatch(/^vgg16 v1 · class 0features\.0/);
+    expect(await page.locator(`${curves} .pc-chart-tip`).textContent()).toMatch(/^vgg16 v1 · class 0features\.0/);
     await page.locator('[data-testid="cmp-max-depth"] g[data-series="1"] circle').last().hover();
-    expect(await page.locator('[data-testid="cmp-max-depth"] .cmp-tip').textContent()).toMatch(/^vgg16 v1 · class 0features\.28 \(depth 1\)best channel \d+cross-fitted score: /);
+    expect(await page.locator('[data-testid="cmp-max-depth"] .pc-chart-tip').textContent()).toMatch(/^vgg16 v1 · class 0features\.28 \(depth 1\)best channel \d+cross-fitted score: /);
     await portal.screenshot(page, 'compare-architectures');
 
     // Exports: the plotted points as CSV, the chart as SVG and PNG.
-    const csv = await download(page, () => page.getByRole('button', { name: 'Sorted scores by relative depth: download data as CSV' }).click());
+    const csv = await download(page, () => page.getByRole('button', { name: 'Download the data of Sorted scores by relative depth as CSV' }).click());
     expect(csv.name).toBe('sorted-scores-by-depth.csv');
     const lines = csv.text.trim().split('\r\n');
     expect(lines[0]).toBe('network,layer,depth,rank,channel,score');
     expect(lines).toHaveLength(1 + 4800 + 4224);
-    const svg = await download(page, () => page.getByRole('button', { name: 'Sorted scores by relative depth: download SVG' }).click());
+    const svg = await download(page, () => page.getByRole('button', { name: 'Download Sorted scores by relative depth as SVG' }).click());
     expect(svg.text).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*data-points="4800"/);
-    const png = await download(page, () => page.getByRole('button', { name: 'Maximum score by depth: download PNG' }).click());
+    const png = await download(page, () => page.getByRole('button', { name: 'Download Maximum score by depth as PNG' }).click());
     expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
   });
 
@@ -112,7 +112,7 @@ describe('compare views in a browser', () => {
     expect(await page.locator('[data-testid="cmp-class-heatmap"] [data-cell="0-0"] text').textContent()).toBe('1.00');
     await page.locator('[data-testid="cmp-class-heatmap"] svg').focus();
     await page.keyboard.press('ArrowRight');
-    expect(await page.locator('[data-testid="cmp-class-heatmap"] .cmp-tip').textContent()).toMatch(/^class 0 × class 1ρ = -?0\.\d+p = [\d.e-]+ \(t approximation\)512 channels$/);
+    expect(await page.locator('[data-testid="cmp-class-heatmap"] .pc-chart-tip').textContent()).toMatch(/^class 0 × class 1ρ = -?0\.\d+p = [\d.e-]+ \(t approximation\)512 channels$/);
     await portal.screenshot(page, 'compare-classes');
 
     // Unticking a class redraws 3 × 3 and the URL follows; Back restores 4 × 4.

@@ -6,33 +6,21 @@
  * top-activating images sit).
  */
 import * as d3 from 'd3';
+import { AxisBottom, AxisLeft } from '../charts/axes';
 import { formatValue } from './Picture';
 
 const W = 320;
 const H = 140;
 const M = { top: 10, right: 12, bottom: 30, left: 46 };
 
-function Axes({ x, y, xLabel, yLabel }: { x: d3.ScaleLinear<number, number>; y: d3.ScaleLinear<number, number>; xLabel: string; yLabel: string }) {
+type Linear = d3.ScaleLinear<number, number>;
+
+/** The kit's axes at the size of these small charts. */
+function Axes({ x, y, xLabel, yLabel }: { x: Linear; y: Linear; xLabel: string; yLabel: string }) {
   return (
-    <g className="ch-axis">
-      <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} />
-      <line x1={M.left} x2={M.left} y1={M.top} y2={H - M.bottom} />
-      {x.ticks(4).map((t) => (
-        <text key={`x${t}`} x={x(t)} y={H - M.bottom + 12} textAnchor="middle">
-          {formatValue(t)}
-        </text>
-      ))}
-      {y.ticks(3).map((t) => (
-        <text key={`y${t}`} x={M.left - 4} y={y(t) + 3} textAnchor="end">
-          {formatValue(t)}
-        </text>
-      ))}
-      <text x={(M.left + W - M.right) / 2} y={H - 2} textAnchor="middle">
-        {xLabel}
-      </text>
-      <text x={10} y={M.top} textAnchor="start" transform={`rotate(90 10 ${M.top})`}>
-        {yLabel}
-      </text>
+    <g>
+      <AxisLeft scale={y} at={M.left} label={yLabel} ticks={3} format={formatValue} fontSize={10} tickSize={3} />
+      <AxisBottom scale={x} at={H - M.bottom} label={xLabel} ticks={4} format={formatValue} fontSize={10} tickSize={3} labelOffset={M.bottom - 3} />
     </g>
   );
 }

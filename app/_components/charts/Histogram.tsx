@@ -6,8 +6,11 @@
  * share an x axis, and lets the keyboard walk the bars (one tab stop).
  */
 import * as d3 from 'd3';
-import { useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { AxisBottom, AxisLeft, ChartFrame, ChartTooltip, FONT, INK, MUTED, type Tip } from './parts';
+import { useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { AxisBottom, AxisLeft } from './axes';
+import { cursorGroups, cursorStep } from './cursor';
+import { ChartFrame, ChartSvg, LegendItem, type Tip } from './frame';
+import { ACCENT, INK, MUTED } from './theme';
 
 export interface HistogramProps {
   values: number[];
@@ -46,14 +49,13 @@ export function Histogram({
   marked,
   markedLabel = 'marked',
   unmarkedLabel = 'others',
-  color = '#2453c7',
+  color = ACCENT,
   width = 440,
   height = 250,
   filename,
   caption,
   headingLevel = 4,
 }: HistogramProps) {
-  const uid = useId();
   const svgRef = useRef<SVGSVGElement>(null);
   const [focus, setFocus] = useState<number | null>(null);
   const [hover, setHover] = useState<number | null>(null);
@@ -101,46 +103,35 @@ export function Histogram({
     setHover(null);
     svgRef.current?.querySelector<SVGElement>(`[data-bar="${i}"]`)?.focus();
   };
+  // The bars as cursor points: one group, walked left to right.
+  const bars = useMemo(() => groups.map((b) => ({ px: x((b.x0 + b.x1) / 2), py: 0, g: 0 })), [groups, x]);
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     if (focus === null) return;
-    const keys: Record<string, () => void> = {
-      ArrowRight: () => moveTo(Math.min(groups.length - 1, focus + 1)),
-      ArrowLeft: () => moveTo(Math.max(0, focus - 1)),
-      Home: () => moveTo(0),
-      End: () => moveTo(groups.length - 1),
-    };
-    if (keys[e.key]) {
-      e.preventDefault();
-      keys[e.key]();
-    }
+    const next = cursorStep(e.key, bars, cursorGroups(bars), focus);
+    if (next === undefined) return;
+    e.preventDefault();
+    if (next === null) {
+      setFocus(null);
+      (e.target as SVGElement).blur();
+    } else moveTo(next);
   };
 
   const n = values.filter((v) => Number.isFinite(v)).length;
+  const csvRows = () => groups.map((b) => ({ from: b.x0, to: b.x1, count: b.total, ...(marked ? { [markedLabel]: b.marked } : {}) }));
   return (
-    <ChartFrame
-      title={title}
-      filename={filename}
-      svgRef={svgRef}
-      caption={caption}
-      headingLevel={headingLevel}
-      data={() => groups.map((b) => ({ from: b.x0, to: b.x1, count: b.total, ...(marked ? { [markedLabel]: b.marked } : {}) }))}
-    >
-      <div className="pc-chart-plot">
-        <svg
-          ref={svgRef}
-          viewBox={`0 0 ${width} ${height}`}
-          className="pc-chart-svg"
-          role="group"
-          aria-labelledby={`${uid}-desc`}
-          fontFamily={FONT}
+    <ChartFrame title={title} file={filename} svgRef={svgRef} caption={caption} headingLevel={headingLevel} tip={tip} width={width} height={height} rows={csvRows}>
+        <ChartSvg
+          svgRef={svgRef}
+          width={width}
+          height={height}
+          desc={`${title}: ${n} values in ${groups.length} bins of ${xLabel}. Tab to the bars, then use the arrow keys.`}
           onKeyDown={onKeyDown}
           onPointerLeave={() => setHover(null)}
           data-chart="histogram"
           data-values={n}
         >
-          <desc id={`${uid}-desc`}>{`${title}: ${n} values in ${groups.length} bins of ${xLabel}. Tab to the bars, then use the arrow keys.`}</desc>
-          <AxisLeft scale={y} x={m.left} label={`Number of ${yLabel}`} ticks={4} grid={width - m.left - m.right} format={d3.format('~d')} />
-          <AxisBottom scale={x} y={height - m.bottom} label={xLabel} ticks={5} />
+          <AxisLeft scale={y} at={m.left} label={`Number of ${yLabel}`} ticks={4} grid={width - m.left - m.right} format={d3.format('~d')} />
+          <AxisBottom scale={x} at={height - m.bottom} label={xLabel} ticks={5} />
           <g role="list" aria-label={`${groups.length} bins`}>
             {groups.map((b, i) => {
               const x0 = x(b.x0) + 0.5;
@@ -174,20 +165,12 @@ export function Histogram({
             </g>
           ) : null}
           {marked ? (
-            <g transform={`translate(${m.left},10)`} fontSize={11} fill={INK}>
-              <rect width={10} height={10} fill={color} />
-              <text x={14} y={9}>
-                {unmarkedLabel}
-              </text>
-              <rect x={110} width={10} height={10} fill={MARKED} />
-              <text x={124} y={9}>
-                {markedLabel}
-              </text>
+            <g data-legend="">
+              <LegendItem swatch x={m.left} y={15} color={color} label={unmarkedLabel} />
+              <LegendItem swatch x={m.left + 110} y={15} color={MARKED} label={markedLabel} />
             </g>
           ) : null}
-        </svg>
-        <ChartTooltip tip={tip} width={width} height={height} />
-      </div>
+        </ChartSvg>
     </ChartFrame>
   );
 }

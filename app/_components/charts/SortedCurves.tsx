@@ -7,8 +7,12 @@
  * the mouse, legend entries toggle curves, and a data table is one click away.
  */
 import * as d3 from 'd3';
-import { useId, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
-import { AxisBottom, AxisLeft, ChartFrame, ChartTooltip, FONT, INK, MUTED, palette, type Tip } from './parts';
+import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
+import { AxisBottom, AxisLeft } from './axes';
+import { cursorGroups, cursorStep, useNearest, type CursorPoint } from './cursor';
+import { ChartFrame, ChartSvg, tipAt } from './frame';
+import { DataTable } from './table';
+import { exact, INK, MUTED, palette } from './theme';
 
 export interface CurvePoint {
   /** What the point is (channel index): shown in the tooltip and the table. */
@@ -44,18 +48,14 @@ export interface SortedCurvesProps {
   caption?: ReactNode;
 }
 
-interface Placed {
+interface Placed extends CursorPoint {
   s: number;
   i: number;
   id: string | number;
   value: number;
   note?: string;
   x: number;
-  px: number;
-  py: number;
 }
-
-const exact = d3.format('.6~g');
 
 export function SortedCurves({
   series,
@@ -72,12 +72,10 @@ export function SortedCurves({
   filename,
   caption,
 }: SortedCurvesProps) {
-  const uid = useId();
   const svgRef = useRef<SVGSVGElement>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [focus, setFocus] = useState<{ s: number; i: number } | null>(null);
   const [hover, setHover] = useState<{ s: number; i: number } | null>(null);
-  const [showTable, setShowTable] = useState(false);
 
   const legendW = series.length > 1 ? 170 : 0;
   const m = { top: 16, right: 16 + legendW, bottom: 50, left: 62 };
@@ -108,13 +106,14 @@ export function SortedCurves({
     const placed: Placed[][] = sorted.map((pts, s) =>
       pts.map((p, i) => {
         const xn = pts.length === 1 ? 0 : i / (pts.length - 1);
-        return { s, i, id: p.id, value: p.value, note: p.note, x: xn, px: x(xn), py: y(p.value) };
+        return { s, g: s, i, id: p.id, value: p.value, note: p.note, x: xn, px: x(xn), py: y(p.value) };
       }),
     );
     return { x, y, placed };
   }, [sorted, width, H, legendW, yDomain?.[0], yDomain?.[1], reference?.value]);
   const flat = useMemo(() => placed.filter((_, s) => !hidden.has(series[s].key)).flat(), [placed, hidden, series]);
-  const delaunay = useMemo(() => d3.Delaunay.from(flat, (p) => p.px, (p) => p.py), [flat]);
+  const groups = useMemo(() => cursorGroups(flat), [flat]);
+  const nearest = useNearest(flat, svgRef, 40);
   const line = d3
     .line<Placed>()
     .x((p) => p.px)
@@ -122,19 +121,13 @@ export function SortedCurves({
 
   const active = hover ?? focus;
   const activePoint = active ? placed[active.s]?.[active.i] : undefined;
-  const tip: Tip | null = activePoint
-    ? {
-        x: activePoint.px,
-        y: activePoint.py,
-        lines: [
-          series[activePoint.s].label,
-          `${idLabel} ${activePoint.id}`,
-          `rank ${activePoint.i + 1} of ${placed[activePoint.s].length} (x = ${activePoint.x.toFixed(3)})`,
-          `${yLabel}: ${exact(activePoint.value)}`,
-          ...(activePoint.note ? [activePoint.note] : []),
-        ],
-      }
-    : null;
+  const tip = tipAt(activePoint, (p) => [
+    series[p.s].label,
+    `${idLabel} ${p.id}`,
+    `rank ${p.i + 1} of ${placed[p.s].length} (x = ${p.x.toFixed(3)})`,
+    `${yLabel}: ${exact(p.value)}`,
+    ...(p.note ? [p.note] : []),
+  ]);
 
   // The one tab stop: the focused point, else the first point of the first visible curve.
   const firstVisible = series.findIndex((s, i) => !hidden.has(s.key) && placed[i].length > 0);
@@ -146,41 +139,23 @@ export function SortedCurves({
     svgRef.current?.querySelector<SVGElement>(`[data-point="${s}-${i}"]`)?.focus();
   };
 
+  // Roving tab stop: the cursor moves the focus from circle to circle.
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     const target = e.target as Element;
     if (!target.hasAttribute('data-point') || !focus) return;
-    const { s, i } = focus;
-    const n = placed[s].length;
-    const visibleIdx = series.map((_, k) => k).filter((k) => !hidden.has(series[k].key) && placed[k].length > 0);
-    const pos = visibleIdx.indexOf(s);
-    const nearest = (k: number) => Math.round(placed[s][i].x * (placed[k].length - 1));
-    const keys: Record<string, () => void> = {
-      ArrowRight: () => moveTo(s, Math.min(n - 1, i + 1)),
-      ArrowLeft: () => moveTo(s, Math.max(0, i - 1)),
-      Home: () => moveTo(s, 0),
-      End: () => moveTo(s, n - 1),
-      PageDown: () => moveTo(s, Math.min(n - 1, i + Math.max(1, Math.round(n / 10)))),
-      PageUp: () => moveTo(s, Math.max(0, i - Math.max(1, Math.round(n / 10)))),
-      ArrowDown: () => pos < visibleIdx.length - 1 && moveTo(visibleIdx[pos + 1], nearest(visibleIdx[pos + 1])),
-      ArrowUp: () => pos > 0 && moveTo(visibleIdx[pos - 1], nearest(visibleIdx[pos - 1])),
-      Escape: () => {
-        setFocus(null);
-        (target as SVGElement).blur();
-      },
-    };
-    if (keys[e.key]) {
-      e.preventDefault();
-      keys[e.key]();
-    }
+    const at = flat.findIndex((p) => p.s === focus.s && p.i === focus.i);
+    const next = cursorStep(e.key, flat, groups, at < 0 ? null : at);
+    if (next === undefined) return;
+    e.preventDefault();
+    if (next === null) {
+      setFocus(null);
+      (target as SVGElement).blur();
+    } else moveTo(flat[next].s, flat[next].i);
   };
 
   const onPointerMove = (e: PointerEvent<SVGSVGElement>) => {
-    const svg = svgRef.current;
-    const ctm = svg?.getScreenCTM();
-    if (!svg || !ctm || flat.length === 0) return;
-    const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
-    const p = flat[delaunay.find(pt.x, pt.y)];
-    setHover(p && Math.hypot(p.px - pt.x, p.py - pt.y) < 40 ? { s: p.s, i: p.i } : null);
+    const k = nearest(e);
+    setHover(k === null ? null : { s: flat[k].s, i: flat[k].i });
   };
 
   const toggle = (key: string) =>
@@ -194,32 +169,30 @@ export function SortedCurves({
   const fmt = format ?? ((v: number) => d3.format('.2~f')(v));
   const total = placed.reduce((a, p) => a + p.length, 0);
 
+  const csvRows = () => placed.flatMap((pts, s) => pts.map((p) => ({ series: series[s].label, rank: p.i + 1, x: p.x, [idLabel]: p.id, value: p.value })));
   return (
-    <ChartFrame
-      title={title}
-      filename={filename}
-      svgRef={svgRef}
-      caption={caption}
-      data={() => placed.flatMap((pts, s) => pts.map((p) => ({ series: series[s].label, rank: p.i + 1, x: p.x, [idLabel]: p.id, value: p.value })))}
+    <ChartFrame title={title} file={filename} svgRef={svgRef} caption={caption} tip={tip} width={width} height={H} rows={csvRows}
+      below={
+        <DataTable
+          title={title}
+          summary={`Data table (${total} points)`}
+          columns={[{ label: 'Curve', mono: true }, { label: 'Rank', num: true }, { label: 'x', num: true }, { label: idLabel, num: true }, { label: yLabel, num: true }]}
+          rows={() => placed.flatMap((pts, s) => pts.map((p) => ({ key: `${s}-${p.i}`, cells: [series[s].label, p.i + 1, p.x.toFixed(3), p.id, exact(p.value)] })))}
+        />
+      }
     >
-      <div className="pc-chart-plot">
-        <svg
-          ref={svgRef}
-          viewBox={`0 0 ${width} ${H}`}
-          className="pc-chart-svg"
-          role="group"
-          aria-labelledby={`${uid}-desc`}
-          fontFamily={FONT}
+        <ChartSvg
+          svgRef={svgRef}
+          width={width}
+          height={H}
+          desc={`${title}: ${series.length} curve${series.length === 1 ? '' : 's'}, ${total} points; ${yLabel} against ${xLabel}. Tab to the points, then use the arrow keys.`}
           onKeyDown={onKeyDown}
           onPointerMove={onPointerMove}
           onPointerLeave={() => setHover(null)}
           data-chart="sorted-curves"
         >
-          <desc id={`${uid}-desc`}>
-            {`${title}: ${series.length} curve${series.length === 1 ? '' : 's'}, ${total} points; ${yLabel} against ${xLabel}. Tab to the points, then use the arrow keys.`}
-          </desc>
-          <AxisLeft scale={y} x={m.left} label={yLabel} grid={width - m.left - m.right} format={fmt} />
-          <AxisBottom scale={x} y={H - m.bottom} label={xLabel} />
+          <AxisLeft scale={y} at={m.left} label={yLabel} grid={width - m.left - m.right} format={fmt} />
+          <AxisBottom scale={x} at={H - m.bottom} label={xLabel} />
           {reference ? (
             <g data-reference="">
               <line x1={m.left} x2={width - m.right} y1={y(reference.value)} y2={y(reference.value)} stroke={MUTED} strokeDasharray="5 4" />
@@ -283,49 +256,7 @@ export function SortedCurves({
               ))}
             </g>
           ) : null}
-        </svg>
-        <ChartTooltip tip={tip} width={width} height={H} />
-      </div>
-      <details className="pc-chart-table" onToggle={(e) => setShowTable((e.target as HTMLDetailsElement).open)}>
-        <summary>Data table ({total} points)</summary>
-        {showTable ? (
-          <div className="pc-chart-table-scroll">
-            <table className="small">
-              <caption className="sr-only">{title}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Curve</th>
-                  <th scope="col" className="num">
-                    Rank
-                  </th>
-                  <th scope="col" className="num">
-                    x
-                  </th>
-                  <th scope="col" className="num">
-                    {idLabel}
-                  </th>
-                  <th scope="col" className="num">
-                    {yLabel}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {placed.flatMap((pts, s) =>
-                  pts.map((p) => (
-                    <tr key={`${s}-${p.i}`}>
-                      <td className="mono">{series[s].label}</td>
-                      <td className="num">{p.i + 1}</td>
-                      <td className="num">{p.x.toFixed(3)}</td>
-                      <td className="num">{p.id}</td>
-                      <td className="num">{exact(p.value)}</td>
-                    </tr>
-                  )),
-                )}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
-      </details>
+        </ChartSvg>
     </ChartFrame>
   );
 }

@@ -76,7 +76,7 @@ export async function exportPng(svg: SVGSVGElement, filename: string, scale = 2)
   }
 }
 
-type Cell = string | number | boolean | null | undefined;
+export type Cell = string | number | boolean | null | undefined;
 
 function csvCell(v: Cell): string {
   if (v === null || v === undefined) return '';

@@ -1,5 +1,13 @@
-/** Shared D3 chart primitives (client components) and client-side exports. */
+/**
+ * The chart kit: axes, frame with downloads, tooltip, keyboard cursor, colour
+ * scales and number formats, exports (SVG, PNG, CSV, JSON); and the charts
+ * that several pages use. Every chart of the portal draws with these parts.
+ */
 export { SortedCurves, type CurvePoint, type CurveSeries, type SortedCurvesProps } from './SortedCurves';
 export { Histogram, type HistogramProps } from './Histogram';
-export { ChartFrame, ChartTooltip, AxisBottom, AxisLeft, palette, type Tip } from './parts';
-export { download, exportCsv, exportJson, exportPng, exportSvg, fileSlug, serializeSvg, toCsv } from './export';
+export { AxisBottom, AxisLeft, axisTicks, type AxisProps, type AxisScale } from './axes';
+export { ChartFrame, ChartSvg, ChartTooltip, LegendItem, tipAt, type ChartFrameProps, type Tip } from './frame';
+export { cursorGroups, cursorStep, useCursor, useNearest, type CursorPoint } from './cursor';
+export { DataTable, type TableColumn } from './table';
+export { ACCENT, categorical, cellColor, cellInk, cellLegend, exact, fmt3, fmtP, FONT, GRID, INK, MUTED, palette, SIDE_COLORS, stars } from './theme';
+export { download, exportCsv, exportJson, exportPng, exportSvg, fileSlug, serializeSvg, toCsv, type Cell } from './export';

@@ -7,7 +7,7 @@
 import * as d3 from 'd3';
 import { useMemo, useRef } from 'react';
 import type { ArchitectureSide } from '../../../lib/server/compare-types';
-import { AxisBottom, AxisLeft, exact, Figure, FONT, LegendItem, MUTED, SIDE_COLORS, useCursor, type CursorPoint, type Tip } from './chart';
+import { ACCENT, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, FONT, LegendItem, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '../charts';
 
 const W = 900;
 const M = { top: 34, right: 18, bottom: 50, left: 62 };
@@ -78,22 +78,16 @@ export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel:
   }, [data]);
   const cursor = useCursor(points, svgRef);
   const p = cursor.index !== null ? points[cursor.index] : null;
-  const tip: Tip | null = p
-    ? {
-        x: p.px,
-        y: p.py,
-        lines: [
-          data[p.s].label,
-          `${data[p.s].side.layers.name[p.l]} (depth ${exact(data[p.s].side.layers.depth[p.l])})`,
-          `channel ${p.channel}: rank ${p.r + 1} of ${data[p.s].side.layers.n[p.l]}`,
-          `${scoreLabel}: ${exact(p.value)}`,
-        ],
-      }
-    : null;
+  const tip = tipAt(p, (p) => [
+    data[p.s].label,
+    `${data[p.s].side.layers.name[p.l]} (depth ${exact(data[p.s].side.layers.depth[p.l])})`,
+    `channel ${p.channel}: rank ${p.r + 1} of ${data[p.s].side.layers.n[p.l]}`,
+    `${scoreLabel}: ${exact(p.value)}`,
+  ]);
   const rows = () =>
     points.map((q) => ({ network: data[q.s].label, layer: data[q.s].side.layers.name[q.l], depth: data[q.s].side.layers.depth[q.l], rank: q.r + 1, channel: q.channel, score: q.value }));
   return (
-    <Figure
+    <ChartFrame
       title="Sorted scores by relative depth"
       file="sorted-scores-by-depth"
       svgRef={svgRef}
@@ -104,9 +98,9 @@ export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel:
       testId="cmp-depth-curves"
       caption="Each layer's channels sorted best first inside the layer's stretch of the depth axis (its position among the model's conv layers). Hover or focus the chart and use the arrow keys for exact values."
     >
-      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Sorted ${scoreLabel} of every layer against relative depth, both networks`} tabIndex={0} className="cmp-svg" {...cursor.handlers}>
-        <AxisLeft scale={y} x={M.left} label={scoreLabel} grid={W - M.left - M.right} />
-        <AxisBottom scale={x} y={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
+      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={`Sorted ${scoreLabel} of every layer against relative depth, both networks`} tabIndex={0} {...cursor.handlers}>
+        <AxisLeft scale={y} at={M.left} label={scoreLabel} grid={W - M.left - M.right} />
+        <AxisBottom scale={x} at={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
         {y.domain()[0] < 0 ? <line x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} stroke={MUTED} strokeDasharray="3 3" /> : null}
         {paths.map((path, s) => (
           <path key={s} d={path.d} fill="none" stroke={SIDE_COLORS[s]} strokeWidth={1.4} strokeOpacity={0.9} data-series={s} data-points={path.count} />
@@ -115,8 +109,8 @@ export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel:
           <LegendItem key={s} x={M.left + 8 + s * 380} y={14} color={SIDE_COLORS[s]} label={d.label} />
         ))}
         {p ? <circle cx={p.px} cy={p.py} r={5} fill="none" stroke={SIDE_COLORS[p.s]} strokeWidth={2} data-export="skip" /> : null}
-      </svg>
-    </Figure>
+      </ChartSvg>
+    </ChartFrame>
   );
 }
 
@@ -146,20 +140,14 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
   const cursor = useCursor(points, svgRef, 60);
   const p = cursor.index !== null ? points[cursor.index] : null;
   const L = (s: number) => data[s].side.layers;
-  const tip: Tip | null = p
-    ? {
-        x: p.px,
-        y: p.py,
-        lines: [
-          `${data[p.s].label}: ${L(p.s).name[p.l]}`,
-          `depth ${exact(L(p.s).depth[p.l])}, ${L(p.s).n[p.l]} channels`,
-          `max ${exact(L(p.s).max[p.l]!)} · q3 ${exact(L(p.s).q3[p.l]!)}`,
-          `median ${exact(L(p.s).median[p.l]!)}`,
-          `q1 ${exact(L(p.s).q1[p.l]!)} · min ${exact(L(p.s).min[p.l]!)}`,
-          L(p.s).withP[p.l] ? `p < 0.05: ${L(p.s).beatNull[p.l]} of ${L(p.s).withP[p.l]}` : 'no permutation test',
-        ],
-      }
-    : null;
+  const tip = tipAt(p, (p) => [
+    `${data[p.s].label}: ${L(p.s).name[p.l]}`,
+    `depth ${exact(L(p.s).depth[p.l])}, ${L(p.s).n[p.l]} channels`,
+    `max ${exact(L(p.s).max[p.l]!)} · q3 ${exact(L(p.s).q3[p.l]!)}`,
+    `median ${exact(L(p.s).median[p.l]!)}`,
+    `q1 ${exact(L(p.s).q1[p.l]!)} · min ${exact(L(p.s).min[p.l]!)}`,
+    L(p.s).withP[p.l] ? `p < 0.05: ${L(p.s).beatNull[p.l]} of ${L(p.s).withP[p.l]}` : 'no permutation test',
+  ]);
   const rows = () =>
     data.flatMap(({ side, label }) =>
       side.layers.name.map((name, l) => ({
@@ -179,14 +167,14 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
       })),
     );
   return (
-    <Figure title="Score distribution per layer" file="score-distribution-per-layer" svgRef={svgRef} rows={rows} tip={tip} width={W} height={H} testId="cmp-depth-boxes" caption="Boxes span the quartiles with the median inside; whiskers reach the most extreme scores within 1.5 × IQR, dots beyond are the maxima.">
-      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Distribution of ${scoreLabel} per layer, one panel per network`} tabIndex={0} className="cmp-svg" {...cursor.handlers}>
+    <ChartFrame title="Score distribution per layer" file="score-distribution-per-layer" svgRef={svgRef} rows={rows} tip={tip} width={W} height={H} testId="cmp-depth-boxes" caption="Boxes span the quartiles with the median inside; whiskers reach the most extreme scores within 1.5 × IQR, dots beyond are the maxima.">
+      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={`Distribution of ${scoreLabel} per layer, one panel per network`} tabIndex={0} {...cursor.handlers}>
         {data.map(({ side, label }, s) => {
           const y = ys[s];
           const bw = Math.max(3, Math.min(26, (x(1) - x(0)) / Math.max(1, side.analysis.model.layerCount) - 6));
           return (
             <g key={s} data-series={s} data-boxes={side.layers.median.filter((m) => m !== null).length}>
-              <AxisLeft scale={y} x={M.left} label={scoreLabel} ticks={4} grid={W - M.left - M.right} />
+              <AxisLeft scale={y} at={M.left} label={scoreLabel} ticks={4} grid={W - M.left - M.right} />
               <text x={M.left + 6} y={y.range()[1] - 6} fontFamily={FONT} fontSize={12} fontWeight={600} fill={SIDE_COLORS[s]}>
                 {label}
               </text>
@@ -207,10 +195,10 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
             </g>
           );
         })}
-        <AxisBottom scale={x} y={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
-        {p ? <rect x={p.px - 16} y={ys[p.s].range()[1]} width={32} height={panel} fill="#2453c7" fillOpacity={0.07} data-export="skip" /> : null}
-      </svg>
-    </Figure>
+        <AxisBottom scale={x} at={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
+        {p ? <rect x={p.px - 16} y={ys[p.s].range()[1]} width={32} height={panel} fill={ACCENT} fillOpacity={0.07} data-export="skip" /> : null}
+      </ChartSvg>
+    </ChartFrame>
   );
 }
 
@@ -235,23 +223,17 @@ export function MaxByDepth({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
   const cursor = useCursor(points, svgRef);
   const p = cursor.index !== null ? points[cursor.index] : null;
   const best = (s: number, l: number) => data[s].side.channel[data[s].offsets[l]];
-  const tip: Tip | null = p
-    ? {
-        x: p.px,
-        y: p.py,
-        lines: [data[p.s].label, `${data[p.s].side.layers.name[p.l]} (depth ${exact(data[p.s].side.layers.depth[p.l])})`, `best channel ${best(p.s, p.l)}`, `${scoreLabel}: ${exact(data[p.s].side.layers.max[p.l]!)}`],
-      }
-    : null;
+  const tip = tipAt(p, (p) => [data[p.s].label, `${data[p.s].side.layers.name[p.l]} (depth ${exact(data[p.s].side.layers.depth[p.l])})`, `best channel ${best(p.s, p.l)}`, `${scoreLabel}: ${exact(data[p.s].side.layers.max[p.l]!)}`]);
   const rows = () => points.map((q) => ({ network: data[q.s].label, layer: data[q.s].side.layers.name[q.l], depth: data[q.s].side.layers.depth[q.l], best_channel: best(q.s, q.l), max_score: data[q.s].side.layers.max[q.l] }));
   const line = d3
     .line<MaxPoint>()
     .x((q) => q.px)
     .y((q) => q.py);
   return (
-    <Figure title="Maximum score by depth" file="max-score-by-depth" svgRef={svgRef} rows={rows} tip={tip} width={W} height={H} testId="cmp-max-depth" caption="The highest score of each layer, at the layer's relative depth.">
-      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Maximum ${scoreLabel} per layer against relative depth`} tabIndex={0} className="cmp-svg" {...cursor.handlers}>
-        <AxisLeft scale={y} x={M.left} label={`max ${scoreLabel}`} grid={W - M.left - M.right} />
-        <AxisBottom scale={x} y={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
+    <ChartFrame title="Maximum score by depth" file="max-score-by-depth" svgRef={svgRef} rows={rows} tip={tip} width={W} height={H} testId="cmp-max-depth" caption="The highest score of each layer, at the layer's relative depth.">
+      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={`Maximum ${scoreLabel} per layer against relative depth`} tabIndex={0} {...cursor.handlers}>
+        <AxisLeft scale={y} at={M.left} label={`max ${scoreLabel}`} grid={W - M.left - M.right} />
+        <AxisBottom scale={x} at={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
         {data.map((_, s) => {
           const pts = points.filter((q) => q.s === s);
           return (
@@ -267,7 +249,7 @@ export function MaxByDepth({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
           <LegendItem key={s} x={M.left + 8 + s * 380} y={14} color={SIDE_COLORS[s]} label={d.label} />
         ))}
         {p ? <circle cx={p.px} cy={p.py} r={7} fill="none" stroke={SIDE_COLORS[p.s]} strokeWidth={2} data-export="skip" /> : null}
-      </svg>
-    </Figure>
+      </ChartSvg>
+    </ChartFrame>
   );
 }

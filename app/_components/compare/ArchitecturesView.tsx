@@ -2,9 +2,8 @@
 /** Compare architectures: two analyses, both networks on one relative-depth axis. */
 import { useMemo } from 'react';
 import { SCORE_LABELS, type AnalysisInfo, type ArchitecturesPayload } from '../../../lib/server/compare-types';
-import { exportJson } from './export';
+import { exact, exportJson, SIDE_COLORS } from '../charts';
 import { DepthBoxes, DepthCurves, layered, MaxByDepth } from './ArchitectureCharts';
-import { exact, SIDE_COLORS } from './chart';
 import { AnalysisSelect, ScoreSelect } from './Pickers';
 import { viewApiUrl } from './defaults';
 import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';

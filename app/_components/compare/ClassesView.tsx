@@ -2,8 +2,7 @@
 /** Compare classes: do different target classes rank a layer's channels alike? */
 import { useMemo } from 'react';
 import type { AnalysisInfo, ClassesPayload } from '../../../lib/server/compare-types';
-import { exportJson } from './export';
-import { exact, fmt3, fmtP, stars } from './chart';
+import { exact, exportJson, fmt3, fmtP, stars } from '../charts';
 import { Heatmap } from './Heatmap';
 import { KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { MAX_CLASSES as MAX, versionGroups, viewApiUrl } from './defaults';

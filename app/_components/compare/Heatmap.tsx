@@ -1,10 +1,9 @@
 'use client';
 /** A labelled square matrix (class × class, measure × measure): one cell per pair, exact values in the tooltip. */
-import * as d3 from 'd3';
 import { useMemo, useRef, type ReactNode } from 'react';
-import { Figure, FONT, INK, useCursor, type CursorPoint, type Tip } from './chart';
+import { type Cell, cellColor, cellInk, cellLegend, ChartFrame, ChartSvg, FONT, INK, tipAt, useCursor, type CursorPoint } from '../charts';
 
-type Row = Record<string, string | number | boolean | null | undefined>;
+type Row = Record<string, Cell>;
 
 export interface HeatmapProps {
   title: string;
@@ -37,22 +36,18 @@ export function Heatmap(props: HeatmapProps) {
   const W = left + m * cell + 110;
   const H = top + m * cell + 24;
   const svgRef = useRef<SVGSVGElement>(null);
-  const color = useMemo(
-    () => (props.scale === 'diverging' ? d3.scaleDiverging(d3.interpolateRdBu).domain([-1, 0, 1]) : d3.scaleSequential(d3.interpolateBlues).domain([0, 1])),
-    [props.scale],
-  );
+  const color = useMemo(() => cellColor(props.scale), [props.scale]);
   const points = useMemo<(CursorPoint & { i: number; j: number })[]>(
     () => labels.flatMap((_, i) => labels.map((__, j) => ({ px: left + j * cell + cell / 2, py: top + i * cell + cell / 2, g: i, i, j }))),
     [labels, cell],
   );
   const cursor = useCursor(points, svgRef, cell);
   const p = cursor.index !== null ? points[cursor.index] : null;
-  const tip: Tip | null = p ? { x: p.px, y: p.py, lines: props.tipLines(p.i, p.j) } : null;
-  const ink = (v: number | null) => (v !== null && (props.scale === 'diverging' ? Math.abs(v) > 0.55 : v > 0.6) ? '#ffffff' : INK);
-  const legend = props.scale === 'diverging' ? [-1, -0.5, 0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1];
+  const tip = tipAt(p, (p) => props.tipLines(p.i, p.j));
+  const legend = cellLegend(props.scale);
   return (
-    <Figure title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} json={props.json} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
-      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.ariaLabel} tabIndex={0} className="cmp-svg" {...cursor.handlers} style={{ maxWidth: W }}>
+    <ChartFrame title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} json={props.json} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
+      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={props.ariaLabel} tabIndex={0} {...cursor.handlers} style={{ maxWidth: W }}>
         <g fontFamily={FONT} fontSize={12} fill={INK}>
           {labels.map((l, i) => (
             <text key={`r${i}`} x={left - 8} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="end" data-axis-label="row">
@@ -70,7 +65,7 @@ export function Heatmap(props: HeatmapProps) {
             row.map((v, j) => (
               <g key={`${i}-${j}`} data-cell={`${i}-${j}`}>
                 <rect x={left + j * cell} y={top + i * cell} width={cell - 1} height={cell - 1} fill={v === null ? '#f1f2f4' : color(v)} />
-                <text x={left + j * cell + cell / 2} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="middle" fontFamily={FONT} fontSize={cell > 44 ? 11 : 9.5} fill={ink(v)}>
+                <text x={left + j * cell + cell / 2} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="middle" fontFamily={FONT} fontSize={cell > 44 ? 11 : 9.5} fill={cellInk(props.scale, v)}>
                   {props.cellText(i, j)}
                 </text>
               </g>
@@ -89,7 +84,7 @@ export function Heatmap(props: HeatmapProps) {
           ))}
         </g>
         {p ? <rect x={left + p.j * cell - 1} y={top + p.i * cell - 1} width={cell + 1} height={cell + 1} fill="none" stroke={INK} strokeWidth={2.5} data-export="skip" /> : null}
-      </svg>
-    </Figure>
+      </ChartSvg>
+    </ChartFrame>
   );
 }

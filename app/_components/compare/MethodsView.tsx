@@ -2,8 +2,7 @@
 /** Compare methods: the PCACE score against ablation drop and mean activation, for one analysis and layer. */
 import Link from 'next/link';
 import type { AnalysisInfo, MethodsPayload } from '../../../lib/server/compare-types';
-import { exportJson } from './export';
-import { exact, fmtP, stars } from './chart';
+import { exact, exportJson, fmtP, stars } from '../charts';
 import { Heatmap } from './Heatmap';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';

@@ -2,8 +2,7 @@
 /** Compare runs: two runs of one model, rank against rank per layer, the biggest movers, agreement. */
 import { useMemo } from 'react';
 import type { AnalysisInfo, RunsLayer, RunsPayload } from '../../../lib/server/compare-types';
-import { exportCsv, exportJson } from './export';
-import { exact, fmt3, fmtP, stars } from './chart';
+import { exact, exportCsv, exportJson, fmt3, fmtP, stars } from '../charts';
 import { AnalysisSelect, KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { runPair, viewApiUrl } from './defaults';

@@ -2,9 +2,9 @@
 /** One point per channel, two measures against each other; pairs with a missing value are left out. */
 import * as d3 from 'd3';
 import { useMemo, useRef, type ReactNode } from 'react';
-import { AxisBottom, AxisLeft, exact, Figure, MUTED, SIDE_COLORS, useCursor, type CursorPoint, type Tip } from './chart';
+import { type Cell, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, INK, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '../charts';
 
-type Row = Record<string, string | number | boolean | null | undefined>;
+type Row = Record<string, Cell>;
 
 export interface ScatterProps {
   title: string;
@@ -53,16 +53,14 @@ export function Scatter(props: ScatterProps) {
   }, [props.x, props.y, props.identity, W, H]);
   const cursor = useCursor(points, svgRef, 24);
   const p = cursor.index !== null ? points[cursor.index] : null;
-  const tip: Tip | null = p
-    ? { x: p.px, y: p.py, lines: [`channel ${props.ids[p.i]}`, `${props.xLabel}: ${exact(props.x[p.i]!)}`, `${props.yLabel}: ${exact(props.y[p.i]!)}`, ...(props.extraTip?.(p.i) ?? [])] }
-    : null;
+  const tip = tipAt(p, (p) => [`channel ${props.ids[p.i]}`, `${props.xLabel}: ${exact(props.x[p.i]!)}`, `${props.yLabel}: ${exact(props.y[p.i]!)}`, ...(props.extraTip?.(p.i) ?? [])]);
   const fmt = props.integer ? d3.format('d') : undefined;
   const ticksX = props.integer ? Math.min(6, Math.max(2, xs.domain()[1] - xs.domain()[0])) : 6;
   return (
-    <Figure title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
-      <svg ref={svgRef} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={props.ariaLabel} tabIndex={0} className="cmp-svg" {...cursor.handlers}>
-        <AxisLeft scale={ys} x={m.left} label={props.yLabel} grid={W - m.left - m.right} format={fmt} />
-        <AxisBottom scale={xs} y={H - m.bottom} label={props.xLabel} format={fmt} ticks={ticksX} />
+    <ChartFrame title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
+      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={props.ariaLabel} tabIndex={0} {...cursor.handlers}>
+        <AxisLeft scale={ys} at={m.left} label={props.yLabel} grid={W - m.left - m.right} format={fmt} />
+        <AxisBottom scale={xs} at={H - m.bottom} label={props.xLabel} format={fmt} ticks={ticksX} />
         {props.identity ? <line x1={xs(xs.domain()[0])} y1={ys(xs.domain()[0])} x2={xs(xs.domain()[1])} y2={ys(xs.domain()[1])} stroke={MUTED} strokeDasharray="4 4" /> : null}
         <g data-points={points.length}>
           {points.map((q) => {
@@ -70,8 +68,8 @@ export function Scatter(props: ScatterProps) {
             return <circle key={q.i} cx={q.px} cy={q.py} r={hot ? 4 : 2.8} fill={hot ? SIDE_COLORS[1] : SIDE_COLORS[0]} fillOpacity={hot ? 0.95 : 0.55} />;
           })}
         </g>
-        {p ? <circle cx={p.px} cy={p.py} r={7} fill="none" stroke="#1d1f23" strokeWidth={2} data-export="skip" /> : null}
-      </svg>
-    </Figure>
+        {p ? <circle cx={p.px} cy={p.py} r={7} fill="none" stroke={INK} strokeWidth={2} data-export="skip" /> : null}
+      </ChartSvg>
+    </ChartFrame>
   );
 }

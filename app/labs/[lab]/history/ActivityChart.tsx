@@ -2,14 +2,18 @@
 
 /**
  * The team's activity: analyses created per UTC day, stacked by status or by
- * person. D3 computes the stack, scales and axes; React draws the bars.
+ * person. D3 computes the stack and scales; React draws the bars and the
+ * chart kit's axes.
  * One tab stop: ←/→ (Home/End) walk the days, the tooltip shows the exact
  * counts and a live region reads them out; Enter (or a click) narrows the
  * history to that day. The numbers are also in a data table under the chart.
  */
 import * as d3 from 'd3';
 import { useRouter } from 'next/navigation';
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useId, useMemo, useState, type KeyboardEvent } from 'react';
+import { AxisBottom, AxisLeft } from '../../../_components/charts/axes';
+import { cursorStep, type CursorPoint } from '../../../_components/charts/cursor';
+import { categorical } from '../../../_components/charts/theme';
 import type { Activity } from '../../../../lib/server/history';
 
 const W = 900;
@@ -34,11 +38,9 @@ export function ActivityChart({ activity, dayHref }: { activity: Activity; /** T
   const openDay = (day: string) => router.push(dayHref.replaceAll('{day}', day), { scroll: false });
   const uid = useId();
   const [active, setActive] = useState<number | null>(null);
-  const xAxis = useRef<SVGGElement>(null);
-  const yAxis = useRef<SVGGElement>(null);
 
   const color = useMemo(() => {
-    const people = d3.scaleOrdinal<string, string>(d3.schemeTableau10).domain(series.map((s) => s.key));
+    const people = categorical(series.map((s) => s.key));
     return (key: string) => (group === 'status' ? (STATUS_COLORS[key] ?? '#999') : people(key));
   }, [series, group]);
 
@@ -61,20 +63,12 @@ export function ActivityChart({ activity, dayHref }: { activity: Activity; /** T
     return { x, y, stacked };
   }, [days, series]);
 
-  useEffect(() => {
-    if (!xAxis.current || !yAxis.current) return;
-    const step = Math.max(1, Math.ceil(days.length / 10));
-    const ticks = days.filter((_, i) => i % step === 0).map((d) => d.day);
-    d3.select(xAxis.current).call(
-      d3
-        .axisBottom(x)
-        .tickValues(ticks)
-        .tickFormat((d) => shortDay(dayDate(d)))
-        .tickSizeOuter(0),
-    );
-    const yTicks = y.ticks(Math.min(5, y.domain()[1])).filter(Number.isInteger);
-    d3.select(yAxis.current).call(d3.axisLeft(y).tickValues(yTicks).tickFormat(d3.format('d')).tickSizeOuter(0));
-  }, [x, y, days]);
+  // A tick every tenth of the range; integer counts only.
+  const step = Math.max(1, Math.ceil(days.length / 10));
+  const xTicks = days.filter((_, i) => i % step === 0).map((d) => d.day);
+  const yTicks = y.ticks(Math.min(5, y.domain()[1])).filter(Number.isInteger);
+  // The days as cursor points: one group, walked left to right.
+  const cursor = useMemo<CursorPoint[]>(() => days.map((d) => ({ px: x(d.day) ?? 0, py: 0, g: 0 })), [days, x]);
 
   const total = d3.sum(days, (d) => d.total);
   const focus = active === null ? null : days[active];
@@ -83,18 +77,18 @@ export function ActivityChart({ activity, dayHref }: { activity: Activity; /** T
     (d.total ? ` — ${series.filter((s) => d.counts[s.key]).map((s) => `${d.counts[s.key]} ${s.label}`).join(', ')}` : '');
 
   const onKey = (e: KeyboardEvent<SVGSVGElement>) => {
-    const last = days.length - 1;
-    const at = active ?? last;
-    const moves: Record<string, number> = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: last };
-    if (e.key in moves) {
-      e.preventDefault();
-      setActive(Math.max(0, Math.min(last, active === null ? last : moves[e.key])));
-    } else if (e.key === 'Enter' && focus) {
+    if (e.key === 'Enter') {
+      if (!focus) return;
       e.preventDefault();
       openDay(focus.day);
-    } else if (e.key === 'Escape') {
-      setActive(null);
+      return;
     }
+    const last = days.length - 1;
+    const next = cursorStep(e.key, cursor, [cursor.map((_, i) => i)], active ?? last);
+    if (next === undefined) return;
+    e.preventDefault();
+    // The cursor starts at the latest day.
+    setActive(active === null && next !== null ? last : next);
   };
 
   const tipLeft = focus ? ((x(focus.day)! + x.bandwidth() / 2) / W) * 100 : 0;
@@ -128,8 +122,8 @@ export function ActivityChart({ activity, dayHref }: { activity: Activity; /** T
           onBlur={() => setActive(null)}
           onMouseLeave={() => setActive(null)}
         >
-          <g ref={yAxis} className="hist-axis" transform={`translate(${M.left},0)`} />
-          <g ref={xAxis} className="hist-axis" transform={`translate(0,${H - M.bottom})`} />
+          <AxisLeft scale={y} at={M.left} tickValues={yTicks} format={d3.format('d')} tickSize={6} />
+          <AxisBottom scale={x} at={H - M.bottom} tickValues={xTicks} format={(d) => shortDay(dayDate(d))} tickSize={6} />
           {stacked.map((layer) => (
             <g key={layer.key} fill={color(layer.key)}>
               {layer.map((seg, i) =>
