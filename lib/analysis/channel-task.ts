@@ -3,7 +3,7 @@
  * Runs in a worker thread or inline; pure apart from reading its inputs.
  */
 import {
-  bootstrapChannel,
+  bootstrapStatistic,
   channelMaps,
   channelPca,
   scoreAcrossComponents,
@@ -14,6 +14,10 @@ import {
   type RankingScore,
   type ScoreOptions,
 } from '../pcace/index';
+import { DEFAULT_CROSSFIT_RULE, type CrossFitRule } from '../pcace/crossfit';
+import { drawsForChannel, nullPermutation, statisticUnderPermutation } from '../pcace/pooled-null';
+import { bootstrapChannelRefit } from '../pcace/rank-inference';
+import type { VerdictOptions } from '../pcace/verdicts';
 
 export interface ChannelTaskOptions extends ScoreOptions {
   rankBy: RankingScore;
@@ -27,6 +31,14 @@ export interface ChannelTaskOptions extends ScoreOptions {
    * changes a result.
    */
   channelOffset?: number;
+  /**
+   * Permutation null of the ranking statistic (0 draws = none). Pooled: B draws
+   * for the whole layer, draw b on channel b mod layerChannels. Per channel:
+   * B draws on every channel.
+   */
+  nullDraws?: { B: number; layerChannels: number; perChannel: boolean };
+  /** α and Storey π₀ for the layer's verdicts. */
+  verdict?: VerdictOptions;
 }
 
 export interface ChannelTaskResult {
@@ -36,8 +48,16 @@ export interface ChannelTaskResult {
   bootstrap?: Float64Array;
   /** Statistic per entry of stabilityComponents. */
   acrossComponents?: Float64Array;
+  /** This channel's permutation-null draws: draw index and statistic value. */
+  nullDraws?: { draw: Int32Array; value: Float64Array };
   mean_activation: number;
   max_activation: number;
+}
+
+/** The adaptive cross-fit rule an analysis' options describe; observed scores and null draws share it. */
+export function crossFitRuleOf(options: ScoreOptions): CrossFitRule {
+  const min = options.crossFitRepeats ?? 0;
+  return { minRepeats: min, cap: Math.max(min, options.crossFitCap ?? min), targetMcse: options.crossFitMcse ?? DEFAULT_CROSSFIT_RULE.targetMcse };
 }
 
 export interface LayerTensor {
@@ -62,11 +82,30 @@ export function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, o
   }
   const index = c + (options.channelOffset ?? 0);
   const pca = channelPca(maps, n, positions, options.components);
-  const score = scoreComponents(pca, y, { ...options, seed: (options.seed ?? 1) + index * 7919 });
+  const seed = options.seed ?? 1;
+  // Per-channel seed for the per-channel permutation null; the cross-fit splits use the analysis seed (paired).
+  const score = scoreComponents(pca, y, { ...options, seed: seed + index * 7919, crossFitSeed: seed });
   const result: ChannelTaskResult = { index, score, mean_activation: sum / maps.length, max_activation: max };
+  const statistic = bootstrapStatistic(options.rankBy);
+  const nd = options.nullDraws;
+  if (nd && nd.B > 0) {
+    const draws = nd.perChannel ? Array.from({ length: nd.B }, (_, b) => b) : drawsForChannel(index, nd.layerChannels, nd.B);
+    const nullOptions = { statistic, flavour: options.flavour, rule: crossFitRuleOf(options), seed };
+    result.nullDraws = {
+      draw: Int32Array.from(draws),
+      value: Float64Array.from(draws, (b) => statisticUnderPermutation(pca.scores, y, nullPermutation(n, seed, b), nullOptions)),
+    };
+  }
   if (options.bootstrap > 0) {
     // Same seed for every channel: replicate b draws the same images everywhere.
-    result.bootstrap = bootstrapChannel(pca.scores, y, options.rankBy, options.bootstrap, options.seed ?? 1);
+    result.bootstrap = bootstrapChannelRefit(maps, n, positions, y, {
+      statistic,
+      components: options.components,
+      flavour: options.flavour,
+      repeats: Math.max(1, options.crossFitRepeats ?? 1),
+      replicates: options.bootstrap,
+      seed,
+    });
   }
   if (options.stabilityComponents.length) {
     result.acrossComponents = scoreAcrossComponents(maps, n, positions, y, options.stabilityComponents, options.flavour, options.rankBy, options.seed ?? 1);

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import {
+  bootstrapStatistic,
   componentStability,
   ordinalRanks,
   rankIntervals,
@@ -14,7 +15,9 @@ import {
   type ComponentStability,
   type RankInterval,
 } from '../pcace/index';
+import { rankConfidenceSets, type RankConfidence } from '../pcace/rank-inference';
 import { runChannelTask, type ChannelTaskOptions, type ChannelTaskResult } from './channel-task';
+import { layerVerdicts, type LayerVerdicts } from './layer-verdicts';
 
 export interface LayerScoringInput {
   /** NCHW activations (n images × channels × positions). */
@@ -39,6 +42,10 @@ export interface LayerScoring {
   /** Rank per channel by options.rankBy (1 = best; ties broken by channel index). */
   ranks: Int32Array;
   rankIntervals?: RankInterval[];
+  /** 95 % rank confidence sets (marginal and simultaneous) from the refit bootstrap. */
+  rankConfidence?: RankConfidence;
+  /** Null, p, q, beats-noise and effects when null draws were computed. */
+  verdicts?: LayerVerdicts;
   stability?: ComponentStability;
   seconds: number;
 }
@@ -75,7 +82,16 @@ export function summariseLayer(results: ChannelTaskResult[], options: ChannelTas
     throw new PcaceInputError(`ranking by ${options.rankBy} needs ${options.rankBy.startsWith('z_') ? 'permutations > 0' : 'cross-fitting'}`);
   }
   const out: Omit<LayerScoring, 'channels' | 'seconds'> = { ranks: ordinalRanks(values as number[]) };
-  if (options.bootstrap > 0) out.rankIntervals = rankIntervals(results.map((r) => r.bootstrap!));
+  if (options.bootstrap > 0) {
+    out.rankIntervals = rankIntervals(results.map((r) => r.bootstrap!));
+    // Replicates hold the raw statistic (a z-score would need a null per replicate), so the estimates must too.
+    const stat = bootstrapStatistic(options.rankBy);
+    const raw = results.map((r) => (stat === 'pc1' ? r.score.score_pc1 : stat === 'multiple' ? r.score.score_multiple : r.score.score_crossfit ?? 0));
+    out.rankConfidence = rankConfidenceSets(raw, results.map((r) => r.bootstrap!), 0.05);
+  }
+  if (options.nullDraws && options.nullDraws.B > 0) {
+    out.verdicts = layerVerdicts(results, options.rankBy, options.nullDraws.perChannel, options.verdict);
+  }
   if (options.stabilityComponents.length > 1) {
     out.stability = componentStability(options.stabilityComponents, results.map((r) => r.acrossComponents!));
   }

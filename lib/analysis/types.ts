@@ -1,6 +1,8 @@
 /** One analysis = model × dataset × target × layers × options → results. */
 import type { AceFlavour, ComponentsSpec, RankingScore } from '../pcace/index';
 import type { DatasetSpec, Preprocessing } from '../datasets/types';
+import type { NullSummary } from '../pcace/pooled-null';
+import type { VerdictRule } from '../pcace/verdicts';
 
 export interface ModelRef {
   path: string;
@@ -30,6 +32,16 @@ export interface AnalysisSpec {
   bootstrap: number;
   stabilityComponents: ComponentsSpec[];
   seed: number;
+  /** Most cross-fit repeats (adaptive: added until the Monte Carlo SE < 0.005); absent = exactly crossFitRepeats. */
+  crossFitCap?: number;
+  /** Permutation draws of the ranking statistic's null per layer (pooled over its channels); 'auto' = max(10, ⌈m/4⌉); 0 = no verdicts. */
+  nullPermutations?: number | 'auto';
+  /** B draws for every channel instead of one pooled null per layer (B× the cost). */
+  perChannelNull?: boolean;
+  /** False-discovery level of the beats-noise verdict (q < alpha). */
+  alpha?: number;
+  /** Sharpen BH with Storey's π₀ estimate. */
+  pi0?: boolean;
   /** Also measure each channel's ablation drop (class score and accuracy). */
   ablation?: boolean;
 }
@@ -41,7 +53,25 @@ export interface ChannelResult {
   score_multiple: number;
   rsq: number;
   score_crossfit?: number;
+  /** Monte Carlo SE of score_crossfit over the split repeats, and how many ran. */
+  mcse?: number;
+  crossfit_repeats?: number;
+  /** With a null: the ranking statistic's p-value (fitted tail of the layer's null) — otherwise the per-channel permutation p. */
   p_value?: number;
+  /** (1 + #{null ≥ observed}) / (B + 1) against the same null. */
+  p_value_empirical?: number;
+  /** BH q-value within the layer. */
+  q_value?: number;
+  /** BH q-value over every channel of the analysis (set once all layers are known). */
+  q_value_network?: number;
+  /** q_value < alpha: the channel beats noise under the layer's verdict_rule. */
+  beats_noise?: boolean;
+  /** (observed − null mean) / null sd, with a 95 % interval. */
+  effect?: number;
+  effect_ci?: [number, number];
+  /** 95 % confidence set for the rank (marginal; Mogstad et al. 2024) and the simultaneous one. */
+  rank_ci?: [number, number];
+  rank_ci_simultaneous?: [number, number];
   z_score?: number;
   p_value_pc1?: number;
   p_value_multiple?: number;
@@ -73,6 +103,9 @@ export interface LayerResult {
   channels: ChannelResult[];
   /** Spearman between rankings at successive k of stabilityComponents. */
   rank_stability?: { ks: ComponentsSpec[]; spearman: number[][] };
+  /** The null the verdicts were tested against. */
+  null?: NullSummary;
+  verdict_rule?: VerdictRule;
   warnings: string[];
 }
 

@@ -6,7 +6,8 @@
 import { ace, type AceFlavour } from './ace/index';
 import { channelPca, type ComponentsSpec, type PcaResult } from './pca';
 import { aceCorrelations } from './correlations';
-import { crossFittedScore, permutationNull, type PermutationNull } from './calibration';
+import { permutationNull, type PermutationNull } from './calibration';
+import { adaptiveCrossFit, DEFAULT_CROSSFIT_RULE } from './crossfit';
 import { PcaceInputError, assertFinite } from './validate';
 
 /** Which number ranks the channels of a layer. */
@@ -18,8 +19,14 @@ export interface ScoreOptions {
   flavour: AceFlavour;
   /** Permutations of the class score for the null calibration (0 = none). */
   permutations?: number;
-  /** Transforms fit on one half, evaluated on the other; repeated splits averaged (0 = none). */
+  /** Transforms fit on one half, evaluated on the other; repeated splits averaged (0 = none). Minimum repeats when crossFitCap is larger. */
   crossFitRepeats?: number;
+  /** Most cross-fit repeats: repeats are added until the Monte Carlo SE < crossFitMcse or this cap (absent = exactly crossFitRepeats). */
+  crossFitCap?: number;
+  /** Target Monte Carlo SE of the cross-fitted score (default 0.005). */
+  crossFitMcse?: number;
+  /** Seed of the cross-fit splits; the same for every channel of an analysis (paired splits). Default: seed. */
+  crossFitSeed?: number;
   seed?: number;
 }
 
@@ -34,6 +41,11 @@ export interface ChannelScore {
   rsq: number;
   /** Out-of-sample corr(Σφ_i, θ), signed: ≈ 0 for a channel unrelated to the score. */
   score_crossfit?: number;
+  /** Monte Carlo SE of score_crossfit over splits: sd(per-repeat values)/√repeats. */
+  crossfit_mcse?: number;
+  crossfit_repeats?: number;
+  /** One value per split repeat (the score is their mean). */
+  crossfit_values?: Float64Array;
   permutation?: PermutationNull;
   components: number;
   explained_variance: number;
@@ -85,7 +97,13 @@ export function scoreComponents(pca: PcaResult, y: Float64Array, options: ScoreO
   };
   const seed = options.seed ?? 1;
   if (options.crossFitRepeats && options.crossFitRepeats > 0) {
-    result.score_crossfit = crossFittedScore(pca.scores, y, options.flavour, options.crossFitRepeats, seed);
+    const min = options.crossFitRepeats;
+    const rule = { minRepeats: min, cap: Math.max(min, options.crossFitCap ?? min), targetMcse: options.crossFitMcse ?? DEFAULT_CROSSFIT_RULE.targetMcse };
+    const cf = adaptiveCrossFit(pca.scores, y, options.flavour, rule, options.crossFitSeed ?? seed);
+    result.score_crossfit = cf.score;
+    result.crossfit_mcse = cf.mcse;
+    result.crossfit_repeats = cf.repeats;
+    result.crossfit_values = cf.values;
   }
   if (options.permutations && options.permutations > 0) {
     result.permutation = permutationNull(pca.scores, y, options.flavour, options.permutations, seed, { pc1, multiple });

@@ -1,0 +1,131 @@
+/**
+ * Paired, reproducible, adaptive cross-fitting.
+ *
+ * Why paired: a ranking compares channels, so every channel of an analysis is
+ * cross-fitted on the SAME splits. The split of repeat r depends only on the
+ * analysis seed, n and r (never on the channel), so split noise is shared and
+ * cancels in differences between channels; with per-channel splits, re-seeding
+ * alone moved a real conv1 ranking to Spearman 0.84.
+ *
+ * Why adaptive: one repeat (a random half/half split, both directions) is a
+ * noisy estimate of the split-averaged score. Repeats are added until the Monte
+ * Carlo standard error sd(per-repeat values)/√R falls below a target (0.005)
+ * or a cap is reached, and the per-repeat values are kept so callers can see
+ * how precise the score is. The rule is a deterministic function of
+ * (maps, response, seed), so applying it to a permuted response gives exactly
+ * the statistic's permutation null (lib/pcace/pooled-null.ts relies on that).
+ */
+import { ace, type AceFlavour } from './ace/index';
+import { piecewiseLinear } from './interpolate';
+import { Rng } from './random';
+import { mean, pearson, sampleSd } from './stats';
+
+export interface CrossFitRule {
+  /** Repeats always run (≥ 1). */
+  minRepeats: number;
+  /** Most repeats; ≤ minRepeats means exactly minRepeats. */
+  cap: number;
+  /** Stop once sd(values)/√R < this (only checked from MIN_FOR_SD repeats on). */
+  targetMcse: number;
+}
+
+/** An sd from fewer values is too noisy to stop on (2 values stop early ~20 % of the time at 4× the target). */
+export const MIN_FOR_SD = 5;
+
+export const DEFAULT_CROSSFIT_RULE: CrossFitRule = { minRepeats: 5, cap: 20, targetMcse: 0.005 };
+
+export interface CrossFit {
+  /** Mean of the per-repeat values. */
+  score: number;
+  /** sd(values)/√R: the Monte Carlo error of `score` from the choice of splits (0 when R = 1). */
+  mcse: number;
+  repeats: number;
+  /** One value per repeat: the mean of its two folds' test correlations. */
+  values: Float64Array;
+}
+
+/**
+ * The two folds of repeat r: a function of (seed, n, r) only, so every channel
+ * of an analysis and every permutation draw sees the same splits. With
+ * `groups` (a bootstrap sample's original image ids), copies of one image land
+ * in the same fold and the split is a function of (seed, groups, r).
+ */
+export function crossFitSplit(n: number, seed: number, repeat: number, groups?: Int32Array): [Int32Array, Int32Array] {
+  const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(repeat + 1, 0x85ebca6b) ^ Math.imul(n, 0xc2b2ae35)) >>> 0);
+  if (!groups) {
+    const perm = rng.permutation(n);
+    const half = n >> 1;
+    return [perm.slice(0, half).sort(), perm.slice(half).sort()];
+  }
+  let maxGroup = 0;
+  for (const g of groups) if (g > maxGroup) maxGroup = g;
+  const order = rng.permutation(maxGroup + 1);
+  const fold = new Int8Array(maxGroup + 1);
+  for (let i = 0; i < order.length; i++) fold[order[i]] = i % 2;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < n; i++) (fold[groups[i]] === 0 ? a : b).push(i);
+  return [Int32Array.from(a), Int32Array.from(b)];
+}
+
+/**
+ * One repeat: fit ACE on each half, carry φ_i and θ to the other half by
+ * interpolation, correlate there (signed); the mean of the valid folds (0 if none).
+ */
+export function crossFitRepeat(pcs: Float64Array[], y: Float64Array, flavour: AceFlavour, folds: [Int32Array, Int32Array]): number {
+  let total = 0;
+  let count = 0;
+  for (let f = 0; f < 2; f++) {
+    const train = folds[f];
+    const test = folds[1 - f];
+    if (train.length < 4 || test.length < 3) continue;
+    const xTrain = pcs.map((col) => pick(col, train));
+    const yTrain = pick(y, train);
+    if (isConstant(yTrain)) continue;
+    const fit = ace(flavour, xTrain, yTrain);
+    const sumTest = new Float64Array(test.length);
+    for (let c = 0; c < pcs.length; c++) {
+      const phi = piecewiseLinear(xTrain[c], fit.tx[c]);
+      for (let i = 0; i < test.length; i++) sumTest[i] += phi(pcs[c][test[i]]);
+    }
+    const theta = piecewiseLinear(yTrain, fit.ty);
+    const thetaTest = new Float64Array(test.length);
+    for (let i = 0; i < test.length; i++) thetaTest[i] = theta(y[test[i]]);
+    total += pearson(sumTest, thetaTest);
+    count++;
+  }
+  return count ? total / count : 0;
+}
+
+/** Cross-fitted multiple correlation under the adaptive repeat rule. */
+export function adaptiveCrossFit(
+  pcs: Float64Array[],
+  y: Float64Array,
+  flavour: AceFlavour,
+  rule: CrossFitRule,
+  seed: number,
+  groups?: Int32Array,
+): CrossFit {
+  const min = Math.max(1, Math.floor(rule.minRepeats));
+  const cap = Math.max(min, Math.floor(rule.cap));
+  const values: number[] = [];
+  if (pcs.length === 0) return { score: 0, mcse: 0, repeats: 0, values: new Float64Array(0) };
+  for (let r = 0; r < cap; r++) {
+    values.push(crossFitRepeat(pcs, y, flavour, crossFitSplit(y.length, seed, r, groups)));
+    const R = values.length;
+    if (R >= min && R >= MIN_FOR_SD && sampleSd(values) / Math.sqrt(R) < rule.targetMcse) break;
+  }
+  const R = values.length;
+  return { score: mean(values), mcse: R > 1 ? sampleSd(values) / Math.sqrt(R) : 0, repeats: R, values: Float64Array.from(values) };
+}
+
+function pick(a: Float64Array, idx: Int32Array): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
+  return out;
+}
+
+function isConstant(a: Float64Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
+  return true;
+}
