@@ -42,6 +42,7 @@ const MB = 1024 * 1024;
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_HEADER_BYTES = 16 * 1024;
+const WRITE_BYTES = 256 * 1024;
 
 /** The boundary parameter of a multipart/form-data content type; 400 when missing or malformed. */
 export function boundaryOf(contentType: string): string {
@@ -87,6 +88,9 @@ interface FilePart {
   handle: FileHandle;
   hash: Hash;
   size: number;
+  /** Bytes not yet written: small network chunks are gathered into larger writes. */
+  pending: Buffer[];
+  pendingBytes: number;
 }
 
 interface FieldPart {
@@ -230,7 +234,7 @@ class MultipartParser {
     const ext = path.extname(name);
     const file = path.join(this.dir, `part-${this.parts}${/^\.[A-Za-z0-9]{1,10}$/.test(ext) ? ext.toLowerCase() : ''}`);
     const handle = await open(file, 'wx', 0o600);
-    this.part = { kind: 'file', field, name, path: file, handle, hash: createHash('sha256'), size: 0 };
+    this.part = { kind: 'file', field, name, path: file, handle, hash: createHash('sha256'), size: 0, pending: [], pendingBytes: 0 };
   }
 
   private async write(bytes: Buffer): Promise<void> {
@@ -245,6 +249,15 @@ class MultipartParser {
       return;
     }
     part.hash.update(bytes);
+    part.pending.push(bytes);
+    part.pendingBytes += bytes.length;
+    if (part.pendingBytes >= WRITE_BYTES) await this.flush(part);
+  }
+
+  private async flush(part: FilePart): Promise<void> {
+    const bytes = part.pending.length === 1 ? part.pending[0] : Buffer.concat(part.pending);
+    part.pending = [];
+    part.pendingBytes = 0;
     let off = 0;
     while (off < bytes.length) off += (await part.handle.write(bytes, off, bytes.length - off)).bytesWritten;
   }
@@ -257,6 +270,7 @@ class MultipartParser {
       this.fields.set(part.field, Buffer.concat(part.chunks).toString('utf8'));
       return;
     }
+    await this.flush(part);
     await part.handle.close();
     // An empty file input of a browser form: no file at all.
     if (part.name === '' && part.size === 0) {
