@@ -54,7 +54,7 @@ async function analysisOf(labId: string, modelVersionId: string, datasetId: stri
 }
 
 const del = (route: typeof modelRoute | typeof datasetRoute, lab: string, id: string, token: string) =>
-  callRoute((route as { DELETE: never }).DELETE, '/', { method: 'DELETE', token, params: { lab, ...(route === modelRoute ? { modelId: id } : { datasetId: id }) } });
+  callRoute(route.DELETE as never, '/', { method: 'DELETE', token, params: { lab, ...(route === modelRoute ? { modelId: id } : { datasetId: id }) } });
 
 beforeAll(async () => {
   for (const name of Object.keys(who)) {
