@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ACE_FLAVOURS, RANKING_SCORES, type AceFlavour, type ComponentsSpec, type RankingScore } from '../pcace/index';
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
 import { runAnalysis } from '../analysis/run-analysis';
+import { addNetworkQValues } from '../analysis/results';
 import type { AnalysisSpec, TargetSpec } from '../analysis/types';
 import { guessFormat } from '../models/open-model';
 import { parseDataArg } from './data-arg';
@@ -29,7 +30,13 @@ export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out
   --rank-by S          ${RANKING_SCORES.join(' | ')} (default ${DEFAULT_ANALYSIS.rankBy})
   --permutations B     permutation null per channel (default 0)
   --crossfit R         repeated 2-fold splits for the cross-fitted score (default ${DEFAULT_ANALYSIS.crossFitRepeats}; 0 = off)
-  --bootstrap B        bootstrap replicates for rank intervals (default 0)
+  --crossfit-cap R     most cross-fit repeats: added until the Monte Carlo SE < 0.005 (default ${DEFAULT_ANALYSIS.crossFitCap})
+  --null B             permutation draws of the ranking statistic's null per layer, pooled over its channels;
+                       auto (default: max(10, channels/4)) | 0 (no verdicts) | B ≥ 3
+  --per-channel-null   B draws for every channel instead of one pooled null per layer
+  --alpha A            false-discovery level of beats_noise (q < A, BH per layer; default ${DEFAULT_ANALYSIS.alpha})
+  --pi0                sharpen BH with Storey's π₀
+  --bootstrap B        bootstrap replicates for rank confidence sets (default 0)
   --stability K,K,...  also rank at these k and report rank agreement
   --ablation           also measure each channel's ablation drop (class score and accuracy; ONNX models)
   --seed S             (default ${DEFAULT_ANALYSIS.seed})
@@ -62,6 +69,11 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
       permutations: { type: 'string', default: '0' },
       crossfit: { type: 'string' },
       bootstrap: { type: 'string', default: '0' },
+      'crossfit-cap': { type: 'string' },
+      null: { type: 'string' },
+      'per-channel-null': { type: 'boolean', default: false },
+      alpha: { type: 'string' },
+      pi0: { type: 'boolean', default: false },
       stability: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULT_ANALYSIS.seed) },
       ablation: { type: 'boolean', default: false },
@@ -121,6 +133,11 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
     stabilityComponents: values.stability ? values.stability.split(',').map((k) => parseComponents(k.trim(), '--stability')) : [],
     seed: nonNegativeInt(values.seed, '--seed'),
     ablation: values.ablation,
+    crossFitCap: values['crossfit-cap'] === undefined ? DEFAULT_ANALYSIS.crossFitCap : positiveInt(values['crossfit-cap'], '--crossfit-cap'),
+    nullPermutations: values.null === undefined || values.null === 'auto' ? DEFAULT_ANALYSIS.nullPermutations : nullDraws(values.null),
+    perChannelNull: values['per-channel-null'],
+    alpha: values.alpha === undefined ? DEFAULT_ANALYSIS.alpha : alphaLevel(values.alpha),
+    pi0: values.pi0,
   };
   if (spec.ablation && format !== 'onnx') throw new UsageError('--ablation is available for ONNX models');
   if (remote) {
@@ -135,6 +152,7 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
     threads: values.threads === undefined ? undefined : nonNegativeInt(values.threads, '--threads'),
     memoryBudgetBytes: values.memory === undefined ? undefined : positiveInt(values.memory, '--memory') * 2 ** 20,
   });
+  addNetworkQValues(result.layers);
   writeFileSync(values.out!, JSON.stringify(result, null, 1));
   const channels = result.layers.reduce((s, l) => s + l.channels.length, 0);
   out(`ranked ${channels} channels in ${result.layers.length} layer(s) over ${result.dataset.images} images in ${result.timings.total_seconds.toFixed(1)} s → ${values.out}`);
@@ -169,4 +187,16 @@ function nonNegativeInt(s: string, flag: string): number {
   const v = Number(s);
   if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} must be an integer ≥ 0, got ${JSON.stringify(s)}`);
   return v;
+}
+
+function nullDraws(v: string): number {
+  const b = Number(v);
+  if (!Number.isInteger(b) || (b !== 0 && b < 3)) throw new UsageError("--null must be 'auto', 0 or an integer ≥ 3");
+  return b;
+}
+
+function alphaLevel(v: string): number {
+  const a = Number(v);
+  if (!(a > 0 && a < 1)) throw new UsageError('--alpha must lie in (0, 1)');
+  return a;
 }
