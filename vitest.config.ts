@@ -10,7 +10,7 @@ export default defineConfig({
         // tests/security/*.portal.test.ts need the production build: they run with the browser tests.
         test: {
           name: 'node',
-          include: ['tests/{unit,golden,integration,security}/**/*.test.ts'],
+          include: ['tests/{unit,golden,integration,security}/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, 'tests/security/**/*.portal.test.ts'],
         },
       },

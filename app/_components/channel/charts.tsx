@@ -7,11 +7,14 @@
  */
 import * as d3 from 'd3';
 import { AxisBottom, AxisLeft } from '../charts/axes';
+import { ACCENT } from '../charts/theme';
 import { formatValue } from './Picture';
 
 const W = 320;
 const H = 140;
 const M = { top: 10, right: 12, bottom: 30, left: 46 };
+// Inline colours (not stylesheet classes): the SVG reads the same outside the page.
+const OTHER_BAR = '#b9c3d8';
 
 type Linear = d3.ScaleLinear<number, number>;
 
@@ -19,7 +22,7 @@ type Linear = d3.ScaleLinear<number, number>;
 function Axes({ x, y, xLabel, yLabel }: { x: Linear; y: Linear; xLabel: string; yLabel: string }) {
   return (
     <g>
-      <AxisLeft scale={y} at={M.left} label={yLabel} ticks={3} format={formatValue} fontSize={10} tickSize={3} />
+      <AxisLeft scale={y} at={M.left} label={yLabel} ticks={3} format={formatValue} fontSize={10} tickSize={3} labelOffset={M.left - 8} />
       <AxisBottom scale={x} at={H - M.bottom} label={xLabel} ticks={4} format={formatValue} fontSize={10} tickSize={3} labelOffset={M.bottom - 3} />
     </g>
   );
@@ -34,7 +37,7 @@ export function TraceChart({ trace, steps }: { trace: number[]; steps: number })
     <figure className="ch-chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Mean activation rose from ${formatValue(trace[0])} to ${formatValue(trace[trace.length - 1])} over ${steps} steps`}>
         <Axes x={x} y={y} xLabel="gradient step" yLabel="mean act." />
-        <path d={line(trace) ?? ''} className="ch-line" />
+        <path d={line(trace) ?? ''} fill="none" stroke={ACCENT} strokeWidth={2} />
       </svg>
       <figcaption className="small muted">Optimisation trace</figcaption>
     </figure>
@@ -54,6 +57,7 @@ export function MeanHistogram({ edges, counts, cut }: { edges: number[]; counts:
           <rect
             key={i}
             className={edges[i + 1] > cut ? 'ch-bar ch-bar-top' : 'ch-bar'}
+            fill={edges[i + 1] > cut ? ACCENT : OTHER_BAR}
             x={x(edges[i]) + 0.5}
             width={Math.max(0, x(edges[i + 1]) - x(edges[i]) - 1)}
             y={y(c)}
