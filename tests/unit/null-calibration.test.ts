@@ -1,0 +1,68 @@
+/**
+ * Fast version of bench/null-calibration.ts: on synthetic pure-noise layers
+ * (response independent of the maps) the verdict p-values must not be
+ * anti-conservative and beats_noise must stay rare. Small layers and a low
+ * repeat cap keep it fast; the full check runs in the benchmark.
+ */
+import { describe, expect, it } from 'vitest';
+import { scoreLayer } from '../../lib/analysis/layer-scorer';
+import { syntheticLayer } from '../fixtures/synthetic-layer';
+
+const opts = (seed: number, B: number) => ({
+  components: 3,
+  flavour: 'acepack' as const,
+  rankBy: 'crossfit' as const,
+  crossFitRepeats: 2,
+  crossFitCap: 3,
+  bootstrap: 0,
+  stabilityComponents: [],
+  seed,
+  threads: 0,
+  nullDraws: { B, layerChannels: 8, perChannel: false },
+  verdict: { alpha: 0.05, pi0: false },
+});
+
+describe('null calibration (synthetic pure-noise layers)', () => {
+  it('keeps p-values uniform-or-larger and flags almost nothing', async () => {
+    const p: number[] = [];
+    let flagged = 0;
+    let layersFlagged = 0;
+    const layers = 12;
+    for (let s = 1; s <= layers; s++) {
+      const L = syntheticLayer({ n: 100, channels: 8, height: 4, width: 4, seed: 500 + s, strength: () => 0 });
+      const res = await scoreLayer({ data: L.data, n: 100, channels: 8, positions: 16, y: L.y }, opts(s, 10));
+      const v = res.verdicts!;
+      expect(v.rule.null).toEqual({ kind: 'permutation', B: 10, pooled: true, tail: 'normal-t' });
+      p.push(...v.p);
+      const f = v.beats.filter(Boolean).length;
+      flagged += f;
+      if (f) layersFlagged++;
+    }
+    const frac = (a: number) => p.filter((x) => x <= a).length / p.length;
+    // 96 p-values: under uniformity P(≤ 0.1) has sd 0.031, P(≤ 0.2) sd 0.041; bounds at +2 sd.
+    // A null sd underestimated by 40 % (anti-conservative) gives ≈ 0.2 and ≈ 0.3 and fails.
+    expect(frac(0.05)).toBeLessThanOrEqual(0.1);
+    expect(frac(0.1)).toBeLessThanOrEqual(0.16);
+    expect(frac(0.2)).toBeLessThanOrEqual(0.28);
+    expect(flagged / p.length).toBeLessThanOrEqual(0.05);
+    expect(layersFlagged).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('still finds strong signal', async () => {
+    const L = syntheticLayer({ n: 100, channels: 8, height: 4, width: 4, seed: 9, strength: (c) => (c < 4 ? 0 : 1) });
+    const res = await scoreLayer({ data: L.data, n: 100, channels: 8, positions: 16, y: L.y }, opts(1, 10));
+    const beats = res.verdicts!.beats;
+    expect(beats.slice(4).filter(Boolean).length).toBeGreaterThanOrEqual(3);
+    expect(beats.slice(0, 4).filter(Boolean).length).toBe(0);
+  }, 30_000);
+
+  it('is identical whether channels are scored inline or on threads', async () => {
+    const L = syntheticLayer({ n: 60, channels: 4, height: 3, width: 3, seed: 3 });
+    const input = { data: L.data, n: 60, channels: 4, positions: 9, y: L.y };
+    const o = { ...opts(2, 6), nullDraws: { B: 6, layerChannels: 4, perChannel: false } };
+    const a = await scoreLayer(input, { ...o, threads: 0 });
+    const b = await scoreLayer(input, { ...o, threads: 2 });
+    expect(Array.from(b.verdicts!.p)).toEqual(Array.from(a.verdicts!.p));
+    expect(b.channels.map((c) => c.score.score_crossfit)).toEqual(a.channels.map((c) => c.score.score_crossfit));
+  }, 30_000);
+});
