@@ -41,7 +41,12 @@ function freePort(): Promise<number> {
   });
 }
 
-export function usePortal(opts: { workers?: number } = {}): Portal {
+/**
+ * `env`: extra environment for the server (e.g. PCACE_TRUST_PROXY=1).
+ * `browser: false`: tests that only make HTTP requests (no Chromium needed).
+ */
+export function usePortal(opts: { workers?: number; env?: Record<string, string>; browser?: boolean } = {}): Portal {
+  const withBrowser = opts.browser !== false;
   const testDb = useTestDatabase();
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -50,10 +55,10 @@ export function usePortal(opts: { workers?: number } = {}): Portal {
   let base = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+    if (withBrowser && !existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     const port = await freePort();
     base = `http://localhost:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production', PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production', PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1', ...opts.env };
     server = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
       cwd: ROOT,
       env,
@@ -72,6 +77,7 @@ export function usePortal(opts: { workers?: number } = {}): Portal {
     for (let i = 0; i < (opts.workers ?? 0); i++) {
       workers.push(startWorker({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, PCACE_WORKER_THREADS: '2' }, `e2e-worker-${i}`));
     }
+    if (!withBrowser) return;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -15,7 +15,7 @@ const { db } = await import('../../lib/server/db');
 const { createApiToken } = await import('../../lib/server/labs');
 const history = await import('../../app/api/v1/labs/[lab]/history/route');
 const live = await import('../../app/api/v1/labs/[lab]/history/live/route');
-const HistoryPage = (await import('../../app/labs/[lab]/history/page')).default;
+const HistoryPage = (await import('../../app/labs/[lab]/history/(timeline)/page')).default;
 const { Timeline } = await import('../../app/labs/[lab]/history/Timeline');
 const { ActivityChart } = await import('../../app/labs/[lab]/history/ActivityChart');
 

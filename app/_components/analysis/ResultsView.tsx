@@ -8,6 +8,7 @@
 import { useMemo, useState } from 'react';
 import { Histogram } from '../charts/Histogram';
 import { SortedCurves } from '../charts/SortedCurves';
+import { layerSegment } from '../layer-path';
 import { ChannelTable } from './ChannelTable';
 import { MEASURES, availableMeasures, isNoise, noiseBasis, noiseRule, valueOf, type LayerView, type MeasureKey } from './measures';
 
@@ -163,7 +164,7 @@ export function ResultsView({
         <p className="small muted">
           <span className="mono">{layer.name}</span>: activation maps {layer.shape[2]}×{layer.shape[3]} over {layer.shape[0]} images, computed in{' '}
           {layer.seconds.toFixed(1)} s. Ranked by {m.label.toLowerCase()}; click a score column to rank by it, a channel for its activation maps.{' '}
-          <a href={`${pageBase}/layers/${encodeURIComponent(layer.name)}`}>Layer page</a>
+          <a href={`${pageBase}/layers/${layerSegment(layer.name)}`}>Layer page</a>
         </p>
         {layer.warnings.length ? (
           <ul className="small pa-warnings">
@@ -179,7 +180,7 @@ export function ResultsView({
           onMeasure={setMeasure}
           available={available}
           permutations={permutations}
-          channelHref={(c) => `${pageBase}/layers/${encodeURIComponent(layer.name)}/channels/${c}`}
+          channelHref={(c) => `${pageBase}/layers/${layerSegment(layer.name)}/channels/${c}`}
         />
       </section>
     </div>

@@ -6,6 +6,7 @@ import { analysisSamples, findLayer, layerChannels, stripArtifact } from '../../
 import { ApiError } from '../../../../../../../lib/server/errors';
 import { LayerStrip } from '../../../../../../_components/channel/LayerStrip';
 import { formatNumber } from '../../../../../../_components/format';
+import { layerApiBase, layerFromParam, layerPageHref } from '../../../../../../_components/layer-path';
 import { LabHeader } from '../../../../LabNav';
 
 export const metadata: Metadata = { title: 'Layer' };
@@ -19,11 +20,14 @@ const PICKER = 24;
  * bottom-5 channels on one image of the analysis' sample) and the layer's channels by rank.
  */
 export default async function LayerPage({ params, searchParams }: { params: Promise<Params>; searchParams?: Promise<{ image?: string | string[] }> }) {
-  const { lab: slug, analysisId, layer } = await params;
+  const { lab: slug, analysisId, layer: rawLayer } = await params;
   const image = (await (searchParams ?? Promise.resolve({} as { image?: string | string[] }))).image;
   const chosen = typeof image === 'string' ? image : null;
-  const base = `/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}`;
-  const ctx = await requireLab(slug, 'viewer', base);
+  const layer = layerFromParam(rawLayer);
+  const ctx = await requireLab(slug, 'viewer', layer === null ? `/labs/${slug}/analyses/${analysisId}` : layerPageHref(slug, analysisId, layer));
+  if (layer === null) notFound();
+  const base = layerPageHref(slug, analysisId, layer);
+  const api = layerApiBase(slug, analysisId, layer);
   const on404 = (err: unknown): never => {
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
@@ -63,7 +67,7 @@ export default async function LayerPage({ params, searchParams }: { params: Prom
           {offered.map((s) => (
             <li key={s.id}>
               <Link href={`${base}?image=${encodeURIComponent(s.id)}`} aria-current={s.id === strip.variant ? 'true' : undefined} title={s.id}>
-                <img src={`/api/v1/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}/samples/${s.index}`} alt={`${s.id}${s.label !== undefined ? ` (class ${s.label})` : ''}`} width={48} height={48} />
+                <img src={`${api}/samples/${s.index}`} alt={`${s.id}${s.label !== undefined ? ` (class ${s.label})` : ''}`} width={48} height={48} />
               </Link>
             </li>
           ))}
@@ -73,7 +77,7 @@ export default async function LayerPage({ params, searchParams }: { params: Prom
 
       <LayerStrip
         key={strip.variant}
-        url={`/api/v1/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}/strip`}
+        url={`${api}/strip`}
         initial={strip}
         canRequest={roleAtLeast(ctx.role, 'member')}
         channelHref={`${base}/channels`}

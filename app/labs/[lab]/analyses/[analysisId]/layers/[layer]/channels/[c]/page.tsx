@@ -6,6 +6,7 @@ import { channelArtifacts, findChannel, rankNeighbours } from '../../../../../..
 import { ApiError } from '../../../../../../../../../lib/server/errors';
 import { ChannelArtifacts } from '../../../../../../../../_components/channel/ChannelArtifacts';
 import { ChannelScores } from '../../../../../../../../_components/channel/ChannelScores';
+import { layerApiBase, layerFromParam, layerPageHref } from '../../../../../../../../_components/layer-path';
 import { LabHeader } from '../../../../../../LabNav';
 
 export const metadata: Metadata = { title: 'Channel' };
@@ -14,9 +15,11 @@ type Params = { lab: string; analysisId: string; layer: string; c: string };
 
 /** /labs/:lab/analyses/:analysisId/layers/:layer/channels/:c — one ranked channel: its scores and what it responds to. */
 export default async function ChannelPage({ params }: { params: Promise<Params> }) {
-  const { lab: slug, analysisId, layer, c } = await params;
-  const layerPath = `/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}`;
-  const ctx = await requireLab(slug, 'viewer', `${layerPath}/channels/${c}`);
+  const { lab: slug, analysisId, layer: rawLayer, c } = await params;
+  const layer = layerFromParam(rawLayer);
+  const ctx = await requireLab(slug, 'viewer', layer === null ? `/labs/${slug}/analyses/${analysisId}` : `${layerPageHref(slug, analysisId, layer)}/channels/${c}`);
+  if (layer === null) notFound();
+  const layerPath = layerPageHref(slug, analysisId, layer);
   const found = await findChannel(ctx.lab.id, analysisId, layer, c).catch((err) => {
     if (err instanceof ApiError && err.status === 404) notFound();
     throw err;
@@ -62,7 +65,7 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
         </p>
       ) : null}
       <ChannelArtifacts
-        url={`/api/v1/labs/${slug}/analyses/${analysisId}/layers/${encodeURIComponent(layer)}/channels/${found.channel}/artifacts`}
+        url={`${layerApiBase(slug, analysisId, layer)}/channels/${found.channel}/artifacts`}
         initial={artifacts}
         channel={found.channel}
         canRequest={canRequest}
