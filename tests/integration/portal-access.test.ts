@@ -26,6 +26,7 @@ const analysisActions = await import('../../app/actions/analyses');
 const queueActions = await import('../../app/labs/[lab]/analyses/new/actions');
 const discussionActions = await import('../../app/_components/discussion/actions');
 const catalogActions = await import('../../app/actions/catalog');
+const limitActions = await import('../../app/actions/limits');
 
 useTestDatabase();
 
@@ -87,6 +88,7 @@ async function fingerprint() {
     invitations: await db.invitation.findMany({ select: { id: true, revokedAt: true, acceptedAt: true }, orderBy: { id: 'asc' } }),
     comments: await db.comment.findMany({ select: { id: true, body: true, editedAt: true }, orderBy: { id: 'asc' } }),
     pins: await db.pin.findMany({ select: { id: true, note: true }, orderBy: { id: 'asc' } }),
+    limits: await db.lab.findMany({ select: { id: true, maxRunningTasks: true, maxQueuedAnalyses: true, maxCpuHoursPerAnalysis: true, storageQuotaMb: true }, orderBy: { id: 'asc' } }),
   });
 }
 
@@ -128,6 +130,13 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
   '/labs/[lab]/datasets/[datasetId]/thumbnails/[sample]': { GET: (lab, ids) => ({ params: { lab: lab.lab, datasetId: ids.dataset, sample: '0' } }) },
   '/labs/[lab]/analyses': {
     GET: (lab) => ({ params: { lab: lab.lab } }),
+    POST: (lab, ids) => ({ params: { lab: lab.lab }, json: { modelVersionId: ids.version, datasetId: ids.dataset, target: { kind: 'class', index: 1 } } }),
+  },
+  '/labs/[lab]': {
+    GET: (lab) => ({ params: { lab: lab.lab } }),
+    PATCH: (lab) => ({ params: { lab: lab.lab }, json: { maxQueuedAnalyses: 50 } }),
+  },
+  '/labs/[lab]/analyses/estimate': {
     POST: (lab, ids) => ({ params: { lab: lab.lab }, json: { modelVersionId: ids.version, datasetId: ids.dataset, target: { kind: 'class', index: 1 } } }),
   },
   '/labs/[lab]/analyses/[analysisId]': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
@@ -220,7 +229,7 @@ describe('API access matrix', () => {
         ["via lab A with B's ids", make(world.A, world.B)],
       ] as const) {
         // Lab A's own collection routes are legitimately readable/writable by its member.
-        const ownCollection = how !== 'via lab B' && !Object.keys(req.params).some((k) => k !== 'lab') && !req.query && !(route.endsWith('/analyses') && method === 'POST');
+        const ownCollection = how !== 'via lab B' && !Object.keys(req.params).some((k) => k !== 'lab') && !req.query && !(/\/analyses(\/estimate)?$/.test(route) && method === 'POST');
         if (ownCollection) continue;
         for (const auth of ['token', 'session'] as const) {
           const creds = auth === 'token' ? { token: world.tokens.memberA } : { cookie: await sessionCookie(world.users.memberA) };
@@ -241,7 +250,7 @@ describe('API access matrix', () => {
       const handler = (await loadRoute(route))[method]!;
       const res = await callRoute(handler as never, `/api/v1${route}`, { method, token: world.tokens.viewerA, ...make(world.A, world.A) });
       expect(res.status, `${method} ${route}`).toBe(403);
-      expect(res.body.error).toMatch(/needs the member role.*you are a viewer/);
+      expect(res.body.error).toMatch(/needs the (member|owner) role.*you are a viewer/);
     }
     for (const { route, method, make } of all.filter((x) => x.method === 'GET')) {
       const handler = (await loadRoute(route))[method]!;
@@ -344,6 +353,7 @@ const actionMatrix: { name: string; action: Action; role: 'member' | 'owner'; fi
   { name: 'revoke invitation', action: labActions.revokeInvitationAction as Action, role: 'owner', fields: (lab, ids) => ({ lab: lab.lab, invitationId: ids.invitation }) },
   { name: 'change role', action: labActions.changeRoleAction as Action, role: 'owner', fields: (lab, ids) => ({ lab: lab.lab, membershipId: ids.membership, role: 'owner' }) },
   { name: 'remove member', action: labActions.removeMemberAction as Action, role: 'owner', fields: (lab, ids) => ({ lab: lab.lab, membershipId: ids.membership }) },
+  { name: 'change limits', action: limitActions.updateLimitsAction as Action, role: 'owner', fields: (lab) => ({ lab: lab.lab, maxQueuedAnalyses: '50' }) },
   {
     name: 'create analysis',
     action: analysisActions.createAnalysisAction as Action,
@@ -374,11 +384,14 @@ const form = (fields: Record<string, string>) => {
   return f;
 };
 
+/** Actions that name no object besides the lab (nothing of B's to point at under A). */
+const NO_OBJECT = ['invite', 'change limits'];
+
 describe('server action access matrix', () => {
   it('covers every lab action exported by app/actions', () => {
-    const exported = [...Object.keys(labActions), ...Object.keys(analysisActions), ...Object.keys(discussionActions), ...Object.keys(catalogActions)].filter((k) => k.endsWith('Action'));
+    const exported = [...Object.keys(labActions), ...Object.keys(analysisActions), ...Object.keys(discussionActions), ...Object.keys(catalogActions), ...Object.keys(limitActions)].filter((k) => k.endsWith('Action'));
     const userLevel = ['createLabAction', 'createTokenAction', 'revokeTokenAction'];
-    const covered = actionMatrix.map((a) => Object.entries({ ...labActions, ...analysisActions, ...discussionActions, ...catalogActions }).find(([, fn]) => fn === a.action)?.[0]);
+    const covered = actionMatrix.map((a) => Object.entries({ ...labActions, ...analysisActions, ...discussionActions, ...catalogActions, ...limitActions }).find(([, fn]) => fn === a.action)?.[0]);
     for (const name of exported) if (!userLevel.includes(name)) expect(covered, `${name} has no row`).toContain(name);
   });
 
@@ -387,14 +400,14 @@ describe('server action access matrix', () => {
     await actAs(world.users.memberA);
     for (const { name, action, fields } of actionMatrix) {
       expect(await action(null, form(fields(world.B, world.B))), `${name} on lab B`).toMatchObject({ ok: false, status: 404 });
-      if (name !== 'invite') {
+      if (!NO_OBJECT.includes(name)) {
         const res = await action(null, form(fields(world.A, world.B)));
         // Owner-only actions stop at the role check (403) before looking at the object.
         expect(res, `${name} on B's object under A`).toMatchObject({ ok: false, status: actionMatrix.find((a) => a.name === name)!.role === 'owner' ? 403 : 404 });
       }
     }
     await actAs(world.users.ownerA);
-    for (const { name, action, fields } of actionMatrix.filter((a) => a.name !== 'invite')) {
+    for (const { name, action, fields } of actionMatrix.filter((a) => !NO_OBJECT.includes(a.name))) {
       expect(await action(null, form(fields(world.A, world.B))), `${name} by A's owner on B's object`).toMatchObject({ ok: false, status: 404 });
     }
     expect(await fingerprint()).toBe(before);

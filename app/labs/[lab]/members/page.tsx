@@ -2,6 +2,8 @@ import type { Metadata } from 'next';
 import { requireLab } from '../../../../lib/server/access';
 import { listInvitations, listMembers } from '../../../../lib/server/labs';
 import { changeRoleAction, inviteAction, removeMemberAction, revokeInvitationAction } from '../../../actions/labs';
+import { updateLimitsAction } from '../../../actions/limits';
+import { LIMITS, labLimitsView } from '../../../../lib/server/limits';
 import { ActionForm } from '../../../_components/ActionForm';
 import { InviteForm } from '../../../_components/SecretForms';
 import { formatDate } from '../../../_components/format';
@@ -23,7 +25,11 @@ export default async function MembersPage({ params }: { params: Promise<{ lab: s
   const { lab: slug } = await params;
   const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/members`);
   const isOwner = ctx.role === 'owner';
-  const [members, invitations] = await Promise.all([listMembers(ctx.lab.id), isOwner ? listInvitations(ctx.lab.id) : Promise.resolve([])]);
+  const [members, invitations, limits] = await Promise.all([
+    listMembers(ctx.lab.id),
+    isOwner ? listInvitations(ctx.lab.id) : Promise.resolve([]),
+    labLimitsView(ctx.lab.id),
+  ]);
 
   return (
     <>
@@ -117,6 +123,68 @@ export default async function MembersPage({ params }: { params: Promise<{ lab: s
       ) : (
         <p className="small muted">Only owners can invite people and change roles.</p>
       )}
+
+      <h2 id="limits">Limits</h2>
+      <p className="small muted">
+        What this lab may use of the shared workers and storage. Empty means the server&apos;s default; analyses past a limit are refused when
+        queued, with the limit named.{isOwner ? '' : ' Only owners can change them.'}
+      </p>
+      <LimitsTable view={limits} />
+      {isOwner ? (
+        <ActionForm action={updateLimitsAction} submitLabel="Save limits" successMessage="Limits saved." className="limits-form">
+          <input type="hidden" name="lab" value={slug} />
+          {LIMITS.map((l) => (
+            <div className="field" key={l.name}>
+              <label htmlFor={`limit-${l.name}`}>
+                {l.label} <span className="small muted">({l.unit}; default {limits.defaults[l.name].toLocaleString('en-US')})</span>
+              </label>
+              <input
+                id={`limit-${l.name}`}
+                name={l.name}
+                type="number"
+                inputMode={l.integer ? 'numeric' : 'decimal'}
+                min={l.integer ? 1 : 0.01}
+                step={l.integer ? 1 : 'any'}
+                max={l.max}
+                placeholder={`default: ${limits.defaults[l.name]}`}
+                defaultValue={limits.overrides[l.name] ?? ''}
+              />
+            </div>
+          ))}
+        </ActionForm>
+      ) : null}
     </>
+  );
+}
+
+function LimitsTable({ view }: { view: Awaited<ReturnType<typeof labLimitsView>> }) {
+  const used: Record<string, string> = {
+    maxRunningTasks: `${view.usage.runningTasks} running`,
+    maxQueuedAnalyses: `${view.usage.queuedAnalyses} queued or running`,
+    maxCpuHoursPerAnalysis: 'estimated on the new-analysis form',
+    storageQuotaMb: `${view.usage.storageMb.toLocaleString('en-US')} MB used`,
+  };
+  return (
+    <table className="limits">
+      <thead>
+        <tr>
+          <th scope="col">Limit</th>
+          <th scope="col">Value</th>
+          <th scope="col">Now</th>
+        </tr>
+      </thead>
+      <tbody>
+        {LIMITS.map((l) => (
+          <tr key={l.name}>
+            <td>{l.label}</td>
+            <td>
+              {view.limits[l.name].toLocaleString('en-US')} {l.unit}
+              {view.overrides[l.name] === null ? <span className="small muted"> (default)</span> : null}
+            </td>
+            <td className="small">{used[l.name]}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

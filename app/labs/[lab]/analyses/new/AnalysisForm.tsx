@@ -4,8 +4,9 @@ import { useRouter } from 'next/navigation';
 import { startTransition, useActionState, useEffect, useRef, useState, type FormEvent } from 'react';
 import { DEFAULT_ANALYSIS } from '../../../../../lib/analysis/defaults';
 import type { QueueAnalysisState } from './actions';
+import { EstimateLine, useCostEstimate } from './CostEstimate';
 import { Field } from './Field';
-import { parseAnalysisForm, type FieldErrors, type FieldName } from './form-spec';
+import { parseAnalysisForm, type FieldErrors, type FieldName, type FormContext } from './form-spec';
 import { LayerPicker, type LayerChoice } from './LayerPicker';
 
 export interface VersionChoice {
@@ -70,8 +71,15 @@ export function AnalysisForm({
     else if (state) setErrors(state.fields ?? {});
   }, [state, lab, router]);
 
+  const ctxRef = useRef<FormContext>({});
+  const { estimate, refreshEstimate } = useCostEstimate(lab, formRef, ctxRef);
+  useEffect(() => {
+    refreshEstimate();
+  }, [refreshEstimate, versionId, datasetId, layers, targetKind, regressionSource, classIndex, componentsMode, rankBy, permutations]);
+
   const clear = (name: FieldName) => setErrors((e) => (e[name] ? (({ [name]: _, ...rest }) => rest)(e) : e));
   const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format };
+  ctxRef.current = ctx;
 
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -93,7 +101,7 @@ export function AnalysisForm({
   const outputsText = version?.outputs ? `the model has ${version.outputs} outputs: 0 … ${version.outputs - 1}` : 'output size unknown';
 
   return (
-    <form ref={formRef} action={formAction} onSubmit={onSubmit} className="panel pa-form" noValidate>
+    <form ref={formRef} action={formAction} onSubmit={onSubmit} onChange={refreshEstimate} className="panel pa-form" noValidate>
       {serverAlert || errorCount > 0 ? (
         <p className="alert error" role="alert">
           {serverAlert && !serverAlert.fields ? serverAlert.error : `${errorCount === 1 ? 'One field needs' : `${errorCount} fields need`} attention (marked below).`}
@@ -328,6 +336,7 @@ export function AnalysisForm({
           </Field>
         </div>
       </fieldset>
+      <EstimateLine state={estimate} />
       <button type="submit" disabled={pending || state?.ok === true}>
         {pending ? 'Queueing…' : state?.ok ? 'Opening the analysis…' : 'Queue analysis'}
       </button>
