@@ -6,7 +6,10 @@
  *         are indistinguishable from missing ones, never 403;
  *   403 — your role in the lab is too low (viewers cannot write);
  *   400 — invalid input (zod), with a message naming the fields.
- * API routes (/api/v1) also accept `Authorization: Bearer pcl_...` tokens.
+ * API routes (/api/v1) also accept `Authorization: Bearer pcl_...` tokens,
+ * within their scope: an expired token is a 401 that says so, a read-only
+ * token gets 403 on any write method, a token limited to one lab sees the
+ * other labs as missing (404).
  */
 import { getToken } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
