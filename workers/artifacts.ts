@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PrismaClient } from '../lib/db/generated/client';
-import { ArtifactStopped, computeArtifact } from '../lib/analysis/artifacts';
-import { computeArtifactInThread } from '../lib/analysis/artifacts-thread';
+import { ArtifactStopped } from '../lib/analysis/artifacts';
+import { computeArtifactSandboxed } from '../lib/analysis/sandboxed';
 import { PcaceInputError } from '../lib/pcace/validate';
 import type { QueueConfig } from '../lib/queue/config';
 import { LeaseLost } from '../lib/queue/layer-tasks';
@@ -63,13 +63,12 @@ export class ArtifactRunner {
         task.kind === 'strip'
           ? (await db.channelResult.findMany({ where: { layerResult: { analysisId: task.analysisId, name: task.layerName } }, select: { channel: true, rank: true } }))
           : undefined;
-      // Gradient kinds are long synchronous TF.js loops: a thread keeps the heartbeats going.
-      // The others await ONNX Runtime between batches, so they can run here without the thread's start-up.
-      const compute = task.kind === 'gradcam' || task.kind === 'actmax' ? computeArtifactInThread : computeArtifact;
-      const out = await compute(
+      // Every kind executes the model, so every kind runs in a model process (capped, killable):
+      // the heartbeats keep beating meanwhile, and a lost lease kills the process.
+      const out = await computeArtifactSandboxed(
         specFromRow(row as never, task.layerName),
         { kind: task.kind, layer: task.layerName, channel: task.channel, image: task.variant || undefined, ranking },
-        { threads: this.opts.threads, shouldStop: () => lost, onProgress: (f) => (progress = f) },
+        { threads: this.opts.threads, shouldStop: () => lost, onProgress: (f) => (progress = f), log },
       );
       clearInterval(beat);
       await beating;

@@ -1,20 +1,25 @@
 /**
  * A queue worker: claims one layer task at a time, runs it with lib/analysis
- * (statistics on all cores), renews its lease, honours cancel requests and
- * writes the layer through lib/queue. Any number may run, on any machines that
- * reach the database.
+ * in a model process (lib/models/sandbox: capped memory, time and threads),
+ * renews its lease, honours cancel requests within a second by killing that
+ * process, and writes the layer through lib/queue. Any number may run, on any
+ * machines that reach the database.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PrismaClient } from '../lib/db/generated/client';
-import { AnalysisCancelled, runAnalysis } from '../lib/analysis/run-analysis';
+import { AnalysisCancelled } from '../lib/analysis/run-analysis';
+import { runAnalysisSandboxed } from '../lib/analysis/sandboxed';
+import { cleanOrphanSpills } from '../lib/models/sandbox/spill';
 import { PcaceInputError } from '../lib/pcace/validate';
 import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/config';
 import { cancelAnalysis, claimTask, failAnalysis, failTask, heartbeat, LeaseLost, releaseTask, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { persistLayer, refreshProgress } from '../lib/queue/persist';
 import { specFromRow } from '../lib/queue/spec-from-db';
 import { ArtifactRunner } from './artifacts';
+
+const CANCEL_POLL_MS = 500;
 
 export interface WorkerOptions {
   db: PrismaClient;
@@ -45,6 +50,8 @@ export class Worker {
 
   /** Runs until stop(); resolves when the current task (if any) has ended. */
   async run(): Promise<void> {
+    // Spill folders of workers on this host that were killed: nobody else removes them.
+    for (const dir of cleanOrphanSpills()) this.log(`removed the orphaned spill folder ${dir}`);
     await this.listen();
     this.log('ready');
     while (!this.stopping) {
@@ -108,29 +115,47 @@ export class Worker {
         })
         .catch((err) => this.log(`heartbeat failed: ${(err as Error).message}`));
     }, this.cfg.heartbeatSeconds * 1000);
+    // The lease needs a beat every few seconds; a cancel should act within one.
+    let polling = false;
+    const cancelPoll = setInterval(() => {
+      if (polling || cancel) return;
+      polling = true;
+      db.analysis
+        .findUnique({ where: { id: task.analysisId }, select: { cancelRequested: true } })
+        .then((a) => void (cancel ||= a?.cancelRequested ?? false))
+        .catch(() => {})
+        .finally(() => (polling = false));
+    }, CANCEL_POLL_MS);
+    const stopTimers = () => {
+      clearInterval(beat);
+      clearInterval(cancelPoll);
+    };
     try {
       const row = await db.analysis.findUniqueOrThrow({
         where: { id: task.analysisId },
         include: { modelVersion: true, dataset: true },
       });
       const spec = specFromRow(row as never, task.layerName);
-      const result = await runAnalysis(spec, {
+      const result = await runAnalysisSandboxed(spec, {
         threads: this.opts.threads,
         shouldStop: () => lost || cancel,
         onProgress: (p) => {
           progress = p.fraction;
         },
+        onStart: (pid) => this.log(`model process ${pid} runs ${task.analysisId}/${task.layerName}`),
+        log: this.log,
       });
-      clearInterval(beat);
+      stopTimers();
       await beating;
       if (lost) throw new LeaseLost(task.id);
       const layer = result.layers[0];
       const { analysisCompleted } = await persistLayer(db, task, this.id, layer, result);
       this.log(`completed ${task.analysisId}/${task.layerName}${analysisCompleted ? ' (analysis complete)' : ''}`);
     } catch (err) {
-      clearInterval(beat);
+      stopTimers();
       await beating;
-      await this.handleFailure(task, err as Error, cancel);
+      // Stopped because the lease was lost (not cancelled): the new holder carries on.
+      await this.handleFailure(task, lost && !cancel ? new LeaseLost(task.id) : (err as Error), cancel);
     }
   }
 

@@ -3,12 +3,12 @@
  * channels scored on all cores, each layer reported as soon as it is complete
  * (so a worker can persist it and a resumed run can skip it).
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { openModel } from '../models/open-model';
 import { sidecarPreprocessing } from '../models/sidecar';
+import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
 import { openDataset } from '../datasets/index';
 import { defaultPreprocessing } from '../datasets/preprocess';
 import type { OpenedDataset } from '../datasets/types';
@@ -17,7 +17,7 @@ import type { ChannelTaskResult } from './channel-task';
 import { scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { planPasses, type CaptureSlice } from './plan';
 import { toChannelResults } from './results';
-import { ablateForLayer } from './ablation-step';
+import { layerVerdictFields, verdictTaskOptions } from './layer-verdicts';
 import { softwareVersions } from './versions';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
@@ -33,7 +33,13 @@ export interface RunAnalysisOptions {
   memoryBudgetBytes?: number;
   /** Statistics threads (default: all cores). */
   threads?: number;
+  /** ONNX Runtime intra-op threads (default: all cores). */
+  modelThreads?: number;
   batchSize?: number;
+  /** Folder for the spill files of layers bigger than the budget (default: PCACE_SPILL_DIR). */
+  spillDir?: string;
+  /** Free bytes under the spill folder (default: statfs); a seam for tests. */
+  freeSpace?: (dir: string) => number;
 }
 
 export class AnalysisCancelled extends Error {
@@ -52,7 +58,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   validateSpec(spec);
   const progress = options.onProgress ?? (() => {});
   progress({ fraction: 0, phase: 'loading' });
-  const engine = await asInputError(`cannot load the model ${spec.model.path}`, () => openModel(spec.model.path, spec.model.format));
+  const engine = await asInputError(`cannot load the model ${spec.model.path}`, () => openModel(spec.model.path, spec.model.format, { threads: options.modelThreads }));
   let dataset: OpenedDataset | undefined;
   let spillDir = '';
   try {
@@ -72,7 +78,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
 
     const inputs = new InputSource(ds, pre, n, batchSize, engine.input.shape);
     const arena = new CaptureArena();
-    spillDir = passes.some((p) => p.slices.some((s) => s.spill)) ? mkdtempSync(path.join(tmpdir(), 'pcace-spill-')) : '';
+    spillDir = prepareSpill(passes, n, options);
     const targetsFromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
     // The response comes from the first forward pass (every pass sees the same images).
     const y = targetsFromDataset ? datasetTargets(ds) : new Float64Array(n);
@@ -114,7 +120,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           chunk = await scoreChannels(
             { data: captured.load(s), n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y },
             {
-              ...taskOptions(spec),
+              ...taskOptions(spec, layer.channels),
               channelOffset: slice.start,
               threads: options.threads,
               shouldStop: options.shouldStop,
@@ -138,6 +144,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
             stop();
             report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length });
             const ta = performance.now();
+            // Loaded on demand: ablation brings TF.js, seconds of start-up every model process would pay.
+            const { ablateForLayer } = await import('./ablation-step');
             const ablation = await ablateForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), budget);
             for (const c of layerResult.channels) {
               c.ablation_drop = ablation.scoreDrop[c.index];
@@ -168,6 +176,23 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   }
 }
 
+/**
+ * A fresh folder for the spill files when some slice spills, after checking
+ * that its disk holds the largest pass's spilled slices (they coexist until
+ * scored): a full disk mid-pass fails late and can fill the disk for others.
+ */
+function prepareSpill(passes: ReturnType<typeof planPasses>, n: number, options: RunAnalysisOptions): string {
+  const needed = Math.max(
+    0,
+    ...passes.map((p) => p.slices.reduce((sum, s) => sum + (s.spill ? 4 * n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth : 0), 0)),
+  );
+  if (needed === 0) return '';
+  const root = options.spillDir ?? spillRoot();
+  mkdirSync(root, { recursive: true });
+  checkSpillSpace(root, needed, options.freeSpace);
+  return mkdtempSync(path.join(root, 'analysis-'));
+}
+
 /** Failures caused by what the user supplied (model, data, layer names) become input errors. */
 async function asInputError<T>(what: string, f: () => Promise<T>): Promise<T> {
   try {
@@ -178,8 +203,9 @@ async function asInputError<T>(what: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
-function taskOptions(spec: AnalysisSpec) {
+function taskOptions(spec: AnalysisSpec, layerChannels: number) {
   return {
+    ...verdictTaskOptions(spec, layerChannels),
     components: spec.components,
     flavour: spec.flavour,
     rankBy: spec.rankBy,
@@ -193,7 +219,7 @@ function taskOptions(spec: AnalysisSpec) {
 
 function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTaskResult[], seconds: number, spec: AnalysisSpec): LayerResult {
   channels.sort((a, b) => a.index - b.index);
-  const summary = summariseLayer(channels, taskOptions(spec));
+  const summary = summariseLayer(channels, taskOptions(spec, layer.channels));
   const warnings = [...new Set(channels.flatMap((c) => c.score.warnings))];
   return {
     name: layer.name,
@@ -204,6 +230,7 @@ function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTask
     rank_stability: summary.stability
       ? { ks: summary.stability.ks, spearman: summary.stability.spearman.map((row) => row.map((s) => s.rho)) }
       : undefined,
+    ...layerVerdictFields(summary),
     warnings,
   };
 }

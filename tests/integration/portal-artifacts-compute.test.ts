@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ArtifactStopped, computeArtifact } from '../../lib/analysis/artifacts';
-import { computeArtifactInThread } from '../../lib/analysis/artifacts-thread';
+import { computeArtifactSandboxed } from '../../lib/analysis/sandboxed';
 import { DEFAULT_ANALYSIS } from '../../lib/analysis/defaults';
 import type { AnalysisSpec } from '../../lib/analysis/types';
 import { PcaceInputError } from '../../lib/pcace/validate';
@@ -69,19 +69,19 @@ describe('channel artifacts on other models', () => {
     }
   });
 
-  it('runs gradient kinds in a thread: the caller keeps running, a stop ends it, input errors keep their class', async () => {
+  it('runs artifacts in a model process: the caller keeps running, a stop ends it, input errors keep their class', async () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 50);
     try {
       const t0 = performance.now();
-      const out = await computeArtifactInThread(tfjs('tiny-cnn'), { kind: 'actmax', layer: 'conv2', channel: 1 });
+      const out = await computeArtifactSandboxed(tfjs('tiny-cnn'), { kind: 'actmax', layer: 'conv2', channel: 1 });
       expect(out.files[0].png.subarray(1, 4).toString()).toBe('PNG');
-      // The event loop here stayed free while the thread optimised (heartbeats would have been sent).
+      // The event loop here stayed free while the model process optimised (heartbeats would have been sent).
       expect(ticks).toBeGreaterThan((performance.now() - t0) / 50 / 3);
       let stop = false;
       setTimeout(() => (stop = true), 100);
-      await expect(computeArtifactInThread(resnet, { kind: 'actmax', layer: 'conv1', channel: 0 }, { shouldStop: () => stop })).rejects.toBeInstanceOf(ArtifactStopped);
-      await expect(computeArtifactInThread(resnet, { kind: 'gradcam', layer: 'fc', channel: -1 })).rejects.toBeInstanceOf(PcaceInputError);
+      await expect(computeArtifactSandboxed(resnet, { kind: 'actmax', layer: 'conv1', channel: 0 }, { shouldStop: () => stop })).rejects.toBeInstanceOf(ArtifactStopped);
+      await expect(computeArtifactSandboxed(resnet, { kind: 'gradcam', layer: 'fc', channel: -1 })).rejects.toBeInstanceOf(PcaceInputError);
     } finally {
       clearInterval(timer);
     }

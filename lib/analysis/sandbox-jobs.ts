@@ -1,0 +1,38 @@
+/**
+ * What runs inside a model process for a worker (see sandboxed.ts). Modules
+ * are imported per job: a process that scores a layer never loads TF.js.
+ */
+import type { SandboxContext } from '../models/sandbox/protocol';
+import type { ArtifactOutput, ArtifactRequest } from './artifacts';
+import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
+
+/** Progress messages at most this often: scoring reports every channel. */
+const PROGRESS_MS = 200;
+
+function throttled<T>(ctx: SandboxContext): (value: T, force?: boolean) => void {
+  let last = 0;
+  return (value, force) => {
+    const now = Date.now();
+    if (!force && now - last < PROGRESS_MS) return;
+    last = now;
+    ctx.progress(value);
+  };
+}
+
+export async function analysisJob(args: { spec: AnalysisSpec; threads?: number }, ctx: SandboxContext): Promise<AnalysisResult> {
+  const { runAnalysis } = await import('./run-analysis');
+  const report = throttled<AnalysisProgress>(ctx);
+  return runAnalysis(args.spec, {
+    threads: Math.min(args.threads ?? ctx.threads, ctx.threads),
+    modelThreads: ctx.threads,
+    // The process's own folder (process.ts): removed by the parent however the process ends.
+    spillDir: process.cwd(),
+    onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
+  });
+}
+
+export async function artifactJob(args: { spec: AnalysisSpec; req: ArtifactRequest; threads?: number }, ctx: SandboxContext): Promise<ArtifactOutput> {
+  const { computeArtifact } = await import('./artifacts');
+  const report = throttled<number>(ctx);
+  return computeArtifact(args.spec, args.req, { threads: Math.min(args.threads ?? ctx.threads, ctx.threads), onProgress: (f) => report(f) });
+}

@@ -1,0 +1,64 @@
+/**
+ * Layer tasks and channel artifacts in a model process (lib/models/sandbox).
+ *
+ * The whole task runs in the child, model and statistics together: a layer's
+ * activations (ResNet-18: ~3 GB per analysis) then never cross a process
+ * boundary, only progress and the LayerResult do. The worker keeps its lease
+ * and cancel polling in its own, never-blocked event loop and kills the child
+ * when the task must stop; a model that breaks a limit fails the task with
+ * ModelLimitExceeded (an input error, not retried elsewhere).
+ *
+ * The jobs themselves (what runs in the child) are in sandbox-jobs.ts.
+ */
+import { taskLimits } from '../models/sandbox/limits';
+import { SandboxStopped } from '../models/sandbox/errors';
+import { runSandboxed } from '../models/sandbox/process';
+import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts';
+import { AnalysisCancelled } from './run-analysis';
+import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
+
+const MODULE = 'lib/analysis/sandbox-jobs.ts';
+
+export interface SandboxedOptions {
+  /** Statistics threads (capped by PCACE_MODEL_THREADS). */
+  threads?: number;
+  /** Polled every 100 ms; true kills the model process. */
+  shouldStop?: () => boolean;
+  onStart?: (pid: number) => void;
+  log?: (line: string) => void;
+}
+
+/** runAnalysis in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
+export async function runAnalysisSandboxed(
+  spec: AnalysisSpec,
+  opts: SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void },
+): Promise<AnalysisResult> {
+  try {
+    return await runSandboxed<AnalysisResult>(
+      { module: MODULE, fn: 'analysisJob', args: { spec, threads: opts.threads } },
+      { limits: taskLimits(), shouldStop: opts.shouldStop, onStart: opts.onStart, log: opts.log, onProgress: (v) => opts.onProgress?.(v as AnalysisProgress) },
+    );
+  } catch (err) {
+    if (err instanceof SandboxStopped) throw new AnalysisCancelled();
+    throw err;
+  }
+}
+
+/** computeArtifact in a model process; a stop request rejects with ArtifactStopped once the process is gone. */
+export async function computeArtifactSandboxed(
+  spec: AnalysisSpec,
+  req: ArtifactRequest,
+  opts: ArtifactOptions & Pick<SandboxedOptions, 'onStart' | 'log'> = {},
+): Promise<ArtifactOutput> {
+  try {
+    const out = await runSandboxed<ArtifactOutput>(
+      { module: MODULE, fn: 'artifactJob', args: { spec, req, threads: opts.threads } },
+      { limits: taskLimits(), shouldStop: opts.shouldStop, onStart: opts.onStart, log: opts.log, onProgress: (v) => opts.onProgress?.(v as number) },
+    );
+    // Buffers arrive as plain Uint8Arrays.
+    return { ...out, files: out.files.map((f) => ({ name: f.name, png: Buffer.from(f.png.buffer, f.png.byteOffset, f.png.byteLength) })) };
+  } catch (err) {
+    if (err instanceof SandboxStopped) throw new ArtifactStopped();
+    throw err;
+  }
+}

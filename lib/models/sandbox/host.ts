@@ -1,0 +1,50 @@
+/**
+ * Entry of a model process (started by process.ts). Receives one job, runs it
+ * and reports back; the parent kills the process once it has the answer. Every
+ * ONNX Runtime session created here is held to the thread cap and has its
+ * loads and runs reported as model calls, whichever code path creates it.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setCallReporter, modelCall } from './calls';
+import type { FromChild, SandboxContext, ToChild } from './protocol';
+
+const send = (m: FromChild) => process.send!(m);
+
+async function capOnnxRuntime(threads: number): Promise<void> {
+  const ort = await import('onnxruntime-node');
+  const Session = ort.InferenceSession as unknown as {
+    create: (...a: unknown[]) => Promise<unknown>;
+    prototype: { run: (...a: unknown[]) => Promise<unknown> };
+  };
+  const create = Session.create.bind(Session);
+  Session.create = (...a: unknown[]) => {
+    // create(bytes | path, options?) or create(buffer, offset, length, options?)
+    const i = a.findIndex((x, k) => k > 0 && x !== null && typeof x === 'object' && !ArrayBuffer.isView(x));
+    const given = (i >= 0 ? a[i] : {}) as { intraOpNumThreads?: number; interOpNumThreads?: number };
+    const capped = { ...given, intraOpNumThreads: Math.min(given.intraOpNumThreads || threads, threads), interOpNumThreads: 1 };
+    const args = i >= 0 ? a.map((x, k) => (k === i ? capped : x)) : [...a, capped];
+    return modelCall('loading the model', () => create(...args));
+  };
+  const run = Session.prototype.run;
+  Session.prototype.run = function (this: unknown, ...a: unknown[]) {
+    return modelCall('a forward pass', () => run.apply(this, a));
+  };
+}
+
+process.once('message', async (m: ToChild) => {
+  if (m.type !== 'run') return;
+  try {
+    setCallReporter((msg) => send(msg));
+    await capOnnxRuntime(m.limits.threads);
+    const mod = (await import(pathToFileURL(path.join(m.root, m.job.module)).href)) as Record<string, unknown>;
+    const fn = mod[m.job.fn];
+    if (typeof fn !== 'function') throw new Error(`${m.job.module} exports no function ${m.job.fn}`);
+    const ctx: SandboxContext = { progress: (value) => send({ type: 'progress', value }), threads: m.limits.threads };
+    const value = await (fn as (args: unknown, ctx: SandboxContext) => Promise<unknown>)(m.job.args, ctx);
+    send({ type: 'result', value });
+  } catch (err) {
+    const e = err as Error;
+    send({ type: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(err), stack: e?.stack });
+  }
+});

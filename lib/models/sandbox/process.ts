@@ -1,0 +1,206 @@
+/**
+ * A capped child process for everything that executes a model.
+ *
+ * A model is code: an ONNX Loop can spin for minutes, a declared 8192×8192
+ * input allocates gigabytes, and both run synchronously inside the runtime.
+ * In the process that serves the portal or heart-beats a worker's lease, that
+ * stalls everything; so models run here instead, in a Node child that
+ *  - starts in a fresh empty directory (ONNX Runtime resolves relative paths
+ *    against the working directory) with an environment reduced to an
+ *    allow-list (no database URL, no secrets, no tokens);
+ *  - is killed when its resident memory (sampled from /proc every 100 ms; the
+ *    runtime's and the statistics' threads live in the same process) passes
+ *    the cap, when one model call outlasts its cap (the child reports each call's
+ *    start and end, see calls.ts), when the whole job outlasts its budget, or
+ *    when the caller asks it to stop;
+ *  - is limited in threads (ONNX Runtime's intra/inter-op pools, statistics).
+ * A job is an exported function of a project module (`module`, `fn`), called in
+ * the child with `args` (structured-clone serialisation, typed arrays included);
+ * it may report progress, and its value or error comes back here.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PcaceInputError } from '../../pcace/validate';
+import { ModelLimitExceeded, SandboxCrashed, SandboxStopped } from './errors';
+import type { SandboxLimits } from './limits';
+import { newSpillDir } from './spill';
+import type { FromChild, ToChild } from './protocol';
+
+export interface SandboxJob {
+  /** Module path relative to the project root, e.g. 'lib/analysis/sandbox-jobs.ts'. */
+  module: string;
+  /** Exported function: (args, ctx) => value. */
+  fn: string;
+  args: unknown;
+}
+
+export interface SandboxRunOptions {
+  limits: SandboxLimits;
+  /** Polled every 100 ms; true kills the process and rejects with SandboxStopped. */
+  shouldStop?: () => boolean;
+  onProgress?: (value: unknown) => void;
+  /** The process started (its pid, for logs). */
+  onStart?: (pid: number) => void;
+  /** Output of the child and crash details (never user-facing). */
+  log?: (line: string) => void;
+}
+
+export interface SandboxStats {
+  peakRssMb: number;
+  seconds: number;
+}
+
+const POLL_MS = 100;
+
+/** The project root: this file's folder when running from source, else the working directory (bundled server). */
+function projectRoot(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    if (existsSync(path.join(here, 'host.ts'))) return path.resolve(here, '../../..');
+  } catch {
+    // bundled: import.meta.url is not a file of the source tree
+  }
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd());
+}
+
+/** Variables a model process may see: none that opens the database or signs sessions. */
+function childEnv(limits: SandboxLimits, root: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const secret = /SECRET|TOKEN|PASSWORD|PASSWD|KEY|DATABASE|_URL$|CREDENTIAL/i;
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined) continue;
+    const allowed = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'TZ', 'NODE_ENV'].includes(k) || /^(LC_|PCACE_|OMP_|MKL_|OPENBLAS_)/.test(k);
+    if (allowed && !secret.test(k)) env[k] = v;
+  }
+  env.OMP_NUM_THREADS = String(limits.threads);
+  env.PCACE_MODEL_THREADS = String(limits.threads);
+  env.TSX_TSCONFIG_PATH = path.join(root, 'tsconfig.json');
+  return env;
+}
+
+function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `job` in a fresh capped process; resolves with its value once the process is gone. */
+export function runSandboxed<T>(job: SandboxJob, opts: SandboxRunOptions): Promise<T> {
+  return runSandboxedWithStats<T>(job, opts).then((r) => r.value);
+}
+
+export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOptions): Promise<{ value: T; stats: SandboxStats }> {
+  const { limits } = opts;
+  const root = projectRoot();
+  const host = path.join(root, 'lib/models/sandbox/host.ts');
+  const tsx = path.join(root, 'node_modules/tsx/dist/loader.mjs');
+  // One folder per process: its working directory at start (empty), later its spill files.
+  const dir = newSpillDir();
+  const t0 = performance.now();
+  let child: ChildProcess;
+  try {
+    child = fork(host, [], {
+      cwd: dir,
+      env: childEnv(limits, root) as NodeJS.ProcessEnv,
+      execPath: process.execPath,
+      execArgv: ['--import', pathToFileURL(tsx).href, `--max-old-space-size=${Math.max(256, Math.round(limits.memoryMb))}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    return Promise.reject(err);
+  }
+  const pid = child.pid ?? -1;
+  opts.onStart?.(pid);
+
+  let tail = '';
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+
+  return new Promise((resolve, reject) => {
+    let outcome: { ok: true; value: T } | { ok: false; error: Error } | null = null;
+    let peak = 0;
+    let callTimer: NodeJS.Timeout | null = null;
+    let callWhat = '';
+    const kill = (error: Error) => {
+      if (!outcome) outcome = { ok: false, error };
+      child.kill('SIGKILL');
+    };
+    const poll = setInterval(() => {
+      if (opts.shouldStop?.()) return kill(new SandboxStopped());
+      const rss = rssMb(pid);
+      if (rss !== null) {
+        peak = Math.max(peak, rss);
+        if (rss > limits.memoryMb) {
+          kill(new ModelLimitExceeded(`the model exceeded its memory cap of ${limits.memoryMb} MB (${limits.names.memory}); it was stopped at ${Math.round(rss)} MB`));
+        }
+      }
+    }, POLL_MS);
+    const budget = setTimeout(
+      () => kill(new ModelLimitExceeded(`the model's task took longer than its budget of ${limits.budgetSeconds} s (${limits.names.budget}) and was stopped`)),
+      limits.budgetSeconds * 1000,
+    );
+
+    child.on('message', (m: FromChild) => {
+      switch (m.type) {
+        case 'call-start':
+          callWhat = m.what;
+          if (callTimer) clearTimeout(callTimer);
+          callTimer = setTimeout(
+            () => kill(new ModelLimitExceeded(`${callWhat} took longer than ${limits.callSeconds} s (${limits.names.call}); the model was stopped`)),
+            limits.callSeconds * 1000,
+          );
+          break;
+        case 'call-end':
+          if (callTimer) clearTimeout(callTimer);
+          callTimer = null;
+          break;
+        case 'progress':
+          opts.onProgress?.(m.value);
+          break;
+        case 'result':
+          if (!outcome) outcome = { ok: true, value: m.value as T };
+          child.kill('SIGKILL');
+          break;
+        case 'error':
+          if (!outcome) outcome = { ok: false, error: rebuildError(m) };
+          child.kill('SIGKILL');
+          break;
+      }
+    });
+    child.on('error', (err) => {
+      if (!outcome) outcome = { ok: false, error: err };
+    });
+    child.on('exit', (code, signal) => {
+      clearInterval(poll);
+      clearTimeout(budget);
+      if (callTimer) clearTimeout(callTimer);
+      rmSync(dir, { recursive: true, force: true });
+      if (!outcome) {
+        opts.log?.(`model process ${pid} ended (code ${code}, signal ${signal}); its last output:\n${tail}`);
+        outcome = { ok: false, error: new SandboxCrashed(`the model process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`) };
+      }
+      const stats = { peakRssMb: peak, seconds: (performance.now() - t0) / 1000 };
+      if (outcome.ok) resolve({ value: outcome.value, stats });
+      else reject(outcome.error);
+    });
+    child.send({ type: 'run', job, root, limits } satisfies ToChild);
+  });
+}
+
+/** Errors keep their class across the process boundary where callers act on it. */
+function rebuildError(m: Extract<FromChild, { type: 'error' }>): Error {
+  const err = m.name === 'PcaceInputError' || m.name === 'ModelLimitExceeded' ? new PcaceInputError(m.message) : new Error(m.message);
+  err.name = m.name;
+  if (m.stack) err.stack = m.stack;
+  return err;
+}

@@ -1,0 +1,18 @@
+/** Messages between a worker (or the web server) and the model process it started. */
+import type { SandboxLimits } from './limits';
+
+export type ToChild = { type: 'run'; job: { module: string; fn: string; args: unknown }; root: string; limits: SandboxLimits };
+
+export type FromChild =
+  | { type: 'call-start'; what: string }
+  | { type: 'call-end' }
+  | { type: 'progress'; value: unknown }
+  | { type: 'result'; value: unknown }
+  | { type: 'error'; name: string; message: string; stack?: string };
+
+/** What a job function receives besides its arguments. */
+export interface SandboxContext {
+  progress(value: unknown): void;
+  /** The thread cap of this process. */
+  threads: number;
+}
