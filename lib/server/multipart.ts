@@ -245,7 +245,7 @@ class MultipartParser {
       if (part.size > this.limits.maxFieldBytes) {
         throw tooLarge(`form field '${part.field}' exceeds the limit of ${Math.round(this.limits.maxFieldBytes / 1024)} KB`);
       }
-      part.chunks.push(Buffer.from(bytes)); // a copy: the chunk's memory is reused
+      part.chunks.push(Buffer.from(bytes)); // a copy, so a small field does not keep a whole network chunk alive
       return;
     }
     part.hash.update(bytes);
