@@ -58,6 +58,9 @@ const nextConfig = {
           { key: 'X-Content-Type-Options', value: 'nosniff' },
           { key: 'Referrer-Policy', value: 'same-origin' },
           { key: 'X-Frame-Options', value: 'DENY' },
+          // The portal uses none of these; embedded or injected content cannot either.
+          { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=()' },
+          // CSP (with a per-request nonce) and HSTS come from proxy.ts.
         ],
       },
     ];

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { stopEmbeddedPostgres } from '../lib/db/embedded';
 import { PROJECT_ROOT } from '../lib/db/migrate';
 import { ensureDatabase } from './db-start';
+import { trustProxy } from '../lib/server/https';
 
 /** The address chain Next.js will see: only the socket address unless proxies are trusted. */
 export function forwardedFor(clientHeader: string | string[] | undefined, remote: string | undefined): string {
@@ -43,6 +44,8 @@ export async function startPortalServer(opts: { port: number; host?: string; pro
   const handle = app.getRequestHandler();
   const server = http.createServer((req, res) => {
     req.headers['x-forwarded-for'] = forwardedFor(req.headers['x-forwarded-for'], req.socket.remoteAddress);
+    // X-Forwarded-Proto decides Secure cookies and HSTS: only a trusted proxy may set it (lib/server/https.ts).
+    if (!trustProxy()) delete req.headers['x-forwarded-proto'];
     void handle(req, res);
   });
   await new Promise<void>((resolve, reject) => {

@@ -16,6 +16,7 @@ import { requestIsHttps } from './https';
 import { dummyHash, verifyPassword } from './passwords';
 import { clearRateLimit, consumeRateLimit, releaseRateLimitEvent } from './rate-limit';
 import { safeRedirectUrl } from './safe-url';
+import { SESSION_RENEW_AFTER_SECONDS, sessionMaxAgeSeconds } from './session-renewal';
 
 export interface SessionUser {
   id: string;
@@ -120,10 +121,6 @@ export async function authorizeCredentials(input: unknown, ip: string): Promise<
   return { id: user.id, email: user.email, name: user.name, sessionVersion: user.sessionVersion };
 }
 
-/** Session cookies live this long without use (PCACE_SESSION_DAYS, default 7); each use renews them (proxy.ts). */
-export const sessionMaxAgeSeconds = () => limits.sessionDays * 24 * 3600;
-/** A session cookie older than this is re-issued with a fresh expiry on the next page request. */
-export const SESSION_RENEW_AFTER_SECONDS = 24 * 3600;
 
 /** Is a session with this version still valid for the user? (false: signed out since, or no such user) */
 export async function sessionIsCurrent(userId: string, version: unknown): Promise<boolean> {

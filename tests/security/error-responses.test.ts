@@ -57,7 +57,8 @@ describe('bad query values are 400s with a message', () => {
   });
 
   it('history?to=9999-12-31 (and other dates out of range)', async () => {
-    for (const query of [{ to: '9999-12-31' }, { from: '0001-01-01' }, { from: '9999-12-30', to: '9999-12-31' }]) {
+    const queries: Record<string, string>[] = [{ to: '9999-12-31' }, { from: '0001-01-01' }, { from: '9999-12-30', to: '9999-12-31' }];
+    for (const query of queries) {
       const res = await callRoute(history.GET as never, `/api/v1/labs/${slug}/history`, { token, params: { lab: slug }, query });
       expect(res.status, JSON.stringify(query)).toBe(400);
       expect(res.body.error).toMatch(/^(to|from) must be between 1970-01-01 and 2999-12-31$/);
