@@ -19,12 +19,13 @@ function throttled<T>(ctx: SandboxContext): (value: T, force?: boolean) => void 
   };
 }
 
-export async function analysisJob(args: { spec: AnalysisSpec; threads?: number }, ctx: SandboxContext): Promise<AnalysisResult> {
+export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number }, ctx: SandboxContext): Promise<AnalysisResult> {
   const { runAnalysis } = await import('./run-analysis');
   const report = throttled<AnalysisProgress>(ctx);
   return runAnalysis(args.spec, {
     threads: Math.min(args.threads ?? ctx.threads, ctx.threads),
     modelThreads: ctx.threads,
+    memoryBudgetBytes: args.memoryBudgetBytes,
     // The process's own folder (process.ts): removed by the parent however the process ends.
     spillDir: process.cwd(),
     onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),

@@ -31,11 +31,11 @@ export interface SandboxedOptions {
 /** runAnalysis in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
 export async function runAnalysisSandboxed(
   spec: AnalysisSpec,
-  opts: SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void },
+  opts: SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void; memoryBudgetBytes?: number },
 ): Promise<AnalysisResult> {
   try {
     return await runSandboxed<AnalysisResult>(
-      { module: MODULE, fn: 'analysisJob', args: { spec, threads: opts.threads } },
+      { module: MODULE, fn: 'analysisJob', args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
       { limits: taskLimits(), shouldStop: opts.shouldStop, onStart: opts.onStart, log: opts.log, onProgress: (v) => opts.onProgress?.(v as AnalysisProgress) },
     );
   } catch (err) {

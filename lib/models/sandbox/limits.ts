@@ -23,8 +23,8 @@ export interface SandboxLimits {
   budgetSeconds: number;
   /** Threads the model runtime and the statistics may use. */
   threads: number;
-  /** Names of the variables these came from, for the messages users read. */
-  names: { memory: string; call: string; budget: string };
+  /** What the job is and the variables these came from, for the messages users read. */
+  names: { job: string; memory: string; call: string; budget: string };
 }
 
 /** Layer tasks and artifacts (worker side). */
@@ -34,7 +34,7 @@ export function taskLimits(): SandboxLimits {
     callSeconds: num('PCACE_MODEL_CALL_SECONDS', 300),
     budgetSeconds: num('PCACE_TASK_BUDGET_SECONDS', 4 * 3600),
     threads: Math.max(1, Math.floor(num('PCACE_MODEL_THREADS', availableParallelism()))),
-    names: { memory: 'PCACE_MODEL_MEMORY_MB', call: 'PCACE_MODEL_CALL_SECONDS', budget: 'PCACE_TASK_BUDGET_SECONDS' },
+    names: { job: 'the task', memory: 'PCACE_MODEL_MEMORY_MB', call: 'PCACE_MODEL_CALL_SECONDS', budget: 'PCACE_TASK_BUDGET_SECONDS' },
   };
 }
 
@@ -46,6 +46,6 @@ export function probeLimits(): SandboxLimits {
     callSeconds: seconds,
     budgetSeconds: seconds,
     threads: 1,
-    names: { memory: 'PCACE_PROBE_MEMORY_MB', call: 'PCACE_PROBE_SECONDS', budget: 'PCACE_PROBE_SECONDS' },
+    names: { job: 'checking the model', memory: 'PCACE_PROBE_MEMORY_MB', call: 'PCACE_PROBE_SECONDS', budget: 'PCACE_PROBE_SECONDS' },
   };
 }

@@ -146,7 +146,7 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
       }
     }, POLL_MS);
     const budget = setTimeout(
-      () => kill(new ModelLimitExceeded(`the model's task took longer than its budget of ${limits.budgetSeconds} s (${limits.names.budget}) and was stopped`)),
+      () => kill(new ModelLimitExceeded(`${limits.names.job} took longer than its budget of ${limits.budgetSeconds} s (${limits.names.budget}); the model was stopped`)),
       limits.budgetSeconds * 1000,
     );
 
