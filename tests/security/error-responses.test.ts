@@ -18,6 +18,7 @@ import { seedNetwork } from '../../bench/compare-seed';
 import * as results from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/results/route';
 import * as history from '../../app/api/v1/labs/[lab]/history/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
+import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { db } from '../../lib/server/db';
 import { errorResponse, publicMessage } from '../../lib/server/errors';
 import { createApiToken } from '../../lib/server/labs';
@@ -93,6 +94,20 @@ describe('engine errors reach the caller without server paths', () => {
       expect(leaksPath(res.body.error)).toBeNull();
     });
   }
+});
+
+describe('dataset errors reach the caller without server paths', () => {
+  // The dataset reader named the upload's scratch file (<storage>/tmp/<uuid>/data.npy) in its message.
+  it('a .npy that is not one is a 400 whose message names no path', async () => {
+    const res = await callRoute(datasets.POST as never, `/api/v1/labs/${slug}/datasets`, {
+      token,
+      params: { lab: slug },
+      form: formOf({ name: 'not-npy', kind: 'npy', file: [fileBlob(new Uint8Array(100)), 'x.npy'] }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/not a NumPy \.npy file/);
+    expect(leaksPath(res.body.error)).toBeNull();
+  });
 });
 
 describe('the error mapper', () => {
