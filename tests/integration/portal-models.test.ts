@@ -100,7 +100,7 @@ describe('model upload', () => {
   });
 
   it('needs the member role: viewers get 403, other labs 404, no credentials 401', async () => {
-    const { user: other } = await signUp({ name: 'Stranger', email: 'stranger@example.org', password: 'stranger-pass' }, new Headers());
+    const { user: other } = await signUp({ name: 'Stranger', email: 'stranger@example.org', password: 'stranger-pass-7302' }, new Headers());
     const strangerToken = (await createApiToken(other.id, 't')).token;
     const res = await callRoute(models.POST as never, '', { token: strangerToken, params: { lab: slug }, form: formOf({ name: 'x', file: [fileBlob(mnist), 'm.onnx'] }) });
     expect(res.status).toBe(404);
