@@ -6,7 +6,7 @@
  * layer's channels valid (per-channel vs pooled null quantiles, KS), how much
  * the adaptive cross-fit and the null cost, and the power on signal layers.
  *
- *   npx tsx bench/null-calibration.ts [--seeds 20] [--threads 1] [--pooling-draws 60]
+ *   npx tsx bench/null-calibration.ts [--seeds 20] [--threads 1] [--pooling-draws 60] [--null auto|B] [--only noise,real,power,cost,pooling]
  */
 import { parseArgs } from 'node:util';
 import { scoreLayer, type LayerScoring } from '../lib/analysis/layer-scorer';
@@ -20,7 +20,7 @@ import { mnistCnnLayers, randomTarget } from './real-layers';
 import { machineReport } from './machine';
 
 const { values } = parseArgs({
-  options: { seeds: { type: 'string', default: '20' }, threads: { type: 'string', default: '1' }, 'pooling-draws': { type: 'string', default: '60' }, only: { type: 'string' } },
+  options: { seeds: { type: 'string', default: '20' }, threads: { type: 'string', default: '1' }, 'pooling-draws': { type: 'string', default: '60' }, only: { type: 'string' }, null: { type: 'string', default: 'auto' } },
 });
 const seeds = Number(values.seeds);
 const threads = Number(values.threads);
@@ -37,7 +37,8 @@ interface Layer {
 }
 
 function options(channels: number, overrides: Partial<typeof DEFAULT_ANALYSIS> = {}): ChannelTaskOptions & { threads: number } {
-  const spec = { ...DEFAULT_ANALYSIS, ...overrides };
+  const nullPermutations = values.null === 'auto' ? DEFAULT_ANALYSIS.nullPermutations : Number(values.null);
+  const spec = { ...DEFAULT_ANALYSIS, nullPermutations, ...overrides };
   return {
     components: spec.components,
     flavour: spec.flavour,
