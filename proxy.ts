@@ -45,7 +45,10 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 
 export const config = {
   matcher: [
-    // Everything but build assets (immutable files: no CSP or cookies needed).
-    '/((?!_next/static|_next/image|favicon.ico).*)',
+    // Everything but build assets (immutable files: no CSP or cookies needed) and the
+    // model and dataset upload routes: in front of a proxy, Next.js buffers the request
+    // body in memory and cuts it at 10 MB (experimental.proxyClientMaxBodySize), while
+    // those handlers stream uploads of hundreds of MB to disk. They answer JSON only.
+    '/((?!_next/static|_next/image|favicon.ico|api/v1/labs/[^/]+/models$|api/v1/labs/[^/]+/datasets$).*)',
   ],
 };
