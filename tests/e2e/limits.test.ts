@@ -1,0 +1,102 @@
+/**
+ * Cost estimate and lab limits in Debian Chromium against the production
+ * build: the new-analysis form shows the estimate and follows the options,
+ * shows the refusal past the CPU-hours limit (and queueing is refused with the
+ * same words), members see the limits read-only, an owner raises one on the
+ * members page and the form then allows the analysis.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { usePortal } from '../helpers/portal';
+import { SESSION_COOKIE, callRoute, fileBlob, formOf, sessionToken } from '../helpers/db';
+import * as models from '../../app/api/v1/labs/[lab]/models/route';
+import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
+import { PIPELINE_DIR } from '../helpers/reference';
+import { db } from '../../lib/server/db';
+import { createApiToken } from '../../lib/server/labs';
+import { signUp } from '../../lib/server/signup';
+
+const portal = usePortal();
+
+describe('cost estimate and limits in the browser', () => {
+  let slug = '';
+  let ownerId = '';
+  let memberId = '';
+
+  const pageAs = async (userId: string): Promise<Page> => {
+    const page = await portal.page();
+    await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: portal.base }]);
+    return page;
+  };
+  const estimate = (page: Page) => page.getByTestId('estimate');
+  const waitEstimate = (page: Page, re: RegExp) =>
+    page.waitForFunction(([src, flags]) => new RegExp(src, flags).test(document.querySelector('[data-testid="estimate"]')?.textContent ?? ''), [re.source, re.flags] as const, { timeout: 30_000 });
+
+  beforeAll(async () => {
+    const owner = await signUp({ name: 'Olga Owner', email: 'olga@example.org', password: 'olga-password-1' }, new Headers());
+    ownerId = owner.user.id;
+    slug = owner.lab.slug;
+    const member = await signUp({ name: 'Mo Member', email: 'mo@example.org', password: 'mo-password-1' }, new Headers());
+    memberId = member.user.id;
+    await db.membership.create({ data: { labId: owner.lab.id, userId: memberId, role: 'member' } });
+    // Registered in this process through the same route handlers (the browser part is the form and the members page).
+    const token = (await createApiToken(ownerId, 'e2e')).token;
+    const m = await callRoute(models.POST as never, '', { token, params: { lab: slug }, form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }) });
+    expect(m.status, JSON.stringify(m.body)).toBe(201);
+    const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
+    expect(d.status).toBe(201);
+  });
+
+  it('shows the estimate on the form, follows the options, and shows the refusal past the limit', async () => {
+    const page = await pageAs(memberId);
+    await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
+    await waitEstimate(page, /Estimated cost: ≈ .* CPU \(≈ .* on \d+ threads?\): 2 layers, 96 channels × 300 images — /);
+    expect(await estimate(page).textContent()).toMatch(/Lab limit: 8 CPU-hours per analysis/);
+
+    await page.getByLabel('Number of images').fill('1000');
+    await waitEstimate(page, /96 channels × 1,000 images/);
+    await page.locator('.pa-layer-list input').first().uncheck();
+    await waitEstimate(page, /1 layer, 64 channels × 1,000 images/);
+
+    await page.getByLabel('Number of images').fill('6000');
+    await page.getByLabel('Permutations').fill('10000');
+    await page.getByLabel('Bootstrap replicates').fill('5000');
+    await waitEstimate(page, /above this lab's limit of 8 CPU-hours per analysis/);
+    const refusal = (await estimate(page).textContent()) ?? '';
+    expect(refusal).toMatch(/^this analysis is estimated at [\d.,]+ CPU-hours \(≈ .*permutations \d+ %/);
+    await portal.screenshot(page, 'limits-form-refusal');
+
+    await page.getByRole('button', { name: 'Queue analysis' }).click();
+    await page.locator('.alert.error[role="alert"]').waitFor();
+    expect(await page.locator('.alert.error[role="alert"]').textContent()).toContain('above this lab\'s limit of 8 CPU-hours per analysis');
+    expect(await db.analysis.count()).toBe(0);
+  });
+
+  it('shows the limits to members read-only; an owner raises one and the form then allows the analysis', async () => {
+    const member = await pageAs(memberId);
+    await member.goto(`${portal.base}/labs/${slug}/members`);
+    const table = member.locator('table.limits');
+    expect(await table.locator('tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(/Running tasks at once2 layer tasks \(default\)0 running/),
+      expect.stringMatching(/Queued or running analyses20 analyses \(default\)0 queued or running/),
+      expect.stringMatching(/Estimated CPU-hours per analysis8 CPU-hours \(default\)/),
+      expect.stringMatching(/Storage \(models and datasets\)5,120 MB \(default\)[\d.]+ MB used/),
+    ]);
+    expect(await member.getByRole('button', { name: 'Save limits' }).count()).toBe(0);
+
+    const owner = await pageAs(ownerId);
+    await owner.goto(`${portal.base}/labs/${slug}/members`);
+    await owner.getByLabel(/Estimated CPU-hours per analysis/).fill('500');
+    await owner.getByRole('button', { name: 'Save limits' }).click();
+    await owner.getByText('Limits saved.').waitFor();
+    expect((await db.lab.findFirstOrThrow({ where: { slug } })).maxCpuHoursPerAnalysis).toBe(500);
+
+    await member.goto(`${portal.base}/labs/${slug}/analyses/new`);
+    await member.getByLabel('Number of images').fill('6000');
+    await member.getByLabel('Permutations').fill('10000');
+    await member.getByLabel('Bootstrap replicates').fill('5000');
+    await waitEstimate(member, /Estimated cost: ≈ .* 96 channels × [\d,]+ images .*Lab limit: 500 CPU-hours per analysis/);
+    await portal.screenshot(member, 'limits-form-estimate');
+  });
+});
