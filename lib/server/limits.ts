@@ -37,7 +37,9 @@ export const LIMITS: { name: LimitName; env: string; fallback: number; label: st
 export function defaultLabLimits(env: NodeJS.ProcessEnv = process.env): LabLimits {
   const out = {} as LabLimits;
   for (const l of LIMITS) {
-    const v = Number(env[l.env]);
+    const raw = Number(env[l.env]);
+    // Whole numbers where the queue counts (as lib/queue/config.ts reads the running-task default).
+    const v = l.integer ? Math.floor(raw) : raw;
     out[l.name] = env[l.env] !== undefined && Number.isFinite(v) && v > 0 ? v : l.fallback;
   }
   return out;
