@@ -9,3 +9,8 @@ export { aceCorrelations } from './correlations';
 export { Rng } from './random';
 export { PcaceInputError } from './validate';
 export { pearson } from './stats';
+export { adaptiveCrossFit, crossFitSplit, type CrossFit, type CrossFitRule } from './crossfit';
+export { nullStandardisedEffect, nullTest, summariseNull, type NullSummary } from './pooled-null';
+export { networkQValues, verdictRule, verdictsFor, type VerdictOptions, type VerdictRule } from './verdicts';
+export { bootstrapChannelRefit, rankConfidenceSets, type RankConfidence, type RankSet } from './rank-inference';
+export { disattenuatedCorrelation, testRetest, type Disattenuated } from './reliability';
