@@ -65,4 +65,13 @@ describe('null calibration (synthetic pure-noise layers)', () => {
     expect(Array.from(b.verdicts!.p)).toEqual(Array.from(a.verdicts!.p));
     expect(b.channels.map((c) => c.score.score_crossfit)).toEqual(a.channels.map((c) => c.score.score_crossfit));
   }, 30_000);
+
+  it('computes a per-channel null on request', async () => {
+    const L = syntheticLayer({ n: 60, channels: 3, height: 3, width: 3, seed: 4 });
+    const input = { data: L.data, n: 60, channels: 3, positions: 9, y: L.y };
+    const res = await scoreLayer(input, { ...opts(1, 5), nullDraws: { B: 5, layerChannels: 3, perChannel: true } });
+    for (const c of res.channels) expect(Array.from(c.nullDraws!.draw)).toEqual([0, 1, 2, 3, 4]);
+    expect(res.verdicts!.rule.null).toMatchObject({ B: 5, pooled: false });
+    expect(res.verdicts!.rule.text).toContain('a per-channel permutation null');
+  }, 30_000);
 });
