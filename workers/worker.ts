@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PrismaClient } from '../lib/db/generated/client';
 import { AnalysisCancelled } from '../lib/analysis/run-analysis';
-import { runAnalysisSandboxed } from '../lib/analysis/sandboxed';
+import { prestartAnalysisProcess, runAnalysisSandboxed } from '../lib/analysis/sandboxed';
+import { stopSpareProcesses } from '../lib/models/sandbox/process';
 import { cleanOrphanSpills } from '../lib/models/sandbox/spill';
 import { PcaceInputError } from '../lib/pcace/validate';
 import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/config';
@@ -52,6 +53,7 @@ export class Worker {
   async run(): Promise<void> {
     // Spill folders of workers on this host that were killed: nobody else removes them.
     for (const dir of cleanOrphanSpills()) this.log(`removed the orphaned spill folder ${dir}`);
+    prestartAnalysisProcess();
     await this.listen();
     this.log('ready');
     while (!this.stopping) {
@@ -65,6 +67,7 @@ export class Worker {
       else if (!(await this.artifacts.runOne())) await this.idle();
     }
     await this.listener?.end().catch(() => {});
+    stopSpareProcesses();
     this.log('stopped');
   }
 
@@ -144,6 +147,7 @@ export class Worker {
         },
         onStart: (pid) => this.log(`model process ${pid} runs ${task.analysisId}/${task.layerName}`),
         log: this.log,
+        warm: true,
       });
       stopTimers();
       await beating;

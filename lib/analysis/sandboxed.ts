@@ -12,12 +12,18 @@
  */
 import { taskLimits } from '../models/sandbox/limits';
 import { SandboxStopped } from '../models/sandbox/errors';
-import { runSandboxed } from '../models/sandbox/process';
+import { runSandboxed, startSpareProcess } from '../models/sandbox/process';
 import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts';
 import { AnalysisCancelled } from './run-analysis';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
 
 const MODULE = 'lib/analysis/sandbox-jobs.ts';
+const ANALYSIS_PRELOAD = ['lib/analysis/run-analysis.ts'];
+
+/** Starts the model process a worker's first layer task will take (workers call it when they start). */
+export function prestartAnalysisProcess(): void {
+  startSpareProcess(taskLimits(), [MODULE, ...ANALYSIS_PRELOAD]);
+}
 
 export interface SandboxedOptions {
   /** Statistics threads (capped by PCACE_MODEL_THREADS). */
@@ -26,6 +32,8 @@ export interface SandboxedOptions {
   shouldStop?: () => boolean;
   onStart?: (pid: number) => void;
   log?: (line: string) => void;
+  /** Use a model process started ahead, and start the next (a worker's tasks follow each other). */
+  warm?: boolean;
 }
 
 /** runAnalysis in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
@@ -36,7 +44,15 @@ export async function runAnalysisSandboxed(
   try {
     return await runSandboxed<AnalysisResult>(
       { module: MODULE, fn: 'analysisJob', args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
-      { limits: taskLimits(), shouldStop: opts.shouldStop, onStart: opts.onStart, log: opts.log, onProgress: (v) => opts.onProgress?.(v as AnalysisProgress) },
+      {
+        limits: taskLimits(),
+        shouldStop: opts.shouldStop,
+        onStart: opts.onStart,
+        log: opts.log,
+        onProgress: (v) => opts.onProgress?.(v as AnalysisProgress),
+        warm: opts.warm,
+        preload: ANALYSIS_PRELOAD,
+      },
     );
   } catch (err) {
     if (err instanceof SandboxStopped) throw new AnalysisCancelled();

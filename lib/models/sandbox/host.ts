@@ -32,12 +32,13 @@ async function capOnnxRuntime(threads: number): Promise<void> {
   };
 }
 
-process.once('message', async (m: ToChild) => {
-  if (m.type !== 'run') return;
+let root = '';
+let ready: Promise<void> = Promise.resolve();
+
+async function run(m: Extract<ToChild, { type: 'run' }>): Promise<void> {
   try {
-    setCallReporter((msg) => send(msg));
-    await capOnnxRuntime(m.limits.threads);
-    const mod = (await import(pathToFileURL(path.join(m.root, m.job.module)).href)) as Record<string, unknown>;
+    await ready;
+    const mod = (await import(pathToFileURL(path.join(root, m.job.module)).href)) as Record<string, unknown>;
     const fn = mod[m.job.fn];
     if (typeof fn !== 'function') throw new Error(`${m.job.module} exports no function ${m.job.fn}`);
     const ctx: SandboxContext = { progress: (value) => send({ type: 'progress', value }), threads: m.limits.threads };
@@ -47,4 +48,19 @@ process.once('message', async (m: ToChild) => {
     const e = err as Error;
     send({ type: 'error', name: e?.name ?? 'Error', message: e?.message ?? String(err), stack: e?.stack });
   }
+}
+
+process.on('message', (m: ToChild) => {
+  if (m.type === 'preload') {
+    root = m.root;
+    setCallReporter((msg) => send(msg));
+    // Loaded while the process waits for its job; a failure here surfaces when the job imports the module.
+    ready = capOnnxRuntime(m.threads)
+      .then(() => Promise.all(m.modules.map((mod) => import(pathToFileURL(path.join(root, mod)).href).catch(() => {}))))
+      .then(() => {});
+  } else if (m.type === 'run') {
+    void run(m);
+  }
 });
+// The parent is gone (a worker killed, or a spare no longer wanted): nothing to report to.
+process.on('disconnect', () => process.exit(0));

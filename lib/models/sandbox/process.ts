@@ -45,6 +45,10 @@ export interface SandboxRunOptions {
   onStart?: (pid: number) => void;
   /** Output of the child and crash details (never user-facing). */
   log?: (line: string) => void;
+  /** Take a process started ahead and start the next one (workers: tasks follow each other). */
+  warm?: boolean;
+  /** Modules a process started ahead loads while it waits (besides the job's module). */
+  preload?: string[];
 }
 
 export interface SandboxStats {
@@ -94,14 +98,20 @@ export function runSandboxed<T>(job: SandboxJob, opts: SandboxRunOptions): Promi
   return runSandboxedWithStats<T>(job, opts).then((r) => r.value);
 }
 
-export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOptions): Promise<{ value: T; stats: SandboxStats }> {
-  const { limits } = opts;
+interface Spawned {
+  child: ChildProcess;
+  dir: string;
+  pid: number;
+  tail: () => string;
+}
+
+/** Starts a model process that loads the loader, the runtime and `preload`, then waits for its job. */
+function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
   const root = projectRoot();
   const host = path.join(root, 'lib/models/sandbox/host.ts');
   const tsx = path.join(root, 'node_modules/tsx/dist/loader.mjs');
   // One folder per process: its working directory at start (empty), later its spill files.
   const dir = newSpillDir();
-  const t0 = performance.now();
   let child: ChildProcess;
   try {
     child = fork(host, [], {
@@ -114,17 +124,75 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    return Promise.reject(err);
+    throw err;
   }
-  const pid = child.pid ?? -1;
-  opts.onStart?.(pid);
-
   let tail = '';
   const keep = (d: Buffer) => {
     tail = (tail + d.toString()).slice(-4000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  child.send({ type: 'preload', root, modules: preload, threads: limits.threads } satisfies ToChild);
+  return { child, dir, pid: child.pid ?? -1, tail: () => tail };
+}
+
+/**
+ * Started ahead of need, one per kind of job: a worker's next task finds its
+ * process with the loader, ONNX Runtime and the job's modules already loaded
+ * (seconds on a busy machine). Each process still runs exactly one job.
+ */
+const spares = new Map<string, Spawned>();
+
+function takeProcess(limits: SandboxLimits, modules: string[], warm: boolean): Spawned {
+  if (!warm) return spawnHost(limits, modules);
+  const key = JSON.stringify([limits.memoryMb, limits.threads, modules]);
+  let p = spares.get(key);
+  spares.delete(key);
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null || !p.child.connected) {
+    if (p) p.child.kill('SIGKILL');
+    p = spawnHost(limits, modules);
+  }
+  const next = spawnHost(limits, modules);
+  // A spare must not keep its parent alive.
+  next.child.unref();
+  (next.child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  spares.set(key, next);
+  return p;
+}
+
+/** Starts the process the next `warm` job of this kind will take, if none is waiting. */
+export function startSpareProcess(limits: SandboxLimits, modules: string[]): void {
+  const key = JSON.stringify([limits.memoryMb, limits.threads, modules]);
+  const p = spares.get(key);
+  if (p && p.child.exitCode === null && p.child.signalCode === null && p.child.connected) return;
+  const next = spawnHost(limits, modules);
+  next.child.unref();
+  (next.child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  spares.set(key, next);
+}
+
+/** Ends the processes started ahead (a stopping worker). */
+export function stopSpareProcesses(): void {
+  for (const p of spares.values()) p.child.kill('SIGKILL');
+  spares.clear();
+}
+
+export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOptions): Promise<{ value: T; stats: SandboxStats }> {
+  const { limits } = opts;
+  const t0 = performance.now();
+  let spawned: Spawned;
+  try {
+    spawned = takeProcess(limits, [job.module, ...(opts.preload ?? [])], opts.warm ?? false);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const { child, pid } = spawned;
+  // A taken spare was unreferenced: while it runs a job it keeps its parent waiting for it.
+  child.ref();
+  (child as unknown as { channel?: { ref(): void } }).channel?.ref();
+  opts.onStart?.(pid);
+  const tail = spawned.tail;
 
   return new Promise((resolve, reject) => {
     let outcome: { ok: true; value: T } | { ok: false; error: Error } | null = null;
@@ -184,16 +252,15 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
       clearInterval(poll);
       clearTimeout(budget);
       if (callTimer) clearTimeout(callTimer);
-      rmSync(dir, { recursive: true, force: true });
       if (!outcome) {
-        opts.log?.(`model process ${pid} ended (code ${code}, signal ${signal}); its last output:\n${tail}`);
+        opts.log?.(`model process ${pid} ended (code ${code}, signal ${signal}); its last output:\n${tail()}`);
         outcome = { ok: false, error: new SandboxCrashed(`the model process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`) };
       }
       const stats = { peakRssMb: peak, seconds: (performance.now() - t0) / 1000 };
       if (outcome.ok) resolve({ value: outcome.value, stats });
       else reject(outcome.error);
     });
-    child.send({ type: 'run', job, root, limits } satisfies ToChild);
+    child.send({ type: 'run', job, limits } satisfies ToChild);
   });
 }
 

@@ -1,7 +1,9 @@
 /** Messages between a worker (or the web server) and the model process it started. */
 import type { SandboxLimits } from './limits';
 
-export type ToChild = { type: 'run'; job: { module: string; fn: string; args: unknown }; root: string; limits: SandboxLimits };
+export type ToChild =
+  | { type: 'preload'; root: string; modules: string[]; threads: number }
+  | { type: 'run'; job: { module: string; fn: string; args: unknown }; limits: SandboxLimits };
 
 export type FromChild =
   | { type: 'call-start'; what: string }
