@@ -44,6 +44,9 @@ export interface CostOptions {
   bootstrap: number;
   stabilityComponents: ComponentsSpec[];
   ablation?: boolean;
+  /** Verdict null (lib/analysis/layer-verdicts.ts): draws per layer, 'auto' ≈ a quarter of the channels' cost; per channel on request. */
+  nullPermutations?: number | 'auto';
+  perChannelNull?: boolean;
 }
 
 export interface CostBreakdown {
@@ -57,6 +60,8 @@ export interface CostBreakdown {
   permutations: number;
   bootstrap: number;
   stability: number;
+  /** The permutation null behind the verdicts. */
+  null: number;
   ablation: number;
 }
 
@@ -179,7 +184,7 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
   const passSeconds = (flopsPerImage: number, perImage: number) => n * (flopsPerImage / COST.forwardFlopsPerSecond + perImage);
   const chosen = input.layers === 'all' ? model.layers.map((_, i) => i) : input.layers.map((name) => model.layers.findIndex((l) => l.name === name)).filter((i) => i >= 0);
 
-  const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, ablation: 0 };
+  const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, null: 0, ablation: 0 };
   let channels = 0;
   const bootstrapStat = options.rankBy === 'crossfit' ? 'crossfit' : 'other';
   for (const i of chosen) {
@@ -199,6 +204,15 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
     b.permutations += c * options.permutations * fit * COST.permutationFactor;
     const acepackFit = aceSeconds(n, k.ace, 'acepack');
     b.bootstrap += c * options.bootstrap * acepackFit * (bootstrapStat === 'crossfit' ? COST.bootstrapCrossfitFactor : COST.bootstrapFactor);
+    // A null draw refits a channel's ranking statistic on a shuffled response:
+    // pooled, B draws per layer ('auto': a quarter of the channels, at least
+    // 10); per channel, B draws each.
+    const draw = (options.rankBy === 'crossfit' ? Math.max(1, options.crossFitRepeats) : 1) * fit * COST.permutationFactor;
+    const nb = options.nullPermutations;
+    if (nb !== undefined && nb !== 0) {
+      const perLayer = nb === 'auto' ? (options.perChannelNull ? 10 * c : Math.max(10, Math.ceil(c / 4))) : options.perChannelNull ? nb * c : nb;
+      b.null += perLayer * draw;
+    }
     for (const ks of options.stabilityComponents) {
       const kk = componentsFor(ks, positions, n);
       b.stability += c * (pcaSeconds(n, positions, kk.lanczos) + aceSeconds(n, kk.ace, options.flavour));
@@ -237,6 +251,7 @@ function summarise(b: CostBreakdown, cpu: number, wall: number, threads: number,
     ['permutations', 'permutations'],
     ['bootstrap', 'bootstrap'],
     ['stability', 'stability'],
+    ['null', 'null'],
     ['ablation', 'ablation'],
   ];
   const parts = labels

@@ -44,6 +44,11 @@ describe('cost estimate', () => {
     expect(est({ ablation: true }).breakdown.ablation).toBeGreaterThan(0);
     expect(base.breakdown.ablation).toBe(0);
     expect(est({ stabilityComponents: [3, 10] }).breakdown.stability).toBeGreaterThan(0);
+    // The verdicts' null: B pooled draws per layer, or B per channel on request.
+    expect(est({ nullPermutations: 0 }).breakdown.null).toBe(0);
+    const pooled = est({ nullPermutations: 100 }).breakdown.null;
+    expect(pooled).toBeGreaterThan(0);
+    expect(est({ nullPermutations: 100, perChannelNull: true }).breakdown.null / pooled).toBeCloseTo(48, 6);
   });
 
   it('uses no more images than the dataset has', () => {
