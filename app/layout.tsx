@@ -29,6 +29,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <>
                 <Link href="/labs">Labs</Link>
                 <Link href="/settings/tokens">API tokens</Link>
+                <Link href="/settings/password">Password</Link>
               </>
             ) : null}
           </nav>

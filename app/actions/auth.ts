@@ -1,7 +1,8 @@
 'use server';
 
 import { headers } from 'next/headers';
-import { actionError, currentIdentity, type ActionResult } from '../../lib/server/access';
+import { actionError, currentIdentity, userAction, type ActionResult } from '../../lib/server/access';
+import { changePassword } from '../../lib/server/account';
 import { unauthorized } from '../../lib/server/errors';
 import { acceptInvitation } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
@@ -33,4 +34,11 @@ export async function acceptInvitationAction(_prev: AcceptState, form: FormData)
   } catch (err) {
     return actionError(err);
   }
+}
+
+export type ChangePasswordState = ActionResult<{ email: string }> | null;
+
+/** Change the password; every session ends (this one too), so the form sends the user to sign in again. */
+export async function changePasswordAction(_prev: ChangePasswordState, form: FormData): Promise<ChangePasswordState> {
+  return userAction((me) => changePassword(me.user.id, { current: form.get('current') ?? undefined, password: form.get('password') }));
 }

@@ -9,12 +9,14 @@
  * Through the server actions the sign-up and invitation pages post to.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { actAs, useTestDatabase } from '../helpers/db';
+import { actAs, sessionToken, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
 const { inviteAction } = await import('../../app/actions/labs');
-const { acceptInvitationAction, signUpAction } = await import('../../app/actions/auth');
+const { acceptInvitationAction, changePasswordAction, signUpAction } = await import('../../app/actions/auth');
+const { identityFromCookies } = await import('../../lib/server/access');
+const { authorizeCredentials } = await import('../../lib/server/auth');
 const { db } = await import('../../lib/server/db');
 const { signUp } = await import('../../lib/server/signup');
 const { checkPasswordStrength } = await import('../../lib/server/password-strength');
@@ -99,5 +101,27 @@ describe('invitations are bound to the invited address', () => {
     const r = await acceptInvitationAction(null, form({ token }));
     expect(r).toMatchObject({ ok: false, status: 403, error: 'this invitation is for carol@example.org; you are signed in as dave@example.org' });
     expect(await db.membership.findFirst({ where: { userId: dave.id, lab: { slug } } })).toBeNull();
+  });
+});
+
+describe('changing the password', () => {
+  it('needs the current password and a strong new one, and ends every session of the user', async () => {
+    const { user } = await signUp({ name: 'Erin', email: 'erin@example.org', password: 'marble-comet-tapestry' }, new Headers());
+    const oldSession = new Map([['next-auth.session-token', await sessionToken(user.id)]]);
+    expect((await identityFromCookies(oldSession))?.user.id).toBe(user.id);
+    await actAs(user.id);
+
+    const wrong = await changePasswordAction(null, form({ current: 'not-my-password', password: 'lagoon-thistle-anvil' }));
+    expect(wrong).toMatchObject({ ok: false, status: 400, field: 'current' });
+    const weak = await changePasswordAction(null, form({ current: 'marble-comet-tapestry', password: 'password12' }));
+    expect(weak).toMatchObject({ ok: false, status: 400, field: 'password' });
+    if (weak && !weak.ok) expect(weak.error).toMatch(/^new password: too easy to guess\. \S/);
+    expect((await identityFromCookies(oldSession))?.user.id).toBe(user.id);
+
+    const ok = await changePasswordAction(null, form({ current: 'marble-comet-tapestry', password: 'lagoon-thistle-anvil' }));
+    expect(ok).toMatchObject({ ok: true, data: { email: 'erin@example.org' } });
+    expect(await identityFromCookies(oldSession)).toBeNull();
+    await expect(authorizeCredentials({ email: 'erin@example.org', password: 'lagoon-thistle-anvil' }, '10.1.1.1')).resolves.toMatchObject({ id: user.id });
+    await expect(authorizeCredentials({ email: 'erin@example.org', password: 'marble-comet-tapestry' }, '10.1.1.1')).rejects.toMatchObject({ code: 'invalid' });
   });
 });
