@@ -13,6 +13,7 @@
  * within a factor of about 2, which is what a quota needs.
  */
 import type { ComponentsSpec } from '../pcace/index';
+import { nullPermutationCount } from './layer-verdicts';
 
 /** A conv layer as stored with a model version (ModelVersion.layers). */
 export interface CostLayer {
@@ -205,12 +206,11 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
     const acepackFit = aceSeconds(n, k.ace, 'acepack');
     b.bootstrap += c * options.bootstrap * acepackFit * (bootstrapStat === 'crossfit' ? COST.bootstrapCrossfitFactor : COST.bootstrapFactor);
     // A null draw refits a channel's ranking statistic on a shuffled response:
-    // pooled, B draws per layer ('auto': a quarter of the channels, at least
-    // 10); per channel, B draws each.
+    // pooled, B draws per layer (nullPermutationCount); per channel, B draws each.
     const draw = (options.rankBy === 'crossfit' ? Math.max(1, options.crossFitRepeats) : 1) * fit * COST.permutationFactor;
     const nb = options.nullPermutations;
     if (nb !== undefined && nb !== 0) {
-      const perLayer = nb === 'auto' ? (options.perChannelNull ? 10 * c : Math.max(10, Math.ceil(c / 4))) : options.perChannelNull ? nb * c : nb;
+      const perLayer = nullPermutationCount(options, c) * (options.perChannelNull ? c : 1);
       b.null += perLayer * draw;
     }
     for (const ks of options.stabilityComponents) {

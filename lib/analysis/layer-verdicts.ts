@@ -79,15 +79,20 @@ function observedStatistic(r: ChannelTaskResult, statistic: 'pc1' | 'multiple' |
   return statistic === 'pc1' ? r.score.score_pc1 : statistic === 'multiple' ? r.score.score_multiple : r.score.score_crossfit!;
 }
 
-/** The draws a layer of m channels gets: 'auto' spends about a quarter of the channels' own cost (bench/README.md "Null calibration"). */
+/**
+ * The draws a layer of m channels gets. 'auto' = max(20, ⌈m/4⌉): a quarter of the
+ * channels' own cost on large layers; at least 20 because with 10 the fitted
+ * tail's sd is noisy enough that 15 % of pure-noise layers flagged a channel
+ * (bench/README.md "Null calibration").
+ */
 export function nullPermutationCount(spec: Pick<AnalysisSpec, 'nullPermutations' | 'perChannelNull'>, layerChannels: number): number {
   const b = spec.nullPermutations ?? 0;
   if (b === 'auto') return spec.perChannelNull ? AUTO_MIN_DRAWS : Math.max(AUTO_MIN_DRAWS, Math.ceil(layerChannels / 4));
   return b;
 }
 
-/** Fewest draws 'auto' takes: the fitted tail then has 9 degrees of freedom. */
-export const AUTO_MIN_DRAWS = 10;
+/** Fewest draws 'auto' takes (the fitted tail then has 19 degrees of freedom). */
+export const AUTO_MIN_DRAWS = 20;
 
 /** The per-layer options of an analysis that the channel tasks and the layer summary need for verdicts. */
 export function verdictTaskOptions(spec: AnalysisSpec, layerChannels: number): Pick<ChannelTaskOptions, 'crossFitCap' | 'nullDraws' | 'verdict'> {

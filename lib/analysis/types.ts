@@ -34,7 +34,7 @@ export interface AnalysisSpec {
   seed: number;
   /** Most cross-fit repeats (adaptive: added until the Monte Carlo SE < 0.005); absent = exactly crossFitRepeats. */
   crossFitCap?: number;
-  /** Permutation draws of the ranking statistic's null per layer (pooled over its channels); 'auto' = max(10, ⌈m/4⌉); 0 = no verdicts. */
+  /** Permutation draws of the ranking statistic's null per layer (pooled over its channels); 'auto' = max(20, ⌈m/4⌉); 0 = no verdicts. */
   nullPermutations?: number | 'auto';
   /** B draws for every channel instead of one pooled null per layer (B× the cost). */
   perChannelNull?: boolean;

@@ -32,7 +32,7 @@ export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out
   --crossfit R         repeated 2-fold splits for the cross-fitted score (default ${DEFAULT_ANALYSIS.crossFitRepeats}; 0 = off)
   --crossfit-cap R     most cross-fit repeats: added until the Monte Carlo SE < 0.005 (default ${DEFAULT_ANALYSIS.crossFitCap})
   --null B             permutation draws of the ranking statistic's null per layer, pooled over its channels;
-                       auto (default: max(10, channels/4)) | 0 (no verdicts) | B ≥ 3
+                       auto (default: max(20, channels/4)) | 0 (no verdicts) | B ≥ 3
   --per-channel-null   B draws for every channel instead of one pooled null per layer
   --alpha A            false-discovery level of beats_noise (q < A, BH per layer; default ${DEFAULT_ANALYSIS.alpha})
   --pi0                sharpen BH with Storey's π₀
