@@ -92,7 +92,13 @@ function isExternal(t: TensorProto | null | undefined): boolean {
   return (t.dataLocation != null && t.dataLocation !== DATA_LOCATION_DEFAULT) || (t.externalData?.length ?? 0) > 0;
 }
 
-const nodeLabel = (n: NodeProto): string => `${n.opType || '(no op type)'} node '${n.name || n.output?.[0] || '?'}'`;
+/** Names come from the upload and end up in messages: keep them short. */
+const clip = (s: string | null | undefined): string => {
+  const v = s ?? '';
+  return v.length > 80 ? `${v.slice(0, 77)}...` : v;
+};
+const nodeName = (n: NodeProto): string => clip(n.name || n.output?.[0] || '?');
+const nodeLabel = (n: NodeProto): string => `${clip(n.opType) || '(no op type)'} node '${nodeName(n)}'`;
 
 /**
  * Throws with the reason when the model breaks the policy; `source` prefixes
@@ -131,9 +137,9 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
   const graph = (g: GraphProto | null | undefined, prefix: string, depth: number, ops: boolean) => {
     if (!g) return;
     if (depth > policy.maxGraphDepth) fail(`${prefix}graphs nest more than ${policy.maxGraphDepth} levels deep`);
-    for (const t of g.initializer ?? []) tensor(t, `${prefix}graph initializer '${t.name ?? ''}'`);
+    for (const t of g.initializer ?? []) tensor(t, `${prefix}graph initializer '${clip(t.name)}'`);
     for (const s of g.sparseInitializer ?? []) {
-      sparse(s, `${prefix}sparse initializer '${s.values?.name || s.indices?.name || '?'}'`);
+      sparse(s, `${prefix}sparse initializer '${clip(s.values?.name || s.indices?.name || '?')}'`);
     }
     nodeList(g.node ?? [], prefix, depth, ops);
   };
@@ -146,7 +152,7 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
     }
   };
   const attribute = (n: NodeProto, a: AttributeProto, prefix: string, depth: number, ops: boolean) => {
-    const where = `${prefix}${nodeLabel(n)} attribute '${a.name ?? ''}'`;
+    const where = `${prefix}${nodeLabel(n)} attribute '${clip(a.name)}'`;
     tensor(a.t, where);
     (a.tensors ?? []).forEach((t, i) => tensor(t, `${where} [${i}]`));
     sparse(a.sparseTensor, where);
@@ -163,7 +169,7 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
     // Local functions are only reachable through a custom-domain call, which
     // the op check refuses; their bodies are still walked, so nothing in the
     // file escapes the external-data check.
-    nodeList(f.node ?? [], `function '${f.domain ? f.domain + '.' : ''}${f.name ?? ''}' > `, 1, true);
+    nodeList(f.node ?? [], `function '${clip(`${f.domain ? f.domain + '.' : ''}${f.name ?? ''}`)}' > `, 1, true);
   }
   (model.trainingInfo ?? []).forEach((ti, i) => {
     graph(ti.initialization, `training info ${i} initialization > `, 1, false);
@@ -185,13 +191,13 @@ export function checkOnnxPolicy(model: ModelProto, source: string, policy: OnnxP
 function opRefusal(n: NodeProto, prefix: string, policy: OnnxPolicy): string | null {
   const op = n.opType ?? '';
   if (n.domain && n.domain !== 'ai.onnx') {
-    return `op '${n.domain}.${op}' in ${prefix}node '${n.name || n.output?.[0] || '?'}' is not allowed: only the standard ONNX operator set is accepted, not custom domains`;
+    return `op '${clip(`${n.domain}.${op}`)}' in ${prefix}node '${nodeName(n)}' is not allowed: only the standard ONNX operator set is accepted, not custom domains`;
   }
   if (CONTROL_FLOW_OPS.has(op)) {
     if (policy.allowControlFlow) return null;
     return `control-flow op ${op} (${prefix}${nodeLabel(n)}) is not allowed: a model's run time must be bounded by its size (PCACE_ALLOW_CONTROL_FLOW=1 allows it)`;
   }
-  return IMAGE_CLASSIFIER_OPS.has(op) ? null : `op ${op || '(empty)'} (${prefix}${nodeLabel(n)}) is not in the image-classifier op set`;
+  return IMAGE_CLASSIFIER_OPS.has(op) ? null : `op ${clip(op) || '(empty)'} (${prefix}${nodeLabel(n)}) is not in the image-classifier op set`;
 }
 
 /** Graph inputs that are fed (IR < 4 models also list initializers as inputs). */
