@@ -9,7 +9,8 @@
  *   cookies are Secure and responses carry HSTS;
  * - headers: a CSP with a fresh nonce per request that Next.js puts on its
  *   scripts, frame-ancestors 'none', Permissions-Policy, nosniff,
- *   Referrer-Policy; the main pages load with no CSP violation.
+ *   Referrer-Policy; the main pages load and their forms work with no CSP
+ *   violation (the password change, which also ends the session, among them).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -248,7 +249,7 @@ describe('in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Bad sign-in link');
   });
 
-  it('signs in through the form and loads sign-in, lab home, an analysis page and compare with no CSP violation', async () => {
+  it('signs in through the form; sign-in, lab home, an analysis page, compare and the password page run with no CSP violation', async () => {
     const { page, problems } = await watched();
     await page.goto(`${portal.base}/signin?callbackUrl=${encodeURIComponent(`/labs/${slug}`)}`);
     await page.getByLabel('Email').fill(EMAIL);
@@ -268,13 +269,22 @@ describe('in Chromium', () => {
     await page.locator('.cmp-view[data-drawn="true"]').waitFor({ timeout: 30_000 });
     await page.waitForLoadState('networkidle');
     expect(problems).toEqual([]);
-    // Scripts ran (hydrated): the client-side chart drew, and a client navigation works.
-    await page.getByRole('link', { name: 'Sign out' }).click();
-    await page.waitForURL(`${portal.base}/signout`);
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${portal.base}/`);
+    // Scripts ran (hydrated): the client-side chart drew, and forms post through server actions.
+    await page.getByRole('link', { name: 'Password' }).click();
+    await page.waitForURL(`${portal.base}/settings/password`);
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password').fill('password12');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.locator('.alert.error').textContent()).toMatch(/^new password: too easy to guess\. .*commonly used password/);
+    await page.getByLabel('New password').fill('orchard-basalt-requiem');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    // The change ends every session, this one too: back to sign-in.
+    await page.waitForURL(/\/signin\?email=web%40example\.org&callbackUrl=%2Fsettings%2Fpassword$/);
+    await page.getByLabel('Password').fill('orchard-basalt-requiem');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${portal.base}/settings/password`);
     await page.waitForLoadState('networkidle');
     expect(problems).toEqual([]);
-    await portal.screenshot(page, 'security-csp-after-sign-out');
+    await portal.screenshot(page, 'security-csp-password-changed');
   });
 });
