@@ -5,7 +5,7 @@
  * that are plain file names; and every model the project ships still opens.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -238,11 +238,16 @@ describe('every model the project ships still opens', () => {
     }
   })();
   it.skipIf(!torch).each(['resnet18', 'vgg16'])('a torchvision %s export (3×224×224)', async (arch) => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pcace-tv-')), `${arch}.onnx`);
-    execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/export-torchvision.py'), arch, file, '--width', '0.25'], { stdio: 'ignore' });
-    const engine = await openModel(file, 'onnx', { threads: 1 });
-    expect(engine.input.shape).toEqual([3, 224, 224]);
-    expect(engine.listConvLayers().length).toBe(arch === 'vgg16' ? 13 : 20);
-    await engine.dispose();
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcace-tv-'));
+    try {
+      const file = path.join(dir, `${arch}.onnx`);
+      execFileSync('/usr/bin/python3', [path.join(ROOT, 'scripts/export-torchvision.py'), arch, file, '--width', '0.25'], { stdio: 'ignore' });
+      const engine = await openModel(file, 'onnx', { threads: 1 });
+      expect(engine.input.shape).toEqual([3, 224, 224]);
+      expect(engine.listConvLayers().length).toBe(arch === 'vgg16' ? 13 : 20);
+      await engine.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 300_000);
 });
