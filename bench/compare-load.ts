@@ -146,7 +146,7 @@ async function main() {
   try {
     const { migrateDeploy } = await import('../lib/db/migrate');
     await migrateDeploy(databaseUrl);
-    const { db, closeDb } = await import('../lib/server/db');
+    const { db, closeDb } = await import('../lib/db/client');
     const { signUp } = await import('../lib/server/signup');
     const { createApiToken } = await import('../lib/server/labs');
     const t0 = performance.now();

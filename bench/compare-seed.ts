@@ -16,7 +16,7 @@ import type { ChannelResult, LayerResult } from '../lib/analysis/types';
 import { saveLayerResult } from '../lib/db/results';
 import { ordinalRanks } from '../lib/pcace/ranking';
 import { Rng } from '../lib/pcace/random';
-import type { PrismaClient } from '../lib/server/db';
+import type { PrismaClient } from '../lib/db/client';
 
 type Layer = [name: string, channels: number, mapSize: number];
 

@@ -9,14 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { db } from '../lib/server/db';
+import { db } from '../lib/db/client';
 import { signUp } from '../lib/server/signup';
 import { checkPasswordStrength } from '../lib/server/password-strength';
 import { createModelVersion } from '../lib/server/models';
 import { registerDataset } from '../lib/server/datasets';
 import { stageFiles } from '../lib/server/uploads';
 import { createAnalysis } from '../lib/server/analyses';
-import { dataDir } from '../lib/server/config';
+import { dataDir } from '../lib/storage/dirs';
 import { fromManifest } from '../lib/models/sidecar';
 import type { LabContext } from '../lib/server/access';
 

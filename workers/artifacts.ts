@@ -16,7 +16,7 @@ import type { QueueConfig } from '../lib/queue/config';
 import { LeaseLost } from '../lib/queue/layer-tasks';
 import { artifactHeartbeat, claimArtifact, completeArtifact, failArtifact, releaseArtifact, type ClaimedArtifact } from '../lib/queue/artifact-tasks';
 import { specFromRow } from '../lib/queue/spec-from-db';
-import { storagePath } from '../lib/server/storage';
+import { storagePath } from '../lib/storage/files';
 
 export interface ArtifactRunnerOptions {
   db: PrismaClient;

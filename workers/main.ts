@@ -3,7 +3,7 @@
  * the current layer on SIGTERM/SIGINT; a SIGKILL leaves the layer to be resumed
  * by another worker once its lease lapses.
  */
-import { closeDb, getDb } from '../lib/server/db';
+import { closeDb, getDb } from '../lib/db/client';
 import { databaseUrl } from '../lib/db/url';
 import { Worker } from './worker';
 

@@ -2,8 +2,7 @@
 import type { AnalysisSpec, ModelRef, TargetSpec } from '../analysis/types';
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
 import type { DatasetSpec, Preprocessing } from '../datasets/types';
-import { resolveDatasetSpec } from '../server/datasets';
-import { storagePath } from '../server/storage';
+import { resolveDatasetSpec, resolveModelFile } from '../storage/resolve';
 
 export interface AnalysisRow {
   target: unknown;
@@ -15,7 +14,7 @@ export interface AnalysisRow {
 export function specFromRow(row: AnalysisRow, layer: string): AnalysisSpec {
   const options = { ...DEFAULT_ANALYSIS, ...(row.options as Partial<AnalysisSpec>) };
   const model: ModelRef = {
-    path: modelFile(row.modelVersion.storagePath, row.modelVersion.format),
+    path: resolveModelFile(row.modelVersion.storagePath, row.modelVersion.format),
     format: row.modelVersion.format,
     preprocessing: (row.modelVersion.preprocessing as Preprocessing | null) ?? undefined,
   };
@@ -26,9 +25,4 @@ export function specFromRow(row: AnalysisRow, layer: string): AnalysisSpec {
     dataset: resolveDatasetSpec(row.dataset.spec as DatasetSpec),
     target: row.target as TargetSpec,
   };
-}
-
-function modelFile(rel: string, format: 'onnx' | 'tfjs'): string {
-  const full = storagePath(rel);
-  return format === 'tfjs' && !full.endsWith('.json') ? `${full}/model.json` : full;
 }

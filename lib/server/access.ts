@@ -15,13 +15,13 @@ import { getToken } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { forbidden as forbiddenPage, notFound as notFoundPage, redirect } from 'next/navigation';
 import { authSecret } from './config';
-import { db, type Role } from './db';
+import { db, type Role } from '../db/client';
 import { z } from 'zod';
 import { ApiError, describeZodError, errorResponse, forbidden, notFound, publicError, publicMessage, unauthorized } from './errors';
 import type { SessionUser } from './auth';
 import { looksLikeApiToken, sha256Hex } from './tokens';
 
-export type { Role } from './db';
+export type { Role } from '../db/client';
 export type { SessionUser } from './auth';
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, member: 1, owner: 2 };

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { limits } from './config';
-import { db } from './db';
+import { db } from '../db/client';
 import { ApiError, fieldError, parseWith } from './errors';
 import { checkPasswordStrength } from './password-strength';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from './passwords';

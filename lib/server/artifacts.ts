@@ -15,10 +15,10 @@ import { CHANNEL_KINDS, LAYER_KINDS, type ArtifactKind, type ArtifactValues, typ
 import { requestArtifacts, type ArtifactKey } from '../queue/artifact-tasks';
 import { openDataset, type DatasetSpec } from '../datasets/index';
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
-import { db } from './db';
-import { resolveDatasetSpec } from './datasets';
+import { db } from '../db/client';
+import { resolveDatasetSpec } from '../storage/resolve';
 import { badRequest, notFound, parseWith } from './errors';
-import { storagePath } from './storage';
+import { storagePath } from '../storage/files';
 import { sampleThumbnailPng } from './thumbnails';
 
 export interface ArtifactJson {

@@ -11,7 +11,7 @@ import GitHubProvider from 'next-auth/providers/github';
 import GoogleProvider from 'next-auth/providers/google';
 import { z } from 'zod';
 import { authSecret, limits, oauthConfig } from './config';
-import { db } from './db';
+import { db } from '../db/client';
 import { requestIsHttps } from './https';
 import { dummyHash, verifyPassword } from './passwords';
 import { clearRateLimit, consumeRateLimit, releaseRateLimitEvent } from './rate-limit';

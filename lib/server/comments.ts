@@ -8,7 +8,7 @@
  * 404 like missing ones (see access.ts).
  */
 import { z } from 'zod';
-import { db } from './db';
+import { db } from '../db/client';
 import { badRequest, forbidden, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
 import type { StoredLayer } from './models';

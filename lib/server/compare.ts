@@ -12,7 +12,7 @@
  *   The access check and a one-row-per-analysis lookup still run on every request.
  */
 import { z } from 'zod';
-import { db, Prisma } from './db';
+import { db, Prisma } from '../db/client';
 import { badRequest, notFound, parseWith } from './errors';
 import type { AnalysisInfo, ScoreChoice, ScoreField } from './compare-types';
 import { SCORE_CHOICES } from './compare-types';

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { dataDir } from '../storage/dirs';
 
 const MB = 1024 * 1024;
 
@@ -33,16 +34,6 @@ export const limits = {
     return envNumber('PCACE_SESSION_DAYS', 7);
   },
 };
-
-/** Data root: `.data` under the project (PCACE_DATA_DIR to move it). */
-export function dataDir(): string {
-  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), process.env.PCACE_DATA_DIR ?? '.data');
-}
-
-/** Where uploaded models and datasets are stored: STORAGE_DIR or `.data/storage`. */
-export function storageDir(): string {
-  return path.resolve(/*turbopackIgnore: true*/ process.env.STORAGE_DIR ?? path.join(dataDir(), 'storage'));
-}
 
 let cachedSecret: string | undefined;
 

@@ -19,10 +19,11 @@ import yauzl from 'yauzl';
 import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types';
 import { limits } from './config';
-import { db, Prisma } from './db';
+import { db, Prisma } from '../db/client';
 import { badRequest, conflict, isUniqueViolation, parseWith } from './errors';
 import { objectName } from './schemas';
-import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from './storage';
+import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from '../storage/files';
+import { resolveDatasetSpec } from '../storage/resolve';
 import { checkStorageQuota } from './limits';
 import { readBodyLimited, readMultipart, type UploadedFile } from './uploads';
 
@@ -51,19 +52,6 @@ const uploadFields = z.object({
 export interface DatasetSummary {
   classes: string[];
   counts: { total: number; perClass: Record<string, number>; skipped: number };
-}
-
-/** Absolute paths for a stored spec (what openDataset needs). */
-export function resolveDatasetSpec(spec: DatasetSpec): DatasetSpec {
-  switch (spec.kind) {
-    case 'mnist':
-    case 'folder':
-      return spec;
-    case 'csv':
-      return { ...spec, path: storagePath(spec.path), imageRoot: spec.imageRoot ? storagePath(spec.imageRoot) : undefined };
-    default:
-      return { ...spec, path: storagePath(spec.path) };
-  }
 }
 
 /**

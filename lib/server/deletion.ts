@@ -12,9 +12,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { LabContext } from './access';
-import { db } from './db';
+import { db } from '../db/client';
 import { ApiError, forbidden, notFound } from './errors';
-import { removeFromStorage } from './storage';
+import { removeFromStorage } from '../storage/files';
 
 /** PATCH body of a model or dataset. */
 export const archiveBody = z.object({ archived: z.boolean() }).strict();

@@ -4,7 +4,7 @@
  * per day for its chart, and what the filter menus offer. Days are UTC days,
  * the same for every member wherever they are.
  */
-import { db, Prisma, type AnalysisStatus } from './db';
+import { db, Prisma, type AnalysisStatus } from '../db/client';
 import { badRequest } from './errors';
 import type { LabContext } from './access';
 

@@ -1,7 +1,7 @@
 /** Labs, memberships, invitations and personal API tokens. */
 import { z } from 'zod';
 import { limits } from './config';
-import { db, type Role } from './db';
+import { db, type Role } from '../db/client';
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound, parseWith } from './errors';
 import type { LabContext } from './access';
 import { labSlug, roleSchema } from './schemas';

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { CostEstimate } from '../analysis/cost';
 import { DEFAULT_MAX_RUNNING_TASKS } from '../queue/config';
-import { db, type Prisma } from './db';
+import { db, type Prisma } from '../db/client';
 import { ApiError, badRequest, parseWith } from './errors';
 import type { LabContext } from './access';
 

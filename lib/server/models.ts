@@ -14,10 +14,10 @@ import { ModelLimitExceeded, SandboxCrashed } from '../models/sandbox/errors';
 import { probeLimits } from '../models/sandbox/limits';
 import { runSandboxed } from '../models/sandbox/process';
 import { limits } from './config';
-import { db, Prisma } from './db';
+import { db, Prisma } from '../db/client';
 import { ApiError, badRequest, isUniqueViolation, parseWith } from './errors';
 import { inputShapeSchema, modelCardSchema, objectName, preprocessingSchema } from './schemas';
-import { commitToStorage, removeFromStorage, sha256, tempDir } from './storage';
+import { commitToStorage, removeFromStorage, sha256, tempDir } from '../storage/files';
 import { checkStorageQuota } from './limits';
 import { jsonField, readMultipart, type UploadedFile } from './uploads';
 

@@ -5,7 +5,7 @@
  * a pin is removed by its owner or by a lab owner.
  */
 import { z } from 'zod';
-import { db } from './db';
+import { db } from '../db/client';
 import { forbidden, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
 import { analysisLayers, checkChannel, normalizeNewlines, type ChannelRef } from './comments';

@@ -5,7 +5,7 @@
  * and the record run under a transaction-scoped advisory lock on the key, so
  * concurrent attempts cannot both slip under the limit.
  */
-import { db } from './db';
+import { db } from '../db/client';
 
 export interface RateLimitRule {
   limit: number;

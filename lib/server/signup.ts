@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { clientIp, normalizeEmail } from './auth';
 import { limits } from './config';
-import { db } from './db';
+import { db } from '../db/client';
 import { ApiError, badRequest, conflict, fieldError, isUniqueViolation, notFound, parseWith } from './errors';
 import { acceptInvitation, createPersonalLab, findInvitation } from './labs';
 import { checkPasswordStrength } from './password-strength';

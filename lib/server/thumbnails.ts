@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec } from '../datasets/types';
-import { resolveDatasetSpec } from './datasets';
+import { resolveDatasetSpec } from '../storage/resolve';
 import { notFound } from './errors';
-import { sha256, storagePath } from './storage';
+import { sha256, storagePath } from '../storage/files';
 
 export const THUMBNAILS = 16;
 const SIZE = 64;

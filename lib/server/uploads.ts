@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { badRequest, tooLarge } from './errors';
 import { boundaryOf, parseMultipart, type ReceivedFile } from './multipart';
-import { tempDir } from './storage';
+import { tempDir } from '../storage/files';
 
 const MB = 1024 * 1024;
 

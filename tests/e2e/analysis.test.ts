@@ -12,7 +12,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { PIPELINE_DIR } from '../helpers/reference';
 
 const portal = usePortal({ workers: 1 });

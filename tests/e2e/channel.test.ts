@@ -12,7 +12,7 @@ import { usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
 import { SESSION_COOKIE, sessionToken } from '../helpers/db';
 import { waitFor } from '../helpers/worker-process';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { RESNET18, seedNetwork, VGG16 } from '../../bench/compare-seed';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { signUp } from '../../lib/server/signup';
 import { SESSION_COOKIE, sessionToken } from '../helpers/db';
 import { usePortal } from '../helpers/portal';

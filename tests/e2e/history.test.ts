@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { SESSION_COOKIE, sessionToken } from '../helpers/db';
 import { usePortal } from '../helpers/portal';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 
 const portal = usePortal();
 

@@ -13,7 +13,7 @@ import { SESSION_COOKIE, callRoute, fileBlob, formOf, sessionToken } from '../he
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { PIPELINE_DIR } from '../helpers/reference';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

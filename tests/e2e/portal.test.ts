@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 
 const portal = usePortal();
 

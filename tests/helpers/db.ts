@@ -2,7 +2,7 @@
  * A fresh PostgreSQL database per test file: created on TEST_DATABASE_URL's
  * server (default postgres://postgres@127.0.0.1:5432/postgres) under a unique
  * name, migrated with `prisma migrate deploy` (the committed migrations),
- * exported as DATABASE_URL for lib/server/db.ts, and dropped afterwards.
+ * exported as DATABASE_URL for lib/db/client.ts, and dropped afterwards.
  * Uploads go to a temporary STORAGE_DIR removed with it.
  *
  *   import { useTestDatabase } from '../helpers/db';
@@ -73,7 +73,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     storageDir,
     async drop() {
-      const { closeDb } = await import('../../lib/server/db');
+      const { closeDb } = await import('../../lib/db/client');
       await closeDb();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       rmSync(storageDir, { recursive: true, force: true });

@@ -18,7 +18,7 @@ vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersM
 // What next.config.js's experimental.authInterrupts sets inside Next.js (forbidden() → app/forbidden.tsx).
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = 'true';
 
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
 const { hashPassword } = await import('../../lib/server/passwords');
 const labActions = await import('../../app/actions/labs');

@@ -21,7 +21,7 @@ const datasets = await import('../../app/api/v1/labs/[lab]/datasets/route');
 const { queueAnalysisAction } = await import('../../app/labs/[lab]/analyses/new/actions');
 const { CHANNEL_CSV_FIELDS } = await import('../../lib/server/analyses');
 const { saveLayerResult } = await import('../../lib/db/results');
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
 const { signUp } = await import('../../lib/server/signup');
 

@@ -12,7 +12,7 @@ import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import type { LayerResult } from '../../lib/analysis/types';
 import { DEFAULT_ANALYSIS } from '../../lib/analysis/defaults';
 import { saveLayerResult } from '../../lib/db/results';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

@@ -20,7 +20,7 @@ import * as stripRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/l
 import * as fileRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/layers/[layer]/artifacts/[artifactId]/[file]/route';
 import * as samplesRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples/route';
 import * as thumbRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples/[index]/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 import { claimArtifact, completeArtifact } from '../../lib/queue/artifact-tasks';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
 import { authOptions, authorizeCredentials, clientIp, LOGIN_BUCKET, LOGIN_EMAIL_BUCKET, oauthProviders, SignInError, userForOAuth } from '../../lib/server/auth';
 import { forwardedFor } from '../../scripts/dev';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { ApiError } from '../../lib/server/errors';
 import { hashPassword, verifyPassword } from '../../lib/server/passwords';
 import { signUp } from '../../lib/server/signup';

@@ -11,7 +11,7 @@ import { actAs, callRoute, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
 const comments = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/route');
 const comment = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/[commentId]/route');

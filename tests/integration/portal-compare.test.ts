@@ -16,7 +16,7 @@ import { saveLayerResult } from '../../lib/db/results';
 import { ordinalRanks, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { kendallOrNull } from '../../lib/server/compare-stats';
 import { analysisResults } from '../../lib/server/analyses';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

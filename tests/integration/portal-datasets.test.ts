@@ -13,9 +13,9 @@ import { buildZip } from '../fixtures/datasets/zip-writer';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as dataset from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/route';
 import { encodeNpy } from '../../lib/datasets/npy';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
-import { resolveDatasetSpec } from '../../lib/server/datasets';
+import { resolveDatasetSpec } from '../../lib/storage/resolve';
 import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();

@@ -11,7 +11,7 @@ import { actAs, callRoute, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
 const history = await import('../../app/api/v1/labs/[lab]/history/route');
 const live = await import('../../app/api/v1/labs/[lab]/history/live/route');

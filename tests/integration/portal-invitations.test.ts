@@ -6,7 +6,7 @@ vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersM
 
 const { inviteAction, revokeInvitationAction } = await import('../../app/actions/labs');
 const { acceptInvitationAction, signUpAction } = await import('../../app/actions/auth');
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { signUp } = await import('../../lib/server/signup');
 const { sha256Hex } = await import('../../lib/server/tokens');
 

@@ -12,7 +12,7 @@ import { buildOnnx } from '../fixtures/tfjs/onnx-builder';
 import { PIPELINE_DIR } from '../helpers/reference';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as model from '../../app/api/v1/labs/[lab]/models/[modelId]/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

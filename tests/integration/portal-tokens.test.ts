@@ -7,7 +7,7 @@ vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersM
 const { createTokenAction, revokeTokenAction } = await import('../../app/actions/labs');
 const me = await import('../../app/api/v1/me/route');
 const labs = await import('../../app/api/v1/labs/route');
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { signUp } = await import('../../lib/server/signup');
 const { sha256Hex } = await import('../../lib/server/tokens');
 

@@ -10,7 +10,7 @@ import { actAs, callRoute, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
 const { createTokenAction } = await import('../../app/actions/labs');
 const labsRoute = await import('../../app/api/v1/labs/route');

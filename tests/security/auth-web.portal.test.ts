@@ -15,7 +15,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { seedNetwork } from '../../bench/compare-seed';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { signUp } from '../../lib/server/signup';
 import { usePortal } from '../helpers/portal';
 

@@ -13,7 +13,7 @@ import { actAs, callRoute, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
 const modelRoute = await import('../../app/api/v1/labs/[lab]/models/[modelId]/route');
 const datasetRoute = await import('../../app/api/v1/labs/[lab]/datasets/[datasetId]/route');

@@ -19,7 +19,7 @@ import * as results from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/resu
 import * as history from '../../app/api/v1/labs/[lab]/history/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { errorResponse, publicMessage } from '../../lib/server/errors';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 import { classifierGraph, encodeModel, leakModel, loopNodes } from './onnx-crafted';

@@ -20,7 +20,7 @@ import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as datasetRoute from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/route';
 import * as datasetThumbRoute from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/thumbnails/[sample]/route';
 import * as sampleThumbRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples/[index]/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

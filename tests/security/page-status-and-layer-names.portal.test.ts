@@ -29,7 +29,7 @@ async function get(url: string, who?: string) {
 const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 beforeAll(async () => {
-  const { db } = await import('../../lib/server/db');
+  const { db } = await import('../../lib/db/client');
   const { createTfjsEngine } = await import('../../lib/models/tfjs-engine');
   const engine = await createTfjsEngine(path.resolve(import.meta.dirname, '../fixtures/tfjs/tiny-cnn-graph'));
   const tfjsLayers = (engine as { listConvLayers(): { name: string; channels: number; mapHeight: number; mapWidth: number }[] }).listConvLayers();

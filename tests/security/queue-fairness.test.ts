@@ -14,7 +14,7 @@ import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { claimTask, type ClaimedTask } from '../../lib/queue/layer-tasks';
 import type { QueueConfig } from '../../lib/queue/config';
-import { db, getDb } from '../../lib/server/db';
+import { db, getDb } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

@@ -14,7 +14,7 @@ import * as estimateRoute from '../../app/api/v1/labs/[lab]/analyses/estimate/ro
 import * as labRoute from '../../app/api/v1/labs/[lab]/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

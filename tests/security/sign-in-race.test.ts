@@ -21,7 +21,7 @@ vi.mock('../../lib/server/passwords', async (importOriginal) => {
 });
 
 const { authorizeCredentials, LOGIN_BUCKET, LOGIN_EMAIL_BUCKET, SignInError } = await import('../../lib/server/auth');
-const { db } = await import('../../lib/server/db');
+const { db } = await import('../../lib/db/client');
 const { signUp } = await import('../../lib/server/signup');
 
 useTestDatabase();

@@ -18,7 +18,7 @@ const MB = 1024 * 1024;
 const w = { token: '', slug: '' };
 
 beforeAll(async () => {
-  const { db } = await import('../../lib/server/db');
+  const { db } = await import('../../lib/db/client');
   const { createApiToken } = await import('../../lib/server/labs');
   const user = await db.user.create({ data: { email: 'uploader@example.org', name: 'Uploader' } });
   await db.lab.create({ data: { slug: 'uploads', name: 'Uploads', memberships: { create: { userId: user.id, role: 'owner' } } } });

@@ -15,7 +15,7 @@ import { useTestDatabase } from '../helpers/db';
 import { npyHeader, streamedUpload, uploadRequest, type StreamedUpload } from '../helpers/upload-stream';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

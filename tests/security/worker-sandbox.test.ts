@@ -18,7 +18,7 @@ import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
 import * as cancel from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/cancel/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
-import { db } from '../../lib/server/db';
+import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
 

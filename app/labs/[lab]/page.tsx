@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireLab, roleAtLeast } from '../../../lib/server/access';
-import { db } from '../../../lib/server/db';
+import { db } from '../../../lib/db/client';
 import { formatDate } from '../../_components/format';
 import { LabHeader } from './LabNav';
 

@@ -2,7 +2,7 @@ import { withLab } from '../../../../../lib/server/access';
 import { badRequest } from '../../../../../lib/server/errors';
 import { labLimitsView, updateLabLimits } from '../../../../../lib/server/limits';
 import { labJson } from '../../../../../lib/server/serialize';
-import { db } from '../../../../../lib/server/db';
+import { db } from '../../../../../lib/db/client';
 import { readBodyLimited } from '../../../../../lib/server/uploads';
 
 /** GET /api/v1/labs/:lab — the lab, your role, its limits (own values and defaults) and what it uses. */

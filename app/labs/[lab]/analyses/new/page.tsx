@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireLab } from '../../../../../lib/server/access';
-import { db } from '../../../../../lib/server/db';
+import { db } from '../../../../../lib/db/client';
 import type { StoredLayer } from '../../../../../lib/server/models';
 import { LabHeader } from '../../LabNav';
 import { queueAnalysisAction } from './actions';

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { db } from '../../../../../lib/server/db';
+import { db } from '../../../../../lib/db/client';
 import { CatalogActions } from '../../../../_components/CatalogActions';
 import { formatBytes, formatDate } from '../../../../_components/format';
 import { LabHeader } from '../../LabNav';

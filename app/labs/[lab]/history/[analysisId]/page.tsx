@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
 import { getAnalysis } from '../../../../../lib/server/analyses';
 import { analysisLayers, channelFromQuery, checkChannel, listThread, type ChannelRef } from '../../../../../lib/server/comments';
-import { db } from '../../../../../lib/server/db';
+import { db } from '../../../../../lib/db/client';
 import { ApiError } from '../../../../../lib/server/errors';
 import { targetLabel } from '../../../../../lib/server/history';
 import { listPins, myPins, pinKey } from '../../../../../lib/server/pins';

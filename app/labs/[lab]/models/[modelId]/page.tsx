@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { db } from '../../../../../lib/server/db';
+import { db } from '../../../../../lib/db/client';
 import type { StoredLayer } from '../../../../../lib/server/models';
 import { CatalogActions } from '../../../../_components/CatalogActions';
 import { formatBytes, formatDate } from '../../../../_components/format';

@@ -1,6 +1,6 @@
 import { withLab } from '../../../../../../lib/server/access';
 import { createAnalysis } from '../../../../../../lib/server/analyses';
-import { db } from '../../../../../../lib/server/db';
+import { db } from '../../../../../../lib/db/client';
 import { badRequest } from '../../../../../../lib/server/errors';
 import { analysisJson } from '../../../../../../lib/server/serialize';
 import { readBodyLimited } from '../../../../../../lib/server/uploads';

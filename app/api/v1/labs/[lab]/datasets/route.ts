@@ -1,6 +1,6 @@
 import { withLab } from '../../../../../../lib/server/access';
 import { registerDatasetFromRequest } from '../../../../../../lib/server/datasets';
-import { db } from '../../../../../../lib/server/db';
+import { db } from '../../../../../../lib/db/client';
 import { datasetJson } from '../../../../../../lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/datasets */

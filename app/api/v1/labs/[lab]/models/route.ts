@@ -1,5 +1,5 @@
 import { withLab } from '../../../../../../lib/server/access';
-import { db } from '../../../../../../lib/server/db';
+import { db } from '../../../../../../lib/db/client';
 import { createModelVersion, readModelUpload } from '../../../../../../lib/server/models';
 import { modelJson, modelVersionJson } from '../../../../../../lib/server/serialize';
 

@@ -1,5 +1,5 @@
 import { withLab } from '../../../../../../../lib/server/access';
-import { db } from '../../../../../../../lib/server/db';
+import { db } from '../../../../../../../lib/db/client';
 import { archiveBody, archiveModel, deleteModel, InUseError } from '../../../../../../../lib/server/deletion';
 import { notFound, parseWith } from '../../../../../../../lib/server/errors';
 import { modelJson } from '../../../../../../../lib/server/serialize';

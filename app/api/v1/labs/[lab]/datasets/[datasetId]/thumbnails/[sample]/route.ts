@@ -1,5 +1,5 @@
 import { withLab } from '../../../../../../../../../lib/server/access';
-import { db } from '../../../../../../../../../lib/server/db';
+import { db } from '../../../../../../../../../lib/db/client';
 import { notFound } from '../../../../../../../../../lib/server/errors';
 import { datasetThumbnailPng } from '../../../../../../../../../lib/server/thumbnails';
 

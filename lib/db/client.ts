@@ -5,12 +5,12 @@
  * dev reloads.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../db/generated/client';
-import { databaseUrl } from '../db/url';
+import { PrismaClient } from './generated/client';
+import { databaseUrl } from './url';
 
-export type { PrismaClient } from '../db/generated/client';
-export { Prisma } from '../db/generated/client';
-export type { Role, DatasetKind, ModelFormat, AnalysisStatus } from '../db/generated/enums';
+export type { PrismaClient } from './generated/client';
+export { Prisma } from './generated/client';
+export type { Role, DatasetKind, ModelFormat, AnalysisStatus } from './generated/enums';
 
 const g = globalThis as unknown as { __pcacePrisma?: { client: PrismaClient; url: string } };
 

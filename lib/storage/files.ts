@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { storageDir } from './config';
+import { storageDir } from './dirs';
 
 export function storagePath(rel: string): string {
   const root = storageDir();
