@@ -102,9 +102,8 @@ export const COST = {
   pcace2021Factor: 3,
   /** Permuted responses take more ACE iterations than the real one. */
   permutationFactor: 1.5,
-  /** A bootstrap replicate: resampling plus a fit (or a 1-repeat cross-fit, whose ties slow ACE). */
-  bootstrapFactor: 2.5,
-  bootstrapCrossfitFactor: 4,
+  /** Resampled images repeat, and ties slow ACE: a bootstrap replicate's fits cost this many ordinary ones. */
+  bootstrapTieFactor: 2,
   /** Activation budget per pass (lib/analysis/run-analysis.ts); ablation above it reruns the whole model. */
   memoryBudgetBytes: 768 << 20,
 } as const;
@@ -203,8 +202,10 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
     // Each repeat fits both halves: two fits on n/2 rows.
     b.crossfit += c * options.crossFitRepeats * fit;
     b.permutations += c * options.permutations * fit * COST.permutationFactor;
-    const acepackFit = aceSeconds(n, k.ace, 'acepack');
-    b.bootstrap += c * options.bootstrap * acepackFit * (bootstrapStat === 'crossfit' ? COST.bootstrapCrossfitFactor : COST.bootstrapFactor);
+    // Each replicate redoes the channel's PCA on the resampled images, then
+    // the statistic (lib/pcace/rank-inference.ts bootstrapChannelRefit).
+    const replicateFits = bootstrapStat === 'crossfit' ? Math.max(1, options.crossFitRepeats) : 1;
+    b.bootstrap += c * options.bootstrap * (pcaSeconds(n, positions, k.lanczos) + replicateFits * fit * COST.bootstrapTieFactor);
     // A null draw refits a channel's ranking statistic on a shuffled response:
     // pooled, B draws per layer (nullPermutationCount); per channel, B draws each.
     const draw = (options.rankBy === 'crossfit' ? Math.max(1, options.crossFitRepeats) : 1) * fit * COST.permutationFactor;
