@@ -13,7 +13,7 @@
  * - ablation drops follow the scores only loosely, mean activations not at all.
  */
 import type { ChannelResult, LayerResult } from '../lib/analysis/types';
-import { saveLayerResult } from '../lib/db/results';
+import { saveLayerResult } from '../lib/queue/result-rows';
 import { ordinalRanks } from '../lib/pcace/ranking';
 import { Rng } from '../lib/pcace/random';
 import type { PrismaClient } from '../lib/db/client';

@@ -3,7 +3,7 @@
  * analysis' progress (or completion) commit together or not at all.
  */
 import type { PrismaClient, Prisma } from '../db/generated/client';
-import { insertLayerRows } from '../db/results';
+import { insertLayerRows } from './result-rows';
 import type { AnalysisResult, LayerResult } from '../analysis/types';
 import { completeTask } from './layer-tasks';
 

@@ -4,7 +4,7 @@
  * filter on; the remaining statistics live in `extra`.
  */
 import type { ChannelResult, LayerResult } from '../analysis/types';
-import type { Prisma } from './generated/client';
+import type { Prisma } from '../db/generated/client';
 
 /** Channel fields with their own column; everything else goes to `extra`. */
 const COLUMNS = {

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_ANALYSIS } from '../analysis/defaults';
 import { estimateAnalysisCost } from '../analysis/cost';
-import { rowToChannel } from '../db/results';
+import { rowToChannel } from '../queue/result-rows';
 import { db, Prisma } from '../db/client';
 import { notifyWorkers } from '../queue/layer-tasks';
 import { badRequest, notFound, parseWith } from './errors';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChannelArtifact } from '../db/generated/client';
-import { rowToChannel } from '../db/results';
+import { rowToChannel } from '../queue/result-rows';
 import type { ChannelResult } from '../analysis/types';
 import { CHANNEL_KINDS, LAYER_KINDS, type ArtifactKind, type ArtifactValues, type SampleRef } from '../analysis/artifacts-types';
 import { requestArtifacts, type ArtifactKey } from '../queue/artifact-tasks';

@@ -11,7 +11,7 @@ import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import type { LayerResult } from '../../lib/analysis/types';
 import { DEFAULT_ANALYSIS } from '../../lib/analysis/defaults';
-import { saveLayerResult } from '../../lib/db/results';
+import { saveLayerResult } from '../../lib/queue/result-rows';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';

@@ -12,7 +12,7 @@ import * as classesRoute from '../../app/api/v1/labs/[lab]/compare/classes/route
 import * as runsRoute from '../../app/api/v1/labs/[lab]/compare/runs/route';
 import * as methodsRoute from '../../app/api/v1/labs/[lab]/compare/methods/route';
 import { seedNetwork, syntheticLayer, type SeedNetwork } from '../../bench/compare-seed';
-import { saveLayerResult } from '../../lib/db/results';
+import { saveLayerResult } from '../../lib/queue/result-rows';
 import { ordinalRanks, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { kendallOrNull } from '../../lib/server/compare-stats';
 import { analysisResults } from '../../lib/server/analyses';
