@@ -7,7 +7,7 @@
  * worker, the next task's process is started ahead while a task runs). The two
  * alternate per layer, so a change in machine load hits both alike.
  *
- *   npx tsx bench/sandbox-overhead.ts [--layers all|a,b,c] [--images 300]
+ *   npx tsx bench/sandbox-overhead.ts [--layers all|a,b,c] [--images 300] [--no-reuse]
  */
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,9 @@ import type { AnalysisSpec } from '../lib/analysis/types';
 import { openModel } from '../lib/models/open-model';
 import { machineReport } from './machine';
 
-const { values } = parseArgs({ options: { layers: { type: 'string', default: 'all' }, images: { type: 'string', default: '300' } } });
+const { values } = parseArgs({ options: { layers: { type: 'string', default: 'all' }, images: { type: 'string', default: '300' }, 'no-reuse': { type: 'boolean', default: false } } });
+// As workers do: the layer tasks of one analysis run one after another in one model process.
+const reuse = !values['no-reuse'];
 const MODEL = path.resolve('models/demo/resnet18-mnist.onnx');
 
 const engine = await openModel(MODEL, 'onnx');
@@ -54,7 +56,7 @@ console.log('\nlayer                 in-process   model process');
 for (let i = 0; i < layers.length; i++) {
   const s = spec(layers[i]);
   const runIn = () => timed(() => runAnalysis(s));
-  const runOut = () => timed(() => runAnalysisSandboxed(s, { warm: true }));
+  const runOut = () => timed(() => runAnalysisSandboxed(s, { warm: true, reuseKey: reuse ? 'one analysis' : undefined }));
   let a: number;
   let b: number;
   if (i % 2 === 0) {

@@ -148,6 +148,8 @@ export class Worker {
         onStart: (pid) => this.log(`model process ${pid} runs ${task.analysisId}/${task.layerName}`),
         log: this.log,
         warm: true,
+        // Layers of one analysis share a model process: same model and images, warm runtime and data.
+        reuseKey: task.analysisId,
       });
       stopTimers();
       await beating;

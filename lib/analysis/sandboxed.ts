@@ -34,6 +34,8 @@ export interface SandboxedOptions {
   log?: (line: string) => void;
   /** Use a model process started ahead, and start the next (a worker's tasks follow each other). */
   warm?: boolean;
+  /** Run in the process of the previous job with this key when it is still there (a worker passes the analysis id). */
+  reuseKey?: string;
 }
 
 /** runAnalysis in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
@@ -52,6 +54,7 @@ export async function runAnalysisSandboxed(
         onProgress: (v) => opts.onProgress?.(v as AnalysisProgress),
         warm: opts.warm,
         preload: ANALYSIS_PRELOAD,
+        reuseKey: opts.reuseKey,
       },
     );
   } catch (err) {

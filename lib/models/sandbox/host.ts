@@ -1,6 +1,7 @@
 /**
- * Entry of a model process (started by process.ts). Receives one job, runs it
- * and reports back; the parent kills the process once it has the answer. Every
+ * Entry of a model process (started by process.ts). Receives jobs one at a
+ * time, runs each and reports back; the parent kills the process once it has
+ * the answer, or keeps it for the next job of the same analysis. Every
  * ONNX Runtime session created here is held to the thread cap and has its
  * loads and runs reported as model calls, whichever code path creates it.
  */

@@ -49,6 +49,14 @@ export interface SandboxRunOptions {
   warm?: boolean;
   /** Modules a process started ahead loads while it waits (besides the job's module). */
   preload?: string[];
+  /**
+   * Jobs with the same key may run one after another in the same process
+   * (a worker's layer tasks of one analysis: same model, same images), which
+   * keeps the runtime, the decoded dataset and the loaded modules warm. A
+   * process is reused only after a job that ended normally, and never across
+   * keys, so one lab's model never runs where another's job ran.
+   */
+  reuseKey?: string;
 }
 
 export interface SandboxStats {
@@ -93,7 +101,7 @@ function rssMb(pid: number): number | null {
   }
 }
 
-/** Runs `job` in a fresh capped process; resolves with its value once the process is gone. */
+/** Runs `job` in a capped process; resolves with its value once the process is gone (or kept for the next job of its `reuseKey`). */
 export function runSandboxed<T>(job: SandboxJob, opts: SandboxRunOptions): Promise<T> {
   return runSandboxedWithStats<T>(job, opts).then((r) => r.value);
 }
@@ -140,7 +148,8 @@ function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
 /**
  * Started ahead of need, one per kind of job: a worker's next task finds its
  * process with the loader, ONNX Runtime and the job's modules already loaded
- * (seconds on a busy machine). Each process still runs exactly one job.
+ * (seconds on a busy machine). A process runs one job, or several of one
+ * `reuseKey` one after another.
  */
 const spares = new Map<string, Spawned>();
 
@@ -172,18 +181,50 @@ export function startSpareProcess(limits: SandboxLimits, modules: string[]): voi
   spares.set(key, next);
 }
 
-/** Ends the processes started ahead (a stopping worker). */
+/** Ends the processes started ahead and the one kept for reuse (a stopping worker). */
 export function stopSpareProcesses(): void {
   for (const p of spares.values()) p.child.kill('SIGKILL');
   spares.clear();
+  if (kept) kept.process.child.kill('SIGKILL');
+  kept = null;
+}
+
+/** At most one process is kept after a job, for the next job with the same key (bounded memory). */
+let kept: { key: string; process: Spawned } | null = null;
+
+function alive(p: Spawned): boolean {
+  return p.child.exitCode === null && p.child.signalCode === null && p.child.connected;
+}
+
+function takeKept(key: string): Spawned | null {
+  const k = kept;
+  if (!k) return null;
+  if (k.key === key && alive(k.process)) {
+    kept = null;
+    return k.process;
+  }
+  // A different key (or a dead process): the kept process is no longer wanted.
+  if (k.key !== key) {
+    k.process.child.kill('SIGKILL');
+    kept = null;
+  }
+  return null;
+}
+
+function keep(key: string, p: Spawned): void {
+  if (kept && kept.process !== p) kept.process.child.kill('SIGKILL');
+  p.child.unref();
+  (p.child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  kept = { key, process: p };
 }
 
 export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOptions): Promise<{ value: T; stats: SandboxStats }> {
   const { limits } = opts;
   const t0 = performance.now();
+  const reuseKey = opts.reuseKey ? JSON.stringify([opts.reuseKey, limits.memoryMb, limits.threads, job.module]) : null;
   let spawned: Spawned;
   try {
-    spawned = takeProcess(limits, [job.module, ...(opts.preload ?? [])], opts.warm ?? false);
+    spawned = (reuseKey ? takeKept(reuseKey) : null) ?? takeProcess(limits, [job.module, ...(opts.preload ?? [])], opts.warm ?? false);
   } catch (err) {
     return Promise.reject(err);
   }
@@ -217,8 +258,21 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
       () => kill(new ModelLimitExceeded(`${limits.names.job} took longer than its budget of ${limits.budgetSeconds} s (${limits.names.budget}); the model was stopped`)),
       limits.budgetSeconds * 1000,
     );
+    const stopWatching = () => {
+      clearInterval(poll);
+      clearTimeout(budget);
+      if (callTimer) clearTimeout(callTimer);
+      child.off('message', onMessage);
+      child.off('error', onError);
+      child.off('exit', onExit);
+    };
+    const settle = () => {
+      const stats = { peakRssMb: peak, seconds: (performance.now() - t0) / 1000 };
+      if (outcome!.ok) resolve({ value: (outcome as { value: T }).value, stats });
+      else reject((outcome as { error: Error }).error);
+    };
 
-    child.on('message', (m: FromChild) => {
+    const onMessage = (m: FromChild) => {
       switch (m.type) {
         case 'call-start':
           callWhat = m.what;
@@ -236,30 +290,35 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
           opts.onProgress?.(m.value);
           break;
         case 'result':
-          if (!outcome) outcome = { ok: true, value: m.value as T };
-          child.kill('SIGKILL');
+          if (outcome) break;
+          outcome = { ok: true, value: m.value as T };
+          if (reuseKey) {
+            // Kept for the next job of the same key instead of being killed.
+            stopWatching();
+            keep(reuseKey, spawned);
+            settle();
+          } else child.kill('SIGKILL');
           break;
         case 'error':
           if (!outcome) outcome = { ok: false, error: rebuildError(m) };
           child.kill('SIGKILL');
           break;
       }
-    });
-    child.on('error', (err) => {
+    };
+    const onError = (err: Error) => {
       if (!outcome) outcome = { ok: false, error: err };
-    });
-    child.on('exit', (code, signal) => {
-      clearInterval(poll);
-      clearTimeout(budget);
-      if (callTimer) clearTimeout(callTimer);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      stopWatching();
       if (!outcome) {
         opts.log?.(`model process ${pid} ended (code ${code}, signal ${signal}); its last output:\n${tail()}`);
         outcome = { ok: false, error: new SandboxCrashed(`the model process ended unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`) };
       }
-      const stats = { peakRssMb: peak, seconds: (performance.now() - t0) / 1000 };
-      if (outcome.ok) resolve({ value: outcome.value, stats });
-      else reject(outcome.error);
-    });
+      settle();
+    };
+    child.on('message', onMessage);
+    child.on('error', onError);
+    child.on('exit', onExit);
     child.send({ type: 'run', job, limits } satisfies ToChild);
   });
 }
