@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // app/ imports with '@/' (tsconfig paths): tests that load route handlers resolve it the same way.
+  resolve: { alias: [{ find: /^@\//, replacement: fileURLToPath(new URL('./', import.meta.url)) }] },
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,

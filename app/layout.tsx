@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { currentIdentity } from '../lib/server/access';
+import { currentIdentity } from '@/lib/server/access';
 import './globals.css';
 
 export const metadata: Metadata = {

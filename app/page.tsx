@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { currentIdentity } from '../lib/server/access';
+import { currentIdentity } from '@/lib/server/access';
 
 export default async function Home() {
   if (await currentIdentity()) redirect('/labs');

@@ -15,7 +15,7 @@ import { checkPasswordStrength } from '../lib/server/password-strength';
 import { createModelVersion } from '../lib/server/models';
 import { registerDataset } from '../lib/server/datasets';
 import { stageFiles } from '../lib/server/uploads';
-import { createAnalysis } from '../lib/server/analyses';
+import { createAnalysis } from '../lib/server/analysis-create';
 import { dataDir } from '../lib/storage/dirs';
 import { fromManifest } from '../lib/models/sidecar';
 import type { LabContext } from '../lib/server/access';

@@ -1,4 +1,4 @@
-import { archiveDatasetAction, archiveModelAction, deleteDatasetAction, deleteModelAction } from '../actions/catalog';
+import { archiveDatasetAction, archiveModelAction, deleteDatasetAction, deleteModelAction } from '@/app/actions/catalog';
 import { ActionForm } from './ActionForm';
 
 /**

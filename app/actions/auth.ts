@@ -1,11 +1,11 @@
 'use server';
 
 import { headers } from 'next/headers';
-import { actionError, currentIdentity, userAction, type ActionResult } from '../../lib/server/access';
-import { changePassword } from '../../lib/server/account';
-import { unauthorized } from '../../lib/server/errors';
-import { acceptInvitation } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
+import { actionError, currentIdentity, userAction, type ActionResult } from '@/lib/server/access';
+import { changePassword } from '@/lib/server/account';
+import { unauthorized } from '@/lib/server/errors';
+import { acceptInvitation } from '@/lib/server/labs';
+import { signUp } from '@/lib/server/signup';
 
 export type SignUpState = ActionResult<{ email: string; labSlug: string; joined: boolean }> | null;
 

@@ -1,8 +1,8 @@
 'use server';
 /** Server actions of the model and dataset pages: delete (refused while analyses use it) and archive/restore. */
 import { revalidatePath } from 'next/cache';
-import { labAction } from '../../lib/server/access';
-import { archiveDataset, archiveModel, deleteDataset, deleteModel } from '../../lib/server/deletion';
+import { labAction } from '@/lib/server/access';
+import { archiveDataset, archiveModel, deleteDataset, deleteModel } from '@/lib/server/deletion';
 import type { FormState } from './labs';
 
 const str = (form: FormData, key: string) => String(form.get(key) ?? '');

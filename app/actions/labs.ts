@@ -1,7 +1,7 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { labAction, userAction, type ActionResult } from '../../lib/server/access';
+import { labAction, userAction, type ActionResult } from '@/lib/server/access';
 import {
   changeMemberRole,
   createApiToken,
@@ -10,7 +10,7 @@ import {
   removeMember,
   revokeApiToken,
   revokeInvitation,
-} from '../../lib/server/labs';
+} from '@/lib/server/labs';
 
 export type FormState<T = undefined> = ActionResult<T> | null;
 

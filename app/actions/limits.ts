@@ -1,9 +1,9 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { labAction, type ActionResult } from '../../lib/server/access';
-import { badRequest } from '../../lib/server/errors';
-import { LIMITS, updateLabLimits } from '../../lib/server/limits';
+import { labAction, type ActionResult } from '@/lib/server/access';
+import { badRequest } from '@/lib/server/errors';
+import { LIMITS, updateLabLimits } from '@/lib/server/limits';
 
 /**
  * The Limits form on the members page (owners): each field a number, or empty

@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireUser } from '../../lib/server/access';
-import { labsOf } from '../../lib/server/labs';
-import { createLabAction } from '../actions/labs';
-import { ActionForm } from '../_components/ActionForm';
+import { requireUser } from '@/lib/server/access';
+import { labsOf } from '@/lib/server/labs';
+import { createLabAction } from '@/app/actions/labs';
+import { ActionForm } from '@/app/_components/ActionForm';
 
 export const metadata: Metadata = { title: 'Labs' };
 

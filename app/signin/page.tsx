@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { currentIdentity } from '../../lib/server/access';
-import { oauthProviders } from '../../lib/server/auth';
-import { safeCallbackUrl } from '../_components/safe-url';
+import { currentIdentity } from '@/lib/server/access';
+import { oauthProviders } from '@/lib/server/auth';
+import { safeCallbackUrl } from '@/app/_components/safe-url';
 import { SignInForm } from './SignInForm';
 
 export const metadata: Metadata = { title: 'Sign in' };

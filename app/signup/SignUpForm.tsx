@@ -3,8 +3,8 @@
 import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
-import { useFormAction } from '../_components/useFormAction';
-import type { SignUpState } from '../actions/auth';
+import { useFormAction } from '@/app/_components/useFormAction';
+import type { SignUpState } from '@/app/actions/auth';
 
 export function SignUpForm({
   action,

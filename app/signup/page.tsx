@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
-import { currentIdentity } from '../../lib/server/access';
-import { findInvitation } from '../../lib/server/labs';
-import { signUpAction } from '../actions/auth';
-import { safeCallbackUrl } from '../_components/safe-url';
+import { currentIdentity } from '@/lib/server/access';
+import { findInvitation } from '@/lib/server/labs';
+import { signUpAction } from '@/app/actions/auth';
+import { safeCallbackUrl } from '@/app/_components/safe-url';
 import { SignUpForm } from './SignUpForm';
 
 export const metadata: Metadata = { title: 'Create an account' };

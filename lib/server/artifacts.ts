@@ -20,24 +20,7 @@ import { resolveDatasetSpec } from '../storage/resolve';
 import { badRequest, notFound, parseWith } from './errors';
 import { storagePath } from '../storage/files';
 import { sampleThumbnailPng } from './thumbnails';
-
-export interface ArtifactJson {
-  kind: ArtifactKind;
-  layer: string;
-  channel: number;
-  variant: string;
-  /** 'missing': never requested. */
-  status: 'missing' | 'queued' | 'running' | 'completed' | 'failed';
-  id: string | null;
-  progress: number;
-  attempts: number;
-  error: string | null;
-  seconds: number | null;
-  updatedAt: string | null;
-  /** File name → URL, for completed artifacts (PNGs and values.json). */
-  files: Record<string, string>;
-  values: ArtifactValues | null;
-}
+import type { ArtifactJson } from './shared/payloads';
 
 export interface LayerRef {
   slug: string;

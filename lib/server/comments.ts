@@ -13,6 +13,7 @@ import { badRequest, forbidden, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
 import type { StoredLayer } from './models';
 import { readBodyLimited } from './uploads';
+import type { CommentView, ThreadView } from './shared/payloads';
 
 export const COMMENT_MAX = 5000;
 
@@ -101,20 +102,6 @@ type CommentRow = {
   author: { id: string; name: string };
 };
 
-/** What the API and the thread component show; canEdit/canDelete are for the caller. */
-export interface CommentView {
-  id: string;
-  analysisId: string;
-  layer: string | null;
-  channel: number | null;
-  body: string;
-  author: { id: string; name: string };
-  createdAt: string;
-  editedAt: string | null;
-  canEdit: boolean;
-  canDelete: boolean;
-}
-
 export function commentView(c: CommentRow, ctx: Pick<LabContext, 'user' | 'role'>): CommentView {
   const writer = roleAtLeast(ctx.role, 'member');
   const mine = c.authorId === ctx.user.id;
@@ -130,15 +117,6 @@ export function commentView(c: CommentRow, ctx: Pick<LabContext, 'user' | 'role'
     canEdit: writer && mine,
     canDelete: writer && (mine || ctx.role === 'owner'),
   };
-}
-
-export interface ThreadView {
-  analysisId: string;
-  layer: string | null;
-  channel: number | null;
-  comments: CommentView[];
-  /** Whether the caller may post here (members and owners). */
-  canWrite: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { quantile } from '../pcace/stats';
 import { cachedView, type ViewBody, idParam, parseArrays, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql } from './compare';
-import type { AnalysisInfo, ArchitectureSide, ArchitecturesPayload, LayerBoxes } from './compare-types';
+import type { AnalysisInfo, ArchitectureSide, ArchitecturesPayload, LayerBoxes } from './shared/compare';
 import { db, Prisma } from '../db/client';
 
 export const architecturesQuery = z.object({ a: idParam, b: idParam, score: scoreParam }).strict();

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { badRequest } from './errors';
 import { cachedView, type ViewBody, idListParam, parseArrays, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
 import { median, spearmanOrNull, topKOrNull } from './compare-stats';
-import type { AnalysisInfo, ClassesPayload } from './compare-types';
+import type { AnalysisInfo, ClassesPayload } from './shared/compare';
 import { db, Prisma } from '../db/client';
 
 export const classesQuery = z.object({ analyses: idListParam, layer: layerParam, score: scoreParam, k: kParam }).strict();

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { cachedView, type ViewBody, idParam, parseArrays, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
 import { spearmanOrNull } from './compare-stats';
-import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './compare-types';
+import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './shared/compare';
 import { db } from '../db/client';
 
 export const methodsQuery = z.object({ analysis: idParam, layer: layerParam, score: scoreParam }).strict();

@@ -8,7 +8,7 @@ import { ordinalRanks } from '../pcace/ranking';
 import { badRequest } from './errors';
 import { cachedView, type ViewBody, idParam, parseArrays, kParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
 import { kendallOrNull, median, spearmanOrNull, topKOrNull } from './compare-stats';
-import type { AnalysisInfo, RunsLayer, RunsPayload } from './compare-types';
+import type { AnalysisInfo, RunsLayer, RunsPayload } from './shared/compare';
 import { db, Prisma } from '../db/client';
 
 export const runsQuery = z.object({ a: idParam, b: idParam, score: scoreParam, k: kParam }).strict();

@@ -14,10 +14,10 @@
 import { z } from 'zod';
 import { db, Prisma } from '../db/client';
 import { badRequest, notFound, parseWith } from './errors';
-import type { AnalysisInfo, ScoreChoice, ScoreField } from './compare-types';
-import { SCORE_CHOICES } from './compare-types';
+import type { AnalysisInfo, ScoreChoice, ScoreField } from './shared/compare';
+import { SCORE_CHOICES } from './shared/compare';
 
-export * from './compare-types';
+export * from './shared/compare';
 
 // ---------------------------------------------------------------- query parameters
 

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { DatasetSpec } from '../datasets/types';
 import { limits } from './config';
 import { db, Prisma } from '../db/client';
-import { badRequest, conflict, isUniqueViolation, parseWith } from './errors';
+import { badRequest, conflict, isUniqueViolation, notFound, parseWith } from './errors';
 import { objectName } from './schemas';
 import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from '../storage/files';
 import { resolveDatasetSpec } from '../storage/resolve';
@@ -268,4 +268,32 @@ async function extractZip(zipPath: string, dest: string): Promise<void> {
   } finally {
     zip.close();
   }
+}
+
+// ---------------------------------------------------------------- reading the lab's datasets
+
+/** The lab's datasets, newest first (GET .../datasets, the lab's home page). */
+export function listDatasets(labId: string) {
+  return db.dataset.findMany({ where: { labId }, orderBy: { createdAt: 'desc' } });
+}
+
+/** One dataset of the lab (GET .../datasets/:id, its thumbnails); 404 for another lab's. */
+export async function getDataset(labId: string, datasetId: string) {
+  const dataset = await db.dataset.findFirst({ where: { id: datasetId, labId } });
+  if (!dataset) throw notFound('dataset not found');
+  return dataset;
+}
+
+/** One dataset of the lab with who registered it (the dataset page); null when not the lab's. */
+export function datasetDetail(labId: string, datasetId: string) {
+  return db.dataset.findFirst({ where: { id: datasetId, labId }, include: { createdBy: { select: { name: true } } } });
+}
+
+/** Datasets a new analysis may use, by name: archived ones are kept for their analyses but not offered. */
+export function pickableDatasets(labId: string) {
+  return db.dataset.findMany({
+    where: { labId, archivedAt: null },
+    orderBy: { name: 'asc' },
+    select: { id: true, name: true, kind: true, spec: true, classes: true, counts: true },
+  });
 }

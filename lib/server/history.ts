@@ -7,10 +7,10 @@
 import { db, Prisma, type AnalysisStatus } from '../db/client';
 import { badRequest } from './errors';
 import type { LabContext } from './access';
+import type { Activity, ActivityGroup, ActivitySeries, HistoryEntry, LiveState } from './shared/payloads';
 
 export const STATUSES: AnalysisStatus[] = ['completed', 'running', 'queued', 'failed', 'cancelled'];
-export const GROUPS = ['status', 'person'] as const;
-export type ActivityGroup = (typeof GROUPS)[number];
+export const GROUPS: readonly ActivityGroup[] = ['status', 'person'];
 const DAY_MS = 86_400_000;
 /** The chart never spans more days than this (a year of bars is already thin at 1280 px). */
 export const MAX_CHART_DAYS = 366;
@@ -110,29 +110,6 @@ function whereOf(labId: string, f: HistoryFilters): Prisma.AnalysisWhereInput {
   };
 }
 
-export interface HistoryEntry {
-  id: string;
-  title: string | null;
-  status: AnalysisStatus;
-  progress: number;
-  currentLayer: string | null;
-  etaSeconds: number | null;
-  error: string | null;
-  cancelRequested: boolean;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Started → finished; null until both exist (running ones show their elapsed time instead). */
-  durationSeconds: number | null;
-  person: { id: string; name: string };
-  model: { id: string; name: string; version: number };
-  dataset: { id: string; name: string; kind: string };
-  target: unknown;
-  targetLabel: string;
-  comments: number;
-  pins: number;
-}
-
 export function targetLabel(t: unknown): string {
   const target = (t ?? {}) as { kind?: string; index?: number; source?: string };
   if (target.kind === 'class') return `class ${target.index}`;
@@ -179,22 +156,6 @@ export async function listHistory(ctx: LabContext, f: HistoryFilters): Promise<{
     pins: a._count.pins,
   }));
   return { entries, more: rows.length > f.limit, total };
-}
-
-export interface ActivitySeries {
-  key: string;
-  label: string;
-}
-export interface Activity {
-  group: ActivityGroup;
-  from: string;
-  to: string;
-  /** Stack order, bottom first. */
-  series: ActivitySeries[];
-  /** Every day of the range, zeros included. */
-  days: { day: string; counts: Record<string, number>; total: number }[];
-  /** True when the filter range was longer than MAX_CHART_DAYS and the chart shows its end. */
-  clipped: boolean;
 }
 
 /**
@@ -272,17 +233,6 @@ export async function historyFacets(ctx: LabContext) {
     }),
   ]);
   return { models, datasets, people };
-}
-
-export interface LiveState {
-  id: string;
-  status: AnalysisStatus;
-  progress: number;
-  currentLayer: string | null;
-  etaSeconds: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationSeconds: number | null;
 }
 
 /** Current progress of these analyses (this lab's only; other ids are simply absent). */

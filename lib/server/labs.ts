@@ -55,6 +55,11 @@ export function labsOf(userId: string) {
   });
 }
 
+/** The lab's own row (GET and PATCH /api/v1/labs/:lab, after the access check found it). */
+export function labRecord(labId: string) {
+  return db.lab.findUniqueOrThrow({ where: { id: labId } });
+}
+
 // ---------------------------------------------------------------- members
 
 export function listMembers(labId: string) {

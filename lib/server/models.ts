@@ -15,7 +15,7 @@ import { probeLimits } from '../models/sandbox/limits';
 import { runSandboxed } from '../models/sandbox/process';
 import { limits } from './config';
 import { db, Prisma } from '../db/client';
-import { ApiError, badRequest, isUniqueViolation, parseWith } from './errors';
+import { ApiError, badRequest, isUniqueViolation, notFound, parseWith } from './errors';
 import { inputShapeSchema, modelCardSchema, objectName, preprocessingSchema } from './schemas';
 import { commitToStorage, removeFromStorage, sha256, tempDir } from '../storage/files';
 import { checkStorageQuota } from './limits';
@@ -237,4 +237,51 @@ async function insertVersion(labId: string, userId: string, name: string, data: 
       throw err;
     }
   }
+}
+
+// ---------------------------------------------------------------- reading the lab's models
+
+/** The lab's models, newest first, with every version (GET .../models). */
+export function listModels(labId: string) {
+  return db.model.findMany({
+    where: { labId },
+    orderBy: { createdAt: 'desc' },
+    include: { versions: { orderBy: { version: 'desc' } } },
+  });
+}
+
+/** The lab's models, newest first, each with its latest version only (the lab's home page). */
+export function listModelsWithLatest(labId: string) {
+  return db.model.findMany({
+    where: { labId },
+    orderBy: { createdAt: 'desc' },
+    include: { versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, format: true, createdAt: true } } },
+  });
+}
+
+/** One model of the lab with its versions, newest first (GET .../models/:id); 404 for another lab's. */
+export async function getModel(labId: string, modelId: string) {
+  const model = await db.model.findFirst({
+    where: { id: modelId, labId },
+    include: { versions: { orderBy: { version: 'desc' } } },
+  });
+  if (!model) throw notFound('model not found');
+  return model;
+}
+
+/** One model of the lab with its versions and who uploaded each (the model page); null when not the lab's. */
+export function modelDetail(labId: string, modelId: string) {
+  return db.model.findFirst({
+    where: { id: modelId, labId },
+    include: { versions: { orderBy: { version: 'desc' }, include: { createdBy: { select: { name: true } } } } },
+  });
+}
+
+/** Versions a new analysis may use: archived models are kept for their analyses but not offered for new ones. */
+export function pickableVersions(labId: string) {
+  return db.modelVersion.findMany({
+    where: { model: { labId, archivedAt: null } },
+    orderBy: [{ model: { name: 'asc' } }, { version: 'desc' }],
+    select: { id: true, version: true, format: true, layers: true, outputShape: true, createdAt: true, model: { select: { name: true } } },
+  });
 }

@@ -15,7 +15,7 @@ import { seedNetwork, syntheticLayer, type SeedNetwork } from '../../bench/compa
 import { saveLayerResult } from '../../lib/queue/result-rows';
 import { ordinalRanks, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { kendallOrNull } from '../../lib/server/compare-stats';
-import { analysisResults } from '../../lib/server/analyses';
+import { analysisResults } from '../../lib/server/analysis-results';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';

@@ -7,7 +7,7 @@
  */
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import type { AnalysisProgressView } from '../../../lib/server/analyses';
+import type { AnalysisProgressView } from '@/lib/server/shared/payloads';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 1000;

@@ -6,9 +6,9 @@
  * URL (?layer=&measure=), so a link reproduces the view.
  */
 import { useMemo, useState } from 'react';
-import { Histogram } from '../charts/Histogram';
-import { SortedCurves } from '../charts/SortedCurves';
-import { layerSegment } from '../layer-path';
+import { Histogram } from '@/app/_components/charts/Histogram';
+import { SortedCurves } from '@/app/_components/charts/SortedCurves';
+import { layerSegment } from '@/app/_components/layer-path';
 import { ChannelTable } from './ChannelTable';
 import { MEASURES, availableMeasures, isNoise, noiseBasis, noiseRule, valueOf, type LayerView, type MeasureKey } from './measures';
 

@@ -2,7 +2,7 @@
  * Ranking measures of an analysis' channels and the noise verdict, shared by
  * the chart, the histograms and the table (pure: server and client).
  */
-import type { ChannelResult } from '../../../lib/analysis/types';
+import type { ChannelResult } from '@/lib/server/shared/analysis-types';
 
 export type MeasureKey = 'score_crossfit' | 'score_multiple' | 'score_pc1' | 'z_score' | 'p_value' | 'ablation_drop';
 

@@ -5,8 +5,8 @@
  * out per kind, with PNG and JSON exports.
  */
 import type { ReactNode } from 'react';
-import { ARTIFACT_LABELS, type ArtifactRow } from '../../../lib/analysis/artifacts-types';
-import type { ArtifactJson } from '../../../lib/server/artifacts';
+import { ARTIFACT_LABELS, type ArtifactRow } from '@/lib/server/shared/analysis-types';
+import type { ArtifactJson } from '@/lib/server/shared/payloads';
 import { MeanHistogram, TraceChart } from './charts';
 import { formatValue, Legend, Picture } from './Picture';
 

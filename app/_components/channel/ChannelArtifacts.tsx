@@ -5,9 +5,8 @@
  * exists. Each section shows its own state and fills in when its worker is done.
  */
 import { useEffect, useRef } from 'react';
-import type { ArtifactKind } from '../../../lib/analysis/artifacts-types';
-import { ARTIFACT_LABELS } from '../../../lib/analysis/artifacts-types';
-import type { ArtifactJson } from '../../../lib/server/artifacts';
+import { ARTIFACT_LABELS, type ArtifactKind } from '@/lib/server/shared/analysis-types';
+import type { ArtifactJson } from '@/lib/server/shared/payloads';
 import { ArtifactBody, ArtifactStatus, SectionHeader } from './ArtifactSection';
 import { useArtifacts } from './useArtifacts';
 

@@ -3,7 +3,7 @@
  * ranking scores first, then calibration, stability, activation summaries and
  * whatever else the analysis recorded (nothing is hidden).
  */
-import type { ChannelResult } from '../../../lib/analysis/types';
+import type { ChannelResult } from '@/lib/server/shared/analysis-types';
 import { DownloadJson } from './DownloadJson';
 
 const FIELDS: [keyof ChannelResult | string, string, string][] = [

@@ -5,8 +5,8 @@
  * page. Requested on first view by members, filled in when the worker is done.
  */
 import { useEffect, useRef } from 'react';
-import type { ArtifactRow } from '../../../lib/analysis/artifacts-types';
-import type { ArtifactJson } from '../../../lib/server/artifacts';
+import type { ArtifactRow } from '@/lib/server/shared/analysis-types';
+import type { ArtifactJson } from '@/lib/server/shared/payloads';
 import { ArtifactStatus, SectionHeader } from './ArtifactSection';
 import { Legend, Picture } from './Picture';
 import { useArtifacts } from './useArtifacts';

@@ -6,7 +6,7 @@
  */
 import Link from 'next/link';
 import { useState, type MouseEvent, type ReactNode } from 'react';
-import type { ArtifactPicture } from '../../../lib/analysis/artifacts-types';
+import type { ArtifactPicture } from '@/lib/server/shared/analysis-types';
 
 export function formatValue(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';

@@ -6,8 +6,8 @@
  * top-activating images sit).
  */
 import * as d3 from 'd3';
-import { AxisBottom, AxisLeft } from '../charts/axes';
-import { ACCENT } from '../charts/theme';
+import { AxisBottom, AxisLeft } from '@/app/_components/charts/axes';
+import { ACCENT } from '@/app/_components/charts/theme';
 import { formatValue } from './Picture';
 
 const W = 320;

@@ -5,7 +5,7 @@
  * request function (POST) for members.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { ArtifactJson } from '../../../lib/server/artifacts';
+import type { ArtifactJson } from '@/lib/server/shared/payloads';
 
 export const isPending = (a: ArtifactJson) => a.status === 'queued' || a.status === 'running';
 

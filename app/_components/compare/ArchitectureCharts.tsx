@@ -6,8 +6,8 @@
  */
 import * as d3 from 'd3';
 import { useMemo, useRef } from 'react';
-import type { ArchitectureSide } from '../../../lib/server/compare-types';
-import { ACCENT, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, FONT, LegendItem, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '../charts';
+import type { ArchitectureSide } from '@/lib/server/shared/compare';
+import { ACCENT, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, FONT, LegendItem, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
 
 const W = 900;
 const M = { top: 34, right: 18, bottom: 50, left: 62 };

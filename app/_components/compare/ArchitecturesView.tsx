@@ -1,8 +1,8 @@
 'use client';
 /** Compare architectures: two analyses, both networks on one relative-depth axis. */
 import { useMemo } from 'react';
-import { SCORE_LABELS, type AnalysisInfo, type ArchitecturesPayload } from '../../../lib/server/compare-types';
-import { exact, exportJson, SIDE_COLORS } from '../charts';
+import { SCORE_LABELS, type AnalysisInfo, type ArchitecturesPayload } from '@/lib/server/shared/compare';
+import { exact, exportJson, SIDE_COLORS } from '@/app/_components/charts';
 import { DepthBoxes, DepthCurves, layered, MaxByDepth } from './ArchitectureCharts';
 import { AnalysisSelect, ScoreSelect } from './Pickers';
 import { viewApiUrl } from './defaults';

@@ -1,8 +1,8 @@
 'use client';
 /** Compare classes: do different target classes rank a layer's channels alike? */
 import { useMemo } from 'react';
-import type { AnalysisInfo, ClassesPayload } from '../../../lib/server/compare-types';
-import { exact, exportJson, fmt3, fmtP, stars } from '../charts';
+import type { AnalysisInfo, ClassesPayload } from '@/lib/server/shared/compare';
+import { exact, exportJson, fmt3, fmtP, stars } from '@/app/_components/charts';
 import { Heatmap } from './Heatmap';
 import { KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { MAX_CLASSES as MAX, versionGroups, viewApiUrl } from './defaults';

@@ -1,7 +1,7 @@
 'use client';
 /** A labelled square matrix (class × class, measure × measure): one cell per pair, exact values in the tooltip. */
 import { useMemo, useRef, type ReactNode } from 'react';
-import { type Cell, cellColor, cellInk, cellLegend, ChartFrame, ChartSvg, FONT, INK, tipAt, useCursor, type CursorPoint } from '../charts';
+import { type Cell, cellColor, cellInk, cellLegend, ChartFrame, ChartSvg, FONT, INK, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
 
 type Row = Record<string, Cell>;
 

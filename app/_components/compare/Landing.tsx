@@ -4,7 +4,7 @@
  * JavaScript or typing a URL.
  */
 import Link from 'next/link';
-import type { AnalysisInfo } from '../../../lib/server/compare-types';
+import type { AnalysisInfo } from '@/lib/server/shared/compare';
 import { VIEWS } from './CompareNav';
 
 const label = (a: AnalysisInfo) => `${a.title} — ${a.targetLabel}, ${a.dataset.name}`;

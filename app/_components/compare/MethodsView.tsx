@@ -1,8 +1,8 @@
 'use client';
 /** Compare methods: the PCACE score against ablation drop and mean activation, for one analysis and layer. */
 import Link from 'next/link';
-import type { AnalysisInfo, MethodsPayload } from '../../../lib/server/compare-types';
-import { exact, exportJson, fmtP, stars } from '../charts';
+import type { AnalysisInfo, MethodsPayload } from '@/lib/server/shared/compare';
+import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
 import { Heatmap } from './Heatmap';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';

@@ -1,7 +1,7 @@
 'use client';
 /** Native form controls for the compare views: labelled, keyboard-operable, no custom widgets to learn. */
 import { useId, useState, type ReactNode } from 'react';
-import { SCORE_CHOICES, type AnalysisInfo, type ScoreChoice } from '../../../lib/server/compare-types';
+import { SCORE_CHOICES, type AnalysisInfo, type ScoreChoice } from '@/lib/server/shared/compare';
 
 export function analysisLabel(a: AnalysisInfo): string {
   return `${a.title} — ${a.model.name} v${a.model.version}, ${a.targetLabel}, ${a.dataset.name}`;

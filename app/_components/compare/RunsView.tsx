@@ -1,8 +1,8 @@
 'use client';
 /** Compare runs: two runs of one model, rank against rank per layer, the biggest movers, agreement. */
 import { useMemo } from 'react';
-import type { AnalysisInfo, RunsLayer, RunsPayload } from '../../../lib/server/compare-types';
-import { exact, exportCsv, exportJson, fmt3, fmtP, stars } from '../charts';
+import type { AnalysisInfo, RunsLayer, RunsPayload } from '@/lib/server/shared/compare';
+import { exact, exportCsv, exportJson, fmt3, fmtP, stars } from '@/app/_components/charts';
 import { AnalysisSelect, KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { runPair, viewApiUrl } from './defaults';

@@ -2,7 +2,7 @@
 /** One point per channel, two measures against each other; pairs with a missing value are left out. */
 import * as d3 from 'd3';
 import { useMemo, useRef, type ReactNode } from 'react';
-import { type Cell, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, INK, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '../charts';
+import { type Cell, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, INK, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
 
 type Row = Record<string, Cell>;
 

@@ -4,7 +4,7 @@
  * the scripts load) and the views (client: to fetch it), so both build the
  * very same URL and the browser reuses the preloaded response.
  */
-import type { AnalysisInfo } from '../../../lib/server/compare-types';
+import type { AnalysisInfo } from '@/lib/server/shared/compare';
 
 export type Query = Record<string, string>;
 export type View = 'architectures' | 'classes' | 'runs' | 'methods';

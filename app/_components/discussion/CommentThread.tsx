@@ -15,8 +15,8 @@
  * `<script>` in a comment is shown, not run.
  */
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import type { CommentView, ThreadView } from '../../../lib/server/comments';
-import { useFormAction } from '../useFormAction';
+import type { CommentView, ThreadView } from '@/lib/server/shared/payloads';
+import { useFormAction } from '@/app/_components/useFormAction';
 import { deleteCommentAction, editCommentAction, postCommentAction, type ThreadState } from './actions';
 import { exactTime, relativeTime } from './time';
 import { useNow } from './useNow';

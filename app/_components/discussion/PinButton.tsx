@@ -13,7 +13,7 @@
  * not one request per button; after a change the page is revalidated.
  */
 import { useEffect, useId, useRef, useState } from 'react';
-import { useFormAction } from '../useFormAction';
+import { useFormAction } from '@/app/_components/useFormAction';
 import { pinAction, unpinAction, type PinState } from './actions';
 
 export const PIN_NOTE_MAX = 500;

@@ -7,7 +7,7 @@
  *   <PinnedChannels lab={slug} pins={await listLabPins(ctx)} showAnalysis />
  */
 import Link from 'next/link';
-import type { PinView } from '../../../lib/server/pins';
+import type { PinView } from '@/lib/server/pins';
 import { discussionHref } from './links';
 import { exactTime, relativeTime } from './time';
 import { UnpinButton } from './UnpinButton';

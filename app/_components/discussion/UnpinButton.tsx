@@ -1,6 +1,6 @@
 'use client';
 
-import { useFormAction } from '../useFormAction';
+import { useFormAction } from '@/app/_components/useFormAction';
 import { unpinAction, type PinState } from './actions';
 
 /** Remove a pin from a list of pins (its owner, or a lab owner for anyone's). */

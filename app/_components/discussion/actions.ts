@@ -7,9 +7,10 @@
  * component needs to redraw without another request.
  */
 import { revalidatePath } from 'next/cache';
-import { labAction, type ActionResult } from '../../../lib/server/access';
-import { createComment, deleteComment, editComment, listThread, type ChannelRef, type ThreadView } from '../../../lib/server/comments';
-import { pinChannel, unpin, type PinView } from '../../../lib/server/pins';
+import { labAction, type ActionResult } from '@/lib/server/access';
+import { createComment, deleteComment, editComment, listThread, type ChannelRef } from '@/lib/server/comments';
+import type { ThreadView } from '@/lib/server/shared/payloads';
+import { pinChannel, unpin, type PinView } from '@/lib/server/pins';
 
 export type ThreadState = ActionResult<ThreadView> | null;
 export type PinState = ActionResult<{ pin: PinView | null }> | null;

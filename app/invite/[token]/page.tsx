@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { currentIdentity } from '../../../lib/server/access';
-import { findInvitation } from '../../../lib/server/labs';
-import { acceptInvitationAction } from '../../actions/auth';
-import { ActionForm } from '../../_components/ActionForm';
+import { currentIdentity } from '@/lib/server/access';
+import { findInvitation } from '@/lib/server/labs';
+import { acceptInvitationAction } from '@/app/actions/auth';
+import { ActionForm } from '@/app/_components/ActionForm';
 
 export const metadata: Metadata = { title: 'Invitation' };
 

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import type { LabContext } from '../../../lib/server/access';
+import type { LabContext } from '@/lib/server/access';
 
 export function LabHeader({ ctx, title }: { ctx: LabContext; title?: string }) {
   const base = `/labs/${ctx.lab.slug}`;

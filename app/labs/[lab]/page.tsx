@@ -1,8 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireLab, roleAtLeast } from '../../../lib/server/access';
-import { db } from '../../../lib/db/client';
-import { formatDate } from '../../_components/format';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { recentAnalyses } from '@/lib/server/analysis-results';
+import { listDatasets } from '@/lib/server/datasets';
+import { listModelsWithLatest } from '@/lib/server/models';
+import { formatDate } from '@/app/_components/format';
 import { LabHeader } from './LabNav';
 
 export const metadata: Metadata = { title: 'Lab' };
@@ -12,20 +14,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
   const ctx = await requireLab(slug);
   const canWrite = roleAtLeast(ctx.role, 'member');
   const base = `/labs/${slug}`;
-  const [models, datasets, analyses] = await Promise.all([
-    db.model.findMany({
-      where: { labId: ctx.lab.id },
-      orderBy: { createdAt: 'desc' },
-      include: { versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, format: true, createdAt: true } } },
-    }),
-    db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { createdAt: 'desc' } }),
-    db.analysis.findMany({
-      where: { labId: ctx.lab.id },
-      orderBy: { createdAt: 'desc' },
-      take: 50,
-      include: { modelVersion: { select: { version: true, model: { select: { name: true } } } }, dataset: { select: { name: true } } },
-    }),
-  ]);
+  const [models, datasets, analyses] = await Promise.all([listModelsWithLatest(ctx.lab.id), listDatasets(ctx.lab.id), recentAnalyses(ctx.lab.id, 50)]);
 
   return (
     <>

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import { requireUser } from '../../../lib/server/access';
-import { hasPassword } from '../../../lib/server/account';
-import { changePasswordAction } from '../../actions/auth';
-import { ActionForm } from '../../_components/ActionForm';
+import { requireUser } from '@/lib/server/access';
+import { hasPassword } from '@/lib/server/account';
+import { changePasswordAction } from '@/app/actions/auth';
+import { ActionForm } from '@/app/_components/ActionForm';
 
 export const metadata: Metadata = { title: 'Password' };
 

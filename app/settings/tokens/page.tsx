@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
-import { requireUser } from '../../../lib/server/access';
-import { DEFAULT_TOKEN_EXPIRY_DAYS, labsOf, listApiTokens, TOKEN_EXPIRY_DAYS } from '../../../lib/server/labs';
-import { createTokenAction, revokeTokenAction } from '../../actions/labs';
-import { ActionForm } from '../../_components/ActionForm';
-import { TokenForm } from '../../_components/SecretForms';
-import { formatDate } from '../../_components/format';
+import { requireUser } from '@/lib/server/access';
+import { DEFAULT_TOKEN_EXPIRY_DAYS, labsOf, listApiTokens, TOKEN_EXPIRY_DAYS } from '@/lib/server/labs';
+import { createTokenAction, revokeTokenAction } from '@/app/actions/labs';
+import { ActionForm } from '@/app/_components/ActionForm';
+import { TokenForm } from '@/app/_components/SecretForms';
+import { formatDate } from '@/app/_components/format';
 
 export const metadata: Metadata = { title: 'API tokens' };
 

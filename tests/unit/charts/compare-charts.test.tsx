@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DepthBoxes, DepthCurves, layered, MaxByDepth } from '../../../app/_components/compare/ArchitectureCharts';
 import { Heatmap } from '../../../app/_components/compare/Heatmap';
 import { Scatter } from '../../../app/_components/compare/Scatter';
-import type { AnalysisInfo, ArchitectureSide } from '../../../lib/server/compare-types';
+import type { AnalysisInfo, ArchitectureSide } from '../../../lib/server/shared/compare';
 import { chartSvg, seeded } from './render';
 
 const rand = seeded(42);

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MeanHistogram, TraceChart } from '../../../app/_components/channel/charts';
 import { ActivityChart } from '../../../app/labs/[lab]/history/ActivityChart';
-import type { Activity } from '../../../lib/server/history';
+import type { Activity } from '../../../lib/server/shared/payloads';
 import { chartSvg } from './render';
 
 // The chart only navigates on Enter or a click; rendering needs no app router.

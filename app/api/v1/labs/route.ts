@@ -1,6 +1,6 @@
-import { withUser } from '../../../../lib/server/access';
-import { labsOf } from '../../../../lib/server/labs';
-import { labJson } from '../../../../lib/server/serialize';
+import { withUser } from '@/lib/server/access';
+import { labsOf } from '@/lib/server/labs';
+import { labJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs — the caller's labs with their role (only its lab for a lab-restricted token). */
 export const GET = withUser(async (_req, ctx) => {

@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
-import { requireLab } from '../../../../lib/server/access';
-import { listCandidates } from '../../../../lib/server/compare';
-import { CompareNav } from '../../../_components/compare/CompareNav';
-import { CompareLanding } from '../../../_components/compare/Landing';
-import { LabHeader } from '../LabNav';
+import { requireLab } from '@/lib/server/access';
+import { listCandidates } from '@/lib/server/compare';
+import { CompareNav } from '@/app/_components/compare/CompareNav';
+import { CompareLanding } from '@/app/_components/compare/Landing';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Compare' };
 

@@ -11,10 +11,10 @@
 import * as d3 from 'd3';
 import { useRouter } from 'next/navigation';
 import { useId, useMemo, useState, type KeyboardEvent } from 'react';
-import { AxisBottom, AxisLeft } from '../../../_components/charts/axes';
-import { cursorStep, type CursorPoint } from '../../../_components/charts/cursor';
-import { categorical } from '../../../_components/charts/theme';
-import type { Activity } from '../../../../lib/server/history';
+import { AxisBottom, AxisLeft } from '@/app/_components/charts/axes';
+import { cursorStep, type CursorPoint } from '@/app/_components/charts/cursor';
+import { categorical } from '@/app/_components/charts/theme';
+import type { Activity } from '@/lib/server/shared/payloads';
 
 const W = 900;
 const H = 260;

@@ -9,10 +9,10 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
-import type { HistoryEntry, LiveState } from '../../../../lib/server/history';
-import { discussionHref } from '../../../_components/discussion/links';
-import { exactTime, formatDuration, relativeTime } from '../../../_components/discussion/time';
-import { useNow } from '../../../_components/discussion/useNow';
+import type { HistoryEntry, LiveState } from '@/lib/server/shared/payloads';
+import { discussionHref } from '@/app/_components/discussion/links';
+import { exactTime, formatDuration, relativeTime } from '@/app/_components/discussion/time';
+import { useNow } from '@/app/_components/discussion/useNow';
 
 const POLL_MS = 3000;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { requireLab } from '../../../../lib/server/access';
+import { requireLab } from '@/lib/server/access';
 
 /**
  * The access check of every history page, before anything streams: signed-out

@@ -1,13 +1,13 @@
 import type { Metadata } from 'next';
-import { requireLab } from '../../../../lib/server/access';
-import { listInvitations, listMembers } from '../../../../lib/server/labs';
-import { changeRoleAction, inviteAction, removeMemberAction, revokeInvitationAction } from '../../../actions/labs';
-import { updateLimitsAction } from '../../../actions/limits';
-import { LIMITS, labLimitsView } from '../../../../lib/server/limits';
-import { ActionForm } from '../../../_components/ActionForm';
-import { InviteForm } from '../../../_components/SecretForms';
-import { formatDate } from '../../../_components/format';
-import { LabHeader } from '../LabNav';
+import { requireLab } from '@/lib/server/access';
+import { listInvitations, listMembers } from '@/lib/server/labs';
+import { changeRoleAction, inviteAction, removeMemberAction, revokeInvitationAction } from '@/app/actions/labs';
+import { updateLimitsAction } from '@/app/actions/limits';
+import { LIMITS, labLimitsView } from '@/lib/server/limits';
+import { ActionForm } from '@/app/_components/ActionForm';
+import { InviteForm } from '@/app/_components/SecretForms';
+import { formatDate } from '@/app/_components/format';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Members' };
 

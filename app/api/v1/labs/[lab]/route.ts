@@ -1,14 +1,14 @@
-import { withLab } from '../../../../../lib/server/access';
-import { badRequest } from '../../../../../lib/server/errors';
-import { labLimitsView, updateLabLimits } from '../../../../../lib/server/limits';
-import { labJson } from '../../../../../lib/server/serialize';
-import { db } from '../../../../../lib/db/client';
-import { readBodyLimited } from '../../../../../lib/server/uploads';
+import { withLab } from '@/lib/server/access';
+import { badRequest } from '@/lib/server/errors';
+import { labRecord } from '@/lib/server/labs';
+import { labLimitsView, updateLabLimits } from '@/lib/server/limits';
+import { labJson } from '@/lib/server/serialize';
+import { readBodyLimited } from '@/lib/server/uploads';
 
 /** GET /api/v1/labs/:lab — the lab, your role, its limits (own values and defaults) and what it uses. */
 export const GET = withLab(
   async (_req, ctx) => {
-    const lab = await db.lab.findUniqueOrThrow({ where: { id: ctx.lab.id } });
+    const lab = await labRecord(ctx.lab.id);
     return Response.json({ lab: labJson(lab, ctx.role), ...(await labLimitsView(ctx.lab.id)) });
   },
   { role: 'viewer' },
@@ -28,7 +28,7 @@ export const PATCH = withLab(
       throw badRequest('body is not valid JSON');
     }
     const view = await updateLabLimits(ctx, body);
-    const lab = await db.lab.findUniqueOrThrow({ where: { id: ctx.lab.id } });
+    const lab = await labRecord(ctx.lab.id);
     return Response.json({ lab: labJson(lab, ctx.role), ...view });
   },
   { role: 'owner' },

@@ -1,16 +1,17 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { analysisProgress, analysisResults } from '../../../../../lib/server/analyses';
-import { ApiError } from '../../../../../lib/server/errors';
-import { AnalysisLive } from '../../../../_components/analysis/AnalysisLive';
-import { measureOfRankBy, toChannelRow, type LayerView } from '../../../../_components/analysis/measures';
-import { ResultsView } from '../../../../_components/analysis/ResultsView';
-import { formatDate } from '../../../../_components/format';
-import { LabHeader } from '../../LabNav';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { analysisProgress } from '@/lib/server/analysis-progress';
+import { analysisResults } from '@/lib/server/analysis-results';
+import { ApiError } from '@/lib/server/errors';
+import { AnalysisLive } from '@/app/_components/analysis/AnalysisLive';
+import { measureOfRankBy, toChannelRow, type LayerView } from '@/app/_components/analysis/measures';
+import { ResultsView } from '@/app/_components/analysis/ResultsView';
+import { formatDate } from '@/app/_components/format';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { describeOptions, describeTarget } from './describe';
-import { CommentThread } from '../../../../_components/discussion/CommentThread';
+import { CommentThread } from '@/app/_components/discussion/CommentThread';
 
 export const metadata: Metadata = { title: 'Analysis' };
 

@@ -2,7 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { startTransition, useActionState, useEffect, useRef, useState, type FormEvent } from 'react';
-import { DEFAULT_ANALYSIS } from '../../../../../lib/analysis/defaults';
+import { DEFAULT_ANALYSIS } from '@/lib/server/shared/analysis-defaults';
 import type { QueueAnalysisState } from './actions';
 import { EstimateLine, useCostEstimate } from './CostEstimate';
 import { Field } from './Field';

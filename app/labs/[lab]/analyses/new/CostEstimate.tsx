@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { parseAnalysisForm, type FormContext } from './form-spec';
 
-/** What POST /api/v1/labs/:lab/analyses/estimate answers (lib/server/analyses.ts estimateAnalysis). */
+/** What POST /api/v1/labs/:lab/analyses/estimate answers (lib/server/analysis-create.ts estimateAnalysis). */
 interface EstimateView {
   estimate: { summary: string; cpuHours: number };
   maxCpuHoursPerAnalysis: number;

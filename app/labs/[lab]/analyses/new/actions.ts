@@ -1,9 +1,9 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { labAction } from '../../../../../lib/server/access';
-import { createAnalysis } from '../../../../../lib/server/analyses';
-import { badRequest } from '../../../../../lib/server/errors';
+import { labAction } from '@/lib/server/access';
+import { createAnalysis } from '@/lib/server/analysis-create';
+import { badRequest } from '@/lib/server/errors';
 import { fieldOfServerError, parseAnalysisForm, type FieldErrors } from './form-spec';
 
 export type QueueAnalysisState =

@@ -4,7 +4,7 @@
  * instant errors next to each field and the server action runs it again
  * (never trusting the browser) before createAnalysis validates the rest.
  */
-import { DEFAULT_ANALYSIS, OPTION_BOUNDS as B } from '../../../../../lib/analysis/defaults';
+import { DEFAULT_ANALYSIS, OPTION_BOUNDS as B } from '@/lib/server/shared/analysis-defaults';
 
 export type FieldName =
   | 'title'

@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireLab } from '../../../../../lib/server/access';
-import { db } from '../../../../../lib/db/client';
-import type { StoredLayer } from '../../../../../lib/server/models';
-import { LabHeader } from '../../LabNav';
+import { requireLab } from '@/lib/server/access';
+import { pickableDatasets } from '@/lib/server/datasets';
+import { pickableVersions, type StoredLayer } from '@/lib/server/models';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { queueAnalysisAction } from './actions';
 import { AnalysisForm, type DatasetChoice, type VersionChoice } from './AnalysisForm';
 
@@ -20,15 +20,8 @@ function datasetClass(spec: unknown, classes: unknown): number | null {
 export default async function NewAnalysisPage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab: slug } = await params;
   const ctx = await requireLab(slug, 'member', `/labs/${slug}/analyses/new`);
-  const [rows, datasetRows] = await Promise.all([
-    db.modelVersion.findMany({
-      // Archived models and datasets are kept for their analyses but not offered for new ones.
-      where: { model: { labId: ctx.lab.id, archivedAt: null } },
-      orderBy: [{ model: { name: 'asc' } }, { version: 'desc' }],
-      select: { id: true, version: true, format: true, layers: true, outputShape: true, createdAt: true, model: { select: { name: true } } },
-    }),
-    db.dataset.findMany({ where: { labId: ctx.lab.id, archivedAt: null }, orderBy: { name: 'asc' }, select: { id: true, name: true, kind: true, spec: true, classes: true, counts: true } }),
-  ]);
+  // Archived models and datasets are kept for their analyses but not offered for new ones.
+  const [rows, datasetRows] = await Promise.all([pickableVersions(ctx.lab.id), pickableDatasets(ctx.lab.id)]);
 
   const latestOfModel = new Map<string, number>();
   for (const v of rows) latestOfModel.set(v.model.name, Math.max(latestOfModel.get(v.model.name) ?? 0, v.version));

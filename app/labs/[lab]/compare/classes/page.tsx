@@ -1,11 +1,11 @@
 import type { Metadata } from 'next';
 import { preload } from 'react-dom';
-import { requireLab } from '../../../../../lib/server/access';
-import { listCandidates } from '../../../../../lib/server/compare';
-import { CompareNav, initialQuery, returnTo } from '../../../../_components/compare/CompareNav';
-import { viewApiUrl, withDefaults } from '../../../../_components/compare/defaults';
-import { ClassesView } from '../../../../_components/compare/ClassesView';
-import { LabHeader } from '../../LabNav';
+import { requireLab } from '@/lib/server/access';
+import { listCandidates } from '@/lib/server/compare';
+import { CompareNav, initialQuery, returnTo } from '@/app/_components/compare/CompareNav';
+import { viewApiUrl, withDefaults } from '@/app/_components/compare/defaults';
+import { ClassesView } from '@/app/_components/compare/ClassesView';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Compare classes' };
 

@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { UploadForm } from '../../../../_components/UploadForm';
+import { UploadForm } from '@/app/_components/UploadForm';
 
 type Kind = 'mnist' | 'zip' | 'csv' | 'npy';
 

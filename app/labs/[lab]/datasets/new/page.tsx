@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { requireLab } from '../../../../../lib/server/access';
-import { limits } from '../../../../../lib/server/config';
-import { LabHeader } from '../../LabNav';
+import { requireLab } from '@/lib/server/access';
+import { limits } from '@/lib/server/config';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { DatasetForm } from './DatasetForm';
 
 export const metadata: Metadata = { title: 'Register a dataset' };

@@ -1,14 +1,14 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { ApiError } from '../../../../../lib/server/errors';
-import { activity, historyFacets, historyQuery, listHistory, MAX_LIMIT, PAGE_SIZE, parseHistoryFilters, STATUSES, type HistoryFilters as Filters } from '../../../../../lib/server/history';
-import { listLabPins } from '../../../../../lib/server/pins';
-import { PinnedChannels } from '../../../../_components/discussion/PinnedChannels';
-import { LabHeader } from '../../LabNav';
-import { ActivityChart } from '../ActivityChart';
-import { HistoryFilters } from '../HistoryFilters';
-import { Timeline } from '../Timeline';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { ApiError } from '@/lib/server/errors';
+import { activity, historyFacets, historyQuery, listHistory, MAX_LIMIT, PAGE_SIZE, parseHistoryFilters, STATUSES, type HistoryFilters as Filters } from '@/lib/server/history';
+import { listLabPins } from '@/lib/server/pins';
+import { PinnedChannels } from '@/app/_components/discussion/PinnedChannels';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { ActivityChart } from '@/app/labs/[lab]/history/ActivityChart';
+import { HistoryFilters } from '@/app/labs/[lab]/history/HistoryFilters';
+import { Timeline } from '@/app/labs/[lab]/history/Timeline';
 
 export const metadata: Metadata = { title: 'History' };
 

@@ -1,20 +1,19 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { getAnalysis } from '../../../../../lib/server/analyses';
-import { analysisLayers, channelFromQuery, checkChannel, listThread, type ChannelRef } from '../../../../../lib/server/comments';
-import { db } from '../../../../../lib/db/client';
-import { ApiError } from '../../../../../lib/server/errors';
-import { targetLabel } from '../../../../../lib/server/history';
-import { listPins, myPins, pinKey } from '../../../../../lib/server/pins';
-import { CommentThread } from '../../../../_components/discussion/CommentThread';
-import { discussionHref } from '../../../../_components/discussion/links';
-import { PinButton } from '../../../../_components/discussion/PinButton';
-import { PinnedChannels } from '../../../../_components/discussion/PinnedChannels';
-import { exactTime, formatDuration } from '../../../../_components/discussion/time';
-import { formatNumber } from '../../../../_components/format';
-import { LabHeader } from '../../LabNav';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { getAnalysis, topChannels } from '@/lib/server/analysis-results';
+import { analysisLayers, channelFromQuery, checkChannel, listThread, type ChannelRef } from '@/lib/server/comments';
+import { ApiError } from '@/lib/server/errors';
+import { targetLabel } from '@/lib/server/history';
+import { listPins, myPins, pinKey } from '@/lib/server/pins';
+import { CommentThread } from '@/app/_components/discussion/CommentThread';
+import { discussionHref } from '@/app/_components/discussion/links';
+import { PinButton } from '@/app/_components/discussion/PinButton';
+import { PinnedChannels } from '@/app/_components/discussion/PinnedChannels';
+import { exactTime, formatDuration } from '@/app/_components/discussion/time';
+import { formatNumber } from '@/app/_components/format';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Discussion' };
 
@@ -60,11 +59,7 @@ export default async function DiscussionPage({
     ref ? listThread(ctx, a.id, ref) : Promise.resolve(undefined),
     listPins(ctx, a.id),
     myPins(ctx, a.id),
-    db.layerResult.findMany({
-      where: { analysisId: a.id },
-      orderBy: { index: 'asc' },
-      select: { name: true, channels: { where: { rank: { lte: TOP } }, orderBy: { rank: 'asc' }, select: { channel: true, rank: true, scoreCrossfit: true, scoreMultiple: true, pValue: true } } },
-    }),
+    topChannels(ctx.lab.id, a.id, TOP),
   ]);
   const duration = a.startedAt && a.finishedAt ? (a.finishedAt.getTime() - a.startedAt.getTime()) / 1000 : null;
   const title = a.title ?? a.id;

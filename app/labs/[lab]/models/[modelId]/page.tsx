@@ -1,22 +1,18 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '../../../../../lib/server/access';
-import { db } from '../../../../../lib/db/client';
-import type { StoredLayer } from '../../../../../lib/server/models';
-import { CatalogActions } from '../../../../_components/CatalogActions';
-import { formatBytes, formatDate } from '../../../../_components/format';
-import { LabHeader } from '../../LabNav';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { modelDetail, type StoredLayer } from '@/lib/server/models';
+import { CatalogActions } from '@/app/_components/CatalogActions';
+import { formatBytes, formatDate } from '@/app/_components/format';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Model' };
 
 export default async function ModelPage({ params }: { params: Promise<{ lab: string; modelId: string }> }) {
   const { lab: slug, modelId } = await params;
   const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/models/${modelId}`);
-  const model = await db.model.findFirst({
-    where: { id: modelId, labId: ctx.lab.id },
-    include: { versions: { orderBy: { version: 'desc' }, include: { createdBy: { select: { name: true } } } } },
-  });
+  const model = await modelDetail(ctx.lab.id, modelId);
   if (!model) notFound();
   return (
     <>

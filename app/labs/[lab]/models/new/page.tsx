@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
-import { requireLab } from '../../../../../lib/server/access';
-import { limits } from '../../../../../lib/server/config';
-import { UploadForm } from '../../../../_components/UploadForm';
-import { LabHeader } from '../../LabNav';
+import { requireLab } from '@/lib/server/access';
+import { limits } from '@/lib/server/config';
+import { UploadForm } from '@/app/_components/UploadForm';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Upload a model' };
 

@@ -1,9 +1,9 @@
-import { withLab } from '../../../../../../lib/server/access';
-import { createAnalysis } from '../../../../../../lib/server/analyses';
-import { db } from '../../../../../../lib/db/client';
-import { badRequest } from '../../../../../../lib/server/errors';
-import { analysisJson } from '../../../../../../lib/server/serialize';
-import { readBodyLimited } from '../../../../../../lib/server/uploads';
+import { withLab } from '@/lib/server/access';
+import { createAnalysis } from '@/lib/server/analysis-create';
+import { listAnalyses } from '@/lib/server/analysis-results';
+import { badRequest } from '@/lib/server/errors';
+import { analysisJson } from '@/lib/server/serialize';
+import { readBodyLimited } from '@/lib/server/uploads';
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 
@@ -12,11 +12,7 @@ export const GET = withLab(
   async (req, ctx) => {
     const status = new URL(req.url).searchParams.get('status');
     if (status && !(STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${STATUSES.join(', ')}`);
-    const analyses = await db.analysis.findMany({
-      where: { labId: ctx.lab.id, ...(status ? { status: status as (typeof STATUSES)[number] } : {}) },
-      orderBy: { createdAt: 'desc' },
-      take: 200,
-    });
+    const analyses = await listAnalyses(ctx.lab.id, { status: (status || undefined) as (typeof STATUSES)[number] | undefined, take: 200 });
     return Response.json({ analyses: analyses.map(analysisJson) });
   },
   { role: 'viewer' },

@@ -1,5 +1,5 @@
-import { withLab } from '../../../../../../lib/server/access';
-import { listCandidates } from '../../../../../../lib/server/compare';
+import { withLab } from '@/lib/server/access';
+import { listCandidates } from '@/lib/server/compare';
 
 /**
  * GET /api/v1/labs/:lab/compare — the lab's completed analyses (newest first,

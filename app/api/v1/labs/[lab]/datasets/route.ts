@@ -1,12 +1,11 @@
-import { withLab } from '../../../../../../lib/server/access';
-import { registerDatasetFromRequest } from '../../../../../../lib/server/datasets';
-import { db } from '../../../../../../lib/db/client';
-import { datasetJson } from '../../../../../../lib/server/serialize';
+import { withLab } from '@/lib/server/access';
+import { listDatasets, registerDatasetFromRequest } from '@/lib/server/datasets';
+import { datasetJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/datasets */
 export const GET = withLab(
   async (_req, ctx) => {
-    const datasets = await db.dataset.findMany({ where: { labId: ctx.lab.id }, orderBy: { createdAt: 'desc' } });
+    const datasets = await listDatasets(ctx.lab.id);
     return Response.json({ datasets: datasets.map(datasetJson) });
   },
   { role: 'viewer' },

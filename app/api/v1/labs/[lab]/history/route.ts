@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../lib/server/access';
-import { activity, listHistory, parseHistoryFilters } from '../../../../../../lib/server/history';
-import { listLabPins } from '../../../../../../lib/server/pins';
+import { withLab } from '@/lib/server/access';
+import { activity, listHistory, parseHistoryFilters } from '@/lib/server/history';
+import { listLabPins } from '@/lib/server/pins';
 
 /**
  * GET /api/v1/labs/:lab/history[?status=&model=&dataset=&person=&from=YYYY-MM-DD&to=YYYY-MM-DD&group=status|person&limit=50]

@@ -1,16 +1,11 @@
-import { withLab } from '../../../../../../lib/server/access';
-import { db } from '../../../../../../lib/db/client';
-import { createModelVersion, readModelUpload } from '../../../../../../lib/server/models';
-import { modelJson, modelVersionJson } from '../../../../../../lib/server/serialize';
+import { withLab } from '@/lib/server/access';
+import { createModelVersion, listModels, readModelUpload } from '@/lib/server/models';
+import { modelJson, modelVersionJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/models — models with their versions. */
 export const GET = withLab(
   async (_req, ctx) => {
-    const models = await db.model.findMany({
-      where: { labId: ctx.lab.id },
-      orderBy: { createdAt: 'desc' },
-      include: { versions: { orderBy: { version: 'desc' } } },
-    });
+    const models = await listModels(ctx.lab.id);
     return Response.json({ models: models.map(modelJson) });
   },
   { role: 'viewer' },

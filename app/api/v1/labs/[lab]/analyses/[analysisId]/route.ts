@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { getAnalysis } from '../../../../../../../lib/server/analyses';
-import { analysisJson } from '../../../../../../../lib/server/serialize';
+import { withLab } from '@/lib/server/access';
+import { getAnalysis } from '@/lib/server/analysis-results';
+import { analysisJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/analyses/:analysisId — status and progress. */
 export const GET = withLab<{ lab: string; analysisId: string }>(

@@ -1,7 +1,7 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { estimateAnalysis } from '../../../../../../../lib/server/analyses';
-import { badRequest } from '../../../../../../../lib/server/errors';
-import { readBodyLimited } from '../../../../../../../lib/server/uploads';
+import { withLab } from '@/lib/server/access';
+import { estimateAnalysis } from '@/lib/server/analysis-create';
+import { badRequest } from '@/lib/server/errors';
+import { readBodyLimited } from '@/lib/server/uploads';
 
 /**
  * POST /api/v1/labs/:lab/analyses/estimate — the body of POST .../analyses →

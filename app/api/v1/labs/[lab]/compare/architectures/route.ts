@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { jsonResponse } from '../../../../../../../lib/server/compare';
-import { compareArchitectures } from '../../../../../../../lib/server/compare-architectures';
+import { withLab } from '@/lib/server/access';
+import { jsonResponse } from '@/lib/server/compare';
+import { compareArchitectures } from '@/lib/server/compare-architectures';
 
 /**
  * GET /api/v1/labs/:lab/compare/architectures?a=ID&b=ID[&score=auto|crossfit|multiple|pc1|z]

@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { jsonResponse } from '../../../../../../../lib/server/compare';
-import { compareClasses } from '../../../../../../../lib/server/compare-classes';
+import { withLab } from '@/lib/server/access';
+import { jsonResponse } from '@/lib/server/compare';
+import { compareClasses } from '@/lib/server/compare-classes';
 
 /**
  * GET /api/v1/labs/:lab/compare/classes?analyses=ID,ID[,…][&layer=name][&k=10][&score=…]

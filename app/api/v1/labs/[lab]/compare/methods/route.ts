@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { jsonResponse } from '../../../../../../../lib/server/compare';
-import { compareMethods } from '../../../../../../../lib/server/compare-methods';
+import { withLab } from '@/lib/server/access';
+import { jsonResponse } from '@/lib/server/compare';
+import { compareMethods } from '@/lib/server/compare-methods';
 
 /**
  * GET /api/v1/labs/:lab/compare/methods?analysis=ID[&layer=name][&score=…]

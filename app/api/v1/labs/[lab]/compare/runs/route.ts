@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { jsonResponse } from '../../../../../../../lib/server/compare';
-import { compareRuns } from '../../../../../../../lib/server/compare-runs';
+import { withLab } from '@/lib/server/access';
+import { jsonResponse } from '@/lib/server/compare';
+import { compareRuns } from '@/lib/server/compare-runs';
 
 /**
  * GET /api/v1/labs/:lab/compare/runs?a=ID&b=ID[&k=10][&score=…]

@@ -1,14 +1,13 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { db } from '../../../../../../../lib/db/client';
-import { archiveBody, archiveDataset, deleteDataset, InUseError } from '../../../../../../../lib/server/deletion';
-import { notFound, parseWith } from '../../../../../../../lib/server/errors';
-import { datasetJson } from '../../../../../../../lib/server/serialize';
+import { withLab } from '@/lib/server/access';
+import { getDataset } from '@/lib/server/datasets';
+import { archiveBody, archiveDataset, deleteDataset, InUseError } from '@/lib/server/deletion';
+import { parseWith } from '@/lib/server/errors';
+import { datasetJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/datasets/:datasetId */
 export const GET = withLab<{ lab: string; datasetId: string }>(
   async (_req, ctx) => {
-    const dataset = await db.dataset.findFirst({ where: { id: ctx.params.datasetId, labId: ctx.lab.id } });
-    if (!dataset) throw notFound('dataset not found');
+    const dataset = await getDataset(ctx.lab.id, ctx.params.datasetId);
     return Response.json({ dataset: datasetJson(dataset) });
   },
   { role: 'viewer' },

@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { badRequest } from '../../../../../../../lib/server/errors';
-import { liveStates } from '../../../../../../../lib/server/history';
+import { withLab } from '@/lib/server/access';
+import { badRequest } from '@/lib/server/errors';
+import { liveStates } from '@/lib/server/history';
 
 /** GET /api/v1/labs/:lab/history/live?ids=a,b,c — status and progress of these analyses (what the timeline polls). */
 export const GET = withLab(

@@ -1,17 +1,13 @@
-import { withLab } from '../../../../../../../lib/server/access';
-import { db } from '../../../../../../../lib/db/client';
-import { archiveBody, archiveModel, deleteModel, InUseError } from '../../../../../../../lib/server/deletion';
-import { notFound, parseWith } from '../../../../../../../lib/server/errors';
-import { modelJson } from '../../../../../../../lib/server/serialize';
+import { withLab } from '@/lib/server/access';
+import { getModel } from '@/lib/server/models';
+import { archiveBody, archiveModel, deleteModel, InUseError } from '@/lib/server/deletion';
+import { parseWith } from '@/lib/server/errors';
+import { modelJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/models/:modelId */
 export const GET = withLab<{ lab: string; modelId: string }>(
   async (_req, ctx) => {
-    const model = await db.model.findFirst({
-      where: { id: ctx.params.modelId, labId: ctx.lab.id },
-      include: { versions: { orderBy: { version: 'desc' } } },
-    });
-    if (!model) throw notFound('model not found');
+    const model = await getModel(ctx.lab.id, ctx.params.modelId);
     return Response.json({ model: modelJson(model) });
   },
   { role: 'viewer' },

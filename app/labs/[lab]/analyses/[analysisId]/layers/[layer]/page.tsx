@@ -1,13 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '../../../../../../../lib/server/access';
-import { analysisSamples, findLayer, layerChannels, stripArtifact } from '../../../../../../../lib/server/artifacts';
-import { ApiError } from '../../../../../../../lib/server/errors';
-import { LayerStrip } from '../../../../../../_components/channel/LayerStrip';
-import { formatNumber } from '../../../../../../_components/format';
-import { layerApiBase, layerFromParam, layerPageHref } from '../../../../../../_components/layer-path';
-import { LabHeader } from '../../../../LabNav';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { analysisSamples, findLayer, layerChannels, stripArtifact } from '@/lib/server/artifacts';
+import { ApiError } from '@/lib/server/errors';
+import { LayerStrip } from '@/app/_components/channel/LayerStrip';
+import { formatNumber } from '@/app/_components/format';
+import { layerApiBase, layerFromParam, layerPageHref } from '@/app/_components/layer-path';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Layer' };
 

@@ -1,5 +1,5 @@
-import { withLab } from '../../../../../../../../lib/server/access';
-import { channelFromQuery, createComment, listThread, readJsonBody } from '../../../../../../../../lib/server/comments';
+import { withLab } from '@/lib/server/access';
+import { channelFromQuery, createComment, listThread, readJsonBody } from '@/lib/server/comments';
 
 type P = { lab: string; analysisId: string };
 

@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../../lib/server/access';
-import { analysisExport } from '../../../../../../../../lib/server/analyses';
-import { badRequest } from '../../../../../../../../lib/server/errors';
+import { withLab } from '@/lib/server/access';
+import { analysisExport } from '@/lib/server/analysis-export';
+import { badRequest } from '@/lib/server/errors';
 
 const FORMATS = ['json', 'csv'] as const;
 

@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../../lib/server/access';
-import { channelFromQuery, readJsonBody } from '../../../../../../../../lib/server/comments';
-import { listPins, pinChannel } from '../../../../../../../../lib/server/pins';
+import { withLab } from '@/lib/server/access';
+import { channelFromQuery, readJsonBody } from '@/lib/server/comments';
+import { listPins, pinChannel } from '@/lib/server/pins';
 
 type P = { lab: string; analysisId: string };
 

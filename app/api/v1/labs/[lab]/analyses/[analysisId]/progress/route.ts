@@ -1,5 +1,5 @@
-import { withLab } from '../../../../../../../../lib/server/access';
-import { analysisProgress } from '../../../../../../../../lib/server/analyses';
+import { withLab } from '@/lib/server/access';
+import { analysisProgress } from '@/lib/server/analysis-progress';
 
 /**
  * GET /api/v1/labs/:lab/analyses/:analysisId/progress — status, progress,

@@ -1,7 +1,7 @@
-import { withLab } from '../../../../../../../../lib/server/access';
-import { analysisResults } from '../../../../../../../../lib/server/analyses';
-import { badRequest } from '../../../../../../../../lib/server/errors';
-import { analysisJson } from '../../../../../../../../lib/server/serialize';
+import { withLab } from '@/lib/server/access';
+import { analysisResults } from '@/lib/server/analysis-results';
+import { badRequest } from '@/lib/server/errors';
+import { analysisJson } from '@/lib/server/serialize';
 
 /**
  * GET /api/v1/labs/:lab/analyses/:analysisId/results[?layer=name][&top=n]

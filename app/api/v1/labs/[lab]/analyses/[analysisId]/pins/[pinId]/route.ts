@@ -1,6 +1,6 @@
-import { withLab } from '../../../../../../../../../lib/server/access';
-import { readJsonBody } from '../../../../../../../../../lib/server/comments';
-import { editPin, unpin } from '../../../../../../../../../lib/server/pins';
+import { withLab } from '@/lib/server/access';
+import { readJsonBody } from '@/lib/server/comments';
+import { editPin, unpin } from '@/lib/server/pins';
 
 type P = { lab: string; analysisId: string; pinId: string };
 

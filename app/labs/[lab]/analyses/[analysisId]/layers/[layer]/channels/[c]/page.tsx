@@ -1,13 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '../../../../../../../../../lib/server/access';
-import { channelArtifacts, findChannel, rankNeighbours } from '../../../../../../../../../lib/server/artifacts';
-import { ApiError } from '../../../../../../../../../lib/server/errors';
-import { ChannelArtifacts } from '../../../../../../../../_components/channel/ChannelArtifacts';
-import { ChannelScores } from '../../../../../../../../_components/channel/ChannelScores';
-import { layerApiBase, layerFromParam, layerPageHref } from '../../../../../../../../_components/layer-path';
-import { LabHeader } from '../../../../../../LabNav';
+import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { channelArtifacts, findChannel, rankNeighbours } from '@/lib/server/artifacts';
+import { ApiError } from '@/lib/server/errors';
+import { ChannelArtifacts } from '@/app/_components/channel/ChannelArtifacts';
+import { ChannelScores } from '@/app/_components/channel/ChannelScores';
+import { layerApiBase, layerFromParam, layerPageHref } from '@/app/_components/layer-path';
+import { LabHeader } from '@/app/labs/[lab]/LabNav';
 
 export const metadata: Metadata = { title: 'Channel' };
 

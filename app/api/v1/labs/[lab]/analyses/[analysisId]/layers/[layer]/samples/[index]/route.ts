@@ -1,5 +1,5 @@
-import { withLab } from '../../../../../../../../../../../lib/server/access';
-import { findLayer, sampleThumbnail } from '../../../../../../../../../../../lib/server/artifacts';
+import { withLab } from '@/lib/server/access';
+import { findLayer, sampleThumbnail } from '@/lib/server/artifacts';
 
 type Params = { lab: string; analysisId: string; layer: string; index: string };
 

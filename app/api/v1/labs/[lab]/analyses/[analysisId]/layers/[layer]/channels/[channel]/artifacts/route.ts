@@ -1,5 +1,5 @@
-import { withLab } from '../../../../../../../../../../../../lib/server/access';
-import { channelArtifacts, optionalJson, requestChannelArtifacts } from '../../../../../../../../../../../../lib/server/artifacts';
+import { withLab } from '@/lib/server/access';
+import { channelArtifacts, optionalJson, requestChannelArtifacts } from '@/lib/server/artifacts';
 
 type Params = { lab: string; analysisId: string; layer: string; channel: string };
 const ref = (ctx: { lab: { slug: string }; params: Params }) => ({ slug: ctx.lab.slug, analysisId: ctx.params.analysisId, layer: ctx.params.layer });

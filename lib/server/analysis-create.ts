@@ -1,0 +1,124 @@
+/**
+ * Creating analyses: a request is checked (the model version and the dataset
+ * belong to the lab, the layers and target fit the model, the options go
+ * together), priced, held against the lab's limits, and stored as a `queued`
+ * analysis with one layer task per layer for the workers.
+ */
+import { DEFAULT_ANALYSIS } from '../analysis/defaults';
+import { estimateAnalysisCost } from '../analysis/cost';
+import { db, Prisma } from '../db/client';
+import { notifyWorkers } from '../queue/layer-tasks';
+import { badRequest, notFound, parseWith } from './errors';
+import type { LabContext } from './access';
+import type { StoredLayer } from './models';
+import { createAnalysisSchema } from './schemas';
+import { admitAnalysis, cpuLimitRefusal, labLimits, workerThreads } from './limits';
+
+/** Integration point for the queue: called after an analysis row is created. */
+export let onAnalysisQueued: (analysisId: string) => Promise<void> = async () => {};
+export function setOnAnalysisQueued(fn: (analysisId: string) => Promise<void>): void {
+  onAnalysisQueued = fn;
+}
+
+/** A validated analysis request with its cost estimate, before anything is stored. */
+async function prepareAnalysis(ctx: LabContext, body: unknown) {
+  const input = parseWith(createAnalysisSchema, body, 'analysis');
+  const mv = await db.modelVersion.findFirst({
+    where: { id: input.modelVersionId, model: { labId: ctx.lab.id } },
+    include: { model: { select: { name: true } } },
+  });
+  if (!mv) throw notFound('model version not found');
+  const dataset = await db.dataset.findFirst({ where: { id: input.datasetId, labId: ctx.lab.id } });
+  if (!dataset) throw notFound('dataset not found');
+
+  const available = (mv.layers as unknown as StoredLayer[]).map((l) => l.name);
+  if (input.layers !== 'all') {
+    const unknown = input.layers.filter((l) => !available.includes(l));
+    if (unknown.length > 0) {
+      throw badRequest(`unknown layer${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')}; ${mv.model.name} v${mv.version} has: ${available.join(', ')}`);
+    }
+  }
+  const outputs = ((mv.outputShape as number[] | null) ?? []).reduce((a, b) => a * b, 1);
+  if (input.target.kind === 'class' && mv.outputShape && input.target.index >= outputs) {
+    throw badRequest(`target class index ${input.target.index} is out of range: the model has ${outputs} outputs`);
+  }
+  if (input.target.kind === 'regression' && input.target.source === 'dataset' && dataset.kind !== 'csv') {
+    throw badRequest('a regression target taken from the dataset needs a CSV dataset (image,target)');
+  }
+  const { layers: _defaultLayers, ...defaults } = DEFAULT_ANALYSIS;
+  const options = { ...defaults, ...input.options };
+  checkOptionCombinations(options, mv.format);
+
+  const stored = mv.layers as unknown as StoredLayer[];
+  const chosen = input.layers === 'all' ? stored : stored.filter((l) => (input.layers as string[]).includes(l.name));
+  const estimate = estimateAnalysisCost({
+    model: { layers: stored, inputShape: mv.inputShape as number[], format: mv.format },
+    layers: input.layers,
+    options,
+    threads: workerThreads(),
+    availableImages: (dataset.counts as { total?: number } | null)?.total,
+  });
+  const limits = await labLimits(ctx.lab.id);
+  return { input, mv, dataset, options, stored, chosen, estimate, limits };
+}
+
+/**
+ * What an analysis would cost, without creating it (POST .../analyses/estimate):
+ * the estimate, the lab's limit and, when it is past the limit, the refusal
+ * that creating it would give.
+ */
+export async function estimateAnalysis(ctx: LabContext, body: unknown) {
+  const { estimate, limits } = await prepareAnalysis(ctx, body);
+  const refusal = cpuLimitRefusal(ctx.lab.slug, estimate, limits);
+  return { estimate, maxCpuHoursPerAnalysis: limits.maxCpuHoursPerAnalysis, allowed: refusal === null, refusal };
+}
+
+/** Creates a queued analysis with its layer tasks; the result carries the cost estimate. */
+export async function createAnalysis(ctx: LabContext, body: unknown) {
+  const { input, mv, dataset, options, stored, chosen, estimate, limits } = await prepareAnalysis(ctx, body);
+  const refusal = cpuLimitRefusal(ctx.lab.slug, estimate, limits);
+  if (refusal) throw badRequest(refusal);
+
+  // The analysis and its layer tasks appear together: never a queued analysis without work.
+  const analysis = await db.$transaction(async (tx) => {
+    await admitAnalysis(tx, ctx.lab, limits);
+    const created = await tx.analysis.create({
+      data: {
+        labId: ctx.lab.id,
+        modelVersionId: mv.id,
+        datasetId: dataset.id,
+        title: input.title || `${mv.model.name} v${mv.version} × ${dataset.name}`,
+        target: input.target,
+        layers: input.layers,
+        options: options as unknown as Prisma.InputJsonValue,
+        status: 'queued',
+        createdById: ctx.user.id,
+      },
+    });
+    await tx.layerTask.createMany({
+      data: chosen.map((l) => ({ analysisId: created.id, layerName: l.name, layerIndex: stored.indexOf(l), channels: l.channels })),
+    });
+    return created;
+  });
+  await notifyWorkers(db);
+  await onAnalysisQueued(analysis.id);
+  return Object.assign(analysis, { estimate });
+}
+
+/**
+ * Combinations the worker would refuse (lib/analysis/run-analysis.ts
+ * validateSpec, ablation-step): refused here with a 400, so the person sees
+ * them on the form instead of as a failed run minutes later.
+ */
+export function checkOptionCombinations(
+  options: { rankBy: string; permutations: number; crossFitRepeats: number; ablation?: boolean },
+  format: 'onnx' | 'tfjs',
+): void {
+  if (options.rankBy.startsWith('z_') && options.permutations < 2) {
+    throw badRequest(`options.rankBy: ranking by ${options.rankBy} needs permutations ≥ 2 (the z is measured against the permutation null)`);
+  }
+  if (options.rankBy === 'crossfit' && options.crossFitRepeats < 1) {
+    throw badRequest('options.rankBy: ranking by crossfit needs cross-fit repeats ≥ 1');
+  }
+  if (options.ablation && format !== 'onnx') throw badRequest('options.ablation: ablation is available for ONNX models only');
+}

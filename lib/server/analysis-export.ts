@@ -1,0 +1,83 @@
+/** An analysis' stored results as a CSV or JSON download. */
+import { db } from '../db/client';
+import { analysisResults } from './analysis-results';
+import { analysisJson } from './serialize';
+
+/** Channel fields in the CSV, in this order (every field of lib/analysis/types.ts ChannelResult). */
+export const CHANNEL_CSV_FIELDS = [
+  'rank',
+  'score_pc1',
+  'score_multiple',
+  'rsq',
+  'score_crossfit',
+  'p_value',
+  'z_score',
+  'p_value_pc1',
+  'p_value_multiple',
+  'z_pc1',
+  'z_multiple',
+  'null_mean',
+  'null_q95',
+  'rank_p05',
+  'rank_p95',
+  'rank_range_k',
+  'components',
+  'explained_variance',
+  'mean_activation',
+  'max_activation',
+  'weight_mean',
+  'reverse',
+  'ablation_drop',
+  'ablation_accuracy_drop',
+  'flags',
+] as const;
+
+/** RFC 4180 quoting; text starting like a formula gets a leading apostrophe so spreadsheets show it as text. */
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  let s = Array.isArray(v) ? v.join(';') : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+type StoredResults = Awaited<ReturnType<typeof analysisResults>>;
+
+/** One row per channel: the layer, its position, the channel and all its statistics. */
+export function resultsCsv(layers: StoredResults['layers']): string {
+  const header = ['layer', 'layer_index', 'channel', ...CHANNEL_CSV_FIELDS];
+  const lines = [header.join(',')];
+  for (const l of layers) {
+    for (const c of l.channels) {
+      const rec = c as unknown as Record<string, unknown>;
+      lines.push([csvCell(l.name), csvCell(l.index), csvCell(c.index), ...CHANNEL_CSV_FIELDS.map((f) => csvCell(rec[f]))].join(','));
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * The stored results as a download. Exports of a running analysis hold the
+ * layers finished so far: `complete` says whether every layer is there.
+ */
+export async function analysisExport(labId: string, id: string, format: 'csv' | 'json') {
+  const [res, taskCount] = await Promise.all([analysisResults(labId, id), db.layerTask.count({ where: { analysisId: id } })]);
+  const a = res.analysis;
+  const complete = a.status === 'completed' && res.layers.length >= taskCount;
+  const filename = `analysis-${a.id}.${format}`;
+  if (format === 'csv') return { filename, complete, contentType: 'text/csv; charset=utf-8', body: resultsCsv(res.layers) };
+  const body = JSON.stringify({
+    analysis: {
+      ...analysisJson(a),
+      model: { id: a.modelVersion.model.id, name: a.modelVersion.model.name, version: a.modelVersion.version, versionId: a.modelVersion.id },
+      dataset: a.dataset,
+    },
+    complete,
+    layersDone: res.layers.length,
+    layersTotal: taskCount,
+    summary: a.summary ?? null,
+    layers: res.layers,
+  });
+  return { filename, complete, contentType: 'application/json; charset=utf-8', body };
+}

@@ -1,0 +1,138 @@
+/**
+ * What the portal's pages and /api/v1 hand to the browser, declared once for
+ * the server code that builds it and the client components that show it.
+ * Declarations only: no database, no Node, so client components may import it.
+ */
+import type { ArtifactKind, ArtifactValues } from './analysis-types';
+
+/** An analysis' status (the database enum's values). */
+export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+// ---------------------------------------------------------------- live progress
+
+export interface LayerTaskView {
+  name: string;
+  index: number;
+  channels: number;
+  status: AnalysisStatus;
+  /** 0..1 within the layer. */
+  progress: number;
+  /** Failure reason, or the error of an earlier attempt of a task queued again. */
+  error: string | null;
+}
+
+/** What the analysis page polls while an analysis runs (GET .../progress). */
+export interface AnalysisProgressView {
+  id: string;
+  status: AnalysisStatus;
+  progress: number;
+  currentLayer: string | null;
+  etaSeconds: number | null;
+  error: string | null;
+  cancelRequested: boolean;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Layer tasks in model order; a completed task's results are stored (same transaction). */
+  layers: LayerTaskView[];
+}
+
+// ---------------------------------------------------------------- channel artifacts
+
+export interface ArtifactJson {
+  kind: ArtifactKind;
+  layer: string;
+  channel: number;
+  variant: string;
+  /** 'missing': never requested. */
+  status: 'missing' | 'queued' | 'running' | 'completed' | 'failed';
+  id: string | null;
+  progress: number;
+  attempts: number;
+  error: string | null;
+  seconds: number | null;
+  updatedAt: string | null;
+  /** File name → URL, for completed artifacts (PNGs and values.json). */
+  files: Record<string, string>;
+  values: ArtifactValues | null;
+}
+
+// ---------------------------------------------------------------- discussion
+
+/** What the API and the thread component show; canEdit/canDelete are for the caller. */
+export interface CommentView {
+  id: string;
+  analysisId: string;
+  layer: string | null;
+  channel: number | null;
+  body: string;
+  author: { id: string; name: string };
+  createdAt: string;
+  editedAt: string | null;
+  canEdit: boolean;
+  canDelete: boolean;
+}
+
+export interface ThreadView {
+  analysisId: string;
+  layer: string | null;
+  channel: number | null;
+  comments: CommentView[];
+  /** Whether the caller may post here (members and owners). */
+  canWrite: boolean;
+}
+
+// ---------------------------------------------------------------- history
+
+export interface HistoryEntry {
+  id: string;
+  title: string | null;
+  status: AnalysisStatus;
+  progress: number;
+  currentLayer: string | null;
+  etaSeconds: number | null;
+  error: string | null;
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Started → finished; null until both exist (running ones show their elapsed time instead). */
+  durationSeconds: number | null;
+  person: { id: string; name: string };
+  model: { id: string; name: string; version: number };
+  dataset: { id: string; name: string; kind: string };
+  target: unknown;
+  targetLabel: string;
+  comments: number;
+  pins: number;
+}
+
+/** How the activity chart stacks its bars. */
+export type ActivityGroup = 'status' | 'person';
+
+export interface ActivitySeries {
+  key: string;
+  label: string;
+}
+
+export interface Activity {
+  group: ActivityGroup;
+  from: string;
+  to: string;
+  /** Stack order, bottom first. */
+  series: ActivitySeries[];
+  /** Every day of the range, zeros included. */
+  days: { day: string; counts: Record<string, number>; total: number }[];
+  /** True when the filter range was longer than MAX_CHART_DAYS and the chart shows its end. */
+  clipped: boolean;
+}
+
+export interface LiveState {
+  id: string;
+  status: AnalysisStatus;
+  progress: number;
+  currentLayer: string | null;
+  etaSeconds: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationSeconds: number | null;
+}
