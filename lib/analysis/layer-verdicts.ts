@@ -56,7 +56,7 @@ export function layerVerdicts(
   const B = perChannel ? results[0].nullDraws!.value.length : pooledValues.length;
   return {
     null: pooledSummary,
-    rule: verdictRule(statistic, { kind: 'permutation', B, pooled: !perChannel, tail: 'normal-t' }, options, v.pi0),
+    rule: verdictRule(statistic, { kind: 'permutation', B, pooled: !perChannel, tail: 'empirical+normal-t' }, options, v.pi0),
     p,
     p_empirical: pEmp,
     q: v.q,

@@ -56,7 +56,8 @@ export interface VerdictRule {
     B: number;
     pooled: boolean;
     /** How p is read from the draws. */
-    tail: 'normal-t' | 'empirical';
+    /** 'empirical+normal-t': empirical p, fitted normal tail beyond the largest draw. */
+    tail: 'empirical+normal-t' | 'empirical';
   };
   correction: 'BH' | 'BH-Storey';
   scope: 'layer';
@@ -75,7 +76,7 @@ export function verdictRule(
   pi0: number,
 ): VerdictRule {
   const correction = options.pi0 ? 'BH-Storey' : 'BH';
-  const nullText = `${nullInfo.pooled ? 'a pooled' : 'a per-channel'} permutation null of the ${STATISTIC_NAMES[statistic]}, B = ${nullInfo.B}${nullInfo.tail === 'normal-t' ? ' (normal-fit tail)' : ''}`;
+  const nullText = `${nullInfo.pooled ? 'a pooled' : 'a per-channel'} permutation null of the ${STATISTIC_NAMES[statistic]}, B = ${nullInfo.B}${nullInfo.tail === 'empirical+normal-t' ? ' (normal-fit tail beyond the largest draw)' : ''}`;
   const corrText = options.pi0 ? `BH with Storey π₀ = ${pi0.toFixed(2)} per layer` : 'BH per layer';
   return {
     statistic,

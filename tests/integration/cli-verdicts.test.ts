@@ -39,7 +39,7 @@ describe('pcace rank verdicts', () => {
     const result = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
     const allP: number[] = [];
     for (const layer of result.layers) {
-      expect(layer.verdict_rule!.text).toBe('q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 12 (normal-fit tail)');
+      expect(layer.verdict_rule!.text).toBe('q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 12 (normal-fit tail beyond the largest draw)');
       expect(layer.null).toMatchObject({ B: 12, pooled: true });
       const p = layer.channels.map((c) => c.p_value!);
       const q = benjaminiHochberg(p);

@@ -21,8 +21,8 @@ describe('verdicts', () => {
     const r = verdictRule('crossfit', { kind: 'permutation', B: 2000, pooled: true, tail: 'empirical' }, { alpha: 0.05, pi0: false }, 1);
     expect(r.text).toBe('q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 2000');
     expect(r.correction).toBe('BH');
-    const s = verdictRule('pc1', { kind: 'permutation', B: 16, pooled: false, tail: 'normal-t' }, { alpha: 0.1, pi0: true }, 0.8);
-    expect(s.text).toContain('per-channel permutation null of the first-component correlation (pc1), B = 16 (normal-fit tail)');
+    const s = verdictRule('pc1', { kind: 'permutation', B: 16, pooled: false, tail: 'empirical+normal-t' }, { alpha: 0.1, pi0: true }, 0.8);
+    expect(s.text).toContain('per-channel permutation null of the first-component correlation (pc1), B = 16 (normal-fit tail beyond the largest draw)');
     expect(s.text).toContain('Storey π₀ = 0.80');
   });
 });
