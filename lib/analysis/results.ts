@@ -4,7 +4,8 @@ import type { RankingScore } from '../pcace/index';
 import type { ChannelTaskResult } from './channel-task';
 import type { summariseLayer } from './layer-scorer';
 import { networkQValues } from '../pcace/verdicts';
-import type { ChannelResult, LayerResult } from './types';
+import { withDefaults } from './options';
+import type { AnalysisSpec, ChannelResult, LayerResult } from './types';
 
 export function toChannelResults(
   channels: ChannelTaskResult[],
@@ -81,4 +82,14 @@ export function addNetworkQValues(layers: LayerResult[]): void {
   const rule = withP[0].verdict_rule!;
   const q = networkQValues(withP.map((l) => l.channels.map((c) => c.p_value!)), { alpha: rule.alpha, pi0: rule.correction === 'BH-Storey' });
   withP.forEach((l, i) => l.channels.forEach((c, j) => (c.q_value_network = q[i][j])));
+}
+
+/**
+ * The spec results.json echoes: what was analysed, then every declared option
+ * (lib/analysis/options.ts) with the value used, defaults included, so a
+ * results file says how it was computed even when the request left options out.
+ */
+export function echoSpec(spec: AnalysisSpec): AnalysisSpec {
+  const { model, dataset, target, layers } = spec;
+  return { model, dataset, target, layers, ...withDefaults(spec) };
 }

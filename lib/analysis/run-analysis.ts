@@ -12,11 +12,12 @@ import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
 import { openDataset } from '../datasets/index';
 import { defaultPreprocessing } from '../datasets/preprocess';
 import type { OpenedDataset } from '../datasets/types';
-import { PcaceInputError, type ComponentsSpec } from '../pcace/index';
+import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskResult } from './channel-task';
 import { scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { planPasses, type CaptureSlice } from './plan';
-import { toChannelResults } from './results';
+import { echoSpec, toChannelResults } from './results';
+import { issueText, validateOptions } from './options';
 import { layerVerdictFields, verdictTaskOptions } from './layer-verdicts';
 import { softwareVersions } from './versions';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
@@ -162,7 +163,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const elapsed = (performance.now() - t0) / 1000;
     progress({ fraction: 1, phase: 'done', channelsDone, channels: totalChannels, etaSeconds: 0 });
     return {
-      spec,
+      spec: echoSpec(spec),
       model: { backend: engine.backend, input: engine.input.shape, layers: all.length },
       dataset: { images: n, classes: ds.classes, skipped: ds.skipped.length },
       layers: results,
@@ -390,19 +391,8 @@ function defaultBatchSize(engine: ModelEngine): number {
   return engine.input.fixedBatchSize ?? Math.max(1, Math.min(64, Math.floor((32 << 20) / (perImage * 4))));
 }
 
+/** The declared validation of the options (lib/analysis/options.ts), the same the server ran when the analysis was created. */
 function validateSpec(spec: AnalysisSpec): void {
-  const checkK = (k: ComponentsSpec, what: string) => {
-    if (k === 'half') return;
-    if (typeof k === 'number' && Number.isInteger(k) && k >= 1) return;
-    if (typeof k === 'object' && k.varianceFraction > 0 && k.varianceFraction <= 1) return;
-    throw new PcaceInputError(`${what} must be a positive integer, 'half' or a variance fraction in (0, 1]`);
-  };
-  checkK(spec.components, 'components');
-  spec.stabilityComponents.forEach((k) => checkK(k, 'stability components'));
-  if (!Number.isInteger(spec.images) || spec.images < 10) throw new PcaceInputError('images must be an integer ≥ 10');
-  for (const [v, name] of [[spec.permutations, 'permutations'], [spec.crossFitRepeats, 'cross-fit repeats'], [spec.bootstrap, 'bootstrap replicates']] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new PcaceInputError(`${name} must be an integer ≥ 0`);
-  }
-  if (spec.rankBy.startsWith('z_') && spec.permutations < 2) throw new PcaceInputError(`ranking by ${spec.rankBy} needs permutations ≥ 2`);
-  if (spec.rankBy === 'crossfit' && spec.crossFitRepeats < 1) throw new PcaceInputError('ranking by crossfit needs cross-fit repeats ≥ 1');
+  const issues = validateOptions(spec, { format: spec.model.format, target: spec.target, datasetKind: spec.dataset.kind });
+  if (issues.length) throw new PcaceInputError(issues.map((i) => issueText(i)).join('; '));
 }

@@ -1,8 +1,7 @@
 /** `pcace rank`: a whole analysis from the command line, results as JSON. */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ACE_FLAVOURS, RANKING_SCORES, type AceFlavour, type ComponentsSpec, type RankingScore } from '../pcace/index';
-import { DEFAULT_ANALYSIS } from '../analysis/defaults';
+import { cliHelpLines, expectation, flagOf, issueText, OPTION_LIST, parseOptionText, validateOptions, withDefaults, type FullOptions } from '../analysis/options';
 import { runAnalysis } from '../analysis/run-analysis';
 import { addNetworkQValues } from '../analysis/results';
 import type { AnalysisSpec, TargetSpec } from '../analysis/types';
@@ -12,7 +11,8 @@ import { UsageError } from './errors';
 import { progressBar } from './progress-bar';
 import { positiveInt } from './ace-command';
 
-export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out results.json [options]
+/** Flags that are not analysis options (what to analyse, where, how to run it). */
+const USAGE_HEAD = `pcace rank --model FILE --data SOURCE --class C --out results.json [options]
 
   --model FILE         .onnx file or TF.js model.json
   --data SOURCE        mnist:DIGIT | mnist:all | DIR (one folder per class) | FILE.zip | FILE.csv (image,target) | FILE.npy (NCHW, preprocessed)
@@ -23,24 +23,9 @@ export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out
   --data-class NAME    use only this class folder of DIR/zip
   --mix A:W,B:W        weighted mix of classes
   --split S            MNIST split: train (default) | test
-  --layers L           all (default) | NAME,NAME
-  --n N                images (default ${DEFAULT_ANALYSIS.images})
-  --components K       integer, 'half' or a variance fraction like 0.9 (default ${DEFAULT_ANALYSIS.components})
-  --flavour F          acepack (default) | pcace-2021 (reproduces the published code)
-  --rank-by S          ${RANKING_SCORES.join(' | ')} (default ${DEFAULT_ANALYSIS.rankBy})
-  --permutations B     permutation null per channel (default 0)
-  --crossfit R         repeated 2-fold splits for the cross-fitted score (default ${DEFAULT_ANALYSIS.crossFitRepeats}; 0 = off)
-  --crossfit-cap R     most cross-fit repeats: added until the Monte Carlo SE < 0.005 (default ${DEFAULT_ANALYSIS.crossFitCap})
-  --null B             permutation draws of the ranking statistic's null per layer, pooled over its channels;
-                       auto (default: max(20, channels/4)) | 0 (no verdicts) | B ≥ 3
-  --per-channel-null   B draws for every channel instead of one pooled null per layer
-  --alpha A            false-discovery level of beats_noise (q < A, BH per layer; default ${DEFAULT_ANALYSIS.alpha})
-  --pi0                sharpen BH with Storey's π₀
-  --bootstrap B        bootstrap replicates for rank confidence sets (default 0)
-  --stability K,K,...  also rank at these k and report rank agreement
-  --ablation           also measure each channel's ablation drop (class score and accuracy; ONNX models)
-  --seed S             (default ${DEFAULT_ANALYSIS.seed})
-  --threads T          statistics threads (default: all cores)
+  --layers L           all (default) | NAME,NAME`;
+
+const USAGE_TAIL = `  --threads T          statistics threads (default: all cores)
   --memory MB          activation memory budget per forward pass (default 768)
   --out FILE           where to write results.json (required unless --no-wait)
   --server URL         submit to a PCACE Lab portal instead of computing here (with --token)
@@ -48,6 +33,34 @@ export const RANK_USAGE = `pcace rank --model FILE --data SOURCE --class C --out
   --lab SLUG           the portal lab (default: the first one the token can write to)
   --no-wait            with --server: queue and print the analysis URL, do not wait
   --quiet              no progress bar`;
+
+/** `pcace rank --help`: the analysis options' part comes from their declaration (lib/analysis/options.ts). */
+export const RANK_USAGE = [USAGE_HEAD, '', 'analysis options:', ...cliHelpLines(), '', USAGE_TAIL].join('\n');
+
+/** parseArgs entries of the declared options: booleans are bare flags, the rest take a value. */
+export const OPTION_FLAGS = Object.fromEntries(
+  OPTION_LIST.map((d) => [d.cli.flag.slice(2), { type: d.type === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+);
+
+/** The options given on the command line (absent flags stay absent: withDefaults fills them). */
+export function parseOptionFlags(values: Record<string, string | boolean | undefined>): Partial<FullOptions> {
+  const out: Record<string, unknown> = {};
+  for (const d of OPTION_LIST) {
+    const raw = values[d.cli.flag.slice(2)];
+    if (raw === undefined || raw === false) continue;
+    if (typeof raw === 'boolean') {
+      out[d.name] = true;
+      continue;
+    }
+    const parsed = parseOptionText(d, raw);
+    if ('error' in parsed) {
+      const problem = parsed.error.startsWith('must') ? parsed.error : `must be ${expectation(d)}`;
+      throw new UsageError(`${d.cli.flag} ${problem}, got ${JSON.stringify(raw)}`);
+    }
+    out[d.name] = parsed.value;
+  }
+  return out as Partial<FullOptions>;
+}
 
 export async function rankCommand(argv: string[], out: (s: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -62,21 +75,7 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
       mix: { type: 'string' },
       split: { type: 'string' },
       layers: { type: 'string', default: 'all' },
-      n: { type: 'string' },
-      components: { type: 'string' },
-      flavour: { type: 'string', default: DEFAULT_ANALYSIS.flavour },
-      'rank-by': { type: 'string' },
-      permutations: { type: 'string', default: '0' },
-      crossfit: { type: 'string' },
-      bootstrap: { type: 'string', default: '0' },
-      'crossfit-cap': { type: 'string' },
-      null: { type: 'string' },
-      'per-channel-null': { type: 'boolean', default: false },
-      alpha: { type: 'string' },
-      pi0: { type: 'boolean', default: false },
-      stability: { type: 'string' },
-      seed: { type: 'string', default: String(DEFAULT_ANALYSIS.seed) },
-      ablation: { type: 'boolean', default: false },
+      ...OPTION_FLAGS,
       threads: { type: 'string' },
       memory: { type: 'string' },
       out: { type: 'string' },
@@ -108,38 +107,16 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
   })();
   const dataset = parseDataArg(values.data, { split: values.split, className: values['data-class'], mix: values.mix });
   const target = parseTarget(values, dataset);
-  const flavour = values.flavour as AceFlavour;
-  if (!ACE_FLAVOURS.includes(flavour)) throw new UsageError(`--flavour must be one of ${ACE_FLAVOURS.join(', ')}`);
-  const permutations = nonNegativeInt(values.permutations, '--permutations');
-  const crossFitRepeats = values.crossfit === undefined ? DEFAULT_ANALYSIS.crossFitRepeats : nonNegativeInt(values.crossfit, '--crossfit');
-  const rankBy = (values['rank-by'] ?? (crossFitRepeats > 0 ? DEFAULT_ANALYSIS.rankBy : 'multiple')) as RankingScore;
-  if (!RANKING_SCORES.includes(rankBy)) throw new UsageError(`--rank-by must be one of ${RANKING_SCORES.join(', ')}`);
-  if (rankBy === 'crossfit' && crossFitRepeats === 0) throw new UsageError('--rank-by crossfit needs --crossfit ≥ 1');
-  if (rankBy.startsWith('z_') && permutations < 2) throw new UsageError(`--rank-by ${rankBy} needs --permutations ≥ 2`);
-
+  const options = withDefaults(parseOptionFlags(values));
+  const issues = validateOptions(options, { format, target, datasetKind: dataset.kind }, flagOf);
+  if (issues.length) throw new UsageError(issues.map((i) => issueText(i, flagOf)).join('; '));
   const spec: AnalysisSpec = {
-    ...DEFAULT_ANALYSIS,
     model: { path: values.model, format },
     dataset,
     target,
     layers: values.layers === 'all' ? 'all' : values.layers.split(',').map((s) => s.trim()).filter(Boolean),
-    images: values.n === undefined ? DEFAULT_ANALYSIS.images : positiveInt(values.n, '--n'),
-    components: values.components === undefined ? DEFAULT_ANALYSIS.components : parseComponents(values.components, '--components'),
-    flavour,
-    rankBy,
-    permutations,
-    crossFitRepeats,
-    bootstrap: nonNegativeInt(values.bootstrap, '--bootstrap'),
-    stabilityComponents: values.stability ? values.stability.split(',').map((k) => parseComponents(k.trim(), '--stability')) : [],
-    seed: nonNegativeInt(values.seed, '--seed'),
-    ablation: values.ablation,
-    crossFitCap: values['crossfit-cap'] === undefined ? DEFAULT_ANALYSIS.crossFitCap : positiveInt(values['crossfit-cap'], '--crossfit-cap'),
-    nullPermutations: values.null === undefined || values.null === 'auto' ? DEFAULT_ANALYSIS.nullPermutations : nullDraws(values.null),
-    perChannelNull: values['per-channel-null'],
-    alpha: values.alpha === undefined ? DEFAULT_ANALYSIS.alpha : alphaLevel(values.alpha),
-    pi0: values.pi0,
+    ...options,
   };
-  if (spec.ablation && format !== 'onnx') throw new UsageError('--ablation is available for ONNX models');
   if (remote) {
     const { submitRemote } = await import('./remote');
     const run = await submitRemote(spec, { server: values.server!, token: token!, lab: values.lab, wait: !values['no-wait'], onProgress: values.quiet ? undefined : progressBar() });
@@ -163,10 +140,8 @@ function parseTarget(values: { class?: string; regression?: boolean; target?: st
   const source = values.target;
   if (source !== 'output' && source !== 'dataset') throw new UsageError(`--target must be output or dataset, got ${JSON.stringify(source)}`);
   if (values.regression) {
-    if (source === 'dataset') {
-      if (dataset.kind !== 'csv') throw new UsageError('--target dataset needs a CSV dataset with a target column');
-      return { kind: 'regression', source: 'dataset' };
-    }
+    // A dataset target on a dataset without targets is a declared refusal (validateOptions).
+    if (source === 'dataset') return { kind: 'regression', source: 'dataset' };
     return { kind: 'regression', index: values.class === undefined ? 0 : nonNegativeInt(values.class, '--class'), source: 'output' };
   }
   if (source === 'dataset') throw new UsageError('--target dataset is for --regression');
@@ -175,28 +150,8 @@ function parseTarget(values: { class?: string; regression?: boolean; target?: st
   throw new UsageError('--class is required (the output index of the class score)');
 }
 
-export function parseComponents(s: string, flag: string): ComponentsSpec {
-  if (s === 'half') return 'half';
-  const v = Number(s);
-  if (Number.isInteger(v) && v >= 1) return v;
-  if (v > 0 && v < 1) return { varianceFraction: v };
-  throw new UsageError(`${flag} must be a positive integer, 'half' or a variance fraction in (0, 1), got ${JSON.stringify(s)}`);
-}
-
 function nonNegativeInt(s: string, flag: string): number {
   const v = Number(s);
   if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} must be an integer ≥ 0, got ${JSON.stringify(s)}`);
   return v;
-}
-
-function nullDraws(v: string): number {
-  const b = Number(v);
-  if (!Number.isInteger(b) || (b !== 0 && b < 3)) throw new UsageError("--null must be 'auto', 0 or an integer ≥ 3");
-  return b;
-}
-
-function alphaLevel(v: string): number {
-  const a = Number(v);
-  if (!(a > 0 && a < 1)) throw new UsageError('--alpha must lie in (0, 1)');
-  return a;
 }

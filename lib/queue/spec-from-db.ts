@@ -1,6 +1,6 @@
 /** An analysis row (with its model version and dataset) → the AnalysisSpec lib/analysis runs. */
 import type { AnalysisSpec, ModelRef, TargetSpec } from '../analysis/types';
-import { DEFAULT_ANALYSIS } from '../analysis/defaults';
+import { withDefaults } from '../analysis/options';
 import type { DatasetSpec, Preprocessing } from '../datasets/types';
 import { resolveDatasetSpec, resolveModelFile } from '../storage/resolve';
 
@@ -12,7 +12,8 @@ export interface AnalysisRow {
 }
 
 export function specFromRow(row: AnalysisRow, layer: string): AnalysisSpec {
-  const options = { ...DEFAULT_ANALYSIS, ...(row.options as Partial<AnalysisSpec>) };
+  // Rows store every option since options were declared; older rows get today's defaults for the missing ones.
+  const options = withDefaults(row.options as Partial<AnalysisSpec> | null);
   const model: ModelRef = {
     path: resolveModelFile(row.modelVersion.storagePath, row.modelVersion.format),
     format: row.modelVersion.format,

@@ -4,7 +4,7 @@
  * together), priced, held against the lab's limits, and stored as a `queued`
  * analysis with one layer task per layer for the workers.
  */
-import { DEFAULT_ANALYSIS } from '../analysis/defaults';
+import { validateOptions, withDefaults } from '../analysis/options';
 import { estimateAnalysisCost } from '../analysis/cost';
 import { db, Prisma } from '../db/client';
 import { notifyWorkers } from '../queue/layer-tasks';
@@ -42,12 +42,10 @@ async function prepareAnalysis(ctx: LabContext, body: unknown) {
   if (input.target.kind === 'class' && mv.outputShape && input.target.index >= outputs) {
     throw badRequest(`target class index ${input.target.index} is out of range: the model has ${outputs} outputs`);
   }
-  if (input.target.kind === 'regression' && input.target.source === 'dataset' && dataset.kind !== 'csv') {
-    throw badRequest('a regression target taken from the dataset needs a CSV dataset (image,target)');
-  }
-  const { layers: _defaultLayers, ...defaults } = DEFAULT_ANALYSIS;
-  const options = { ...defaults, ...input.options };
-  checkOptionCombinations(options, mv.format);
+  // Every option stored (withDefaults), checked by the same validation the worker runs, now that the model and dataset are known.
+  const options = withDefaults(input.options);
+  const issues = validateOptions(options, { format: mv.format, target: input.target, datasetKind: dataset.kind });
+  if (issues.length) throw badRequest(issues.map((i) => (i.option === 'target' ? i.message : `options.${i.option}: ${i.message}`)).join('; '));
 
   const stored = mv.layers as unknown as StoredLayer[];
   const chosen = input.layers === 'all' ? stored : stored.filter((l) => (input.layers as string[]).includes(l.name));
@@ -103,22 +101,4 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
   await notifyWorkers(db);
   await onAnalysisQueued(analysis.id);
   return Object.assign(analysis, { estimate });
-}
-
-/**
- * Combinations the worker would refuse (lib/analysis/run-analysis.ts
- * validateSpec, ablation-step): refused here with a 400, so the person sees
- * them on the form instead of as a failed run minutes later.
- */
-export function checkOptionCombinations(
-  options: { rankBy: string; permutations: number; crossFitRepeats: number; ablation?: boolean },
-  format: 'onnx' | 'tfjs',
-): void {
-  if (options.rankBy.startsWith('z_') && options.permutations < 2) {
-    throw badRequest(`options.rankBy: ranking by ${options.rankBy} needs permutations ≥ 2 (the z is measured against the permutation null)`);
-  }
-  if (options.rankBy === 'crossfit' && options.crossFitRepeats < 1) {
-    throw badRequest('options.rankBy: ranking by crossfit needs cross-fit repeats ≥ 1');
-  }
-  if (options.ablation && format !== 'onnx') throw badRequest('options.ablation: ablation is available for ONNX models only');
 }

@@ -14,7 +14,7 @@ import type { ChannelResult } from '../analysis/types';
 import { CHANNEL_KINDS, LAYER_KINDS, type ArtifactKind, type ArtifactValues, type SampleRef } from '../analysis/artifacts-types';
 import { requestArtifacts, type ArtifactKey } from '../queue/artifact-tasks';
 import { openDataset, type DatasetSpec } from '../datasets/index';
-import { DEFAULT_ANALYSIS } from '../analysis/defaults';
+import { withDefaults } from '../analysis/options';
 import { db } from '../db/client';
 import { resolveDatasetSpec } from '../storage/resolve';
 import { badRequest, notFound, parseWith } from './errors';
@@ -169,7 +169,7 @@ export async function analysisSamples(labId: string, analysisId: string): Promis
   if (!a) throw notFound('analysis not found');
   let list = sampleCache.get(a.id);
   if (!list) {
-    const opts = { ...DEFAULT_ANALYSIS, ...(a.options as object) } as typeof DEFAULT_ANALYSIS;
+    const opts = withDefaults(a.options as Record<string, unknown> | null);
     list = (async () => {
       const ds = await openDataset(resolveDatasetSpec(a.dataset.spec as DatasetSpec), { n: opts.images, seed: opts.seed });
       try {

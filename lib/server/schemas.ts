@@ -1,6 +1,6 @@
 /** Input schemas shared by the API and the pages' server actions. */
 import { z } from 'zod';
-import { OPTION_BOUNDS as B } from '../analysis/defaults';
+import { OPTION_LIST, REFUSALS, checkValue, nounOf, withDefaults, type FullOptions, type OptionDecl, type OptionName } from '../analysis/options';
 
 /** Names of labs, models, datasets: what a person would type, safe in URLs and file names. */
 export const objectName = z
@@ -40,12 +40,6 @@ export const modelCardSchema = z
   .record(z.string(), z.unknown())
   .refine((v) => JSON.stringify(v).length <= 64 * 1024, 'is larger than 64 KB');
 
-const componentsSchema = z.union([
-  z.number().int().min(B.components.min).max(B.components.max),
-  z.literal('half'),
-  z.object({ varianceFraction: z.number().gt(0).lte(1) }).strict(),
-]);
-
 export const targetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('class'), index: z.number().int().min(0) }).strict(),
   z
@@ -57,21 +51,35 @@ export const targetSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-/** The options of an analysis (AnalysisSpec minus model, dataset, target, layers); defaults in lib/analysis/defaults.ts. */
+/** One option's schema, from its declaration: the same check and message as validateOptions. */
+function optionSchema<K extends OptionName>(d: OptionDecl<K>): z.ZodType<FullOptions[K]> {
+  return z.custom<FullOptions[K]>().superRefine((v, ctx) => {
+    const bad = checkValue(d, v);
+    if (bad) ctx.addIssue({ code: 'custom', message: bad });
+  });
+}
+
+/**
+ * The options of an analysis (AnalysisSpec minus model, dataset, target,
+ * layers), derived from their declaration in lib/analysis/options.ts: every
+ * option optional (withDefaults fills the rest), no other keys, and the
+ * refused combinations that need no model or dataset refused here with the
+ * declared message at the option they are about.
+ */
 export const analysisOptionsSchema = z
-  .object({
-    images: z.number().int().min(B.images.min).max(B.images.max).optional(),
-    components: componentsSchema.optional(),
-    flavour: z.enum(['acepack', 'pcace-2021']).optional(),
-    rankBy: z.enum(['pc1', 'multiple', 'crossfit', 'z_pc1', 'z_multiple']).optional(),
-    permutations: z.number().int().min(B.permutations.min).max(B.permutations.max).optional(),
-    crossFitRepeats: z.number().int().min(B.crossFitRepeats.min).max(B.crossFitRepeats.max).optional(),
-    bootstrap: z.number().int().min(B.bootstrap.min).max(B.bootstrap.max).optional(),
-    stabilityComponents: z.array(componentsSchema).max(B.stabilityComponents.max).optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
-    ablation: z.boolean().optional(),
-  })
-  .strict();
+  .object(Object.fromEntries(OPTION_LIST.map((d) => [d.name, optionSchema(d).optional()])) as { [K in OptionName]: z.ZodOptional<z.ZodType<FullOptions[K]>> })
+  .strict()
+  .superRefine((v, ctx) => {
+    // Combinations are judged on valid values only (a bad value has its own issue already).
+    if (OPTION_LIST.some((d) => v[d.name] !== undefined && checkValue(d, v[d.name]))) return;
+    const full = withDefaults(v);
+    for (const r of REFUSALS) {
+      if (!r.needs && r.refused(full, {})) ctx.addIssue({ code: 'custom', path: [r.field], message: r.message(full, nounOf) });
+    }
+  });
+
+/** The declared option names, as the schema knows them (tests compare them with the declaration). */
+export const analysisOptionKeys = Object.keys(analysisOptionsSchema.shape) as OptionName[];
 
 export const createAnalysisSchema = z
   .object({

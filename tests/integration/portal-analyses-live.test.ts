@@ -238,6 +238,12 @@ describe('the new-analysis form action', () => {
       stabilityComponents: [3, 'half', { varianceFraction: 0.8 }],
       seed: 42,
       ablation: true,
+      // Not on the form's post: the declared defaults, stored with the rest (lib/analysis/options.ts withDefaults).
+      crossFitCap: 20,
+      nullPermutations: 'auto',
+      perChannelNull: false,
+      alpha: 0.05,
+      pi0: false,
     });
     expect(a.layerTasks.map((t) => t.layerName)).toEqual(['conv2']);
   });

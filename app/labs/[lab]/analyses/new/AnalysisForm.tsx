@@ -2,11 +2,12 @@
 
 import { useRouter } from 'next/navigation';
 import { startTransition, useActionState, useEffect, useRef, useState, type FormEvent } from 'react';
-import { DEFAULT_ANALYSIS } from '@/lib/server/shared/analysis-defaults';
+import { withDefaults, type FullOptions } from '@/lib/server/shared/analysis-options';
 import type { QueueAnalysisState } from './actions';
 import { EstimateLine, useCostEstimate } from './CostEstimate';
 import { Field } from './Field';
-import { parseAnalysisForm, type FieldErrors, type FieldName, type FormContext } from './form-spec';
+import { applies, currentOptions, OPTION_FIELDS, parseAnalysisForm, type FieldErrors, type FieldName, type FormContext } from './form-spec';
+import { OptionField, optionHelp } from './OptionField';
 import { LayerPicker, type LayerChoice } from './LayerPicker';
 
 export interface VersionChoice {
@@ -62,9 +63,8 @@ export function AnalysisForm({
   const [classIndex, setClassIndex] = useState(suggestedClass(dataset, version?.outputs ?? null) ?? '0');
   const [classTouched, setClassTouched] = useState(false);
   const [layers, setLayers] = useState<Set<string>>(new Set(version?.layers.map((l) => l.name)));
-  const [componentsMode, setComponentsMode] = useState<'k' | 'half' | 'fraction'>('k');
-  const [rankBy, setRankBy] = useState<string>(DEFAULT_ANALYSIS.rankBy);
-  const [permutations, setPermutations] = useState(String(DEFAULT_ANALYSIS.permutations));
+  // The option values the form holds now: which fields apply, and the warnings some help lines give.
+  const [current, setCurrent] = useState<Partial<FullOptions>>(() => withDefaults({}));
 
   useEffect(() => {
     if (state?.ok) router.push(`/labs/${lab}/analyses/${state.data.id}`);
@@ -75,7 +75,7 @@ export function AnalysisForm({
   const { estimate, refreshEstimate } = useCostEstimate(lab, formRef, ctxRef);
   useEffect(() => {
     refreshEstimate();
-  }, [refreshEstimate, versionId, datasetId, layers, targetKind, regressionSource, classIndex, componentsMode, rankBy, permutations]);
+  }, [refreshEstimate, versionId, datasetId, layers, targetKind, regressionSource, classIndex]);
 
   const clear = (name: FieldName) => setErrors((e) => (e[name] ? (({ [name]: _, ...rest }) => rest)(e) : e));
   const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format };
@@ -95,13 +95,38 @@ export function AnalysisForm({
     startTransition(() => formAction(form));
   };
 
-  const zNeedsPerms = rankBy.startsWith('z_') && !(Number(permutations) >= 2);
+  const rankBy = current.rankBy ?? '';
+  const permutations = current.permutations ?? 0;
+  const zNeedsPerms = rankBy.startsWith('z_') && !(permutations >= 2);
+  const onFormChange = () => {
+    refreshEstimate();
+    if (formRef.current) setCurrent(currentOptions(new FormData(formRef.current)));
+  };
+  // Editing an option clears its error, and the ranking score's (whose refusals name other options).
+  const editOption = (field: FieldName) => (clear(field), clear('rankBy'));
+  const optionFields = (group: 'statistics' | 'calibration' | 'verdicts') =>
+    OPTION_FIELDS.filter(({ decl }) => decl.form.group === group && applies(decl, current, {})).map(({ field, decl }) => (
+      <OptionField
+        key={field}
+        decl={decl}
+        error={errors[field]}
+        onEdit={editOption}
+        disabled={!applies(decl, current, { format: version?.format })}
+        help={
+          field === 'rankBy' && zNeedsPerms && !errors.rankBy
+            ? 'z scores are measured against the permutation null: set permutations ≥ 2 below.'
+            : field === 'permutations' && permutations > 0 && permutations < 20
+              ? `With ${permutations} permutations the smallest possible p is ${(1 / (permutations + 1)).toFixed(3)}: no channel can reach p < 0.05. Use 99 or more.`
+              : optionHelp(decl)
+        }
+      />
+    ));
   const serverAlert = state && !state.ok ? state : null;
   const errorCount = Object.keys(errors).length;
   const outputsText = version?.outputs ? `the model has ${version.outputs} outputs: 0 … ${version.outputs - 1}` : 'output size unknown';
 
   return (
-    <form ref={formRef} action={formAction} onSubmit={onSubmit} onChange={refreshEstimate} className="panel pa-form" noValidate>
+    <form ref={formRef} action={formAction} onSubmit={onSubmit} onChange={onFormChange} className="panel pa-form" noValidate>
       {serverAlert || errorCount > 0 ? (
         <p className="alert error" role="alert">
           {serverAlert && !serverAlert.fields ? serverAlert.error : `${errorCount === 1 ? 'One field needs' : `${errorCount} fields need`} attention (marked below).`}
@@ -242,99 +267,20 @@ export function AnalysisForm({
         error={errors.layers}
       />
 
+      {/* The options, one field per declared option (lib/analysis/options.ts), shown while they apply. */}
       <fieldset>
         <legend>Statistics</legend>
-        <div className="grid2">
-          <Field name="images" label="Number of images" help="More images give steadier scores and a narrower null; ACE wants a few hundred." error={errors.images}>
-            {(a) => <input {...a} name="images" type="number" inputMode="numeric" min={10} max={100000} defaultValue={DEFAULT_ANALYSIS.images} onChange={() => clear('images')} />}
-          </Field>
-          <Field
-            name="components"
-            label="Components"
-            help="PCA components per channel fed to ACE; k = 5 separated signal from noise best in our benchmark."
-            error={errors.components}
-          >
-            {(a) => (
-              <div className="pa-inline">
-                <select aria-label="Components: how to choose" name="componentsMode" value={componentsMode} onChange={(e) => (setComponentsMode(e.target.value as 'k'), clear('components'))}>
-                  <option value="k">k components</option>
-                  <option value="half">half the positions</option>
-                  <option value="fraction">variance fraction</option>
-                </select>
-                {componentsMode === 'k' ? <input {...a} key="k" name="componentsK" type="number" inputMode="numeric" min={1} max={1000} defaultValue={DEFAULT_ANALYSIS.components as number} onChange={() => clear('components')} /> : null}
-                {componentsMode === 'fraction' ? <input {...a} key="f" name="componentsFraction" type="number" step="0.01" min={0.01} max={1} defaultValue={0.9} onChange={() => clear('components')} /> : null}
-                {componentsMode === 'half' ? <input {...a} key="h" readOnly value="half" className="pa-readonly" tabIndex={-1} /> : null}
-              </div>
-            )}
-          </Field>
-          <Field name="flavour" label="ACE flavour" help="acepack is R's reference ACE; pcace-2021 reproduces the published code, for comparisons with the paper." error={errors.flavour}>
-            {(a) => (
-              <select {...a} name="flavour" defaultValue={DEFAULT_ANALYSIS.flavour}>
-                <option value="acepack">acepack (default)</option>
-                <option value="pcace-2021">pcace-2021 (published code)</option>
-              </select>
-            )}
-          </Field>
-          <Field
-            name="rankBy"
-            label="Ranking score"
-            help={
-              zNeedsPerms && !errors.rankBy
-                ? 'z scores are measured against the permutation null: set permutations ≥ 2 below.'
-                : 'Cross-fitted puts noise channels near 0; pc1/multiple are the paper’s in-sample scores (noise sits well above 0); z_* rank by distance from the null.'
-            }
-            error={errors.rankBy}
-          >
-            {(a) => (
-              <select {...a} name="rankBy" value={rankBy} onChange={(e) => (setRankBy(e.target.value), clear('rankBy'))}>
-                <option value="crossfit">cross-fitted multiple correlation (default)</option>
-                <option value="multiple">multiple correlation</option>
-                <option value="pc1">first component (pc1)</option>
-                <option value="z_multiple">z vs permutation null (multiple)</option>
-                <option value="z_pc1">z vs permutation null (pc1)</option>
-              </select>
-            )}
-          </Field>
-        </div>
+        <div className="grid2">{optionFields('statistics')}</div>
       </fieldset>
 
       <fieldset>
         <legend>Calibration and reproducibility</legend>
-        <div className="grid2">
-          <Field
-            name="permutations"
-            label="Permutations"
-            help={
-              Number(permutations) > 0 && Number(permutations) < 20
-                ? `With ${permutations} permutations the smallest possible p is ${(1 / (Number(permutations) + 1)).toFixed(3)}: no channel can reach p < 0.05. Use 99 or more.`
-                : 'Raw scores do not say which channels beat noise: B shuffles of the target give each channel a p-value and z (B extra fits each).'
-            }
-            error={errors.permutations}
-          >
-            {(a) => (
-              <input {...a} name="permutations" type="number" inputMode="numeric" min={0} max={10000} value={permutations} onChange={(e) => (setPermutations(e.target.value), clear('permutations'), clear('rankBy'))} />
-            )}
-          </Field>
-          <Field name="crossFitRepeats" label="Cross-fit repeats" help="Half/half splits: transforms fit on one half, scored on the other; 0 turns the cross-fitted score off." error={errors.crossFitRepeats}>
-            {(a) => <input {...a} name="crossFitRepeats" type="number" inputMode="numeric" min={0} max={100} defaultValue={DEFAULT_ANALYSIS.crossFitRepeats} onChange={() => (clear('crossFitRepeats'), clear('rankBy'))} />}
-          </Field>
-          <Field name="bootstrap" label="Bootstrap replicates" help="Resampled images give each channel a rank interval [p05, p95]: how sure its place is." error={errors.bootstrap}>
-            {(a) => <input {...a} name="bootstrap" type="number" inputMode="numeric" min={0} max={10000} defaultValue={DEFAULT_ANALYSIS.bootstrap} onChange={() => clear('bootstrap')} />}
-          </Field>
-          <Field name="stability" label="Stability k list" hint="optional, e.g. 3, 10, half" help="Also rank at these k and report how much the ranking moves when k changes." error={errors.stability}>
-            {(a) => <input {...a} name="stability" placeholder="3, 10" onChange={() => clear('stability')} />}
-          </Field>
-          <Field name="seed" label="Seed" help="Same seed, same images, splits and permutations: a rerun reproduces the numbers." error={errors.seed}>
-            {(a) => <input {...a} name="seed" type="number" inputMode="numeric" min={0} defaultValue={DEFAULT_ANALYSIS.seed} onChange={() => clear('seed')} />}
-          </Field>
-          <Field name="ablation" label="Ablation" help="Also zero each channel and measure the drop in class score and accuracy (ONNX only; slower)." error={errors.ablation}>
-            {(a) => (
-              <label className="pa-check">
-                <input {...a} type="checkbox" name="ablation" value="true" disabled={version?.format !== 'onnx'} onChange={() => clear('ablation')} /> measure ablation drops
-              </label>
-            )}
-          </Field>
-        </div>
+        <div className="grid2">{optionFields('calibration')}</div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Which channels beat noise</legend>
+        <div className="grid2">{optionFields('verdicts')}</div>
       </fieldset>
       <EstimateLine state={estimate} />
       <button type="submit" disabled={pending || state?.ok === true}>

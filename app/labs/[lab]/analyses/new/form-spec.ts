@@ -4,30 +4,25 @@
  * instant errors next to each field and the server action runs it again
  * (never trusting the browser) before createAnalysis validates the rest.
  */
-import { DEFAULT_ANALYSIS, OPTION_BOUNDS as B } from '@/lib/server/shared/analysis-defaults';
+import {
+  OPTION_LIST,
+  REFUSALS,
+  applies,
+  parseOptionText,
+  validateOptions,
+  withDefaults,
+  type FullOptions,
+  type OptionDecl,
+  type OptionName,
+} from '@/lib/server/shared/analysis-options';
 
-export type FieldName =
-  | 'title'
-  | 'modelVersionId'
-  | 'datasetId'
-  | 'classIndex'
-  | 'outputIndex'
-  | 'regressionSource'
-  | 'layers'
-  | 'images'
-  | 'components'
-  | 'flavour'
-  | 'rankBy'
-  | 'permutations'
-  | 'crossFitRepeats'
-  | 'bootstrap'
-  | 'stability'
-  | 'seed'
-  | 'ablation';
+/** The form's fields that are analysis options: one per declared option (lib/analysis/options.ts), named by its form.field. */
+export type OptionField = OptionName | 'stability';
+export const OPTION_FIELDS: readonly { field: OptionField; decl: OptionDecl }[] = OPTION_LIST.map((d) => ({ field: d.form.field as OptionField, decl: d }));
+
+export type FieldName = 'title' | 'modelVersionId' | 'datasetId' | 'classIndex' | 'outputIndex' | 'regressionSource' | 'layers' | OptionField;
 
 export type FieldErrors = Partial<Record<FieldName, string>>;
-
-type Components = number | 'half' | { varianceFraction: number };
 
 export interface AnalysisBody {
   modelVersionId: string;
@@ -35,18 +30,8 @@ export interface AnalysisBody {
   title?: string;
   target: { kind: 'class'; index: number } | { kind: 'regression'; source: 'output' | 'dataset'; index?: number };
   layers: 'all' | string[];
-  options: {
-    images: number;
-    components: Components;
-    flavour: 'acepack' | 'pcace-2021';
-    rankBy: 'crossfit' | 'multiple' | 'pc1' | 'z_multiple' | 'z_pc1';
-    permutations: number;
-    crossFitRepeats: number;
-    bootstrap: number;
-    stabilityComponents: Components[];
-    seed: number;
-    ablation: boolean;
-  };
+  /** Every option (withDefaults): the fields the form showed, defaults for the rest. */
+  options: FullOptions;
 }
 
 /** What the browser knows about the chosen model and dataset (the server checks these again). */
@@ -56,8 +41,6 @@ export interface FormContext {
   format?: 'onnx' | 'tfjs';
 }
 
-export const RANK_BY = ['crossfit', 'multiple', 'pc1', 'z_multiple', 'z_pc1'] as const;
-export const FLAVOURS = ['acepack', 'pcace-2021'] as const;
 
 interface FormLike {
   get(name: string): FormDataEntryValue | null;
@@ -68,21 +51,6 @@ const text = (f: FormLike, k: string) => {
   const v = f.get(k);
   return typeof v === 'string' ? v.trim() : '';
 };
-
-/** Components as typed: an integer k, 'half', or a fraction with a decimal point (0.9 = 90 % of the variance). */
-export function parseComponents(s: string): { value: Components } | { error: string } {
-  const v = s.trim().toLowerCase();
-  if (v === 'half') return { value: 'half' };
-  if (/^\d+$/.test(v)) {
-    const k = Number(v);
-    return k >= B.components.min && k <= B.components.max ? { value: k } : { error: `must be between ${B.components.min} and ${B.components.max}` };
-  }
-  if (/^(0?\.\d+|1\.0*)$/.test(v)) {
-    const f = Number(v);
-    return f > 0 && f <= 1 ? { value: { varianceFraction: f } } : { error: 'a variance fraction must be in (0, 1]' };
-  }
-  return { error: `'${s.trim()}' is not an integer, 'half' or a fraction like 0.9` };
-}
 
 export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body: AnalysisBody | null; errors: FieldErrors } {
   const errors: FieldErrors = {};
@@ -105,9 +73,6 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
   let target: AnalysisBody['target'];
   if (text(form, 'targetKind') === 'regression') {
     const source = text(form, 'regressionSource') === 'dataset' ? 'dataset' : 'output';
-    if (source === 'dataset' && ctx.datasetKind && ctx.datasetKind !== 'csv') {
-      errors.regressionSource = 'the dataset target needs a CSV dataset (image,target); this dataset has no targets';
-    }
     const outMax = Math.max(0, (ctx.outputs ?? 100_000) - 1);
     target = source === 'output' ? { kind: 'regression', source, index: int('outputIndex', 0, outMax, 0) } : { kind: 'regression', source };
   } else {
@@ -124,53 +89,36 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
     layers = picked;
   }
 
-  const images = int('images', B.images.min, B.images.max, DEFAULT_ANALYSIS.images);
-  let components: Components = DEFAULT_ANALYSIS.components;
-  const mode = text(form, 'componentsMode') || 'k';
-  if (mode === 'half') components = 'half';
-  else if (form.get(mode === 'fraction' ? 'componentsFraction' : 'componentsK') !== null) {
-    // Absent (a post without the field) means the default; present but empty is a mistake.
-    const raw = text(form, mode === 'fraction' ? 'componentsFraction' : 'componentsK');
-    if (raw === '') errors.components = mode === 'fraction' ? 'enter a fraction of the variance, e.g. 0.9' : 'enter the number of components';
-    else if (mode === 'fraction' && !/\./.test(raw) && raw !== '1') errors.components = 'a fraction needs a decimal point, e.g. 0.9';
-    else {
-      const c = parseComponents(raw);
-      if ('error' in c) errors.components = c.error;
-      else components = c.value;
+  // The options: each field the form holds, parsed as its declaration says; absent fields take the default.
+  const given: Partial<Record<OptionName, unknown>> = {};
+  for (const { field, decl } of OPTION_FIELDS) {
+    if (decl.type === 'components') {
+      const c = componentsField(form);
+      if ('error' in c) errors[field] = c.error;
+      else if (c.value !== undefined) given[decl.name] = c.value;
+      continue;
     }
-  }
-
-  const flavourText = text(form, 'flavour') || DEFAULT_ANALYSIS.flavour;
-  if (!(FLAVOURS as readonly string[]).includes(flavourText)) errors.flavour = `must be one of ${FLAVOURS.join(', ')}`;
-  const rankText = text(form, 'rankBy') || DEFAULT_ANALYSIS.rankBy;
-  if (!(RANK_BY as readonly string[]).includes(rankText)) errors.rankBy = `must be one of ${RANK_BY.join(', ')}`;
-  const permutations = int('permutations', B.permutations.min, B.permutations.max, DEFAULT_ANALYSIS.permutations);
-  const crossFitRepeats = int('crossFitRepeats', B.crossFitRepeats.min, B.crossFitRepeats.max, DEFAULT_ANALYSIS.crossFitRepeats);
-  const bootstrap = int('bootstrap', B.bootstrap.min, B.bootstrap.max, DEFAULT_ANALYSIS.bootstrap);
-  const seed = int('seed', 0, 2 ** 31 - 1, DEFAULT_ANALYSIS.seed);
-  if (!errors.rankBy && rankText.startsWith('z_') && !errors.permutations && permutations < 2) {
-    errors.rankBy = `ranking by ${rankText} needs permutations ≥ 2: the z is measured against the permutation null`;
-  }
-  if (!errors.rankBy && rankText === 'crossfit' && !errors.crossFitRepeats && crossFitRepeats < 1) {
-    errors.rankBy = 'ranking by the cross-fitted score needs cross-fit repeats ≥ 1';
-  }
-
-  const stabilityComponents: Components[] = [];
-  const stab = text(form, 'stability');
-  if (stab) {
-    const parts = stab.split(/[\s,;]+/).filter(Boolean);
-    if (parts.length > B.stabilityComponents.max) errors.stability = `at most ${B.stabilityComponents.max} values`;
-    for (const p of parts) {
-      const c = parseComponents(p);
-      if ('error' in c) {
-        errors.stability = c.error;
-        break;
-      }
-      stabilityComponents.push(c.value);
+    if (decl.type === 'boolean') {
+      // A checkbox: present (and not "false") means on; hidden or unchecked means the default.
+      if (form.get(field) !== null) given[decl.name] = text(form, field) !== 'false';
+      continue;
     }
+    const raw = text(form, field);
+    if (raw === '') continue;
+    const parsed = parseOptionText(decl, raw);
+    if ('error' in parsed) errors[field] = parsed.error;
+    else given[decl.name] = parsed.value;
   }
-  const ablation = form.get('ablation') !== null && text(form, 'ablation') !== 'false';
-  if (ablation && ctx.format && ctx.format !== 'onnx') errors.ablation = 'ablation is available for ONNX models only';
+  const options = withDefaults(given);
+  // Refused combinations as the server and the worker judge them (with what the browser knows of the model and dataset),
+  // shown at their field; one that involves a field already in error waits until that field is right.
+  const fieldOf = (o: OptionName | 'target'): FieldName => (o === 'target' ? 'regressionSource' : OPTION_FIELDS.find((f) => f.decl.name === o)!.field);
+  const ctxKnown = { format: ctx.format, datasetKind: ctx.datasetKind, target: ctx.datasetKind ? target : undefined };
+  for (const issue of validateOptions(options, ctxKnown)) {
+    const refusal = REFUSALS.find((r) => r.id === issue.refusal);
+    if (refusal?.involves.some((o) => errors[fieldOf(o)])) continue;
+    if (!errors[fieldOf(issue.option)]) errors[fieldOf(issue.option)] = issue.message;
+  }
 
   if (Object.keys(errors).length > 0) return { body: null, errors };
   return {
@@ -181,21 +129,40 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
       ...(title ? { title } : {}),
       target,
       layers,
-      options: {
-        images,
-        components,
-        flavour: flavourText as AnalysisBody['options']['flavour'],
-        rankBy: rankText as AnalysisBody['options']['rankBy'],
-        permutations,
-        crossFitRepeats,
-        bootstrap,
-        stabilityComponents,
-        seed,
-        ablation,
-      },
+      options,
     },
   };
 }
+
+/** Components as the form holds them: a mode (k, half, fraction) and a value; undefined = not on the form (the default). */
+function componentsField(form: FormLike): { value: FullOptions['components'] | undefined } | { error: string } {
+  const mode = text(form, 'componentsMode') || 'k';
+  if (mode === 'half') return { value: 'half' };
+  const name = mode === 'fraction' ? 'componentsFraction' : 'componentsK';
+  // Absent (a post without the field) means the default; present but empty is a mistake.
+  if (form.get(name) === null) return { value: undefined };
+  const raw = text(form, name);
+  if (raw === '') return { error: mode === 'fraction' ? 'enter a fraction of the variance, e.g. 0.9' : 'enter the number of components' };
+  if (mode === 'fraction' && !/\./.test(raw) && raw !== '1') return { error: 'a fraction needs a decimal point, e.g. 0.9' };
+  const c = parseOptionText(OPTION_LIST.find((d) => d.type === 'components')!, raw);
+  return 'error' in c ? c : { value: c.value as FullOptions['components'] };
+}
+
+/** Values of the option fields as the form holds them now (for showing only the fields that apply). */
+export function currentOptions(form: FormLike): Partial<FullOptions> {
+  const out: Record<string, unknown> = {};
+  for (const { field, decl } of OPTION_FIELDS) {
+    if (decl.type === 'boolean') out[decl.name] = form.get(field) !== null;
+    else if (decl.type !== 'components' && decl.type !== 'components-list') {
+      const raw = text(form, field);
+      const parsed = raw === '' ? null : parseOptionText(decl, raw);
+      if (parsed && 'value' in parsed) out[decl.name] = parsed.value;
+    }
+  }
+  return out as Partial<FullOptions>;
+}
+
+export { applies };
 
 /** The field a server-side error is about (createAnalysis / zod messages), to show it in place. */
 export function fieldOfServerError(message: string): FieldName | null {
