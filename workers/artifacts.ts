@@ -13,8 +13,8 @@ import { ArtifactStopped } from '../lib/analysis/artifacts';
 import { computeArtifactSandboxed } from '../lib/analysis/sandboxed';
 import { PcaceInputError } from '../lib/pcace/validate';
 import type { QueueConfig } from '../lib/queue/config';
-import { LeaseLost } from '../lib/queue/layer-tasks';
-import { artifactHeartbeat, claimArtifact, completeArtifact, failArtifact, releaseArtifact, type ClaimedArtifact } from '../lib/queue/artifact-tasks';
+import { completeArtifact, failArtifact, LeaseLost, releaseArtifact } from '../lib/queue/analysis-status';
+import { artifactHeartbeat, claimArtifact, type ClaimedArtifact } from '../lib/queue/artifact-tasks';
 import { specFromRow } from '../lib/queue/spec-from-db';
 import { storagePath } from '../lib/storage/files';
 
@@ -83,7 +83,7 @@ export class ArtifactRunner {
       clearInterval(beat);
       await beating;
       await rm(storagePath(rel), { recursive: true, force: true }).catch(() => {});
-      await this.handleFailure(task, what, err as Error);
+      await this.handleFailure(task, what, err as Error).catch((e) => log(`could not record the end of artifact ${what}: ${(e as Error).stack ?? (e as Error).message}`));
     }
   }
 

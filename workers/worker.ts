@@ -15,7 +15,8 @@ import { stopSpareProcesses } from '../lib/models/sandbox/process';
 import { cleanOrphanSpills } from '../lib/models/sandbox/spill';
 import { PcaceInputError } from '../lib/pcace/validate';
 import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/config';
-import { cancelAnalysis, claimTask, failAnalysis, failTask, heartbeat, LeaseLost, releaseTask, type ClaimedTask } from '../lib/queue/layer-tasks';
+import { cancelAnalysis, failAnalysis, failTask, LeaseLost, releaseTask, startAnalysis } from '../lib/queue/analysis-status';
+import { claimTask, heartbeat, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { persistLayer, refreshProgress } from '../lib/queue/persist';
 import { specFromRow } from '../lib/queue/spec-from-db';
 import { ArtifactRunner } from './artifacts';
@@ -104,7 +105,7 @@ export class Worker {
   private async execute(task: ClaimedTask): Promise<void> {
     const { db } = this.opts;
     this.log(`claimed ${task.analysisId}/${task.layerName} (attempt ${task.attempts})`);
-    await db.analysis.updateMany({ where: { id: task.analysisId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
+    await startAnalysis(db, task.analysisId);
     let progress = 0;
     let lost = false;
     let cancel = false;
@@ -160,8 +161,10 @@ export class Worker {
     } catch (err) {
       stopTimers();
       await beating;
-      // Stopped because the lease was lost (not cancelled): the new holder carries on.
-      await this.handleFailure(task, lost && !cancel ? new LeaseLost(task.id) : (err as Error), cancel);
+      // Stopped because the lease was lost: the new holder carries on (and honours a cancel request itself).
+      await this.handleFailure(task, lost ? new LeaseLost(task.id) : (err as Error), cancel).catch((e) =>
+        this.log(`could not record the end of ${task.analysisId}/${task.layerName}: ${(e as Error).stack ?? (e as Error).message}`),
+      );
     }
   }
 
@@ -178,15 +181,14 @@ export class Worker {
     }
     if (err instanceof PcaceInputError) {
       // The input is wrong: retrying cannot help, and the other layers would fail alike.
-      await failTask(db, task.id, this.id, err.message);
-      await failAnalysis(db, task.analysisId, err.message);
+      // Only while the task is still ours: otherwise its new holder decides.
+      if (await failTask(db, task.id, this.id, err.message)) await failAnalysis(db, task.analysisId, err.message);
       this.log(`failed ${task.analysisId}/${task.layerName}: ${err.message}`);
       return;
     }
     this.log(`error in ${task.analysisId}/${task.layerName} (attempt ${task.attempts}): ${err.stack ?? err.message}`);
     if (task.attempts >= this.cfg.maxAttempts) {
-      await failTask(db, task.id, this.id, err.message);
-      await failAnalysis(db, task.analysisId, `layer ${task.layerName}: ${err.message}`);
+      if (await failTask(db, task.id, this.id, err.message)) await failAnalysis(db, task.analysisId, `layer ${task.layerName}: ${err.message}`);
     } else {
       await releaseTask(db, task.id, this.id, err.message);
     }

@@ -12,7 +12,10 @@
  */
 import type { PrismaClient } from '../db/generated/client';
 import type { QueueConfig } from './config';
-import { TASKS_CHANNEL, defaultMaxRunningTasks } from './config';
+import { defaultMaxRunningTasks } from './config';
+import { ANALYSIS_TRANSITIONS, TASK_TRANSITIONS, exhaustTasks, failAnalysis, sqlStatus, sqlStatuses, targetOf } from './analysis-status';
+
+export { notifyWorkers } from './analysis-status';
 
 export interface ClaimedTask {
   id: string;
@@ -21,8 +24,6 @@ export interface ClaimedTask {
   layerIndex: number;
   attempts: number;
 }
-
-type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 /** Key of the transaction lock that serialises claims (any constant shared by all workers). */
 const CLAIM_LOCK = 0x70636163;
@@ -49,22 +50,22 @@ export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueCo
       WITH live AS (
         SELECT a."labId", count(*)::int AS running
         FROM "LayerTask" t JOIN "Analysis" a ON a.id = t."analysisId"
-        WHERE t.status = 'running' AND t."lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds})
+        WHERE t.status = ${sqlStatus('running')} AND t."lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds})
         GROUP BY a."labId"),
       picked AS (
         SELECT t.id, a."labId" FROM "LayerTask" t
         JOIN "Analysis" a ON a.id = t."analysisId"
         JOIN "Lab" l ON l.id = a."labId"
         LEFT JOIN live ON live."labId" = a."labId"
-        WHERE a.status IN ('queued', 'running') AND NOT a."cancelRequested"
+        WHERE a.status IN ${sqlStatuses(ANALYSIS_TRANSITIONS.fail.from)} AND NOT a."cancelRequested"
           AND t.attempts < ${cfg.maxAttempts}
-          AND (t.status = 'queued'
-               OR (t.status = 'running' AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})))
+          AND (t.status IN ${sqlStatuses(TASK_TRANSITIONS.claim.from)}
+               OR (t.status IN ${sqlStatuses(TASK_TRANSITIONS.takeOver.from)} AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})))
           AND coalesce(live.running, 0) < coalesce(l."maxRunningTasks", ${defaults.maxRunningTasks})
         ORDER BY coalesce(live.running, 0), l."lastClaimAt" NULLS FIRST, a."createdAt", t."layerIndex"
         FOR UPDATE OF t SKIP LOCKED
         LIMIT 1)
-      UPDATE "LayerTask" u SET status = 'running', "lockedBy" = ${workerId}, "lockedAt" = now(),
+      UPDATE "LayerTask" u SET status = ${sqlStatus(targetOf(TASK_TRANSITIONS.claim))}, "lockedBy" = ${workerId}, "lockedAt" = now(),
              attempts = u.attempts + 1, "updatedAt" = now()
       FROM picked WHERE u.id = picked.id
       RETURNING u.id, u."analysisId", u."layerName", u."layerIndex", u.attempts, picked."labId"`;
@@ -81,13 +82,7 @@ export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueCo
  * a layer that kills its worker every time (out of memory, say) must not loop.
  */
 async function failExhausted(db: PrismaClient, cfg: QueueConfig): Promise<void> {
-  const dead = await db.$queryRaw<{ analysisId: string; layerName: string }[]>`
-    UPDATE "LayerTask" SET status = 'failed', "updatedAt" = now(),
-           error = 'the worker running this layer stopped ' || attempts || ' times (crash or out of memory)'
-    WHERE status = 'running' AND attempts >= ${cfg.maxAttempts}
-      AND "lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})
-    RETURNING "analysisId", "layerName"`;
-  for (const d of dead) await failAnalysis(db, d.analysisId, `layer ${d.layerName}: its worker stopped ${cfg.maxAttempts} times (crash or out of memory)`);
+  for (const d of await exhaustTasks(db, cfg)) await failAnalysis(db, d.analysisId, `layer ${d.layerName}: its worker stopped ${cfg.maxAttempts} times (crash or out of memory)`);
 }
 
 export interface Heartbeat {
@@ -100,61 +95,7 @@ export async function heartbeat(db: PrismaClient, taskId: string, workerId: stri
   const rows = await db.$queryRaw<{ cancelRequested: boolean }[]>`
     UPDATE "LayerTask" t SET "lockedAt" = now(), progress = ${progress}, "updatedAt" = now()
     FROM "Analysis" a
-    WHERE t.id = ${taskId} AND t."lockedBy" = ${workerId} AND t.status = 'running' AND a.id = t."analysisId"
+    WHERE t.id = ${taskId} AND t."lockedBy" = ${workerId} AND t.status = ${sqlStatus('running')} AND a.id = t."analysisId"
     RETURNING a."cancelRequested"`;
   return rows.length ? { stillOurs: true, cancelRequested: rows[0].cancelRequested } : { stillOurs: false, cancelRequested: false };
-}
-
-export class LeaseLost extends Error {
-  constructor(taskId: string) {
-    super(`task ${taskId} was taken over by another worker`);
-    this.name = 'LeaseLost';
-  }
-}
-
-/** Marks the task completed inside `tx`; throws LeaseLost (rolling back `tx`) if it is no longer ours. */
-export async function completeTask(tx: Tx, taskId: string, workerId: string): Promise<void> {
-  const n = await tx.$executeRaw`
-    UPDATE "LayerTask" SET status = 'completed', progress = 1, "updatedAt" = now(), error = NULL
-    WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = 'running'`;
-  if (n !== 1) throw new LeaseLost(taskId);
-}
-
-/** Gives a task back to the queue after a failure that another attempt may not repeat. */
-export async function releaseTask(db: PrismaClient, taskId: string, workerId: string, error: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE "LayerTask" SET status = 'queued', "lockedBy" = NULL, "lockedAt" = NULL, error = ${error}, "updatedAt" = now()
-    WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = 'running'`;
-  await notifyWorkers(db);
-}
-
-/** Marks one task failed with its error (the analysis is failed separately). */
-export async function failTask(db: PrismaClient, taskId: string, workerId: string, error: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE "LayerTask" SET status = 'failed', error = ${error.slice(0, 2000)}, "updatedAt" = now()
-    WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = 'running'`;
-}
-
-/** Fails the analysis with a reason; its unfinished tasks are cancelled. Completed layers stay. */
-export async function failAnalysis(db: PrismaClient | Tx, analysisId: string, reason: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE "LayerTask" SET status = 'cancelled', "updatedAt" = now()
-    WHERE "analysisId" = ${analysisId} AND status IN ('queued', 'running')`;
-  await db.$executeRaw`
-    UPDATE "Analysis" SET status = 'failed', error = ${reason.slice(0, 2000)}, "finishedAt" = now(), "etaSeconds" = NULL
-    WHERE id = ${analysisId} AND status IN ('queued', 'running')`;
-}
-
-/** Honours a cancel request: remaining tasks cancelled, analysis cancelled. */
-export async function cancelAnalysis(db: PrismaClient | Tx, analysisId: string): Promise<void> {
-  await db.$executeRaw`
-    UPDATE "LayerTask" SET status = 'cancelled', "updatedAt" = now()
-    WHERE "analysisId" = ${analysisId} AND status IN ('queued', 'running')`;
-  await db.$executeRaw`
-    UPDATE "Analysis" SET status = 'cancelled', "finishedAt" = now(), "etaSeconds" = NULL
-    WHERE id = ${analysisId} AND status IN ('queued', 'running')`;
-}
-
-export async function notifyWorkers(db: PrismaClient | Tx): Promise<void> {
-  await db.$executeRawUnsafe(`NOTIFY ${TASKS_CHANNEL}`);
 }

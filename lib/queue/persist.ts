@@ -5,7 +5,7 @@
 import type { PrismaClient, Prisma } from '../db/generated/client';
 import { insertLayerRows } from './result-rows';
 import type { AnalysisResult, LayerResult } from '../analysis/types';
-import { completeTask } from './layer-tasks';
+import { completeAnalysis, completeTask } from './analysis-status';
 
 export async function persistLayer(
   db: PrismaClient,
@@ -25,9 +25,8 @@ export async function persistLayer(
         SELECT count(*)::int AS remaining FROM "LayerTask" WHERE "analysisId" = ${task.analysisId} AND status <> 'completed'`;
       const summary = { model: run.model, dataset: run.dataset, versions: run.versions } as unknown as Prisma.InputJsonValue;
       if (remaining === 0) {
-        await tx.analysis.update({
-          where: { id: task.analysisId },
-          data: { status: 'completed', progress: 1, etaSeconds: 0, currentLayer: null, finishedAt: new Date(), summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions) },
+        await completeAnalysis(tx, task.analysisId, {
+          progress: 1, etaSeconds: 0, currentLayer: null, summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions),
         });
       } else {
         await tx.analysis.update({ where: { id: task.analysisId }, data: { summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions) } });

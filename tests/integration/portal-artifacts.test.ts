@@ -23,8 +23,8 @@ import * as thumbRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/l
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
-import { claimArtifact, completeArtifact } from '../../lib/queue/artifact-tasks';
-import { LeaseLost } from '../../lib/queue/layer-tasks';
+import { claimArtifact } from '../../lib/queue/artifact-tasks';
+import { completeArtifact, LeaseLost } from '../../lib/queue/analysis-status';
 import { queueConfig } from '../../lib/queue/config';
 
 const testDb = useTestDatabase();
