@@ -89,7 +89,7 @@ function report(name: string, t: Tally): void {
   const s = sortedCopy(t.mcse);
   console.log(
     `${name}: layers ${t.layers}; mean fraction flagged (q < 0.05) ${pct(mean(t.fractions))}; layers with any flagged ${pct(t.layersFlagged / t.layers)}; ` +
-      `uncorrected p < 0.05 ${pct(mean(t.uncorrected))} (fitted tail) / ${pct(mean(t.empiricalUncorrected))} (empirical); ` +
+      `uncorrected p < 0.05 ${pct(mean(t.uncorrected))} (verdict p) / ${pct(mean(t.empiricalUncorrected))} (empirical); ` +
       `null KS vs normal median ${quantile(sortedCopy(t.ks), 0.5).toFixed(3)}; repeats median ${quantile(r, 0.5)} (share at cap ${pct(t.repeats.filter((x) => x >= 20).length / t.repeats.length)}); ` +
       `MCSE median ${quantile(s, 0.5).toFixed(4)} p90 ${quantile(s, 0.9).toFixed(4)}; ${t.seconds.toFixed(0)} s`,
   );
