@@ -14,6 +14,7 @@
  */
 import type { ComponentsSpec } from '../pcace/index';
 import { nullPermutationCount } from './layer-verdicts';
+import { OPTION_LIST, type CostTerm } from './options';
 
 /** A conv layer as stored with a model version (ModelVersion.layers). */
 export interface CostLayer {
@@ -80,6 +81,21 @@ export interface CostEstimate {
   breakdown: CostBreakdown;
   /** The breakdown in one line, for the form and for refusals. */
   summary: string;
+  /** The options behind the largest parts, biggest first ("permutations (72 %), bootstrap replicates (20 %)"); empty when only images and layers matter. */
+  advice: string;
+}
+
+/** Which options to lower, from their declared cost terms (lib/analysis/options.ts): those behind parts of ≥ 5 % of the cost. */
+export function costAdvice(b: CostBreakdown, cpuSeconds: number, options: Partial<Record<string, unknown>> = {}): string {
+  const parts = new Map<string, number>();
+  for (const d of OPTION_LIST) {
+    if (!d.costTerm || !d.costly || cpuSeconds <= 0) continue;
+    const share = b[d.costTerm satisfies keyof CostBreakdown] / cpuSeconds;
+    // A switch that is off did not make it expensive (the per-channel null's term is the pooled null's too).
+    if (share < 0.05 || options[d.name] === false) continue;
+    parts.set(d.noun, Math.max(parts.get(d.noun) ?? 0, share));
+  }
+  return [...parts].sort((x, y) => y[1] - x[1]).map(([noun, share]) => `${noun} (${Math.round(100 * share)} %)`).join(', ');
 }
 
 /** Measured constants (bench/README.md "Cost estimate"); seconds per unit on one thread. */
@@ -238,6 +254,7 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
     images: n,
     breakdown: b,
     summary: summarise(b, cpuSeconds, wallSeconds, threads, chosen.length, channels, n),
+    advice: costAdvice(b, cpuSeconds, options as unknown as Record<string, unknown>),
   };
 }
 

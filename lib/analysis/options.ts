@@ -28,6 +28,8 @@ export type OptionName = keyof AnalysisOptions;
 /** Options with every default filled in (what withDefaults returns and what is stored). */
 export type FullOptions = Required<AnalysisOptions>;
 
+/** Parts of the cost estimate an option can drive (the keys of lib/analysis/cost.ts CostBreakdown). */
+export type CostTerm = 'pca' | 'fit' | 'crossfit' | 'permutations' | 'bootstrap' | 'stability' | 'null' | 'ablation';
 export type OptionType = 'int' | 'number' | 'enum' | 'boolean' | 'components' | 'components-list' | 'int-or-auto';
 export type TargetKind = 'class' | 'regression';
 export type ModelFormat = 'onnx' | 'tfjs';
@@ -69,8 +71,10 @@ export interface OptionDecl<K extends OptionName = OptionName> {
   meaning: string;
   /** One line: how it scales the cost (lib/analysis/cost.ts prices it). */
   cost: string;
-  /** Does raising it raise the cost estimate (a lab past its CPU-hours limit is told to lower these)? */
+  /** Does raising it raise the cost estimate? */
   costly?: boolean;
+  /** The part of the cost estimate it drives (lib/analysis/cost.ts CostBreakdown): a lab past its CPU-hours limit is told to lower the options behind the largest parts. */
+  costTerm?: CostTerm;
   appliesTo?: Applicability;
   cli: { flag: `--${string}`; arg?: string };
   form: { field: string; group: 'statistics' | 'calibration' | 'verdicts'; placeholder?: string; step?: string; /** A checkbox's words. */ caption?: string };
@@ -96,6 +100,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   components: {
     name: 'components',
+    costTerm: 'pca',
     type: 'components',
     default: 5,
     min: 1,
@@ -110,6 +115,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   flavour: {
     name: 'flavour',
+    costTerm: 'fit',
     type: 'enum',
     default: 'acepack',
     choices: [
@@ -144,6 +150,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   permutations: {
     name: 'permutations',
+    costTerm: 'permutations',
     ...int,
     default: 0,
     min: 0,
@@ -158,6 +165,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   crossFitRepeats: {
     name: 'crossFitRepeats',
+    costTerm: 'crossfit',
     ...int,
     default: 2,
     min: 0,
@@ -186,6 +194,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   bootstrap: {
     name: 'bootstrap',
+    costTerm: 'bootstrap',
     ...int,
     default: 0,
     min: 0,
@@ -200,6 +209,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   stabilityComponents: {
     name: 'stabilityComponents',
+    costTerm: 'stability',
     type: 'components-list',
     default: [],
     min: 1,
@@ -228,6 +238,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   ablation: {
     name: 'ablation',
+    costTerm: 'ablation',
     type: 'boolean',
     default: false,
     label: 'Ablation',
@@ -241,6 +252,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   nullPermutations: {
     name: 'nullPermutations',
+    costTerm: 'null',
     type: 'int-or-auto',
     default: 'auto',
     min: 3,
@@ -256,6 +268,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   },
   perChannelNull: {
     name: 'perChannelNull',
+    costTerm: 'null',
     type: 'boolean',
     default: false,
     label: 'Per-channel null',

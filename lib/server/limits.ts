@@ -121,8 +121,8 @@ export function cpuLimitRefusal(slug: string, estimate: CostEstimate, limits: La
   const hours = estimate.cpuHours >= 100 ? Math.round(estimate.cpuHours).toLocaleString('en-US') : estimate.cpuHours.toFixed(1);
   return (
     `this analysis is estimated at ${hours} CPU-hours (${estimate.summary}), above this lab's limit of ` +
-    `${limits.maxCpuHoursPerAnalysis} CPU-hours per analysis (maxCpuHoursPerAnalysis). Use fewer images, layers, ` +
-    `permutations, bootstrap replicates or cross-fit repeats, or ${howToChange(slug, 'maxCpuHoursPerAnalysis')}`
+    `${limits.maxCpuHoursPerAnalysis} CPU-hours per analysis (maxCpuHoursPerAnalysis). ` +
+    `${estimate.advice ? `Most of it comes from ${estimate.advice}: lower those, use` : 'Use'} fewer images or layers, or ${howToChange(slug, 'maxCpuHoursPerAnalysis')}`
   );
 }
 

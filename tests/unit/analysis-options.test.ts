@@ -23,6 +23,7 @@ import {
   type OptionDecl,
   type OptionName,
 } from '../../lib/analysis/options';
+import { estimateAnalysisCost } from '../../lib/analysis/cost';
 import { echoSpec } from '../../lib/analysis/results';
 import { runAnalysis } from '../../lib/analysis/run-analysis';
 import type { AnalysisSpec } from '../../lib/analysis/types';
@@ -198,5 +199,24 @@ describe('a refused combination, refused everywhere with the declared message', 
     const { code, stderr } = await pcace(['rank', '--model', 'm.onnx', '--data', 'mnist:3', '--n', String(d.max! + 1), '--out', 'x.json']);
     expect(code).toBe(2);
     expect(stderr).toContain('--n must be between 10 and 100,000');
+  });
+});
+
+describe('the cost estimate reads the declared cost terms', () => {
+  const model = { layers: [{ name: 'conv1', channels: 32, mapHeight: 26, mapWidth: 26, kernelSize: [3, 3] as [number, number], groups: 1 }], inputShape: [1, 28, 28], format: 'onnx' as const };
+  const estimate = (o: Partial<FullOptions>) => estimateAnalysisCost({ model, layers: 'all', options: withDefaults(o), threads: 2 });
+
+  it('names the options behind the largest parts, biggest first, in the declared words', () => {
+    expect(estimate({ permutations: 2000 }).advice).toMatch(/^permutations \(\d+ %\)/);
+    const mixed = estimate({ bootstrap: 50, permutations: 1000 }).advice;
+    expect(mixed).toMatch(/bootstrap replicates \(\d+ %\)/);
+    expect(mixed).toMatch(/permutations \(\d+ %\)/);
+    const shares = [...mixed.matchAll(/\((\d+) %\)/g)].map((m) => Number(m[1]));
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
+    // Every costly option with a cost term shows up once it dominates.
+    for (const d of OPTION_LIST.filter((o) => o.costly && o.costTerm && o.type !== 'boolean' && o.type !== 'enum')) {
+      const heavy: Partial<FullOptions> = d.type === 'components-list' ? { stabilityComponents: [50, 60, 70, 80, 90, 100, 110, 120, 130, 140] } : d.type === 'components' ? { components: 600 } : { [d.name]: d.max };
+      expect(estimate(heavy).advice, d.name).toContain(d.noun);
+    }
   });
 });
