@@ -172,6 +172,6 @@ describe('fair claims with a real worker process', () => {
     expect(started.get(aIds[0])).not.toBeNull();
     expect(started.get(aIds[0])!.getTime()).toBeLessThan(b.startedAt!.getTime());
     const third = started.get(aIds[2]);
-    expect(third === null || third.getTime() > b.startedAt!.getTime(), w.output()).toBe(true);
+    expect(third == null || third.getTime() > b.startedAt!.getTime(), w.output()).toBe(true);
   });
 });
