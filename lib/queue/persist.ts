@@ -6,6 +6,7 @@ import type { PrismaClient, Prisma } from '../db/generated/client';
 import { insertLayerRows } from './result-rows';
 import type { AnalysisResult, LayerResult } from '../analysis/types';
 import { completeAnalysis, completeTask } from './analysis-status';
+import { storeNetworkQValues } from './network-q';
 
 export async function persistLayer(
   db: PrismaClient,
@@ -25,6 +26,7 @@ export async function persistLayer(
         SELECT count(*)::int AS remaining FROM "LayerTask" WHERE "analysisId" = ${task.analysisId} AND status <> 'completed'`;
       const summary = { model: run.model, dataset: run.dataset, versions: run.versions } as unknown as Prisma.InputJsonValue;
       if (remaining === 0) {
+        await storeNetworkQValues(tx, task.analysisId);
         await completeAnalysis(tx, task.analysisId, {
           progress: 1, etaSeconds: 0, currentLayer: null, summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions),
         });

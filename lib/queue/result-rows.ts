@@ -107,7 +107,30 @@ export function layerToRow(l: LayerResult, analysisId: string, index: number): P
     seconds: l.seconds,
     warnings: l.warnings ?? [],
     rankStability: (l.rank_stability as unknown as Prisma.InputJsonValue) ?? undefined,
+    extra: layerExtra(l),
   };
+}
+
+/**
+ * The layer's verdict record: the null its channels were tested against and
+ * the rule (statistic, null, correction, α). Without them a layer's q-values
+ * and beats_noise could not be read back as a claim.
+ */
+function layerExtra(l: LayerResult): Prisma.InputJsonValue | undefined {
+  const extra: Record<string, unknown> = {};
+  if (l.null) extra.null = Object.fromEntries(Object.entries(l.null).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]));
+  if (l.verdict_rule) extra.verdict_rule = l.verdict_rule;
+  return Object.keys(extra).length ? (extra as Prisma.InputJsonValue) : undefined;
+}
+
+/** A stored layer's `extra` back as LayerResult fields; layers stored before verdicts existed give {}. */
+export function layerVerdictRecord(extra: unknown): Pick<LayerResult, 'null' | 'verdict_rule'> {
+  if (!extra || typeof extra !== 'object') return {};
+  const e = extra as Record<string, unknown>;
+  const out: Pick<LayerResult, 'null' | 'verdict_rule'> = {};
+  if (e.null && typeof e.null === 'object') out.null = e.null as LayerResult['null'];
+  if (e.verdict_rule && typeof e.verdict_rule === 'object') out.verdict_rule = e.verdict_rule as LayerResult['verdict_rule'];
+  return out;
 }
 
 /**

@@ -3,14 +3,27 @@ import { db } from '../db/client';
 import { analysisResults } from './analysis-results';
 import { analysisJson } from './serialize';
 
-/** Channel fields in the CSV, in this order (every field of lib/analysis/types.ts ChannelResult). */
+/** Channel fields in the CSV, in this order (every field of lib/analysis/types.ts ChannelResult; intervals as _low/_high). */
 export const CHANNEL_CSV_FIELDS = [
   'rank',
   'score_pc1',
   'score_multiple',
   'rsq',
   'score_crossfit',
+  'mcse',
+  'crossfit_repeats',
   'p_value',
+  'p_value_empirical',
+  'q_value',
+  'q_value_network',
+  'beats_noise',
+  'effect',
+  'effect_ci_low',
+  'effect_ci_high',
+  'rank_ci_low',
+  'rank_ci_high',
+  'rank_ci_simultaneous_low',
+  'rank_ci_simultaneous_high',
   'z_score',
   'p_value_pc1',
   'p_value_multiple',
@@ -32,6 +45,46 @@ export const CHANNEL_CSV_FIELDS = [
   'flags',
 ] as const;
 
+/** Interval fields ([low, high]) become two columns each, so spreadsheets read them as numbers. */
+const INTERVALS = ['effect_ci', 'rank_ci', 'rank_ci_simultaneous'] as const;
+
+/**
+ * Per-layer columns, repeated on each of the layer's rows: the rule its
+ * verdicts were made under and the null they were tested against (empty for
+ * layers without a null: their channels carry no verdict).
+ */
+export const LAYER_CSV_FIELDS = [
+  'verdict_rule',
+  'verdict_alpha',
+  'verdict_correction',
+  'layer_null_B',
+  'layer_null_pooled',
+  'layer_null_mean',
+  'layer_null_sd',
+  'layer_null_q50',
+  'layer_null_q95',
+  'layer_null_q99',
+  'layer_null_max',
+] as const;
+
+function layerCells(l: StoredResults['layers'][number]): Record<(typeof LAYER_CSV_FIELDS)[number], unknown> {
+  const r = l.verdict_rule;
+  const n = l.null;
+  return {
+    verdict_rule: r?.text,
+    verdict_alpha: r?.alpha,
+    verdict_correction: r?.correction,
+    layer_null_B: n?.B,
+    layer_null_pooled: n?.pooled,
+    layer_null_mean: n?.mean,
+    layer_null_sd: n?.sd,
+    layer_null_q50: n?.q50,
+    layer_null_q95: n?.q95,
+    layer_null_q99: n?.q99,
+    layer_null_max: n?.max,
+  };
+}
+
 /** RFC 4180 quoting; text starting like a formula gets a leading apostrophe so spreadsheets show it as text. */
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -46,12 +99,18 @@ type StoredResults = Awaited<ReturnType<typeof analysisResults>>;
 
 /** One row per channel: the layer, its position, the channel and all its statistics. */
 export function resultsCsv(layers: StoredResults['layers']): string {
-  const header = ['layer', 'layer_index', 'channel', ...CHANNEL_CSV_FIELDS];
+  const header = ['layer', 'layer_index', 'channel', ...CHANNEL_CSV_FIELDS, ...LAYER_CSV_FIELDS];
   const lines = [header.join(',')];
   for (const l of layers) {
+    const perLayer = layerCells(l);
+    const layerPart = LAYER_CSV_FIELDS.map((f) => csvCell(perLayer[f]));
     for (const c of l.channels) {
-      const rec = c as unknown as Record<string, unknown>;
-      lines.push([csvCell(l.name), csvCell(l.index), csvCell(c.index), ...CHANNEL_CSV_FIELDS.map((f) => csvCell(rec[f]))].join(','));
+      const rec: Record<string, unknown> = { ...(c as unknown as Record<string, unknown>) };
+      for (const k of INTERVALS) {
+        const v = rec[k];
+        if (Array.isArray(v)) [rec[`${k}_low`], rec[`${k}_high`]] = v;
+      }
+      lines.push([csvCell(l.name), csvCell(l.index), csvCell(c.index), ...CHANNEL_CSV_FIELDS.map((f) => csvCell(rec[f])), ...layerPart].join(','));
     }
   }
   return `${lines.join('\r\n')}\r\n`;

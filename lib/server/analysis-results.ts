@@ -3,10 +3,10 @@
  * on, and its stored results in the shape of lib/analysis/types.ts. Every
  * lookup is within the lab (another lab's analysis is "not found").
  */
-import { rowToChannel } from '../queue/result-rows';
+import { layerVerdictRecord, rowToChannel } from '../queue/result-rows';
 import { db } from '../db/client';
 import { notFound } from './errors';
-import type { AnalysisStatus } from './shared/payloads';
+import type { AnalysisStatus, StoredLayerView } from './shared/payloads';
 
 export async function getAnalysis(labId: string, id: string) {
   const a = await db.analysis.findFirst({
@@ -33,17 +33,26 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
   });
   return {
     analysis: a,
-    layers: layers.map((l) => ({
-      name: l.name,
-      index: l.index,
-      shape: l.shape,
-      kernel: l.kernel ?? undefined,
-      seconds: l.seconds,
-      warnings: (l.warnings as string[] | null) ?? [],
-      rank_stability: l.rankStability ?? undefined,
-      channels: l.channels.map(rowToChannel),
-    })),
+    layers: layers.map(
+      (l): StoredLayerView => ({
+        name: l.name,
+        index: l.index,
+        shape: l.shape,
+        kernel: l.kernel ?? undefined,
+        seconds: l.seconds,
+        warnings: (l.warnings as string[] | null) ?? [],
+        rank_stability: l.rankStability ?? undefined,
+        ...layerVerdictRecord(l.extra),
+        channels: l.channels.map(rowToChannel),
+      }),
+    ),
   };
+}
+
+/** One layer's verdict record (null and rule), for the channel page; {} when the layer has none. */
+export async function layerVerdict(labId: string, analysisId: string, layer: string): Promise<Pick<StoredLayerView, 'null' | 'verdict_rule'>> {
+  const row = await db.layerResult.findFirst({ where: { analysisId, name: layer, analysis: { labId } }, select: { extra: true } });
+  return row ? layerVerdictRecord(row.extra) : {};
 }
 
 /** The lab's analyses, newest first, optionally of one status (GET .../analyses). */

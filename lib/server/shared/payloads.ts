@@ -3,10 +3,35 @@
  * the server code that builds it and the client components that show it.
  * Declarations only: no database, no Node, so client components may import it.
  */
-import type { ArtifactKind, ArtifactValues } from './analysis-types';
+import type { ArtifactKind, ArtifactValues, ChannelResult, LayerResult } from './analysis-types';
 
 /** An analysis' status (the database enum's values). */
 export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+// ---------------------------------------------------------------- stored results
+
+/** The rule a layer's verdicts were made under (statistic, null, correction, α, and a sentence). */
+export type VerdictRuleView = NonNullable<LayerResult['verdict_rule']>;
+/** The layer's null: B draws, pooled or per channel, mean, sd and quantiles. */
+export type NullSummaryView = NonNullable<LayerResult['null']>;
+
+/**
+ * One stored layer as the results API, the JSON export and the pages see it.
+ * `null` and `verdict_rule` are absent for analyses run without a null (and
+ * for those stored before verdicts existed): their channels carry no verdict.
+ */
+export interface StoredLayerView {
+  name: string;
+  index: number;
+  shape: unknown;
+  kernel?: unknown;
+  seconds: number;
+  warnings: string[];
+  rank_stability?: unknown;
+  null?: NullSummaryView;
+  verdict_rule?: VerdictRuleView;
+  channels: ChannelResult[];
+}
 
 // ---------------------------------------------------------------- live progress
 
