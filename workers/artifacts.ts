@@ -1,6 +1,6 @@
 /**
  * The worker's artifact side: when no layer task is waiting, a worker claims
- * one requested channel artifact, computes it with lib/analysis/artifacts.ts
+ * one requested channel artifact, computes it with lib/analysis/artifacts/
  * under a renewed lease, writes its PNGs to a folder of its own in the storage
  * dir and then records the result — only if the lease is still its own, so a
  * worker that was too slow (or presumed dead) leaves no trace.
@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PrismaClient } from '../lib/db/generated/client';
-import { ArtifactStopped } from '../lib/analysis/artifacts';
+import { ArtifactStopped } from '../lib/analysis/artifacts/compute';
 import { computeArtifactSandboxed } from '../lib/analysis/sandboxed';
 import { PcaceInputError } from '../lib/pcace/validate';
 import type { QueueConfig } from '../lib/queue/config';

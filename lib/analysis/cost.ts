@@ -14,6 +14,7 @@
  */
 import type { ComponentsSpec } from '../pcace/index';
 import { nullPermutationCount } from './layer-verdicts';
+import { DEFAULT_MEMORY_BUDGET_BYTES } from './plan';
 import { OPTION_LIST, type CostTerm } from './options';
 
 /** A conv layer as stored with a model version (ModelVersion.layers). */
@@ -120,8 +121,8 @@ export const COST = {
   permutationFactor: 1.5,
   /** Resampled images repeat, and ties slow ACE: a bootstrap replicate's fits cost this many ordinary ones. */
   bootstrapTieFactor: 2,
-  /** Activation budget per pass (lib/analysis/run-analysis.ts); ablation above it reruns the whole model. */
-  memoryBudgetBytes: 768 << 20,
+  /** Activation budget per pass (run-analysis.ts's default); ablation above it reruns the whole model. */
+  memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES,
 } as const;
 
 /** 2·multiply-adds of one image through a conv layer. */

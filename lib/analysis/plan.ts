@@ -9,6 +9,12 @@
  */
 import type { ConvLayerInfo } from '../models/engine';
 
+/**
+ * Captured activations per forward pass when the caller sets none: with the
+ * model, the inputs and the threads, this keeps a 224×224 VGG-16 run under 4 GiB.
+ */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 768 << 20;
+
 export interface CaptureSlice {
   layer: ConvLayerInfo;
   /** Channels [start, end) captured in this pass. */

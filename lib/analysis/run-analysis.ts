@@ -1,21 +1,18 @@
 /**
  * Runs one analysis end to end: forward passes planned to a memory budget,
- * channels scored on all cores, each layer reported as soon as it is complete
- * (so a worker can persist it and a resumed run can skip it).
+ * channels scored on all cores. The model and images are opened as the
+ * artifacts open them (inputs.ts); a worker runs one layer per task.
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
-import { openModel } from '../models/open-model';
-import { sidecarPreprocessing } from '../models/sidecar';
 import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
-import { openDataset } from '../datasets/index';
-import { defaultPreprocessing } from '../datasets/preprocess';
 import type { OpenedDataset } from '../datasets/types';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskResult } from './channel-task';
 import { scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
-import { planPasses, type CaptureSlice } from './plan';
+import { DEFAULT_MEMORY_BUDGET_BYTES, planPasses, type CaptureSlice } from './plan';
+import { asInputError, forwardBatches, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
 import { layerVerdictFields, verdictTaskOptions } from './layer-verdicts';
@@ -24,13 +21,9 @@ import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from
 
 export interface RunAnalysisOptions {
   onProgress?: (p: AnalysisProgress) => void;
-  /** Called once per completed layer, in order; awaited before the next layer. */
-  onLayer?: (layer: LayerResult) => Promise<void> | void;
   /** Polled between batches and channels; true abandons the run with AnalysisCancelled. */
   shouldStop?: () => boolean;
-  /** Layers already computed by an earlier, interrupted run. */
-  skipLayers?: ReadonlySet<string>;
-  /** Bytes of captured activations per forward pass (default 1 GiB). */
+  /** Bytes of captured activations per forward pass (default DEFAULT_MEMORY_BUDGET_BYTES, 768 MiB). */
   memoryBudgetBytes?: number;
   /** Statistics threads (default: all cores). */
   threads?: number;
@@ -50,41 +43,33 @@ export class AnalysisCancelled extends Error {
   }
 }
 
-const INPUT_CACHE_LIMIT = 1 << 30;
-/** Captured activations per forward pass; with the model, inputs and threads this keeps a 224×224 VGG-16 run under 4 GiB. */
-const DEFAULT_BUDGET = 768 << 20;
-
 export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOptions = {}): Promise<AnalysisResult> {
   const t0 = performance.now();
   validateSpec(spec);
   const progress = options.onProgress ?? (() => {});
   progress({ fraction: 0, phase: 'loading' });
-  const engine = await asInputError(`cannot load the model ${spec.model.path}`, () => openModel(spec.model.path, spec.model.format, { threads: options.modelThreads }));
-  let dataset: OpenedDataset | undefined;
+  const opened = await openAnalysisInputs(spec, { threads: options.modelThreads });
+  const engine = opened.model;
   let spillDir = '';
   try {
-    const pre =
-      spec.model.preprocessing ?? sidecarPreprocessing(spec.model.path) ?? defaultPreprocessing(engine.input.shape as [number, number, number]);
-    const ds = await asInputError('cannot open the dataset', () => openDataset(spec.dataset, { n: spec.images, seed: spec.seed }));
-    dataset = ds;
+    const ds = await opened.dataset();
     const n = ds.samples.length;
     if (n < 10) throw new PcaceInputError(`the dataset yielded ${n} usable images; PCACE needs at least 10`);
     const all = engine.listConvLayers();
     const requested = spec.layers;
     const layers = requested === 'all' ? all : await asInputError('bad layer list', async () => resolveLayers(all, requested));
-    const pending = layers.filter((l) => !options.skipLayers?.has(l.name));
-    const budget = options.memoryBudgetBytes ?? DEFAULT_BUDGET;
-    const passes = planPasses(pending, n, budget);
+    const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+    const passes = planPasses(layers, n, budget);
     const batchSize = options.batchSize ?? defaultBatchSize(engine);
 
-    const inputs = new InputSource(ds, pre, n, batchSize, engine.input.shape);
+    const inputs = new InputBatches(opened, n, batchSize);
     const arena = new CaptureArena();
     spillDir = prepareSpill(passes, n, options);
     const targetsFromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
     // The response comes from the first forward pass (every pass sees the same images).
     const y = targetsFromDataset ? datasetTargets(ds) : new Float64Array(n);
 
-    const totalChannels = pending.reduce((s, l) => s + l.channels, 0);
+    const totalChannels = layers.reduce((s, l) => s + l.channels, 0);
     let channelsDone = 0;
     let forwardSeconds = 0;
     let statsSeconds = 0;
@@ -156,7 +141,6 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           }
           partial.delete(layer.name);
           results.push(layerResult);
-          await options.onLayer?.(layerResult);
         }
       }
     }
@@ -172,8 +156,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     };
   } finally {
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
-    await dataset?.close();
-    await engine.dispose();
+    await opened.close();
   }
 }
 
@@ -192,16 +175,6 @@ function prepareSpill(passes: ReturnType<typeof planPasses>, n: number, options:
   mkdirSync(root, { recursive: true });
   checkSpillSpace(root, needed, options.freeSpace);
   return mkdtempSync(path.join(root, 'analysis-'));
-}
-
-/** Failures caused by what the user supplied (model, data, layer names) become input errors. */
-async function asInputError<T>(what: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (err) {
-    if (err instanceof PcaceInputError) throw err;
-    throw new PcaceInputError(`${what}: ${(err as Error).message}`);
-  }
 }
 
 function taskOptions(spec: AnalysisSpec, layerChannels: number) {
@@ -260,7 +233,7 @@ interface Captured {
 /** Runs the network over all images, keeping only the slices' channels (in memory or in files). */
 async function forwardPass(
   engine: ModelEngine,
-  inputs: InputSource,
+  inputs: InputBatches,
   slices: CaptureSlice[],
   n: number,
   arena: CaptureArena,
@@ -290,11 +263,7 @@ async function forwardPass(
   }, 0);
   const batchSize = Math.max(1, Math.min(inputs.batchSize, Math.floor((128 << 20) / perImage)));
   try {
-    for (let start = 0; start < n; start += batchSize) {
-      stop();
-      const count = Math.min(batchSize, n - start);
-      const batch = await inputs.batch(start, count);
-      const out = await engine.run(batch, count, names);
+    await forwardBatches(engine, (start, count) => inputs.batch(start, count), n, batchSize, names, (out, start, count) => {
       onOutput(out.output.data, start, count);
       slices.forEach((slice, i) => {
         const t = out.activations.get(slice.layer.name)!;
@@ -309,7 +278,7 @@ async function forwardPass(
           else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
         }
       });
-    }
+    }, stop);
   } finally {
     for (const fd of fds) if (fd >= 0) closeSync(fd);
   }
@@ -334,40 +303,6 @@ async function forwardPass(
       return view;
     },
   };
-}
-
-/** Preprocessed input batches; cached in memory when they fit, re-decoded per pass otherwise. */
-class InputSource {
-  private cache: Float32Array | null = null;
-  private readonly perImage: number;
-
-  constructor(
-    private readonly dataset: OpenedDataset,
-    private readonly pre: Parameters<OpenedDataset['loadBatch']>[2],
-    private readonly n: number,
-    readonly batchSize: number,
-    shape: number[],
-  ) {
-    this.perImage = shape.reduce((a, b) => a * b, 1);
-  }
-
-  /** Every image at once (ablation needs them together). */
-  async all(): Promise<Float32Array> {
-    if (this.n * this.perImage * 4 > INPUT_CACHE_LIMIT) return this.dataset.loadBatch(0, this.n, this.pre);
-    return this.batch(0, this.n);
-  }
-
-  async batch(start: number, count: number): Promise<Float32Array> {
-    if (this.n * this.perImage * 4 > INPUT_CACHE_LIMIT) return this.dataset.loadBatch(start, count, this.pre);
-    if (!this.cache) {
-      this.cache = new Float32Array(this.n * this.perImage);
-      for (let s = 0; s < this.n; s += this.batchSize) {
-        const c = Math.min(this.batchSize, this.n - s);
-        this.cache.set(await this.dataset.loadBatch(s, c, this.pre), s * this.perImage);
-      }
-    }
-    return this.cache.subarray(start * this.perImage, (start + count) * this.perImage);
-  }
 }
 
 function writeTargets(y: Float64Array, out: Float32Array, offset: number, count: number, spec: AnalysisSpec): void {

@@ -3,7 +3,7 @@
  * are imported per job: a process that scores a layer never loads TF.js.
  */
 import type { SandboxContext } from '../models/sandbox/protocol';
-import type { ArtifactOutput, ArtifactRequest } from './artifacts';
+import type { ArtifactOutput, ArtifactRequest } from './artifacts/compute';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
 
 /** Progress messages at most this often: scoring reports every channel. */
@@ -33,7 +33,7 @@ export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; 
 }
 
 export async function artifactJob(args: { spec: AnalysisSpec; req: ArtifactRequest; threads?: number }, ctx: SandboxContext): Promise<ArtifactOutput> {
-  const { computeArtifact } = await import('./artifacts');
+  const { computeArtifact } = await import('./artifacts/compute');
   const report = throttled<number>(ctx);
   return computeArtifact(args.spec, args.req, { threads: Math.min(args.threads ?? ctx.threads, ctx.threads), onProgress: (f) => report(f) });
 }

@@ -13,7 +13,7 @@
 import { taskLimits } from '../models/sandbox/limits';
 import { SandboxStopped } from '../models/sandbox/errors';
 import { runSandboxed, startSpareProcess } from '../models/sandbox/process';
-import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts';
+import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts/compute';
 import { AnalysisCancelled } from './run-analysis';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
 

@@ -28,6 +28,9 @@ export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'ca
 export type TaskStatus = AnalysisStatus;
 export type ArtifactStatus = 'queued' | 'running' | 'completed' | 'failed';
 
+/** Analyses, their layer tasks and artifacts start queued (the tasks and artifacts by their column default). */
+export const CREATED_STATUS = 'queued' as const;
+
 export interface Transition<S extends string> {
   /** Statuses the row may be in for the change to apply. */
   from: readonly S[];

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/generated/client';
-import type { ArtifactKind } from '../analysis/artifacts-types';
+import type { ArtifactKind } from '../analysis/artifacts/types';
 import type { QueueConfig } from './config';
 import { ARTIFACT_TRANSITIONS, exhaustArtifacts, notifyWorkers, sqlStatus, sqlStatuses, targetOf } from './analysis-status';
 

@@ -7,18 +7,12 @@
 import { validateOptions, withDefaults } from '../analysis/options';
 import { estimateAnalysisCost } from '../analysis/cost';
 import { db, Prisma } from '../db/client';
-import { notifyWorkers } from '../queue/layer-tasks';
+import { CREATED_STATUS, notifyWorkers } from '../queue/analysis-status';
 import { badRequest, notFound, parseWith } from './errors';
 import type { LabContext } from './access';
 import type { StoredLayer } from './models';
 import { createAnalysisSchema } from './schemas';
 import { admitAnalysis, cpuLimitRefusal, labLimits, workerThreads } from './limits';
-
-/** Integration point for the queue: called after an analysis row is created. */
-export let onAnalysisQueued: (analysisId: string) => Promise<void> = async () => {};
-export function setOnAnalysisQueued(fn: (analysisId: string) => Promise<void>): void {
-  onAnalysisQueued = fn;
-}
 
 /** A validated analysis request with its cost estimate, before anything is stored. */
 async function prepareAnalysis(ctx: LabContext, body: unknown) {
@@ -89,7 +83,7 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
         target: input.target,
         layers: input.layers,
         options: options as unknown as Prisma.InputJsonValue,
-        status: 'queued',
+        status: CREATED_STATUS,
         createdById: ctx.user.id,
       },
     });
@@ -99,6 +93,5 @@ export async function createAnalysis(ctx: LabContext, body: unknown) {
     return created;
   });
   await notifyWorkers(db);
-  await onAnalysisQueued(analysis.id);
   return Object.assign(analysis, { estimate });
 }

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { ChannelArtifact } from '../db/generated/client';
 import { rowToChannel } from '../queue/result-rows';
 import type { ChannelResult } from '../analysis/types';
-import { CHANNEL_KINDS, LAYER_KINDS, type ArtifactKind, type ArtifactValues, type SampleRef } from '../analysis/artifacts-types';
+import { CHANNEL_KINDS, LAYER_KINDS, type ArtifactKind, type ArtifactValues, type SampleRef } from '../analysis/artifacts/types';
 import { requestArtifacts, type ArtifactKey } from '../queue/artifact-tasks';
 import { openDataset, type DatasetSpec } from '../datasets/index';
 import { withDefaults } from '../analysis/options';

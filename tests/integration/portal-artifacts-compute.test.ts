@@ -1,5 +1,5 @@
 /**
- * lib/analysis/artifacts.ts beyond the MNIST CNN the portal test uses: CAM on
+ * lib/analysis/artifacts/ beyond the MNIST CNN the portal test uses: CAM on
  * a model that ends in a global average pool, a .npy dataset, TF.js layers
  * models (differentiable) and graph models (not), and the input errors that
  * fail an artifact at once instead of retrying it.
@@ -7,7 +7,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ArtifactStopped, computeArtifact } from '../../lib/analysis/artifacts';
+import { ArtifactStopped, computeArtifact } from '../../lib/analysis/artifacts/compute';
 import { computeArtifactSandboxed } from '../../lib/analysis/sandboxed';
 import { DEFAULT_ANALYSIS } from '../../lib/analysis/defaults';
 import type { AnalysisSpec } from '../../lib/analysis/types';

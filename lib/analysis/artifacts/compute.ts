@@ -6,26 +6,24 @@
  *   top     — the sample images with the highest mean activation of the channel;
  *   strip   — the layer's top-5 and bottom-5 ranked channels on one chosen image.
  * Images come from the analysis' own sample (same dataset spec, n and seed),
- * preprocessed as the analysis did, so what is shown is what was ranked.
+ * preprocessed as the analysis did (both open them through ../inputs.ts), so
+ * what is shown is what was ranked.
  * Forward passes use the analysis engine (ONNX Runtime for .onnx); gradients
  * use the differentiable TF.js form of the model.
  */
-import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
-import { openModel } from '../models/open-model';
-import { sidecarPreprocessing } from '../models/sidecar';
-import { activationMaximisation, cam, gradCam } from '../models/gradients';
-import type { DifferentiableModel } from '../models/tfjs-model';
-import { openDataset } from '../datasets/index';
-import { defaultPreprocessing } from '../datasets/preprocess';
-import type { OpenedDataset, Preprocessing } from '../datasets/types';
-import { PcaceInputError } from '../pcace/validate';
-import type { AnalysisSpec } from './types';
+import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../../models/engine';
+import { activationMaximisation, cam, gradCam } from '../../models/gradients';
+import type { DifferentiableModel } from '../../models/tfjs-model';
+import type { OpenedDataset, Preprocessing } from '../../datasets/types';
+import { PcaceInputError } from '../../pcace/validate';
+import { asInputError, forwardBatches, openAnalysisInputs, openAnalysisInputsWith, type AnalysisInputs } from '../inputs';
+import type { AnalysisSpec } from '../types';
 import {
   colorize, DIVERGING, displaySize, encodePng, HEAT, inputRange, inputToRgb, overlay, resizeNearest, round4, stats, tooltipGrid, type Rgb,
-} from './artifacts-render';
-import { MAP_SAMPLES, STRIP_EACH_SIDE, TOP_IMAGES, type ArtifactKind, type ArtifactPicture, type ArtifactRow, type ArtifactValues, type SampleRef } from './artifacts-types';
+} from './render';
+import { MAP_SAMPLES, STRIP_EACH_SIDE, TOP_IMAGES, type ArtifactKind, type ArtifactPicture, type ArtifactRow, type ArtifactValues, type SampleRef } from './types';
 
-export * from './artifacts-types';
+export * from './types';
 
 export interface ArtifactRequest {
   kind: ArtifactKind;
@@ -77,31 +75,31 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
     if (opts.shouldStop?.()) throw new ArtifactStopped();
   };
   const differentiable = req.kind === 'gradcam' || req.kind === 'actmax';
-  const model = differentiable ? await openDifferentiable(spec) : await inputError('cannot load the model', () => openModel(spec.model.path, spec.model.format, { threads: opts.threads }));
-  let ds: OpenedDataset | undefined;
+  const inputs: AnalysisInputs<ModelEngine | (DifferentiableModel & { dispose(): Promise<void> })> = differentiable
+    ? await openAnalysisInputsWith(spec, () => openDifferentiable(spec))
+    : await openAnalysisInputs(spec, { threads: opts.threads });
   try {
-    const [layer] = await inputError('bad layer', async () => resolveLayers(model.listConvLayers(), [req.layer]));
+    const model = inputs.model;
+    const [layer] = await asInputError('bad layer', async () => resolveLayers(model.listConvLayers(), [req.layer]));
     if (req.kind !== 'gradcam' && req.kind !== 'strip' && !(Number.isInteger(req.channel) && req.channel >= 0 && req.channel < layer.channels)) {
       throw new PcaceInputError(`channel must be in 0..${layer.channels - 1} for layer ${layer.name}, got ${req.channel}`);
     }
-    const inputShape = model.input.shape as [number, number, number];
-    const pre = spec.model.preprocessing ?? sidecarPreprocessing(spec.model.path) ?? defaultPreprocessing(inputShape);
+    const { inputShape, preprocessing: pre } = inputs;
     const ctx: Ctx = { spec, req, layer, inputShape, pre, display: displaySize(inputShape[1], inputShape[2]), files: [], progress, stop };
     progress(0.1);
-    const open = async () => (ds = await inputError('cannot open the dataset', () => openDataset(spec.dataset, { n: spec.images, seed: spec.seed })));
     let out: Pick<ArtifactValues, 'rows' | 'notes' | 'details'>;
     switch (req.kind) {
       case 'maps':
-        out = await mapsArtifact(ctx, model as ModelEngine, await open());
+        out = await mapsArtifact(ctx, model as ModelEngine, await inputs.dataset());
         break;
       case 'top':
-        out = await topArtifact(ctx, model as ModelEngine, await open());
+        out = await topArtifact(ctx, model as ModelEngine, await inputs.dataset());
         break;
       case 'strip':
-        out = await stripArtifact(ctx, model as ModelEngine, await open());
+        out = await stripArtifact(ctx, model as ModelEngine, await inputs.dataset());
         break;
       case 'gradcam':
-        out = await gradcamArtifact(ctx, model as DifferentiableModel, await open());
+        out = await gradcamArtifact(ctx, model as DifferentiableModel, await inputs.dataset());
         break;
       case 'actmax':
         out = await actmaxArtifact(ctx, model as DifferentiableModel);
@@ -116,8 +114,7 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
       values: { kind: req.kind, layer: layer.name, channel: layerWide ? -1 : req.channel, mapSize: [layer.mapHeight, layer.mapWidth], inputShape, ...out },
     };
   } finally {
-    await (ds as OpenedDataset | undefined)?.close();
-    await (model as { dispose(): Promise<void> }).dispose();
+    await inputs.close();
   }
 }
 
@@ -254,12 +251,12 @@ async function actmaxArtifact(ctx: Ctx, model: DifferentiableModel): Promise<Pic
 // ---------------------------------------------------------------- helpers
 
 async function openDifferentiable(spec: AnalysisSpec): Promise<DifferentiableModel & { dispose(): Promise<void> }> {
-  return inputError('cannot load the model for gradients', async () => {
+  return asInputError('cannot load the model for gradients', async () => {
     if (spec.model.format === 'onnx') {
-      const { createOnnxTfjsModel } = await import('../models/onnx-to-tfjs');
+      const { createOnnxTfjsModel } = await import('../../models/onnx-to-tfjs');
       return createOnnxTfjsModel(spec.model.path);
     }
-    const { createTfjsEngine } = await import('../models/tfjs-engine');
+    const { createTfjsEngine } = await import('../../models/tfjs-engine');
     const m = await createTfjsEngine(spec.model.path);
     if (!('forward' in m)) {
       await m.dispose();
@@ -281,8 +278,7 @@ function targetOutput(spec: AnalysisSpec, model: DifferentiableModel): { classIn
 
 /**
  * Forward `n` images (loaded in batches through `load`) and keep the maps of
- * `channels`: one n×H×W array per channel. Models exported with a fixed batch
- * size get zero-padded batches of exactly that size.
+ * `channels`: one n×H×W array per channel.
  */
 async function forwardChannels(
   engine: ModelEngine,
@@ -295,22 +291,13 @@ async function forwardChannels(
   const P = layer.mapHeight * layer.mapWidth;
   const per = engine.input.shape.reduce((a, b) => a * b, 1);
   const out = channels.map(() => new Float32Array(n * P));
-  const fixed = engine.input.fixedBatchSize;
-  const size = fixed ?? Math.max(1, Math.min(64, Math.floor((64 << 20) / (4 * (per + layer.channels * P)))));
-  for (let start = 0; start < n; start += size) {
-    const count = Math.min(size, n - start);
-    let batch = await load(start, count);
-    if (fixed && count < fixed) {
-      const padded = new Float32Array(fixed * per);
-      padded.set(batch.subarray(0, count * per));
-      batch = padded;
-    }
-    const r = await engine.run(batch, fixed ?? count, [layer.name]);
+  const size = Math.max(1, Math.min(64, Math.floor((64 << 20) / (4 * (per + layer.channels * P)))));
+  await forwardBatches(engine, load, n, size, [layer.name], (r, start, count) => {
     const a = r.activations.get(layer.name)!.data;
     for (let b = 0; b < count; b++)
       channels.forEach((c, j) => out[j].set(a.subarray((b * layer.channels + c) * P, (b * layer.channels + c + 1) * P), (start + b) * P));
     onBatch?.(start + count);
-  }
+  });
   return out;
 }
 
@@ -353,14 +340,4 @@ function histogram(values: Float64Array, bins: number): { edges: number[]; count
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]++;
   return { edges: Array.from({ length: bins + 1 }, (_, i) => round4(lo + i * width)), counts };
-}
-
-/** Failures caused by what the user supplied become input errors: retrying cannot help. */
-async function inputError<T>(what: string, f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (err) {
-    if (err instanceof PcaceInputError) throw err;
-    throw new PcaceInputError(`${what}: ${(err as Error).message}`);
-  }
 }

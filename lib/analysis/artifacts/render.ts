@@ -4,7 +4,7 @@
  * (3 bytes per pixel) so one encoder path serves every picture.
  */
 import sharp from 'sharp';
-import type { Preprocessing } from '../datasets/types';
+import type { Preprocessing } from '../../datasets/types';
 
 export interface Rgb {
   data: Uint8Array;

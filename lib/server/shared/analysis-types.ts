@@ -4,4 +4,4 @@
  * keeps the client's view of the server in lib/server/shared.
  */
 export type * from '../../analysis/types';
-export * from '../../analysis/artifacts-types';
+export * from '../../analysis/artifacts/types';
