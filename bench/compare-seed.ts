@@ -12,6 +12,7 @@
  * - deeper layers have more channels that beat noise;
  * - ablation drops follow the scores only loosely, mean activations not at all.
  */
+import { verdictRule, verdictsFor } from '../lib/pcace/verdicts';
 import type { ChannelResult, LayerResult } from '../lib/analysis/types';
 import { saveLayerResult } from '../lib/queue/result-rows';
 import { ordinalRanks } from '../lib/pcace/ranking';
@@ -116,7 +117,21 @@ export function syntheticLayer(opts: SeedNetwork, layerIndex: number): LayerResu
   }
   const ranks = ordinalRanks(crossfit);
   rows.forEach((r, i) => (r.rank = ranks[i]));
-  return { name, shape: [opts.images ?? 300, channels, size, size], kernel: [3, 3], seconds: 1, channels: rows, warnings: [] };
+  const layer: LayerResult = { name, shape: [opts.images ?? 300, channels, size, size], kernel: [3, 3], seconds: 1, channels: rows, warnings: [] };
+  if (opts.permutations) {
+    // The p-values stand for a pooled null of B = permutations draws: verdicts as the worker makes them (BH within the layer, q < 0.05).
+    const options = { alpha: 0.05, pi0: false };
+    const v = verdictsFor(rows.map((r) => r.p_value!), options);
+    rows.forEach((r, i) => {
+      r.q_value = v.q[i];
+      r.beats_noise = v.beats[i];
+      r.effect = r.z_score;
+      r.effect_ci = [r.z_score! - 0.5, r.z_score! + 0.5];
+    });
+    layer.null = { B: opts.permutations, pooled: true, mean: 0, sd: 0.04, q50: 0, q95: 0.066, q99: 0.093, max: 0.1, ks_normal: 0.05 };
+    layer.verdict_rule = verdictRule('crossfit', { kind: 'permutation', B: opts.permutations, pooled: true, tail: 'empirical+normal-t' }, options, v.pi0);
+  }
+  return layer;
 }
 
 /** Model (reused by name), version, dataset (reused), a completed analysis and all its layer results. */

@@ -11,7 +11,7 @@ import { db, Prisma } from '../db/client';
 
 export const architecturesQuery = z.object({ a: idParam, b: idParam, score: scoreParam }).strict();
 
-type Row = { aid: string; index: number; name: string; ch: number[]; sc: (number | null)[]; np: number; sig: number };
+type Row = { aid: string; index: number; name: string; ch: number[]; sc: (number | null)[]; nv: number; beats: number; rule: string | null };
 
 export async function compareArchitectures(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, architecturesQuery);
@@ -20,18 +20,19 @@ export async function compareArchitectures(labId: string, req: Request): Promise
     // One query for both networks: per layer, channels and scores already sorted by score.
     const raw = await db.$queryRaw<Record<string, unknown>[]>`
       WITH c AS (
-        SELECT l."analysisId" AS aid, l."index" AS index, l.name, ch.channel, ch.p_value AS p, ${scoreSql(q.score)} AS s
+        SELECT l."analysisId" AS aid, l."index" AS index, l.name, l.extra->'verdict_rule'->>'text' AS rule, ch.channel,
+          ch.extra->>'beats_noise' AS verdict, ${scoreSql(q.score)} AS s
         FROM "Analysis" a
         JOIN "LayerResult" l ON l."analysisId" = a.id
         JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
         WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set([q.a, q.b])])})
       )
-      SELECT aid, index, name,
+      SELECT aid, index, name, rule,
         array_to_json(array_agg(channel ORDER BY s DESC NULLS LAST, channel))::text AS ch,
         array_to_json(array_agg(s ORDER BY s DESC NULLS LAST, channel))::text AS sc,
-        count(p)::int AS np,
-        (count(*) FILTER (WHERE p < 0.05))::int AS sig
-      FROM c GROUP BY aid, index, name ORDER BY aid, index`;
+        (count(*) FILTER (WHERE rule IS NOT NULL AND verdict IS NOT NULL))::int AS nv,
+        (count(*) FILTER (WHERE rule IS NOT NULL AND verdict = 'true'))::int AS beats
+      FROM c GROUP BY aid, index, name, rule ORDER BY aid, index`;
     const rows = parseArrays<Row>(raw, ['ch', 'sc']);
     const payload: ArchitecturesPayload = { score: q.score, sides: [side(infos[0], rows), side(infos[1], rows)] };
     return payload;
@@ -66,8 +67,9 @@ function side(info: AnalysisInfo, all: Row[]): ArchitectureSide {
   }
   if (rows.length > 0 && scored === 0) missingScore(info);
   allScores.sort((x, y) => x - y);
-  const withP = rows.reduce((s, r) => s + r.np, 0);
-  const sig = rows.reduce((s, r) => s + r.sig, 0);
+  // Verdicts are the stored ones (q < α under the layer's rule); uncalibrated layers count in neither number.
+  const withVerdict = rows.reduce((s, r) => s + r.nv, 0);
+  const beats = rows.reduce((s, r) => s + r.beats, 0);
   return {
     analysis: info,
     layers: {
@@ -75,8 +77,9 @@ function side(info: AnalysisInfo, all: Row[]): ArchitectureSide {
       index: rows.map((r) => r.index),
       depth: rows.map((r) => r6((r.index + 1) / count)!),
       n: rows.map((r) => r.ch.length),
-      withP: rows.map((r) => r.np),
-      beatNull: rows.map((r) => r.sig),
+      withVerdict: rows.map((r) => r.nv),
+      beatNoise: rows.map((r) => r.beats),
+      rule: rows.map((r) => r.rule),
       ...boxes,
     },
     channel,
@@ -87,8 +90,9 @@ function side(info: AnalysisInfo, all: Row[]): ArchitectureSide {
       median: allScores.length ? r6(quantile(allScores, 0.5)) : null,
       max: best ? r6(best.v) : null,
       maxDepth: best ? r6(best.depth) : null,
-      withP,
-      beatNull: withP > 0 ? r6(sig / withP) : null,
+      withVerdict,
+      beatNoise: withVerdict > 0 ? r6(beats / withVerdict) : null,
+      rule: rows.find((r) => r.rule !== null)?.rule ?? null,
     },
   };
 }

@@ -9,6 +9,7 @@ import { badRequest } from './errors';
 import { cachedView, type ViewBody, idListParam, parseArrays, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
 import { median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, ClassesPayload } from './shared/compare';
+import { SCORE_LABELS } from './shared/compare';
 import { db, Prisma } from '../db/client';
 
 export const classesQuery = z.object({ analyses: idListParam, layer: layerParam, score: scoreParam, k: kParam }).strict();
@@ -26,6 +27,7 @@ export async function compareClasses(labId: string, req: Request): Promise<ViewB
         `class comparisons need one model version: '${infos[0].title}' is ${infos[0].model.name} v${infos[0].model.version}, '${other.title}' is ${other.model.name} v${other.model.version}`,
       );
     }
+    const statistic = oneStatistic(infos, q.score);
     const { layer, common } = pickLayer(infos, q.layer);
     const raw = await db.$queryRaw<Record<string, unknown>[]>`
       SELECT l."analysisId" AS aid,
@@ -36,11 +38,35 @@ export async function compareClasses(labId: string, req: Request): Promise<ViewB
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set(q.analyses)])})
       GROUP BY l."analysisId"`;
-    return classMatrix(infos, parseArrays<Row>(raw, ['ch', 'sc']), { layer, common, k: q.k, score: q.score });
+    return { ...classMatrix(infos, parseArrays<Row>(raw, ['ch', 'sc']), { layer, common, k: q.k, score: q.score }), statistic };
   });
 }
 
-function classMatrix(infos: AnalysisInfo[], rows: Row[], o: { layer: string; common: string[]; k: number; score: ClassesPayload['score'] }): ClassesPayload {
+/**
+ * The one statistic the compared rankings share. A Spearman ρ between a
+ * ranking by the cross-fitted score and one by pc1 measures how two
+ * statistics differ as much as how two classes do, so such a comparison is
+ * refused, naming each analysis' statistic. The stored z_score is the pc1 z
+ * for analyses ranked by pc1 or z_pc1 and the multiple-correlation z
+ * otherwise: two statistics under one column.
+ */
+export function statisticOf(info: AnalysisInfo): string {
+  if (info.scoreField !== 'z_score') return SCORE_LABELS[info.scoreField];
+  return info.options.rankBy === 'pc1' || info.options.rankBy === 'z_pc1' ? 'permutation z-score of pc1' : 'permutation z-score of the multiple correlation';
+}
+
+function oneStatistic(infos: AnalysisInfo[], score: ClassesPayload['score']): string {
+  const stats = infos.map(statisticOf);
+  if (stats.every((s) => s === stats[0])) return stats[0];
+  const groups = [...new Set(stats)].map((s) => `${infos.filter((_, i) => stats[i] === s).map((a) => `'${a.title}'`).join(', ')} by the ${s}`);
+  const how =
+    score === 'auto'
+      ? 'choose one score for all of them (crossfit, multiple, pc1) or pick analyses ranked alike'
+      : 'pick analyses ranked alike, or another score';
+  throw badRequest(`these analyses rank channels by different statistics (${groups.join('; ')}): one comparison needs one statistic; ${how}`);
+}
+
+function classMatrix(infos: AnalysisInfo[], rows: Row[], o: { layer: string; common: string[]; k: number; score: ClassesPayload['score'] }): Omit<ClassesPayload, 'statistic'> {
   // Scores aligned by channel index: channels the first analysis has, NaN where another lacks one.
   const rowOf = (id: string) => rows.find((r) => r.aid === id) ?? { aid: id, ch: [], sc: [] };
   const channels = rowOf(infos[0].id).ch;

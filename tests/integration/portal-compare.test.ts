@@ -112,12 +112,18 @@ describe('compare architectures', () => {
       expect(a.layers.hi[l]).toBeLessThanOrEqual(a.layers.max[l]);
       offset += n;
     }
-    // The null: a0 ran 99 permutations, b0 none.
-    const pValues = await db.channelResult.findMany({ where: { layerResult: { analysisId: ids.a0 } }, select: { pValue: true } });
-    expect(a.summary).toMatchObject({ layers: 4, channels: 128, withP: 128 });
-    expect(a.summary.beatNull).toBeCloseTo(pValues.filter((r) => r.pValue! < 0.05).length / 128, 6);
-    expect(b.summary.withP).toBe(0);
-    expect(b.summary.beatNull).toBeNull();
+    // Verdicts: a0 has a null and a rule per layer, b0 none ("not calibrated": no share at all, never p < 0.05 or score > 0).
+    const verdicts = (await analysisResults(w.labId, ids.a0)).layers.flatMap((l) => l.channels.map((c) => c.beats_noise));
+    expect(verdicts.every((v) => typeof v === 'boolean')).toBe(true);
+    const beats = verdicts.filter(Boolean).length;
+    expect(beats).toBeGreaterThan(0);
+    expect(beats).toBeLessThan(128);
+    expect(a.summary).toMatchObject({ layers: 4, channels: 128, withVerdict: 128 });
+    expect(a.summary.beatNoise).toBeCloseTo(beats / 128, 6);
+    expect(a.summary.rule).toMatch(/^q < 0\.05 \(BH per layer\) against a pooled permutation null of the cross-fitted score, B = 99/);
+    expect(a.layers.rule).toHaveLength(4);
+    expect(b.summary).toMatchObject({ withVerdict: 0, beatNoise: null, rule: null });
+    expect(b.layers.rule).toEqual([null, null]);
     expect(a.summary.max).toBe(Math.max(...a.layers.max));
   });
 
@@ -163,7 +169,7 @@ describe('compare classes', () => {
     const res = await get(classesRoute, { analyses: [ids.a0, ids.a1, ids.a2].join(','), layer: 'conv3', k: '5' });
     expect(res.status).toBe(200);
     const body = res.body;
-    expect(body).toMatchObject({ layer: 'conv3', layers: ['conv1', 'conv2', 'conv3', 'conv4'], k: 5, n: 32, labels: ['class 0', 'class 1', 'class 2'], pairs: 3, method: 't' });
+    expect(body).toMatchObject({ layer: 'conv3', layers: ['conv1', 'conv2', 'conv3', 'conv4'], k: 5, n: 32, labels: ['class 0', 'class 1', 'class 2'], pairs: 3, method: 't', statistic: 'cross-fitted score' });
     const vectors = await Promise.all([ids.a0, ids.a1, ids.a2].map((id) => stored(id, 'conv3')));
     for (let i = 0; i < 3; i++) {
       expect(body.rho[i][i]).toBe(1);
@@ -191,6 +197,26 @@ describe('compare classes', () => {
     expect(mixed.body.error).toMatch(/class comparisons need one model version: .* is resnet v1, .* is resnet v2/);
     const layer = await get(classesRoute, { analyses: `${ids.a0},${ids.a1}`, layer: 'conv9' });
     expect(layer).toMatchObject({ status: 400, body: { error: expect.stringMatching(/layer 'conv9' is not in all of these analyses; available: conv1, conv2/) } });
+  });
+
+  it('never compares rankings by different statistics: refuses, naming them, and accepts one score for all', async () => {
+    // Class 4 of the same model version, ranked by pc1 (the published statistic).
+    const a = await db.analysis.findUniqueOrThrow({ where: { id: ids.a2 } });
+    const pc1 = await db.analysis.create({
+      data: { ...a, id: undefined, title: 'class 4 by pc1', target: { kind: 'class', index: 4 }, options: { ...(a.options as object), rankBy: 'pc1' }, layers: 'all', summary: undefined },
+    });
+    for (let i = 0; i < NET_A.length; i++) await saveLayerResult(db, pc1.id, i, syntheticLayer({ labId: w.labId, userId: '', modelName: 'resnet', layers: NET_A, classIndex: 4, runSeed: 1 }, i));
+    const auto = await get(classesRoute, { analyses: `${ids.a1},${ids.a2},${pc1.id}` });
+    expect(auto.status).toBe(400);
+    expect(auto.body.error).toMatch(/rank channels by different statistics \(.+ by the cross-fitted score; 'class 4 by pc1' by the PC1 correlation\): one comparison needs one statistic/);
+    // z_score holds the pc1 z for pc1-ranked analyses and the multiple-correlation z otherwise: two statistics, refused.
+    const z = await get(classesRoute, { analyses: `${ids.a0},${pc1.id}`, score: 'z' });
+    expect(z.status).toBe(400);
+    expect(z.body.error).toMatch(/permutation z-score of the multiple correlation; 'class 4 by pc1' by the permutation z-score of pc1/);
+    const one = await get(classesRoute, { analyses: `${ids.a1},${ids.a2},${pc1.id}`, score: 'multiple' });
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ statistic: 'multiple correlation', labels: ['class 1', 'class 2', 'class 4'] });
+    await db.analysis.delete({ where: { id: pc1.id } });
   });
 });
 

@@ -1,46 +1,54 @@
 'use client';
 /**
  * The ranked channels of one layer, re-sorted in the browser by the chosen
- * measure (no round trip). Channels that do not beat noise are marked in the
- * row (text, not colour only) and explained above the table.
+ * measure (no round trip). Each row says its verdict in words (beats noise /
+ * ≈ noise, not colour only) with its q-value and effect; the rule behind the
+ * verdicts is spelled out above the table, or "not calibrated" when the layer
+ * has none.
  */
-import { ALPHA, MEASURES, isNoise, noiseRule, rankChannels, type LayerView, type MeasureKey, type NoiseBasis } from './measures';
+import { MEASURES, NOT_CALIBRATED, rankChannels, ruleSentence, verdictOf, type LayerView, type MeasureKey } from './measures';
 
 const fixed = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 const sig = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(d)).toString());
-const pFmt = (p: number | undefined) => (p === undefined ? '—' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+const pFmt = (p: number | undefined) => (p === undefined || !Number.isFinite(p) ? '—' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 const rankFmt = (v: number | undefined) => (v === undefined ? '—' : Number(v.toFixed(1)).toString());
 
 type Col = { key: MeasureKey; label: string; title: string };
-const MEASURE_COLS: Col[] = [
+const SCORE_COLS: Col[] = [
   { key: 'score_pc1', label: 'PC1', title: 'score_pc1: ACE correlation of the first component' },
   { key: 'score_multiple', label: 'Multiple', title: 'score_multiple: ACE correlation of all k components' },
   { key: 'score_crossfit', label: 'Cross-fit', title: 'score_crossfit: out-of-sample (cross-fitted) multiple correlation' },
-  { key: 'p_value', label: 'p', title: 'permutation p-value of the ranking score' },
+];
+const TEST_COLS: Col[] = [
+  { key: 'p_value', label: 'p', title: 'p-value of the ranking statistic against the layer’s null (uncorrected)' },
+  { key: 'q_value', label: 'q', title: 'q-value: Benjamini–Hochberg within the layer; beats noise when q < α' },
+  { key: 'effect', label: 'Effect [95 % CI]', title: '(score − null mean) / null sd, with its 95 % interval' },
   { key: 'z_score', label: 'z', title: 'z against the permutation null' },
 ];
+
+/** The rank confidence set (marginal, Mogstad et al.) when bootstrapped, else the older percentile interval. */
+function rankInterval(c: LayerView['channels'][number]): string {
+  if (c.rank_ci) return `[${c.rank_ci[0]}, ${c.rank_ci[1]}]`;
+  return c.rank_p05 === undefined ? '—' : `[${rankFmt(c.rank_p05)}, ${rankFmt(c.rank_p95)}]`;
+}
 
 export function ChannelTable({
   layer,
   measure,
-  basis,
   onMeasure,
   available,
   channelHref,
-  permutations,
 }: {
-  /** Permutations the analysis ran: 1/(B+1) is the smallest p it can report. */
-  permutations?: number;
   /** Link to a channel's own page (activation maps, Grad-CAM, ...), when there is one. */
   channelHref?: (channel: number) => string;
   layer: LayerView;
   measure: MeasureKey;
-  basis: NoiseBasis;
   onMeasure: (m: MeasureKey) => void;
   available: MeasureKey[];
 }) {
   const rows = rankChannels(layer.channels, measure);
-  const noisy = layer.channels.filter((c) => isNoise(c, basis) === true).length;
+  const rule = layer.verdict_rule;
+  const beating = rule ? layer.channels.filter((c) => verdictOf(c, layer) === 'beats').length : 0;
   const header = (c: Col) => {
     const sorted = c.key === measure;
     const can = available.includes(c.key);
@@ -59,28 +67,19 @@ export function ChannelTable({
   };
   return (
     <>
-      <p className="small pa-noise-note" data-noise-count={noisy}>
-        {basis === 'none' ? (
-          <>
-            Nothing here says which channels beat noise: in-sample scores of pure-noise channels sit well above 0. Run with permutations (p-values) or cross-fit
-            repeats to find out.
-          </>
-        ) : (
-          <>
-            <span className="pa-noise-tag">≈ noise</span> marks the {noisy} of {layer.channels.length} channels whose {noiseRule(basis)}
-            {basis === 'permutation'
-              ? ': a channel unrelated to the class reaches such a score by chance with these images, so its rank says nothing.'
-              : ': transforms fitted on one half of the images do not predict the class score on the other half.'}
-            {basis === 'permutation' && permutations && 1 / (permutations + 1) >= ALPHA ? (
-              <strong className="pa-resolution">
-                {' '}
-                With {permutations} permutations the smallest possible p is {(1 / (permutations + 1)).toFixed(3)}, so no channel can reach p &lt; {ALPHA}: run
-                again with 99 or more.
-              </strong>
-            ) : null}
-          </>
-        )}
-      </p>
+      {rule ? (
+        <p className="small pa-noise-note" data-verdict-rule={rule.text} data-beats-count={beating}>
+          <strong>
+            {beating} of {layer.channels.length} channels beat noise.
+          </strong>{' '}
+          {ruleSentence(rule)} <span className="pa-noise-tag">≈ noise</span> marks the others: their rank says nothing about the target.
+        </p>
+      ) : (
+        <p className="small pa-noise-note" data-verdict-rule="none">
+          <strong>Verdict: {NOT_CALIBRATED}.</strong> This layer has no null of its ranking statistic, so no channel is declared to beat noise (a score above 0
+          or an uncorrected p below 0.05 is not such a claim). Run the analysis again with null draws (the default) for q-values and verdicts.
+        </p>
+      )}
       <div className="pa-table-scroll">
         <table className="pa-channels" data-layer={layer.name}>
           <caption className="sr-only">
@@ -94,8 +93,12 @@ export function ChannelTable({
               <th scope="col" className="num">
                 Channel
               </th>
-              {MEASURE_COLS.map(header)}
-              <th scope="col" className="num" title="Bootstrap rank interval: 5th and 95th percentile of the channel's rank over resampled images">
+              <th scope="col" title={rule ? rule.text : 'this layer has no null: no verdicts'}>
+                Verdict
+              </th>
+              {SCORE_COLS.map(header)}
+              {TEST_COLS.map(header)}
+              <th scope="col" className="num" title="95 % confidence set for the rank (bootstrap of the ranking estimator), or the older 5th–95th percentile interval">
                 Rank interval
               </th>
               {header({ key: 'ablation_drop', label: 'Ablation', title: 'class-score drop when the channel is zeroed' })}
@@ -115,9 +118,9 @@ export function ChannelTable({
           </thead>
           <tbody>
             {rows.map(({ row: c, rank }) => {
-              const noise = isNoise(c, basis);
+              const verdict = verdictOf(c, layer);
               return (
-                <tr key={c.index} className={noise ? 'pa-noise' : undefined} data-channel={c.index} data-noise={noise === true ? 'true' : undefined}>
+                <tr key={c.index} className={verdict === 'noise' ? 'pa-noise' : undefined} data-channel={c.index} data-verdict={verdict ?? 'none'}>
                   <td className="num">{rank}</td>
                   <td className="num">
                     {channelHref ? (
@@ -127,26 +130,37 @@ export function ChannelTable({
                     ) : (
                       c.index
                     )}
-                    {noise ? (
-                      <>
-                        {' '}
-                        <span className="pa-noise-tag" title={`does not beat noise (${noiseRule(basis)})`}>
-                          ≈ noise
-                        </span>
-                      </>
-                    ) : null}
                     {c.flags.map((f) => (
                       <span key={f} className="pa-flag" title={f.replace(/_/g, ' ')}>
                         {f.replace(/_/g, ' ')}
                       </span>
                     ))}
                   </td>
+                  <td>
+                    {verdict === 'beats' ? (
+                      <span className="pa-beats-tag" title={rule?.text}>
+                        beats noise
+                      </span>
+                    ) : verdict === 'noise' ? (
+                      <span className="pa-noise-tag" title={`does not beat noise: ${rule?.text}`}>
+                        ≈ noise
+                      </span>
+                    ) : (
+                      <span className="muted small">{NOT_CALIBRATED}</span>
+                    )}
+                  </td>
                   <td className="num">{fixed(c.score_pc1)}</td>
                   <td className="num">{fixed(c.score_multiple)}</td>
-                  <td className="num">{fixed(c.score_crossfit)}</td>
+                  <td className="num" title={c.mcse !== undefined ? `Monte Carlo error ±${sig(c.mcse, 2)}` : undefined}>
+                    {fixed(c.score_crossfit)}
+                  </td>
                   <td className="num">{pFmt(c.p_value)}</td>
+                  <td className="num">{pFmt(c.q_value)}</td>
+                  <td className="num">
+                    {c.effect === undefined || !Number.isFinite(c.effect) ? '—' : `${fixed(c.effect, 2)}${c.effect_ci ? ` [${fixed(c.effect_ci[0], 2)}, ${fixed(c.effect_ci[1], 2)}]` : ''}`}
+                  </td>
                   <td className="num">{fixed(c.z_score, 2)}</td>
-                  <td className="num">{c.rank_p05 === undefined ? '—' : `[${rankFmt(c.rank_p05)}, ${rankFmt(c.rank_p95)}]`}</td>
+                  <td className="num">{rankInterval(c)}</td>
                   <td className="num">{fixed(c.ablation_drop)}</td>
                   <td className="num">{sig(c.mean_activation)}</td>
                   <td className="num">{sig(c.max_activation)}</td>

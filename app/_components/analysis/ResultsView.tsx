@@ -10,7 +10,7 @@ import { Histogram } from '@/app/_components/charts/Histogram';
 import { SortedCurves } from '@/app/_components/charts/SortedCurves';
 import { layerSegment } from '@/app/_components/layer-path';
 import { ChannelTable } from './ChannelTable';
-import { MEASURES, availableMeasures, isNoise, noiseBasis, noiseRule, valueOf, type LayerView, type MeasureKey } from './measures';
+import { MEASURES, NOT_CALIBRATED, availableMeasures, calibration, measureOfStatistic, ruleShort, valueOf, verdictOf, type LayerView, type MeasureKey } from './measures';
 
 function syncUrl(layer: string, measure: MeasureKey) {
   const params = new URLSearchParams(window.location.search);
@@ -20,12 +20,14 @@ function syncUrl(layer: string, measure: MeasureKey) {
   window.history.replaceState(null, '', `?${params.toString()}${window.location.hash}`);
 }
 
-function referenceFor(measure: MeasureKey): { value: number; label: string } | undefined {
-  if (measure === 'score_crossfit') return { value: 0, label: 'noise level (0)' };
-  if (measure === 'p_value') return { value: 0.05, label: 'p = 0.05' };
-  if (measure === 'z_score') return { value: 0, label: 'null mean' };
+/** A reference line where the measure has one that means something for every layer (never "score = 0" as a noise level). */
+function referenceFor(measure: MeasureKey, alpha: number | undefined): { value: number; label: string } | undefined {
+  if (measure === 'q_value' && alpha !== undefined) return { value: alpha, label: `α = ${alpha}` };
+  if (measure === 'effect' || measure === 'z_score') return { value: 0, label: 'null mean' };
   return undefined;
 }
+
+const qText = (q: number | undefined) => (q === undefined || !Number.isFinite(q) ? '' : `, q = ${q < 0.001 ? q.toExponential(1) : q.toFixed(3)}`);
 
 export function ResultsView({
   lab,
@@ -34,9 +36,7 @@ export function ResultsView({
   defaultMeasure,
   initialLayer,
   initialMeasure,
-  permutations,
 }: {
-  permutations?: number;
   lab: string;
   analysisId: string;
   layers: LayerView[];
@@ -45,7 +45,8 @@ export function ResultsView({
   initialMeasure?: string;
 }) {
   const available = useMemo(() => availableMeasures(layers), [layers]);
-  const basis = useMemo(() => noiseBasis(layers), [layers]);
+  const cal = calibration(layers);
+  const rule = layers.find((l) => l.verdict_rule)?.verdict_rule;
   const [measureState, setMeasureState] = useState<string>(initialMeasure ?? defaultMeasure);
   const [layerState, setLayerState] = useState<string>(initialLayer ?? layers[0]?.name ?? '');
   // Unknown or not-yet-available values (an edited link, a layer still running) fall back quietly.
@@ -67,9 +68,17 @@ export function ResultsView({
       layers.map((l) => ({
         key: l.name,
         label: l.name,
-        points: l.channels.map((c) => ({ id: c.index, value: valueOf(c, measure) ?? Number.NaN, note: isNoise(c, basis) ? `does not beat noise (${noiseRule(basis)})` : undefined })),
+        points: l.channels.map((c) => {
+          const v = verdictOf(c, l);
+          return {
+            id: c.index,
+            value: valueOf(c, measure) ?? Number.NaN,
+            verdict: v === undefined ? undefined : v === 'beats',
+            note: v === undefined ? NOT_CALIBRATED : `${v === 'beats' ? 'beats noise' : 'does not beat noise'}${qText(c.q_value)}`,
+          };
+        }),
       })),
-    [layers, measure, basis],
+    [layers, measure],
   );
   const domain = useMemo((): [number, number] | undefined => {
     const vals = layers.flatMap((l) => l.channels.map((c) => valueOf(c, measure))).filter((v): v is number => v !== undefined);
@@ -79,7 +88,7 @@ export function ResultsView({
 
   const base = `/api/v1/labs/${encodeURIComponent(lab)}/analyses/${encodeURIComponent(analysisId)}`;
   const pageBase = `/labs/${encodeURIComponent(lab)}/analyses/${encodeURIComponent(analysisId)}`;
-  const ref = referenceFor(measure);
+  const ref = referenceFor(measure, rule?.alpha);
 
   return (
     <div className="pa-results">
@@ -115,35 +124,48 @@ export function ResultsView({
         xLabel="Channel rank, normalised (0 = best, 1 = worst)"
         order={m.order}
         reference={ref}
+        verdictLegend={rule ? { beats: 'beats noise', not: '≈ noise', rule: cal === 'all' ? ruleShort(rule) : `${ruleShort(rule)}; some layers ${NOT_CALIBRATED}`, title: rule.text } : undefined}
         caption={
           <>
             As in the PCACE paper&apos;s Fig. 6: each layer&apos;s channels sorted by {m.label.toLowerCase()}, plotted at rank / (channels − 1) so layers of
-            any width share the x axis. Hover or tab to a point for its exact value; click a legend entry to hide a layer.
+            any width share the x axis.{' '}
+            {rule
+              ? `Filled points beat noise, hollow ones do not (${rule.text}).`
+              : `No verdicts: this analysis is ${NOT_CALIBRATED} (it ran without a null of its ranking statistic).`}{' '}
+            Hover or tab to a point for its exact value; click a legend entry to hide a layer.
           </>
         }
       />
 
       <section aria-labelledby="pa-hist-h">
         <h2 id="pa-hist-h">Distribution per layer</h2>
-        <p className="small muted">
+        <p className="small muted" data-verdict-summary={cal}>
           As in Fig. 5: how {m.label.toLowerCase()} is spread over each layer&apos;s channels (same x axis for all layers)
-          {basis !== 'none' ? `; grey: channels that do not beat noise (${noiseRule(basis)})` : ''}.
+          {rule ? `; blue: channels that beat noise, grey: those that do not (${rule.text})` : `; verdicts: ${NOT_CALIBRATED}`}.
         </p>
         <div className="pa-hist-grid">
-          {layers.map((l) => (
-            <Histogram
-              key={l.name}
-              title={`${l.name} — ${l.channels.length} channels`}
-              filename={`analysis-${analysisId}-${l.name}-histogram-${measure}`}
-              values={l.channels.map((c) => valueOf(c, measure) ?? Number.NaN)}
-              marked={basis === 'none' ? undefined : l.channels.map((c) => isNoise(c, basis) === true)}
-              markedLabel="≈ noise"
-              unmarkedLabel="beats noise"
-              domain={domain}
-              reference={ref && measure !== 'z_score' ? ref : undefined}
-              xLabel={m.axis}
-            />
-          ))}
+          {layers.map((l) => {
+            const r = l.verdict_rule;
+            // The layer's own null marks where its ranking statistic's noise ends.
+            const nullRef = r && l.null && measureOfStatistic(r.statistic) === measure ? { value: l.null.q95, label: 'null 95th pct' } : undefined;
+            return (
+              <Histogram
+                key={l.name}
+                title={`${l.name} — ${l.channels.length} channels`}
+                filename={`analysis-${analysisId}-${l.name}-histogram-${measure}`}
+                values={l.channels.map((c) => valueOf(c, measure) ?? Number.NaN)}
+                marked={r ? l.channels.map((c) => verdictOf(c, l) === 'noise') : undefined}
+                markedLabel="≈ noise"
+                unmarkedLabel="beats noise"
+                legendNote={r ? ruleShort(r) : undefined}
+                legendTitle={r?.text}
+                caption={r ? undefined : <span className="small muted">Verdicts: {NOT_CALIBRATED} (no null for this layer).</span>}
+                domain={domain}
+                reference={nullRef ?? (ref && measure !== 'z_score' ? ref : undefined)}
+                xLabel={m.axis}
+              />
+            );
+          })}
         </div>
       </section>
 
@@ -176,10 +198,8 @@ export function ResultsView({
         <ChannelTable
           layer={layer}
           measure={measure}
-          basis={basis}
           onMeasure={setMeasure}
           available={available}
-          permutations={permutations}
           channelHref={(c) => `${pageBase}/layers/${layerSegment(layer.name)}/channels/${c}`}
         />
       </section>

@@ -1,10 +1,11 @@
 /**
- * Ranking measures of an analysis' channels and the noise verdict, shared by
+ * Ranking measures of an analysis' channels and their verdicts, shared by
  * the chart, the histograms and the table (pure: server and client).
  */
 import type { ChannelResult } from '@/lib/server/shared/analysis-types';
+import type { NullSummaryView, VerdictRuleView } from '@/lib/server/shared/payloads';
 
-export type MeasureKey = 'score_crossfit' | 'score_multiple' | 'score_pc1' | 'z_score' | 'p_value' | 'ablation_drop';
+export type MeasureKey = 'score_crossfit' | 'score_multiple' | 'score_pc1' | 'effect' | 'q_value' | 'z_score' | 'p_value' | 'ablation_drop';
 
 export interface Measure {
   key: MeasureKey;
@@ -38,12 +39,26 @@ export const MEASURES: Record<MeasureKey, Measure> = {
     order: 'desc',
     help: 'in-sample ACE correlation of the first principal component only (the published statistic)',
   },
+  effect: {
+    key: 'effect',
+    label: 'Effect vs null',
+    axis: 'Effect (null-standardised)',
+    order: 'desc',
+    help: '(score − null mean) / null sd, against the layer’s null of the ranking statistic, with a 95 % interval',
+  },
+  q_value: {
+    key: 'q_value',
+    label: 'q-value (BH per layer)',
+    axis: 'q-value (BH within the layer)',
+    order: 'asc',
+    help: 'false-discovery-adjusted p-value within the layer: a channel beats noise when q is below α',
+  },
   z_score: { key: 'z_score', label: 'z vs permutation null', axis: 'z (permutation null)', order: 'desc', help: 'standard deviations above the permutation null' },
-  p_value: { key: 'p_value', label: 'Permutation p-value', axis: 'Permutation p-value', order: 'asc', help: 'share of shuffled targets scoring at least as high (small is better)' },
+  p_value: { key: 'p_value', label: 'p-value', axis: 'p-value (uncorrected)', order: 'asc', help: 'chance of a score at least this high under the null, before correcting for the layer’s many channels (small is better)' },
   ablation_drop: { key: 'ablation_drop', label: 'Ablation drop', axis: 'Class-score drop when zeroed', order: 'desc', help: 'how much the target score falls when the channel is zeroed' },
 };
 
-export const MEASURE_ORDER: MeasureKey[] = ['score_crossfit', 'score_multiple', 'score_pc1', 'z_score', 'p_value', 'ablation_drop'];
+export const MEASURE_ORDER: MeasureKey[] = ['score_crossfit', 'score_multiple', 'score_pc1', 'effect', 'q_value', 'z_score', 'p_value', 'ablation_drop'];
 
 /** The fields the pages use of a channel (the rest stays in the exports). */
 export type ChannelRow = Pick<
@@ -54,6 +69,13 @@ export type ChannelRow = Pick<
   | 'score_multiple'
   | 'score_crossfit'
   | 'p_value'
+  | 'q_value'
+  | 'q_value_network'
+  | 'beats_noise'
+  | 'effect'
+  | 'effect_ci'
+  | 'mcse'
+  | 'rank_ci'
   | 'z_score'
   | 'rank_p05'
   | 'rank_p95'
@@ -72,12 +94,19 @@ export interface LayerView {
   shape: number[];
   seconds: number;
   warnings: string[];
+  /** The rule the layer's verdicts were made under; absent: not calibrated. */
+  verdict_rule?: VerdictRuleView;
+  null?: NullSummaryView;
   channels: ChannelRow[];
 }
 
 export function toChannelRow(c: ChannelResult): ChannelRow {
-  const { index, rank, score_pc1, score_multiple, score_crossfit, p_value, z_score, rank_p05, rank_p95, ablation_drop, mean_activation, max_activation, weight_mean, reverse, flags } = c;
-  return { index, rank, score_pc1, score_multiple, score_crossfit, p_value, z_score, rank_p05, rank_p95, ablation_drop, mean_activation, max_activation, weight_mean, reverse, flags };
+  const { index, rank, score_pc1, score_multiple, score_crossfit, p_value, q_value, q_value_network, beats_noise, effect, effect_ci, mcse, rank_ci } = c;
+  const { z_score, rank_p05, rank_p95, ablation_drop, mean_activation, max_activation, weight_mean, reverse, flags } = c;
+  return {
+    index, rank, score_pc1, score_multiple, score_crossfit, p_value, q_value, q_value_network, beats_noise, effect, effect_ci, mcse, rank_ci,
+    z_score, rank_p05, rank_p95, ablation_drop, mean_activation, max_activation, weight_mean, reverse, flags,
+  };
 }
 
 /** The measure an analysis ranked by (its rankBy option). */
@@ -101,32 +130,47 @@ export function valueOf(c: ChannelRow, key: MeasureKey): number | undefined {
 }
 
 /**
- * What "beats noise" is judged on: the permutation p-value when permutations
- * ran, else the cross-fitted score (≤ 0: the transforms fitted on one half do
- * not predict the other half), else nothing can be said.
+ * A channel's verdict. "Beats noise" is only ever the stored verdict: q < α
+ * after Benjamini–Hochberg within the layer, against the layer's null of the
+ * ranking statistic (its verdict_rule). A layer without a rule (an analysis
+ * run without a null, or stored before verdicts existed) is "not calibrated":
+ * neither an uncorrected p < 0.05 nor a score above 0 stands in for it.
  */
-export type NoiseBasis = 'permutation' | 'crossfit' | 'none';
+export type Verdict = 'beats' | 'noise';
 
-export function noiseBasis(layers: LayerView[]): NoiseBasis {
-  if (has(layers, 'p_value')) return 'permutation';
-  if (has(layers, 'score_crossfit')) return 'crossfit';
-  return 'none';
+export function verdictOf(c: ChannelRow, layer: Pick<LayerView, 'verdict_rule'>): Verdict | undefined {
+  if (!layer.verdict_rule || typeof c.beats_noise !== 'boolean') return undefined;
+  return c.beats_noise ? 'beats' : 'noise';
 }
 
-export const ALPHA = 0.05;
-
-/** true: does not beat noise; false: beats it; undefined: cannot tell. */
-export function isNoise(c: ChannelRow, basis: NoiseBasis): boolean | undefined {
-  if (basis === 'permutation') return c.p_value === undefined ? undefined : c.p_value >= ALPHA;
-  if (basis === 'crossfit') return c.score_crossfit === undefined ? undefined : c.score_crossfit <= 0;
-  return undefined;
+/** Whether any / every layer carries a verdict rule. */
+export function calibration(layers: Pick<LayerView, 'verdict_rule'>[]): 'all' | 'some' | 'none' {
+  const n = layers.filter((l) => l.verdict_rule).length;
+  return n === 0 ? 'none' : n === layers.length ? 'all' : 'some';
 }
 
-export function noiseRule(basis: NoiseBasis): string {
-  if (basis === 'permutation') return `permutation p ≥ ${ALPHA}`;
-  if (basis === 'crossfit') return 'cross-fitted score ≤ 0';
-  return 'no calibration';
+/** The rule in a few words for legends: "q < 0.05, BH per layer". */
+export function ruleShort(rule: VerdictRuleView): string {
+  return `q < ${rule.alpha}, ${rule.correction === 'BH-Storey' ? `BH with π₀ = ${rule.pi0.toFixed(2)}` : 'BH'} per layer`;
 }
+
+export const STATISTIC_NAMES: Record<VerdictRuleView['statistic'], string> = {
+  crossfit: 'cross-fitted score',
+  multiple: 'multiple correlation',
+  pc1: 'first-component correlation (pc1)',
+};
+
+/** The rule in words for people: what beats noise means in this layer. */
+export function ruleSentence(rule: VerdictRuleView): string {
+  return `A channel beats noise when its q-value is below ${rule.alpha} (${rule.text}).`;
+}
+
+/** The measure whose values the null describes (the statistic the verdicts tested). */
+export function measureOfStatistic(statistic: VerdictRuleView['statistic']): MeasureKey {
+  return statistic === 'pc1' ? 'score_pc1' : statistic === 'multiple' ? 'score_multiple' : 'score_crossfit';
+}
+
+export const NOT_CALIBRATED = 'not calibrated';
 
 /**
  * Channels ordered by `key` (best first; missing values last; ties by channel

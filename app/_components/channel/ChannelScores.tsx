@@ -1,9 +1,12 @@
 /**
  * Every statistic PCACE stored for one channel, named and explained: the
- * ranking scores first, then calibration, stability, activation summaries and
- * whatever else the analysis recorded (nothing is hidden).
+ * verdict first (beats noise or not, under the layer's rule in words, with q
+ * and the effect's interval), then the ranking scores, calibration,
+ * stability, activation summaries and whatever else the analysis recorded
+ * (nothing is hidden).
  */
 import type { ChannelResult } from '@/lib/server/shared/analysis-types';
+import type { VerdictRuleView } from '@/lib/server/shared/payloads';
 import { DownloadJson } from './DownloadJson';
 
 const FIELDS: [keyof ChannelResult | string, string, string][] = [
@@ -12,7 +15,17 @@ const FIELDS: [keyof ChannelResult | string, string, string][] = [
   ['score_multiple', 'Multiple correlation', '|corr(Σφᵢ, θ)| in-sample, the paper’s text statistic'],
   ['score_pc1', 'PC1 score', '|corr(φ₁, θ)|, the published code’s statistic'],
   ['rsq', 'ACE R²', 'fraction of the transformed response explained'],
-  ['p_value', 'p-value', 'permutation test of the ranking score against shuffled responses'],
+  ['mcse', 'Monte Carlo error', 'of the cross-fitted score over its split repeats'],
+  ['crossfit_repeats', 'Cross-fit repeats', 'half/half splits averaged (added until the Monte Carlo error is small)'],
+  ['p_value', 'p-value', 'of the ranking statistic against the layer’s null (uncorrected)'],
+  ['p_value_empirical', 'p-value (empirical)', '(1 + draws ≥ score) / (B + 1)'],
+  ['q_value', 'q-value (layer)', 'Benjamini–Hochberg within the layer'],
+  ['q_value_network', 'q-value (network)', 'Benjamini–Hochberg over every channel of the analysis'],
+  ['beats_noise', 'Beats noise', 'q-value below α under the layer’s rule'],
+  ['effect', 'Effect', '(score − null mean) / null sd'],
+  ['effect_ci', 'Effect, 95 % interval', ''],
+  ['rank_ci', 'Rank, 95 % confidence set', 'marginal (Mogstad et al. 2024), from the refit bootstrap'],
+  ['rank_ci_simultaneous', 'Rank, simultaneous 95 % set', 'covers every channel’s rank at once'],
   ['z_score', 'z-score', 'distance from the permutation null in null standard deviations'],
   ['p_value_pc1', 'p-value (PC1)', ''],
   ['p_value_multiple', 'p-value (multiple)', ''],
@@ -41,7 +54,29 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function ChannelScores({ channel, channels, filename }: { channel: ChannelResult; channels: number; filename: string }) {
+const num = (v: number | undefined, d: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+const qFmt = (q: number | undefined) => (q === undefined || !Number.isFinite(q) ? '—' : q < 0.001 ? q.toExponential(2) : q.toFixed(3));
+
+/** The channel's verdict in words; "not calibrated" when its layer has no rule (no null, or stored before verdicts existed). */
+function VerdictLine({ channel, rule }: { channel: ChannelResult; rule?: VerdictRuleView }) {
+  if (!rule || typeof channel.beats_noise !== 'boolean') {
+    return (
+      <p className="small ch-verdict" data-verdict="none">
+        <strong>Verdict: not calibrated.</strong> This layer has no null of its ranking statistic, so the portal makes no claim that this channel beats noise.
+      </p>
+    );
+  }
+  const ci = channel.effect_ci;
+  return (
+    <p className="small ch-verdict" data-verdict={channel.beats_noise ? 'beats' : 'noise'}>
+      <strong>{channel.beats_noise ? 'Beats noise' : 'Does not beat noise'}</strong>: q = {qFmt(channel.q_value)} (network-wide {qFmt(channel.q_value_network)}),
+      effect {num(channel.effect, 2)}
+      {ci ? ` [${num(ci[0], 2)}, ${num(ci[1], 2)}]` : ''} null standard deviations. Rule: {rule.text}.
+    </p>
+  );
+}
+
+export function ChannelScores({ channel, channels, filename, rule }: { channel: ChannelResult; channels: number; filename: string; rule?: VerdictRuleView }) {
   const record = channel as unknown as Record<string, unknown>;
   const known = new Set(FIELDS.map(([k]) => k));
   const extra = Object.keys(record).filter((k) => !known.has(k) && k !== 'index' && k !== 'flags');
@@ -52,6 +87,7 @@ export function ChannelScores({ channel, channels, filename }: { channel: Channe
         <h2 id="ch-scores">Scores</h2>
         <DownloadJson data={channel} filename={filename} label="Scores (JSON)" />
       </div>
+      <VerdictLine channel={channel} rule={rule} />
       {channel.flags.length ? (
         <p className="small">
           Flags:{' '}

@@ -27,6 +27,12 @@ export interface HistogramProps {
   marked?: boolean[];
   markedLabel?: string;
   unmarkedLabel?: string;
+  /**
+   * The rule behind the marking, named in the legend (e.g. "q < 0.05, BH per
+   * layer"); `legendTitle` is its full wording, shown on hover and to screen readers.
+   */
+  legendNote?: string;
+  legendTitle?: string;
   color?: string;
   width?: number;
   height?: number;
@@ -49,6 +55,8 @@ export function Histogram({
   marked,
   markedLabel = 'marked',
   unmarkedLabel = 'others',
+  legendNote,
+  legendTitle,
   color = ACCENT,
   width = 440,
   height = 250,
@@ -165,9 +173,15 @@ export function Histogram({
             </g>
           ) : null}
           {marked ? (
-            <g data-legend="">
+            <g data-legend="" aria-label={legendTitle ?? legendNote}>
+              {legendTitle ? <title>{legendTitle}</title> : null}
               <LegendItem swatch x={m.left} y={15} color={color} label={unmarkedLabel} />
-              <LegendItem swatch x={m.left + 110} y={15} color={MARKED} label={markedLabel} />
+              <LegendItem swatch x={m.left + 100} y={15} color={MARKED} label={markedLabel} />
+              {legendNote ? (
+                <text x={width - m.right} y={15} dy="0.32em" textAnchor="end" fontSize={10} fill={MUTED} data-legend-rule="">
+                  {legendNote}
+                </text>
+              ) : null}
             </g>
           ) : null}
         </ChartSvg>

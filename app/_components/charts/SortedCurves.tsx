@@ -20,6 +20,18 @@ export interface CurvePoint {
   value: number;
   /** Extra tooltip line (e.g. "does not beat the permutation null"). */
   note?: string;
+  /** The point's verdict: true beats noise (filled), false does not (hollow, grey); absent: no verdict (filled). */
+  verdict?: boolean;
+}
+
+/** The legend of point verdicts: what filled and hollow points mean and the rule that decided. */
+export interface VerdictLegend {
+  beats: string;
+  not: string;
+  /** The rule in a few words, e.g. "q < 0.05, BH per layer". */
+  rule: string;
+  /** The rule in full (hover, screen readers). */
+  title?: string;
 }
 
 export interface CurveSeries {
@@ -46,6 +58,24 @@ export interface SortedCurvesProps {
   height?: number;
   filename?: string;
   caption?: ReactNode;
+  /** Set when points carry verdicts: drawn as a legend block under the series. */
+  verdictLegend?: VerdictLegend;
+}
+
+const NOT_BEATING = '#9aa0aa';
+
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of text.split(/\s+/)) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 interface Placed extends CursorPoint {
@@ -54,6 +84,7 @@ interface Placed extends CursorPoint {
   id: string | number;
   value: number;
   note?: string;
+  verdict?: boolean;
   x: number;
 }
 
@@ -71,15 +102,20 @@ export function SortedCurves({
   height = 380,
   filename,
   caption,
+  verdictLegend,
 }: SortedCurvesProps) {
   const svgRef = useRef<SVGSVGElement>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
   const [focus, setFocus] = useState<{ s: number; i: number } | null>(null);
   const [hover, setHover] = useState<{ s: number; i: number } | null>(null);
 
-  const legendW = series.length > 1 ? 170 : 0;
+  const legendW = series.length > 1 || verdictLegend ? 170 : 0;
   const m = { top: 16, right: 16 + legendW, bottom: 50, left: 62 };
-  const H = Math.max(height, m.top + 18 * series.length + 24);
+  const ruleLines = verdictLegend ? wrap(verdictLegend.rule, 24) : [];
+  // The verdict block sits under the series entries: a gap, two point keys, the rule.
+  const verdictTop = series.length > 1 ? 18 * series.length + 10 : 0;
+  const verdictH = verdictLegend ? verdictTop + 18 * 2 + 14 * ruleLines.length : 0;
+  const H = Math.max(height, m.top + 18 * series.length + 24, m.top + verdictH + 24);
   const colors = palette(series.length);
 
   // Sort once per data change: best first, non-finite values left out.
@@ -106,7 +142,7 @@ export function SortedCurves({
     const placed: Placed[][] = sorted.map((pts, s) =>
       pts.map((p, i) => {
         const xn = pts.length === 1 ? 0 : i / (pts.length - 1);
-        return { s, g: s, i, id: p.id, value: p.value, note: p.note, x: xn, px: x(xn), py: y(p.value) };
+        return { s, g: s, i, id: p.id, value: p.value, note: p.note, verdict: p.verdict, x: xn, px: x(xn), py: y(p.value) };
       }),
     );
     return { x, y, placed };
@@ -215,7 +251,10 @@ export function SortedCurves({
                     cx={p.px}
                     cy={p.py}
                     r={pts.length > 150 ? 1.8 : 2.8}
-                    fill={series[s].color ?? colors[s]}
+                    fill={p.verdict === false ? '#ffffff' : (series[s].color ?? colors[s])}
+                    stroke={p.verdict === false ? NOT_BEATING : undefined}
+                    strokeWidth={p.verdict === false ? 1 : undefined}
+                    data-verdict={p.verdict === undefined ? undefined : p.verdict ? 'beats' : 'not'}
                     onFocus={() => setFocus({ s, i: p.i })}
                     onBlur={() => setFocus((f) => (f && f.s === s && f.i === p.i ? null : f))}
                   />
@@ -226,7 +265,25 @@ export function SortedCurves({
           {activePoint ? (
             <circle cx={activePoint.px} cy={activePoint.py} r={6} fill="none" stroke={INK} strokeWidth={2} data-export="skip" pointerEvents="none" />
           ) : null}
-          {legendW > 0 ? (
+          {verdictLegend ? (
+            <g transform={`translate(${width - legendW + 12},${m.top + verdictTop})`} fontSize={11} fill={INK} data-verdict-legend="" aria-label={verdictLegend.title ?? verdictLegend.rule}>
+              {verdictLegend.title ? <title>{verdictLegend.title}</title> : null}
+              <circle cx={9} cy={5} r={3.5} fill={INK} />
+              <text x={24} y={9}>
+                {verdictLegend.beats}
+              </text>
+              <circle cx={9} cy={23} r={3.5} fill="#ffffff" stroke={NOT_BEATING} strokeWidth={1.2} />
+              <text x={24} y={27}>
+                {verdictLegend.not}
+              </text>
+              {ruleLines.map((l, k) => (
+                <text key={k} x={0} y={45 + 14 * k} fontSize={10} fill={MUTED} data-legend-rule="">
+                  {l}
+                </text>
+              ))}
+            </g>
+          ) : null}
+          {series.length > 1 ? (
             <g transform={`translate(${width - legendW + 12},${m.top})`} fontSize={12} data-legend="">
               {series.map((s, k) => (
                 <g

@@ -146,7 +146,7 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
     `max ${exact(L(p.s).max[p.l]!)} · q3 ${exact(L(p.s).q3[p.l]!)}`,
     `median ${exact(L(p.s).median[p.l]!)}`,
     `q1 ${exact(L(p.s).q1[p.l]!)} · min ${exact(L(p.s).min[p.l]!)}`,
-    L(p.s).withP[p.l] ? `p < 0.05: ${L(p.s).beatNull[p.l]} of ${L(p.s).withP[p.l]}` : 'no permutation test',
+    L(p.s).withVerdict[p.l] ? `beat noise: ${L(p.s).beatNoise[p.l]} of ${L(p.s).withVerdict[p.l]} (${L(p.s).rule[p.l]})` : 'verdicts: not calibrated',
   ]);
   const rows = () =>
     data.flatMap(({ side, label }) =>
@@ -162,8 +162,9 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
         q3: side.layers.q3[l],
         whisker_high: side.layers.hi[l],
         max: side.layers.max[l],
-        tested: side.layers.withP[l],
-        p_below_005: side.layers.beatNull[l],
+        with_verdict: side.layers.withVerdict[l],
+        beat_noise: side.layers.beatNoise[l],
+        verdict_rule: side.layers.rule[l] ?? 'not calibrated',
       })),
     );
   return (

@@ -87,9 +87,10 @@ function SummaryTable({ payload, labels }: { payload: ArchitecturesPayload; labe
           <th scope="col" className="num">
             Max score (depth)
           </th>
-          <th scope="col" className="num">
-            Beat the null (p &lt; 0.05)
+          <th scope="col" className="num" title="q < α, Benjamini–Hochberg within each layer, against the layer's null of the ranking statistic">
+            Beat noise
           </th>
+          <th scope="col">Verdict rule</th>
         </tr>
       </thead>
       <tbody>
@@ -105,13 +106,16 @@ function SummaryTable({ payload, labels }: { payload: ArchitecturesPayload; labe
             <td className="num">{s.summary.median === null ? '—' : exact(s.summary.median)}</td>
             <td className="num">{s.summary.max === null ? '—' : `${exact(s.summary.max)} (${exact(s.summary.maxDepth!)})`}</td>
             <td className="num">
-              {s.summary.beatNull === null ? (
-                <span className="muted" title="This analysis ran without a permutation test (permutations = 0).">
-                  not tested
+              {s.summary.beatNoise === null ? (
+                <span className="muted" title="This analysis ran without a null of its ranking statistic: it makes no beats-noise claim.">
+                  not calibrated
                 </span>
               ) : (
-                `${(s.summary.beatNull * 100).toFixed(1)} % of ${s.summary.withP.toLocaleString('en')}`
+                `${(s.summary.beatNoise * 100).toFixed(1)} % of ${s.summary.withVerdict.toLocaleString('en')}`
               )}
+            </td>
+            <td className="small" data-verdict-rule={s.summary.rule ?? 'none'}>
+              {s.summary.rule ?? <span className="muted">not calibrated</span>}
             </td>
           </tr>
         ))}
@@ -143,8 +147,8 @@ function LayerTables({ payload, labels }: { payload: ArchitecturesPayload; label
               <th scope="col" className="num">
                 Max
               </th>
-              <th scope="col" className="num">
-                p &lt; 0.05
+              <th scope="col" className="num" title="Channels that beat noise (q < α under the layer's rule) of those with a verdict">
+                Beat noise
               </th>
             </tr>
           </thead>
@@ -156,7 +160,9 @@ function LayerTables({ payload, labels }: { payload: ArchitecturesPayload; label
                 <td className="num">{s.layers.n[l]}</td>
                 <td className="num">{s.layers.median[l] === null ? '—' : exact(s.layers.median[l]!)}</td>
                 <td className="num">{s.layers.max[l] === null ? '—' : exact(s.layers.max[l]!)}</td>
-                <td className="num">{s.layers.withP[l] ? `${s.layers.beatNull[l]} / ${s.layers.withP[l]}` : '—'}</td>
+                <td className="num" title={s.layers.rule[l] ?? 'not calibrated'}>
+                  {s.layers.withVerdict[l] ? `${s.layers.beatNoise[l]} / ${s.layers.withVerdict[l]}` : 'not calibrated'}
+                </td>
               </tr>
             ))}
           </tbody>

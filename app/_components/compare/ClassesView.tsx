@@ -74,7 +74,7 @@ function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolea
   return (
     <div className="cmp-results" aria-busy={busy}>
       <p className="cmp-verdict" data-testid="cmp-verdict">
-        Layer <span className="mono">{payload.layer}</span>, {n} channels: <strong>{payload.significant}</strong> of {payload.pairs} class pairs have p &lt; 0.05 (
+        Layer <span className="mono">{payload.layer}</span>, {n} channels ranked by the <span data-testid="cmp-statistic">{payload.statistic}</span>: <strong>{payload.significant}</strong> of {payload.pairs} class pairs have p &lt; 0.05 (
         <strong>{payload.bonferroni}</strong> after Bonferroni correction for {payload.pairs} tests); median |ρ| = {fmt3(payload.medianAbsRho)}. Two unrelated top-{k} lists share {exact(overlap.expected)} channels on
         average.
       </p>

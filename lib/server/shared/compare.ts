@@ -70,9 +70,14 @@ export interface ArchitectureSide {
     /** (index + 1) / conv layers of the model: 1 = the last conv layer. */
     depth: number[];
     n: number[];
-    /** Channels with a permutation p-value, and those with p < 0.05. */
-    withP: number[];
-    beatNull: number[];
+    /**
+     * Channels with a verdict (their layer has a null and a verdict rule), and
+     * those that beat noise under it (q < α, BH within the layer).
+     */
+    withVerdict: number[];
+    beatNoise: number[];
+    /** Each layer's verdict rule in words; null: not calibrated. */
+    rule: (string | null)[];
   } & LayerBoxes;
   /** All channels, layer after layer (n[i] each), by score descending within a layer. */
   channel: number[];
@@ -84,9 +89,11 @@ export interface ArchitectureSide {
     max: number | null;
     /** Depth of the layer holding the maximum. */
     maxDepth: number | null;
-    withP: number;
-    /** Fraction of channels with p < 0.05 among those tested; null without a permutation test. */
-    beatNull: number | null;
+    withVerdict: number;
+    /** Fraction of channels that beat noise among those with a verdict; null when no layer is calibrated. */
+    beatNoise: number | null;
+    /** The verdict rule of the first calibrated layer (the rule is the analysis' own: statistic, null, BH, α). */
+    rule: string | null;
   };
 }
 
@@ -97,6 +104,8 @@ export interface ArchitecturesPayload {
 
 export interface ClassesPayload {
   score: ScoreChoice;
+  /** The one statistic every compared ranking is by (analyses ranked by different statistics are refused). */
+  statistic: string;
   layer: string;
   /** Layers every picked analysis has, in model order. */
   layers: string[];

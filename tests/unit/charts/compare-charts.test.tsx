@@ -31,7 +31,7 @@ function info(name: string, layerCount: number): AnalysisInfo {
 /** A network with `sizes[l]` channels in conv layer l: scores sorted best first, box statistics as the server computes them. */
 function side(name: string, sizes: number[]): ArchitectureSide {
   const L = sizes.length;
-  const layers: ArchitectureSide['layers'] = { name: [], index: [], depth: [], n: [], withP: [], beatNull: [], min: [], q1: [], median: [], q3: [], max: [], lo: [], hi: [] };
+  const layers: ArchitectureSide['layers'] = { name: [], index: [], depth: [], n: [], withVerdict: [], beatNoise: [], rule: [], min: [], q1: [], median: [], q3: [], max: [], lo: [], hi: [] };
   const channel: number[] = [];
   const score: number[] = [];
   sizes.forEach((n, l) => {
@@ -43,8 +43,9 @@ function side(name: string, sizes: number[]): ArchitectureSide {
     layers.index.push(l);
     layers.depth.push((l + 1) / L);
     layers.n.push(n);
-    layers.withP.push(n);
-    layers.beatNull.push(s.filter((v) => v > 0.2).length);
+    layers.withVerdict.push(n);
+    layers.beatNoise.push(s.filter((v) => v > 0.2).length);
+    layers.rule.push('q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 20');
     layers.min.push(asc[0]);
     layers.q1.push(q1);
     layers.median.push(med);
@@ -62,7 +63,7 @@ function side(name: string, sizes: number[]): ArchitectureSide {
     layers,
     channel,
     score,
-    summary: { layers: L, channels: score.length, median: d3.median(score)!, max: d3.max(score)!, maxDepth: 1, withP: score.length, beatNull: 0.5 },
+    summary: { layers: L, channels: score.length, median: d3.median(score)!, max: d3.max(score)!, maxDepth: 1, withVerdict: score.length, beatNoise: 0.5, rule: 'q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 20' },
   };
 }
 

@@ -41,6 +41,8 @@ export default async function AnalysisPage({ params, searchParams }: { params: P
     shape: Array.isArray(l.shape) ? (l.shape as number[]) : [],
     seconds: l.seconds,
     warnings: l.warnings,
+    verdict_rule: l.verdict_rule,
+    null: l.null,
     channels: l.channels.map(toChannelRow),
   }));
   const total = progress.layers.length || layers.length;
@@ -125,7 +127,6 @@ export default async function AnalysisPage({ params, searchParams }: { params: P
           defaultMeasure={measureOfRankBy(options.rankBy as string | undefined)}
           initialLayer={one(search.layer)}
           initialMeasure={one(search.measure)}
-          permutations={typeof options.permutations === 'number' ? options.permutations : undefined}
         />
       )}
       <CommentThread lab={slug} analysisId={a.id} />

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '@/lib/server/access';
 import { channelArtifacts, findChannel, rankNeighbours } from '@/lib/server/artifacts';
+import { layerVerdict } from '@/lib/server/analysis-results';
 import { ApiError } from '@/lib/server/errors';
 import { ChannelArtifacts } from '@/app/_components/channel/ChannelArtifacts';
 import { ChannelScores } from '@/app/_components/channel/ChannelScores';
@@ -25,7 +26,11 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
     throw err;
   });
   const ref = { slug, analysisId, layer };
-  const [artifacts, near] = await Promise.all([channelArtifacts(ctx.lab.id, ref, c), rankNeighbours(found.layerResult.id, found.result.rank)]);
+  const [artifacts, near, verdict] = await Promise.all([
+    channelArtifacts(ctx.lab.id, ref, c),
+    rankNeighbours(found.layerResult.id, found.result.rank),
+    layerVerdict(ctx.lab.id, analysisId, layer),
+  ]);
   const canRequest = roleAtLeast(ctx.role, 'member');
   const a = found.analysis;
   return (
@@ -58,7 +63,7 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
           </>
         ) : null}
       </p>
-      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} />
+      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} rule={verdict.verdict_rule} />
       {!canRequest ? (
         <p className="alert ch-viewer small" role="note">
           You are a viewer in this lab: you can see pictures that have been computed, but only members can ask the workers for new ones.
