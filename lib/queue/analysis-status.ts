@@ -267,16 +267,24 @@ export function failTask(db: Db, taskId: string, workerId: string, error: string
   return holderChange(db, 'task', 'fail', TASK_TRANSITIONS.fail, taskId, workerId, Prisma.sql`error = ${error.slice(0, 2000)}`);
 }
 
-/** Fails the tasks whose lapsed lease has run out of attempts; returns them so their analyses can be failed. */
-export async function exhaustTasks(db: Db, cfg: { maxAttempts: number; leaseSeconds: number }): Promise<{ analysisId: string; layerName: string }[]> {
-  const t = TASK_TRANSITIONS.exhaust;
+/**
+ * Fails the leased rows whose lapsed lease has run out of attempts (their
+ * workers died each time: out of memory, say), so they do not loop; returns them.
+ */
+function exhaust(db: Db, entity: 'task' | 'artifact', cfg: { maxAttempts: number; leaseSeconds: number }) {
+  const t = (entity === 'task' ? TASK_TRANSITIONS : ARTIFACT_TRANSITIONS).exhaust;
+  const tableName = Prisma.raw(entity === 'task' ? '"LayerTask"' : '"ChannelArtifact"');
+  const doing = entity === 'task' ? 'running this layer' : 'computing this';
   return db.$queryRaw<{ analysisId: string; layerName: string }[]>`
-    UPDATE "LayerTask" SET status = ${sqlStatus(targetOf(t))}, "updatedAt" = now(),
-           error = 'the worker running this layer stopped ' || attempts || ' times (crash or out of memory)'
+    UPDATE ${tableName} SET status = ${sqlStatus(targetOf(t))}, "updatedAt" = now(),
+           error = 'the worker ' || ${doing} || ' stopped ' || attempts || ' times (crash or out of memory)'
     WHERE status IN ${sqlStatuses(t.from)} AND attempts >= ${cfg.maxAttempts}
       AND "lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})
     RETURNING "analysisId", "layerName"`;
 }
+
+/** Exhausted layer tasks fail; returned so their analyses can be failed. */
+export const exhaustTasks = (db: Db, cfg: { maxAttempts: number; leaseSeconds: number }) => exhaust(db, 'task', cfg);
 
 // ---------------------------------------------------------------- channel artifacts
 
@@ -300,12 +308,7 @@ export function failArtifact(db: Db, id: string, workerId: string, error: string
 
 /** An artifact whose worker died maxAttempts times fails with that reason instead of looping. */
 export async function exhaustArtifacts(db: Db, cfg: { maxAttempts: number; leaseSeconds: number }): Promise<void> {
-  const t = ARTIFACT_TRANSITIONS.exhaust;
-  await db.$executeRaw`
-    UPDATE "ChannelArtifact" SET status = ${sqlStatus(targetOf(t))}, "updatedAt" = now(),
-           error = 'the worker computing this stopped ' || attempts || ' times (crash or out of memory)'
-    WHERE status IN ${sqlStatuses(t.from)} AND attempts >= ${cfg.maxAttempts}
-      AND "lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})`;
+  await exhaust(db, 'artifact', cfg);
 }
 
 /** Wakes idle workers (they LISTEN on this channel): work was queued or given back. */

@@ -155,6 +155,13 @@ describe('analysis transitions', () => {
   });
 });
 
+/** A holder's change: made (true, or nothing for complete), a race (false, or LeaseLost for complete), or a bug. */
+async function expectHolderOutcome(call: Promise<unknown>, outcome: Outcome, event: string) {
+  if (outcome === 'throws') await expect(call).rejects.toBeInstanceOf(InvalidTransition);
+  else if (outcome === 'raced' && event === 'complete') await expect(call).rejects.toBeInstanceOf(LeaseLost);
+  else expect(await call).toBe(outcome === 'ok' ? (event === 'complete' ? undefined : true) : false);
+}
+
 async function taskStatuses(analysisId: string) {
   return (await db.layerTask.findMany({ where: { analysisId }, orderBy: { layerIndex: 'asc' } })).map((t) => t.status);
 }
@@ -180,10 +187,7 @@ describe('layer task transitions', () => {
         const analysisId = await analysisIn('running');
         const task = await db.layerTask.findFirstOrThrow({ where: { analysisId, layerName: 'conv2' } });
         await db.layerTask.update({ where: { id: task.id }, data: { status: from } });
-        const call = taskEvents[event](task.id, 'w1');
-        if (outcomes[from] === 'throws') await expect(call).rejects.toBeInstanceOf(InvalidTransition);
-        else if (outcomes[from] === 'raced' && event === 'complete') await expect(call).rejects.toBeInstanceOf(LeaseLost);
-        else expect(await call).toBe(outcomes[from] === 'ok' ? (event === 'complete' ? undefined : true) : false);
+        await expectHolderOutcome(taskEvents[event](task.id, 'w1'), outcomes[from], event);
         expect((await db.layerTask.findUniqueOrThrow({ where: { id: task.id } })).status).toBe(outcomes[from] === 'ok' ? to : from);
       });
     }
@@ -216,7 +220,7 @@ describe('layer task transitions', () => {
     // It lapses again after its last attempt: the task fails, and so does the analysis (its other tasks cancelled).
     await db.layerTask.update({ where: { id: running.id }, data: { lockedAt: new Date(Date.now() - 60_000), attempts: cfg.maxAttempts } });
     expect(await claimTask(db, 'w5', cfg, { maxRunningTasks: 10 })).toBeNull();
-    expect(await db.layerTask.findUniqueOrThrow({ where: { id: running.id } })).toMatchObject({ status: 'failed' });
+    expect(await db.layerTask.findUniqueOrThrow({ where: { id: running.id } })).toMatchObject({ status: 'failed', error: 'the worker running this layer stopped 3 times (crash or out of memory)' });
     expect(await db.analysis.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'failed', error: expect.stringMatching(/conv2: its worker stopped 3 times/) });
     expect(await taskStatuses(id)).toEqual(['completed', 'failed', 'cancelled', 'failed', 'cancelled']);
   });
@@ -251,10 +255,7 @@ describe('channel artifact transitions', () => {
     for (const from of ARTIFACT_STATUSES) {
       it(`${event} by its holder from ${from}: ${outcomes[from]}`, async () => {
         const { id } = await artifactIn(from);
-        const call = artifactEvents[event](id, 'w1');
-        if (outcomes[from] === 'throws') await expect(call).rejects.toBeInstanceOf(InvalidTransition);
-        else if (outcomes[from] === 'raced' && event === 'complete') await expect(call).rejects.toBeInstanceOf(LeaseLost);
-        else expect(await call).toBe(outcomes[from] === 'ok' ? (event === 'complete' ? undefined : true) : false);
+        await expectHolderOutcome(artifactEvents[event](id, 'w1'), outcomes[from], event);
         expect((await db.channelArtifact.findUniqueOrThrow({ where: { id } })).status).toBe(outcomes[from] === 'ok' ? to : from);
       });
     }
@@ -274,5 +275,12 @@ describe('channel artifact transitions', () => {
     await artifactIn('completed');
     await artifactIn('failed');
     expect(await claimArtifact(db, 'w3', cfg)).toBeNull();
+    // Its last attempt lapses too: it fails instead of looping.
+    await db.channelArtifact.update({ where: { id: live.id }, data: { lockedAt: new Date(Date.now() - 60_000), attempts: cfg.maxAttempts } });
+    expect(await claimArtifact(db, 'w4', cfg)).toBeNull();
+    expect(await db.channelArtifact.findUniqueOrThrow({ where: { id: live.id } })).toMatchObject({
+      status: 'failed',
+      error: 'the worker computing this stopped 3 times (crash or out of memory)',
+    });
   });
 });

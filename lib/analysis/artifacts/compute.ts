@@ -87,26 +87,17 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
     const { inputShape, preprocessing: pre } = inputs;
     const ctx: Ctx = { spec, req, layer, inputShape, pre, display: displaySize(inputShape[1], inputShape[2]), files: [], progress, stop };
     progress(0.1);
-    let out: Pick<ArtifactValues, 'rows' | 'notes' | 'details'>;
-    switch (req.kind) {
-      case 'maps':
-        out = await mapsArtifact(ctx, model as ModelEngine, await inputs.dataset());
-        break;
-      case 'top':
-        out = await topArtifact(ctx, model as ModelEngine, await inputs.dataset());
-        break;
-      case 'strip':
-        out = await stripArtifact(ctx, model as ModelEngine, await inputs.dataset());
-        break;
-      case 'gradcam':
-        out = await gradcamArtifact(ctx, model as DifferentiableModel, await inputs.dataset());
-        break;
-      case 'actmax':
-        out = await actmaxArtifact(ctx, model as DifferentiableModel);
-        break;
-      default:
-        throw new PcaceInputError(`unknown artifact kind ${JSON.stringify(req.kind)}`);
-    }
+    const engine = model as ModelEngine;
+    const differentiableModel = model as DifferentiableModel;
+    const kinds: Record<ArtifactKind, () => Promise<KindOutput>> = {
+      maps: async () => mapsArtifact(ctx, engine, await inputs.dataset()),
+      top: async () => topArtifact(ctx, engine, await inputs.dataset()),
+      strip: async () => stripArtifact(ctx, engine, await inputs.dataset()),
+      gradcam: async () => gradcamArtifact(ctx, differentiableModel, await inputs.dataset()),
+      actmax: () => actmaxArtifact(ctx, differentiableModel),
+    };
+    if (!Object.hasOwn(kinds, req.kind)) throw new PcaceInputError(`unknown artifact kind ${JSON.stringify(req.kind)}`);
+    const out = await kinds[req.kind]();
     progress(1);
     const layerWide = req.kind === 'gradcam' || req.kind === 'strip';
     return {
@@ -120,7 +111,9 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
 
 // ---------------------------------------------------------------- kinds
 
-async function mapsArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<Pick<ArtifactValues, 'rows' | 'notes' | 'details'>> {
+type KindOutput = Pick<ArtifactValues, 'rows' | 'notes' | 'details'>;
+
+async function mapsArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<KindOutput> {
   const n = Math.min(MAP_SAMPLES, ds.samples.length);
   const inputs = await ds.loadBatch(0, n, ctx.pre);
   ctx.stop();
@@ -143,7 +136,7 @@ async function mapsArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): P
   return { rows, notes: n < MAP_SAMPLES ? [`the analysis sample has only ${n} images`] : [], details: { limit: round4(limit) } };
 }
 
-async function topArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<Pick<ArtifactValues, 'rows' | 'notes' | 'details'>> {
+async function topArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<KindOutput> {
   const n = ds.samples.length;
   const P = ctx.layer.mapHeight * ctx.layer.mapWidth;
   const [maps] = await forwardChannels(engine, (s, c) => ds.loadBatch(s, c, ctx.pre), n, ctx.layer, [ctx.req.channel], (done) => {
@@ -170,7 +163,7 @@ async function topArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Pr
   return { rows, notes: [], details: { images: n, limit: round4(limit), histogram: histogram(means, 20) } };
 }
 
-async function stripArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<Pick<ArtifactValues, 'rows' | 'notes' | 'details'>> {
+async function stripArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<KindOutput> {
   const ranking = [...(ctx.req.ranking ?? [])].sort((a, b) => a.rank - b.rank);
   if (ranking.length === 0) throw new PcaceInputError(`layer ${ctx.layer.name} has no ranking in this analysis yet`);
   const index = ctx.req.image === undefined ? 0 : ds.samples.findIndex((s) => s.id === ctx.req.image);
@@ -198,7 +191,7 @@ async function stripArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): 
   return { rows, notes: k < STRIP_EACH_SIDE ? [`the layer has ${ranking.length} channels: ${k} each side`] : [], details: { image: sample } };
 }
 
-async function gradcamArtifact(ctx: Ctx, model: DifferentiableModel, ds: OpenedDataset): Promise<Pick<ArtifactValues, 'rows' | 'notes' | 'details'>> {
+async function gradcamArtifact(ctx: Ctx, model: DifferentiableModel, ds: OpenedDataset): Promise<KindOutput> {
   const n = Math.min(MAP_SAMPLES, ds.samples.length);
   const inputs = await ds.loadBatch(0, n, ctx.pre);
   const { classIndex, note } = targetOutput(ctx.spec, model);
@@ -231,7 +224,7 @@ async function gradcamArtifact(ctx: Ctx, model: DifferentiableModel, ds: OpenedD
   return { rows, notes, details: { classIndex, camLayer: camMaps ? model.poolFeature : null } };
 }
 
-async function actmaxArtifact(ctx: Ctx, model: DifferentiableModel): Promise<Pick<ArtifactValues, 'rows' | 'notes' | 'details'>> {
+async function actmaxArtifact(ctx: Ctx, model: DifferentiableModel): Promise<KindOutput> {
   const range = inputRange(ctx.pre);
   const steps = 200;
   const r = await activationMaximisation(model, { layer: ctx.layer.name, channel: ctx.req.channel, steps, range, seed: ctx.spec.seed });

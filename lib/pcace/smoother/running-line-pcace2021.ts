@@ -283,6 +283,8 @@ export function runningLineWithStats(
  * Three independent y passes sharing one loop (same results as three calls of
  * `runningLineWithStats`, but their dependency chains overlap): pass j smooths `ys[j]`
  * over `sts[j]` into `outs[j]`, with residuals into `resids[j]` when given.
+ * The three chains are unrolled by hand on purpose, the repeated blocks included:
+ * a loop over the passes or a shared helper would serialise the chains again.
  */
 export function runningLineTriple(
   sts: readonly [RunningLineStats, RunningLineStats, RunningLineStats],

@@ -4,7 +4,9 @@
  * Why: with the x-side precomputed, a pass is a chain of dependent divisions (the
  * window mean of y), so a single pass leaves the divider idle between steps; three
  * independent chains keep it busy. Each chain performs exactly the operations of one
- * `planSmooth` call, so results are bit-for-bit the same.
+ * `planSmooth` call, so results are bit-for-bit the same. The per-chain blocks below
+ * are unrolled by hand on purpose (their repetition is the point): a loop over the
+ * chains or a helper per step would serialise them again.
  */
 import { averageTiesWeighted } from './running-lines';
 import { frozenFits, type WindowPlan } from './window-plan';
