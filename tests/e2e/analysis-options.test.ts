@@ -1,0 +1,98 @@
+/**
+ * The new-analysis form built from the options' declaration
+ * (lib/analysis/options.ts), in Debian Chromium against the production build:
+ * a field per declared option with its label, default and bounds; fields that
+ * do not apply hidden (the verdict options without a null, the cross-fit cap
+ * without cross-fit repeats); a refused combination shown at its field with the
+ * declared message; and the queued analysis storing every option.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { usePortal } from '../helpers/portal';
+import { SESSION_COOKIE, callRoute, fileBlob, formOf, sessionToken } from '../helpers/db';
+import * as models from '../../app/api/v1/labs/[lab]/models/route';
+import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
+import { PIPELINE_DIR } from '../helpers/reference';
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import { signUp } from '../../lib/server/signup';
+import { OPTION_LIST, REFUSALS, formatValue, nounOf, withDefaults } from '../../lib/analysis/options';
+
+const portal = usePortal();
+
+describe('the analysis options on the form', () => {
+  let slug = '';
+  let userId = '';
+
+  const open = async (): Promise<Page> => {
+    const page = await portal.page();
+    await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: portal.base }]);
+    await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
+    await page.locator('#an-images').waitFor();
+    return page;
+  };
+  const shown = (page: Page, field: string) => page.locator(`#an-${field}`).count().then((n) => n > 0);
+
+  beforeAll(async () => {
+    const owner = await signUp({ name: 'Otto Options', email: 'otto@example.org', password: 'otto-password-1' }, new Headers());
+    userId = owner.user.id;
+    slug = owner.lab.slug;
+    const token = (await createApiToken(userId, 'e2e')).token;
+    const m = await callRoute(models.POST as never, '', { token, params: { lab: slug }, form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }) });
+    expect(m.status, JSON.stringify(m.body)).toBe(201);
+    const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
+    expect(d.status).toBe(201);
+  });
+
+  it('has a field per declared option, with its label and default', async () => {
+    const page = await open();
+    for (const d of OPTION_LIST) {
+      const label = page.locator(`label[for="an-${d.form.field}"]`);
+      expect(await label.count(), d.name).toBe(1);
+      expect(await label.textContent(), d.name).toContain(d.label);
+      const control = page.locator(`#an-${d.form.field}`);
+      if (d.type === 'boolean') expect(await control.isChecked(), d.name).toBe(d.default);
+      else if (d.type !== 'components-list') expect(await control.inputValue(), d.name).toBe(formatValue(d.default));
+      if (d.type === 'int') expect(await control.getAttribute('max'), d.name).toBe(String(d.max));
+    }
+  });
+
+  it('hides the options that do not apply, and shows them again', async () => {
+    const page = await open();
+    const verdictFields = OPTION_LIST.filter((d) => d.appliesTo?.unless?.option === 'nullPermutations').map((d) => d.form.field);
+    expect(verdictFields.sort()).toEqual(['alpha', 'perChannelNull', 'pi0']);
+    await page.locator('#an-nullPermutations').fill('0');
+    await page.waitForFunction(() => !document.querySelector('#an-alpha'));
+    for (const f of verdictFields) expect(await shown(page, f), f).toBe(false);
+    await page.locator('#an-nullPermutations').fill('auto');
+    await page.locator('#an-alpha').waitFor();
+    for (const f of verdictFields) expect(await shown(page, f), f).toBe(true);
+
+    await page.locator('#an-crossFitRepeats').fill('0');
+    await page.waitForFunction(() => !document.querySelector('#an-crossFitCap'));
+    await page.locator('#an-crossFitRepeats').fill('2');
+    await page.locator('#an-crossFitCap').waitFor();
+  });
+
+  it('shows a refused combination at its field with the declared message, and queues every option', async () => {
+    const page = await open();
+    await page.getByLabel('Ranking score').selectOption('z_multiple');
+    await page.locator('#an-permutations').fill('1');
+    await page.getByRole('button', { name: 'Queue analysis' }).click();
+    const declared = REFUSALS.find((r) => r.id === 'z-needs-permutations')!.message(withDefaults({ rankBy: 'z_multiple', permutations: 1 }), nounOf);
+    await page.locator('#an-rankBy-err').waitFor();
+    expect(await page.locator('#an-rankBy-err').textContent()).toBe(declared);
+
+    // Fixed, with verdict options set on the form: stored as given, the rest at their defaults.
+    await page.locator('#an-permutations').fill('3');
+    await page.locator('#an-images').fill('40');
+    await page.locator('#an-nullPermutations').fill('12');
+    await page.locator('#an-alpha').fill('0.1');
+    await page.locator('#an-pi0').check();
+    await page.getByRole('button', { name: 'Queue analysis' }).click();
+    await page.waitForURL(/\/analyses\/(?!new)[^/]+$/, { timeout: 30_000 });
+    const a = await db.analysis.findFirstOrThrow({ where: { lab: { slug } }, orderBy: { createdAt: 'desc' } });
+    expect(a.options).toEqual(withDefaults({ rankBy: 'z_multiple', permutations: 3, images: 40, nullPermutations: 12, alpha: 0.1, pi0: true }));
+  });
+});
