@@ -19,7 +19,7 @@ const exportRoute = await import('../../app/api/v1/labs/[lab]/analyses/[analysis
 const models = await import('../../app/api/v1/labs/[lab]/models/route');
 const datasets = await import('../../app/api/v1/labs/[lab]/datasets/route');
 const { queueAnalysisAction } = await import('../../app/labs/[lab]/analyses/new/actions');
-const { CHANNEL_CSV_FIELDS } = await import('../../lib/server/analysis-export');
+const { CHANNEL_CSV_FIELDS, LAYER_CSV_FIELDS } = await import('../../lib/server/analysis-export');
 const { saveLayerResult } = await import('../../lib/queue/result-rows');
 const { db } = await import('../../lib/db/client');
 const { createApiToken } = await import('../../lib/server/labs');
@@ -133,7 +133,7 @@ describe('exports', () => {
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="analysis-${analysisId}.csv"`);
     const lines = res.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe(['layer', 'layer_index', 'channel', ...CHANNEL_CSV_FIELDS].join(','));
+    expect(lines[0]).toBe(['layer', 'layer_index', 'channel', ...CHANNEL_CSV_FIELDS, ...LAYER_CSV_FIELDS].join(','));
     expect(lines).toHaveLength(4);
     const cols = lines[0].split(',');
     const row = Object.fromEntries(lines[1].split(',').map((v, i) => [cols[i], v]));
