@@ -256,15 +256,27 @@ export async function completeTask(tx: Tx, taskId: string, workerId: string): Pr
 }
 
 /** running → queued for another attempt (idle workers are woken); false when the task is no longer ours. */
-export async function releaseTask(db: Db, taskId: string, workerId: string, error: string): Promise<boolean> {
-  const released = await holderChange(db, 'task', 'release', TASK_TRANSITIONS.release, taskId, workerId, Prisma.sql`"lockedBy" = NULL, "lockedAt" = NULL, error = ${error.slice(0, 2000)}`);
+export function releaseTask(db: Db, taskId: string, workerId: string, error: string): Promise<boolean> {
+  return release(db, 'task', taskId, workerId, error);
+}
+
+/** A task or artifact given back by its holder, with the error; idle workers are woken to retry it. */
+async function release(db: Db, entity: 'task' | 'artifact', id: string, workerId: string, error: string): Promise<boolean> {
+  const t = (entity === 'task' ? TASK_TRANSITIONS : ARTIFACT_TRANSITIONS).release;
+  const released = await holderChange(db, entity, 'release', t, id, workerId, Prisma.sql`"lockedBy" = NULL, "lockedAt" = NULL, error = ${error.slice(0, 2000)}`);
   await notifyWorkers(db);
   return released;
 }
 
+/** A task or artifact failed by its holder with its error. */
+function failHeld(db: Db, entity: 'task' | 'artifact', id: string, workerId: string, error: string): Promise<boolean> {
+  const t = (entity === 'task' ? TASK_TRANSITIONS : ARTIFACT_TRANSITIONS).fail;
+  return holderChange(db, entity, 'fail', t, id, workerId, Prisma.sql`error = ${error.slice(0, 2000)}`);
+}
+
 /** running → failed with its error (the analysis is failed separately); false when the task is no longer ours. */
 export function failTask(db: Db, taskId: string, workerId: string, error: string): Promise<boolean> {
-  return holderChange(db, 'task', 'fail', TASK_TRANSITIONS.fail, taskId, workerId, Prisma.sql`error = ${error.slice(0, 2000)}`);
+  return failHeld(db, 'task', taskId, workerId, error);
 }
 
 /**
@@ -295,15 +307,13 @@ export async function completeArtifact(db: Db, id: string, workerId: string, res
 }
 
 /** Gives the artifact back to the queue after an error another attempt may not repeat; false when it is no longer ours. */
-export async function releaseArtifact(db: Db, id: string, workerId: string, error: string): Promise<boolean> {
-  const released = await holderChange(db, 'artifact', 'release', ARTIFACT_TRANSITIONS.release, id, workerId, Prisma.sql`"lockedBy" = NULL, "lockedAt" = NULL, error = ${error.slice(0, 2000)}`);
-  await notifyWorkers(db);
-  return released;
+export function releaseArtifact(db: Db, id: string, workerId: string, error: string): Promise<boolean> {
+  return release(db, 'artifact', id, workerId, error);
 }
 
 /** running → failed with its error; false when the artifact is no longer ours. */
 export function failArtifact(db: Db, id: string, workerId: string, error: string): Promise<boolean> {
-  return holderChange(db, 'artifact', 'fail', ARTIFACT_TRANSITIONS.fail, id, workerId, Prisma.sql`error = ${error.slice(0, 2000)}`);
+  return failHeld(db, 'artifact', id, workerId, error);
 }
 
 /** An artifact whose worker died maxAttempts times fails with that reason instead of looping. */

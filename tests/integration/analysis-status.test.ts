@@ -57,6 +57,14 @@ function tableOutcome<S extends string>(t: Transition<S>, s: S): Outcome {
   return t.raced.includes(s) ? 'raced' : 'throws';
 }
 
+/** The holder changes of a table against their expected matrix. */
+function expectHolderTable<S extends string>(table: Readonly<Record<string, Transition<S>>>, expected: typeof TASK_EXPECTED, statuses: S[]) {
+  for (const [event, { outcomes, to }] of Object.entries(expected)) {
+    for (const s of statuses) expect(tableOutcome(table[event], s), `${event} from ${s}`).toBe(outcomes[s]);
+    expect(nextStatus(table[event], 'running' as S)).toBe(to);
+  }
+}
+
 let labId = '';
 let template: { modelVersionId: string; datasetId: string; createdById: string; target: object; options: object } = null as never;
 const cfg = { leaseSeconds: 30, heartbeatSeconds: 5, maxAttempts: 3, pollSeconds: 1 };
@@ -167,13 +175,7 @@ async function taskStatuses(analysisId: string) {
 }
 
 describe('layer task transitions', () => {
-  it('the table says what the expected matrix says', () => {
-    for (const [event, { outcomes, to }] of Object.entries(TASK_EXPECTED)) {
-      const t = TASK_TRANSITIONS[event as keyof typeof TASK_TRANSITIONS];
-      for (const s of STATUSES) expect(tableOutcome(t, s), `${event} from ${s}`).toBe(outcomes[s]);
-      expect(nextStatus(t, 'running')).toBe(to);
-    }
-  });
+  it('the table says what the expected matrix says', () => expectHolderTable(TASK_TRANSITIONS, TASK_EXPECTED, STATUSES));
 
   const taskEvents: Record<string, (id: string, worker: string) => Promise<unknown>> = {
     complete: (id, w) => db.$transaction((tx) => completeTask(tx, id, w)),
@@ -228,11 +230,7 @@ describe('layer task transitions', () => {
 
 describe('channel artifact transitions', () => {
   it('the table says what the expected matrix says', () => {
-    for (const [event, { outcomes, to }] of Object.entries(ARTIFACT_EXPECTED)) {
-      const t = ARTIFACT_TRANSITIONS[event as keyof typeof ARTIFACT_TRANSITIONS];
-      for (const s of ARTIFACT_STATUSES) expect(tableOutcome(t, s), `${event} from ${s}`).toBe(outcomes[s]);
-      expect(nextStatus(t, 'running')).toBe(to);
-    }
+    expectHolderTable(ARTIFACT_TRANSITIONS, ARTIFACT_EXPECTED, ARTIFACT_STATUSES);
     for (const s of ARTIFACT_STATUSES) expect(tableOutcome(ARTIFACT_TRANSITIONS.request, s), `request from ${s}`).toBe(s === 'failed' ? 'ok' : 'raced');
   });
 
