@@ -4,8 +4,10 @@
  * small analysis through the form (errors shown in place first), watch the
  * progress bar, then read the result: sorted-score chart with one point per
  * channel (32 and 64), histograms, the ranked table re-sorted by another
- * measure, the view in the URL, noise marking, keyboard tooltips, and the
- * CSV/JSON/SVG/PNG exports. Screenshots go to test-artifacts/analysis-*.png.
+ * measure, the view in the URL, the verdicts (the rule in words, q and
+ * effect columns, charts coloured by verdict with a legend naming the rule,
+ * "not calibrated" for an analysis stored without them), keyboard tooltips,
+ * and the CSV/JSON/SVG/PNG exports. Screenshots go to test-artifacts/analysis-*.png.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +24,8 @@ interface ExportedChannel {
   score_multiple: number;
   score_crossfit?: number;
   p_value?: number;
+  q_value?: number;
+  beats_noise?: boolean;
 }
 
 describe('an analysis in the browser', () => {
@@ -136,10 +140,13 @@ describe('an analysis in the browser', () => {
     expect(await page.locator('table.pa-channels thead th').allTextContents()).toEqual([
       'Rank',
       'Channel',
+      'Verdict',
       'PC1',
       'Multiple',
       'Cross-fit ▼',
       'p',
+      'q',
+      'Effect [95 % CI]',
       'z',
       'Rank interval',
       'Ablation',
@@ -168,7 +175,8 @@ describe('an analysis in the browser', () => {
     expect(csv.status()).toBe(200);
     expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
     const lines = (await csv.text()).trimEnd().split('\r\n');
-    expect(lines[0].startsWith('layer,layer_index,channel,rank,score_pc1,score_multiple,rsq,score_crossfit,p_value,z_score')).toBe(true);
+    expect(lines[0].startsWith('layer,layer_index,channel,rank,score_pc1,score_multiple,rsq,score_crossfit,mcse,crossfit_repeats,p_value,p_value_empirical,q_value,q_value_network,beats_noise,effect,effect_ci_low,effect_ci_high')).toBe(true);
+    expect(lines[0].endsWith(',verdict_rule,verdict_alpha,verdict_correction,layer_null_B,layer_null_pooled,layer_null_mean,layer_null_sd,layer_null_q50,layer_null_q95,layer_null_q99,layer_null_max')).toBe(true);
     expect(lines).toHaveLength(1 + 32 + 64);
     const json = await (await page.request.get(`${base}${jsonHref}`)).json();
     expect(json.complete).toBe(true);
@@ -180,12 +188,38 @@ describe('an analysis in the browser', () => {
     const anon = await portal.page();
     expect((await anon.request.get(`${base}${csvHref}`)).status()).toBe(401);
 
-    // The table marks exactly the channels with p ≥ 0.05 as noise.
+    // The table marks exactly the stored verdicts (q < α under the layer's rule), never p < 0.05 or score > 0.
     const conv1: ExportedChannel[] = json.layers[0].channels;
-    const noisy = conv1.filter((c) => (c.p_value ?? 0) >= 0.05).map((c) => String(c.index)).sort();
-    const marked = (await page.locator('table.pa-channels tbody tr[data-noise="true"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-channel')))).sort();
-    expect(marked).toEqual(noisy);
-    expect(await page.locator('.pa-noise-note').getAttribute('data-noise-count')).toBe(String(noisy.length));
+    const rule = json.layers[0].verdict_rule.text as string;
+    expect(rule).toMatch(/^q < 0\.05 \(BH per layer\) against a pooled permutation null of the cross-fitted score, B = \d+/);
+    const noisy = conv1.filter((c) => c.beats_noise === false).map((c) => String(c.index)).sort();
+    const beating = conv1.filter((c) => c.beats_noise === true).map((c) => String(c.index)).sort();
+    expect(noisy.length + beating.length).toBe(32);
+    const rows = (v: string) => page.locator(`table.pa-channels tbody tr[data-verdict="${v}"]`).evaluateAll((rs) => rs.map((r) => r.getAttribute('data-channel')));
+    expect((await rows('noise')).sort()).toEqual(noisy);
+    expect((await rows('beats')).sort()).toEqual(beating);
+    const note = page.locator('.pa-noise-note');
+    expect(await note.getAttribute('data-verdict-rule')).toBe(rule);
+    expect(await note.getAttribute('data-beats-count')).toBe(String(beating.length));
+    expect(await note.textContent()).toContain(`A channel beats noise when its q-value is below 0.05 (${rule}).`);
+    // The q column shows each channel's stored q.
+    const first = conv1.find((c) => c.index === Number((beating[0] ?? noisy[0])))!;
+    const qCell = page.locator(`table.pa-channels tbody tr[data-channel="${first.index}"] td`).nth(7);
+    const q = first.q_value!;
+    expect(await qCell.textContent()).toBe(q < 0.001 ? q.toExponential(1) : q.toFixed(3));
+    // Sorting by q: smallest first.
+    await page.getByRole('button', { name: 'Rank by q-value (BH per layer)' }).click();
+    await expect.poll(() => page.url()).toMatch(/[?&]measure=q_value$/);
+    const byQ = [...conv1].sort((a, b) => a.q_value! - b.q_value! || a.index - b.index)[0];
+    expect(await page.locator('table.pa-channels tbody tr').first().getAttribute('data-channel')).toBe(String(byQ.index));
+    // Histograms coloured by verdict, the legend naming the rule; sorted curves with hollow points for ≈ noise.
+    const hist = page.locator('svg[data-chart="histogram"]').first();
+    expect(await hist.locator('[data-legend] text').allTextContents()).toEqual(['beats noise', '≈ noise', 'q < 0.05, BH per layer']);
+    expect(await hist.locator('[data-legend] title').textContent()).toBe(rule);
+    const curves = page.locator('svg[data-chart="sorted-curves"]');
+    expect(await curves.locator('g[data-series="conv1"] circle[data-verdict="not"]').count()).toBe(noisy.length);
+    expect(await curves.locator('[data-verdict-legend] [data-legend-rule]').allTextContents()).toEqual(['q < 0.05, BH per layer']);
+    await portal.screenshot(page, 'analysis-verdicts');
 
     // Re-sort by another measure: the client ranks from the same data.
     await page.getByLabel('Layer', { exact: true }).selectOption('conv2');
@@ -254,5 +288,45 @@ describe('an analysis in the browser', () => {
     expect(await page.getByRole('alert').filter({ hasText: 'The analysis failed' }).textContent()).toContain('layer conv2: out of memory');
     expect(await page.getByRole('progressbar').getAttribute('data-status')).toBe('failed');
     await portal.screenshot(page, 'analysis-failed');
+  });
+
+  it('shows an analysis stored without verdicts as not calibrated: no beats-noise colours, no "> 0" rule', async () => {
+    const done = await db.analysis.findFirstOrThrow({ where: { title: 'Threes, small run' } });
+    const old = await db.analysis.create({
+      data: {
+        labId: done.labId,
+        createdById: done.createdById,
+        modelVersionId: done.modelVersionId,
+        datasetId: done.datasetId,
+        title: 'Stored before verdicts',
+        target: done.target as object,
+        layers: ['conv1'],
+        // An older analysis: per-channel permutations and cross-fitting, no null of the ranking statistic.
+        options: { images: 60, permutations: 19, crossFitRepeats: 1, rankBy: 'crossfit' },
+        status: 'completed',
+        progress: 1,
+        finishedAt: new Date(),
+      },
+    });
+    const { saveLayerResult } = await import('../../lib/queue/result-rows');
+    await saveLayerResult(db, old.id, 0, {
+      name: 'conv1',
+      shape: [60, 3, 26, 26],
+      seconds: 1,
+      warnings: [],
+      channels: [0.4, 0.05, -0.02].map((crossfit, i) => ({
+        index: i, rank: i + 1, score_pc1: 0.5, score_multiple: 0.6, rsq: 0.36, score_crossfit: crossfit, p_value: [0.01, 0.2, 0.6][i], components: 5, explained_variance: 0.8, mean_activation: 0.1, max_activation: 1, flags: [],
+      })),
+    });
+    await page.goto(`${base}/labs/${slug}/analyses/${old.id}`);
+    await page.locator('table.pa-channels tbody tr').first().waitFor();
+    expect(await page.locator('.pa-noise-note').getAttribute('data-verdict-rule')).toBe('none');
+    expect(await page.locator('.pa-noise-note').textContent()).toContain('Verdict: not calibrated.');
+    expect(await page.locator('table.pa-channels tbody tr[data-verdict="none"]').count()).toBe(3);
+    expect(await page.locator('table.pa-channels tbody tr[data-verdict="beats"], table.pa-channels tbody tr[data-verdict="noise"]').count()).toBe(0);
+    expect(await page.locator('svg[data-chart="histogram"] [data-legend]').count()).toBe(0);
+    expect(await page.locator('svg[data-chart="sorted-curves"] [data-verdict-legend], svg[data-chart="sorted-curves"] circle[data-verdict]').count()).toBe(0);
+    expect(await page.locator('[data-verdict-summary]').textContent()).toContain('verdicts: not calibrated');
+    await portal.screenshot(page, 'analysis-not-calibrated');
   });
 });
