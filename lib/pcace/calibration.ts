@@ -4,10 +4,10 @@
  * k = 5 on 300 images. These say how far a channel is above that floor.
  */
 import { ace, type AceFlavour } from './ace/index';
-import { piecewiseLinear } from './interpolate';
+import { foldCorrelation, randomHalves } from './crossfit';
 import { Rng } from './random';
 import { aceCorrelations } from './correlations';
-import { mean, pearson, quantile, sampleSd, sortedCopy } from './stats';
+import { mean, quantile, sampleSd, sortedCopy } from './stats';
 
 export interface PermutationNull {
   permutations: number;
@@ -90,59 +90,13 @@ export function crossFittedScore(
   let total = 0;
   let count = 0;
   for (let r = 0; r < repeats; r++) {
-    const folds = splitHalves(y.length, rng, groups);
+    const folds = randomHalves(y.length, rng, groups);
     for (let f = 0; f < 2; f++) {
-      const train = folds[f];
-      const test = folds[1 - f];
-      if (train.length < 4 || test.length < 3) continue;
-      const xTrain = pcs.map((col) => pick(col, train));
-      const yTrain = pick(y, train);
-      if (isConstant(yTrain)) continue;
-      const fit = ace(flavour, xTrain, yTrain);
-      const sumTest = new Float64Array(test.length);
-      for (let c = 0; c < pcs.length; c++) {
-        const phi = piecewiseLinear(xTrain[c], fit.tx[c]);
-        for (let i = 0; i < test.length; i++) sumTest[i] += phi(pcs[c][test[i]]);
-      }
-      const theta = piecewiseLinear(yTrain, fit.ty);
-      const thetaTest = new Float64Array(test.length);
-      for (let i = 0; i < test.length; i++) thetaTest[i] = theta(y[test[i]]);
-      total += pearson(sumTest, thetaTest);
+      const r = foldCorrelation(pcs, y, flavour, folds[f], folds[1 - f]);
+      if (r === null) continue;
+      total += r;
       count++;
     }
   }
   return count ? total / count : 0;
-}
-
-/**
- * Two folds of (nearly) equal size. With `groups` (a bootstrap sample's original
- * image ids) copies of one image always land in the same fold, so no image is
- * both fitted and evaluated.
- */
-function splitHalves(n: number, rng: Rng, groups?: Int32Array): [Int32Array, Int32Array] {
-  if (!groups) {
-    const perm = rng.permutation(n);
-    const half = n >> 1;
-    return [perm.subarray(0, half), perm.subarray(half)];
-  }
-  let maxGroup = 0;
-  for (const g of groups) if (g > maxGroup) maxGroup = g;
-  const order = rng.permutation(maxGroup + 1);
-  const fold = new Int8Array(maxGroup + 1);
-  for (let i = 0; i < order.length; i++) fold[order[i]] = i % 2;
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < n; i++) (fold[groups[i]] === 0 ? a : b).push(i);
-  return [Int32Array.from(a), Int32Array.from(b)];
-}
-
-function pick(a: Float64Array, idx: Int32Array): Float64Array {
-  const out = new Float64Array(idx.length);
-  for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
-  return out;
-}
-
-function isConstant(a: Float64Array): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
-  return true;
 }

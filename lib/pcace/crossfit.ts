@@ -52,10 +52,20 @@ export interface CrossFit {
  */
 export function crossFitSplit(n: number, seed: number, repeat: number, groups?: Int32Array): [Int32Array, Int32Array] {
   const rng = new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(repeat + 1, 0x85ebca6b) ^ Math.imul(n, 0xc2b2ae35)) >>> 0);
+  const [a, b] = randomHalves(n, rng, groups);
+  return [a.slice().sort(), b.slice().sort()];
+}
+
+/**
+ * Two folds of (nearly) equal size drawn from `rng`. With `groups` (a bootstrap
+ * sample's original image ids) copies of one image always land in the same
+ * fold, so no image is both fitted and evaluated.
+ */
+export function randomHalves(n: number, rng: Rng, groups?: Int32Array): [Int32Array, Int32Array] {
   if (!groups) {
     const perm = rng.permutation(n);
     const half = n >> 1;
-    return [perm.slice(0, half).sort(), perm.slice(half).sort()];
+    return [perm.subarray(0, half), perm.subarray(half)];
   }
   let maxGroup = 0;
   for (const g of groups) if (g > maxGroup) maxGroup = g;
@@ -76,25 +86,33 @@ export function crossFitRepeat(pcs: Float64Array[], y: Float64Array, flavour: Ac
   let total = 0;
   let count = 0;
   for (let f = 0; f < 2; f++) {
-    const train = folds[f];
-    const test = folds[1 - f];
-    if (train.length < 4 || test.length < 3) continue;
-    const xTrain = pcs.map((col) => pick(col, train));
-    const yTrain = pick(y, train);
-    if (isConstant(yTrain)) continue;
-    const fit = ace(flavour, xTrain, yTrain);
-    const sumTest = new Float64Array(test.length);
-    for (let c = 0; c < pcs.length; c++) {
-      const phi = piecewiseLinear(xTrain[c], fit.tx[c]);
-      for (let i = 0; i < test.length; i++) sumTest[i] += phi(pcs[c][test[i]]);
-    }
-    const theta = piecewiseLinear(yTrain, fit.ty);
-    const thetaTest = new Float64Array(test.length);
-    for (let i = 0; i < test.length; i++) thetaTest[i] = theta(y[test[i]]);
-    total += pearson(sumTest, thetaTest);
+    const r = foldCorrelation(pcs, y, flavour, folds[f], folds[1 - f]);
+    if (r === null) continue;
+    total += r;
     count++;
   }
   return count ? total / count : 0;
+}
+
+/**
+ * Fit ACE on `train`, carry φ_i and θ to `test` by interpolation and correlate
+ * there (signed); null when a fold is too small or its response is constant.
+ */
+export function foldCorrelation(pcs: Float64Array[], y: Float64Array, flavour: AceFlavour, train: Int32Array, test: Int32Array): number | null {
+  if (train.length < 4 || test.length < 3) return null;
+  const xTrain = pcs.map((col) => pick(col, train));
+  const yTrain = pick(y, train);
+  if (isConstant(yTrain)) return null;
+  const fit = ace(flavour, xTrain, yTrain);
+  const sumTest = new Float64Array(test.length);
+  for (let c = 0; c < pcs.length; c++) {
+    const phi = piecewiseLinear(xTrain[c], fit.tx[c]);
+    for (let i = 0; i < test.length; i++) sumTest[i] += phi(pcs[c][test[i]]);
+  }
+  const theta = piecewiseLinear(yTrain, fit.ty);
+  const thetaTest = new Float64Array(test.length);
+  for (let i = 0; i < test.length; i++) thetaTest[i] = theta(y[test[i]]);
+  return pearson(sumTest, thetaTest);
 }
 
 /** Cross-fitted multiple correlation under the adaptive repeat rule. */
