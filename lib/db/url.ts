@@ -52,23 +52,24 @@ export function embeddedConfig(root = process.cwd()): EmbeddedPostgresConfig {
 const secrets = new Map<string, string>();
 
 /**
- * The random secret in `file`, created on first use (mode 0600; several
- * processes starting at once agree on the first one written). Cached: the
- * portal reads it once per process.
+ * The random secret in `file` (`bytes` random bytes, base64url), created on
+ * first use (mode 0600; several processes starting at once agree on the first
+ * one written). Cached: the portal reads it once per process. The database
+ * passwords and the session-signing secret (lib/server/config.ts) both live so.
  */
-export function secretFile(file: string): string {
+export function secretFile(file: string, bytes = 24): string {
   const cached = secrets.get(file);
   if (cached) return cached;
   mkdirSync(path.dirname(file), { recursive: true });
   try {
-    writeFileSync(file, randomBytes(24).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, randomBytes(bytes).toString('base64url'), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   // Also tightens a file copied in or created under a loose umask.
   chmodSync(file, 0o600);
   const value = readFileSync(file, 'utf8').trim();
-  if (!value) throw new Error(`${file} is empty: delete it and start the portal again to create a new password`);
+  if (!value) throw new Error(`${file} is empty: delete it and start the portal again to create a new secret`);
   secrets.set(file, value);
   return value;
 }

@@ -11,7 +11,8 @@ export interface TensorData {
   dims: number[];
 }
 
-export interface ConvLayerInfo {
+/** Where a conv layer sits and its shape: what is stored with a model version (lib/server/models.ts). */
+export interface ConvGeometry {
   /**
    * PyTorch module name as exported ('conv1', 'layer1.0.conv1', 'features.0').
    * This is the key `run` takes. A module executed twice gets 'name#2'.
@@ -33,6 +34,9 @@ export interface ConvLayerInfo {
   /** Explicit padding [top, left, bottom, right] (zeros when the backend pads implicitly). */
   padding: [number, number, number, number];
   groups: number;
+}
+
+export interface ConvLayerInfo extends ConvGeometry {
   /**
    * Mean of each output channel's kernel weights (length `channels`), the
    * paper's "reverse channel" criterion: a negative mean marks a channel whose

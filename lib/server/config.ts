@@ -1,7 +1,6 @@
 /** Server settings from the environment, with local defaults. */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { secretFile } from '../db/url';
 import { dataDir } from '../storage/dirs';
 
 const MB = 1024 * 1024;
@@ -35,8 +34,6 @@ export const limits = {
   },
 };
 
-let cachedSecret: string | undefined;
-
 /**
  * Secret signing the session JWTs: NEXTAUTH_SECRET (or AUTH_SECRET). Without
  * one, a random secret is created once in `.data/auth-secret` so that every
@@ -45,20 +42,9 @@ let cachedSecret: string | undefined;
 export function authSecret(): string {
   const fromEnv = process.env.NEXTAUTH_SECRET || process.env.AUTH_SECRET;
   if (fromEnv) return fromEnv;
-  if (cachedSecret) return cachedSecret;
-  const file = path.join(dataDir(), 'auth-secret');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    chmodSync(file, 0o600);
-  }
-  cachedSecret = readFileSync(file, 'utf8').trim();
-  process.env.NEXTAUTH_SECRET = cachedSecret;
-  return cachedSecret;
+  const secret = secretFile(path.join(dataDir(), 'auth-secret'), 32);
+  process.env.NEXTAUTH_SECRET = secret;
+  return secret;
 }
 
 /** OAuth providers are offered only when their credentials are configured. */

@@ -8,7 +8,7 @@
  */
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { ConvLayerInfo } from '../models/engine';
+import type { ConvGeometry } from '../models/engine';
 import type { InspectArgs, InspectedModel } from '../models/inspect';
 import { ModelLimitExceeded, SandboxCrashed } from '../models/sandbox/errors';
 import { probeLimits } from '../models/sandbox/limits';
@@ -31,32 +31,12 @@ export interface ModelInspection {
 }
 
 /** A conv layer as stored in ModelVersion.layers (the engine's info without the weight means). */
-export interface StoredLayer {
-  name: string;
-  outputName: string;
-  channels: number;
-  mapHeight: number;
-  mapWidth: number;
-  kernelSize: [number, number];
-  stride: [number, number];
-  dilation: [number, number];
-  padding: [number, number, number, number];
-  groups: number;
-}
+export type StoredLayer = ConvGeometry;
 
-function storedLayer(l: Omit<ConvLayerInfo, 'weightMean'>): StoredLayer {
-  return {
-    name: l.name,
-    outputName: l.outputName,
-    channels: l.channels,
-    mapHeight: l.mapHeight,
-    mapWidth: l.mapWidth,
-    kernelSize: l.kernelSize,
-    stride: l.stride,
-    dilation: l.dilation,
-    padding: l.padding,
-    groups: l.groups,
-  };
+/** Copies the geometry only: the engine's weight means (and anything else it adds) stay out of the row. */
+function storedLayer(l: ConvGeometry): StoredLayer {
+  const { name, outputName, channels, mapHeight, mapWidth, kernelSize, stride, dilation, padding, groups } = l;
+  return { name, outputName, channels, mapHeight, mapWidth, kernelSize, stride, dilation, padding, groups };
 }
 
 /**
