@@ -13,7 +13,7 @@ import { db, Prisma } from '../db/client';
 
 export const runsQuery = z.object({ a: idParam, b: idParam, score: scoreParam, k: kParam }).strict();
 
-type Row = { aid: string; name: string; ch: number[]; sc: (number | null)[] };
+type Row = { aid: string; name: string; rule: string | null; ch: number[]; sc: (number | null)[]; q: (number | null)[]; ef: (number | null)[]; lo: (number | null)[]; hi: (number | null)[] };
 
 export async function compareRuns(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, runsQuery);
@@ -23,15 +23,19 @@ export async function compareRuns(labId: string, req: Request): Promise<ViewBody
       throw badRequest(`runs must be of the same model: '${a.title}' is ${a.model.name}, '${b.title}' is ${b.model.name} (compare architectures instead)`);
     }
     const raw = await db.$queryRaw<Record<string, unknown>[]>`
-      SELECT l."analysisId" AS aid, l.name,
+      SELECT l."analysisId" AS aid, l.name, l.extra->'verdict_rule'->>'text' AS rule,
         array_to_json(array_agg(ch.channel ORDER BY ch.channel))::text AS ch,
-        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc
+        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc,
+        array_to_json(array_agg((ch.extra->>'q_value')::float8 ORDER BY ch.channel))::text AS q,
+        array_to_json(array_agg((ch.extra->>'effect')::float8 ORDER BY ch.channel))::text AS ef,
+        array_to_json(array_agg((ch.extra->'effect_ci'->>0)::float8 ORDER BY ch.channel))::text AS lo,
+        array_to_json(array_agg((ch.extra->'effect_ci'->>1)::float8 ORDER BY ch.channel))::text AS hi
       FROM "Analysis" a
       JOIN "LayerResult" l ON l."analysisId" = a.id
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set([a.id, b.id])])})
-      GROUP BY l."analysisId", l."index", l.name ORDER BY l."index"`;
-    return runsPayload(a, b, parseArrays<Row>(raw, ['ch', 'sc']), q.score, q.k);
+      GROUP BY l."analysisId", l."index", l.name, rule ORDER BY l."index"`;
+    return runsPayload(a, b, parseArrays<Row>(raw, ['ch', 'sc', 'q', 'ef', 'lo', 'hi']), q.score, q.k);
   });
 }
 
@@ -70,6 +74,8 @@ function runsPayload(a: AnalysisInfo, b: AnalysisInfo, rows: Row[], score: RunsP
       spearman: s ? { rho: r6(s.rho), p: s.p } : null,
       kendall: t ? { tau: r6(t.tau), p: t.p } : null,
       topK: top ? { ...top, expected: r6(top.expected)! } : null,
+      verdictA: verdicts(ra),
+      verdictB: verdicts(rb),
     });
   }
   for (const name of ofB.keys()) if (!ofA.has(name)) skipped.push({ name, reason: `only in '${b.title}'` });
@@ -77,6 +83,13 @@ function runsPayload(a: AnalysisInfo, b: AnalysisInfo, rows: Row[], score: RunsP
   if (layers.length > 0 && !scoredB) missingScore(b);
   const rhos = layers.flatMap((l) => (l.spearman?.rho == null ? [] : [l.spearman.rho]));
   return { score, k, a, b, differences: differences(a, b), layers, skipped, medianRho: r6(median(rhos)) };
+}
+
+/** A side's stored verdicts in the layer; null when the layer has no rule (not calibrated). */
+function verdicts(r: Row): RunsLayer['verdictA'] {
+  if (r.rule === null) return null;
+  const sig = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Number(v.toPrecision(6)));
+  return { rule: r.rule, q: r.q.map(sig), effect: r.ef.map(r6), effectLow: r.lo.map(r6), effectHigh: r.hi.map(r6) };
 }
 
 /** The settings that tell the two runs apart. */

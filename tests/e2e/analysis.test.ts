@@ -208,7 +208,7 @@ describe('an analysis in the browser', () => {
     const q = first.q_value!;
     expect(await qCell.textContent()).toBe(q < 0.001 ? q.toExponential(1) : q.toFixed(3));
     // Sorting by q: smallest first.
-    await page.getByRole('button', { name: 'Rank by q-value (BH per layer)' }).click();
+    await page.getByRole('button', { name: 'Rank by q-value', exact: true }).click();
     await expect.poll(() => page.url()).toMatch(/[?&]measure=q_value$/);
     const byQ = [...conv1].sort((a, b) => a.q_value! - b.q_value! || a.index - b.index)[0];
     expect(await page.locator('table.pa-channels tbody tr').first().getAttribute('data-channel')).toBe(String(byQ.index));

@@ -243,6 +243,16 @@ describe('compare runs', () => {
       expect(l.spearman.rho).toBeCloseTo(spearman(sa, sb).rho, 6);
       expect(l.topK).toMatchObject({ k: 8, shared: topKOverlap(sa, sb, 8).shared });
       expect(Math.sign(l.kendall.tau)).toBe(Math.sign(l.spearman.rho));
+      // Run A's stored verdicts per channel (q, effect and its interval) with its rule; run B has none: not calibrated.
+      const stor = (await analysisResults(w.labId, ids.a0, { layer: l.name })).layers[0];
+      const byIndex = new Map(stor.channels.map((c) => [c.index, c]));
+      expect(l.verdictA.rule).toBe(stor.verdict_rule!.text);
+      l.channel.forEach((c: number, i: number) => {
+        expect(l.verdictA.q[i]).toBeCloseTo(byIndex.get(c)!.q_value!, 6);
+        expect(l.verdictA.effect[i]).toBeCloseTo(byIndex.get(c)!.effect!, 6);
+        expect(l.verdictA.effectLow[i]).toBeCloseTo(byIndex.get(c)!.effect_ci![0], 6);
+      });
+      expect(l.verdictB).toBeNull();
     }
     // Deep layers carry most of the signal; the shallow ones are mostly noise in both runs.
     expect(body.layers[3].spearman.rho).toBeGreaterThan(0.8);

@@ -48,7 +48,7 @@ export const MEASURES: Record<MeasureKey, Measure> = {
   },
   q_value: {
     key: 'q_value',
-    label: 'q-value (BH per layer)',
+    label: 'q-value',
     axis: 'q-value (BH within the layer)',
     order: 'asc',
     help: 'false-discovery-adjusted p-value within the layer: a channel beats noise when q is below α',

@@ -154,10 +154,29 @@ function AgreementTable({ payload, selected, onSelect }: { payload: RunsPayload;
   );
 }
 
+function effectText(v: RunsLayer['verdictA'], i: number): string {
+  if (!v || v.effect[i] === null) return '—';
+  return `${v.effect[i]!.toFixed(2)} [${v.effectLow[i]?.toFixed(2) ?? '—'}, ${v.effectHigh[i]?.toFixed(2) ?? '—'}]`;
+}
+
 function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLayer }) {
   const top = useMemo(() => movers(layer), [layer]);
   const hot = useMemo(() => new Set(top), [top]);
-  const rows = () => layer.channel.map((c, i) => ({ layer: layer.name, channel: c, rank_a: layer.rankA[i], rank_b: layer.rankB[i], score_a: layer.scoreA[i], score_b: layer.scoreB[i] }));
+  const va = layer.verdictA;
+  const vb = layer.verdictB;
+  const rows = () =>
+    layer.channel.map((c, i) => ({
+      layer: layer.name,
+      channel: c,
+      rank_a: layer.rankA[i],
+      rank_b: layer.rankB[i],
+      score_a: layer.scoreA[i],
+      score_b: layer.scoreB[i],
+      q_a: va?.q[i] ?? null,
+      q_b: vb?.q[i] ?? null,
+      effect_a: va?.effect[i] ?? null,
+      effect_b: vb?.effect[i] ?? null,
+    }));
   return (
     <section aria-labelledby="cmp-layer-h">
       <h2 id="cmp-layer-h">
@@ -175,7 +194,11 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
           identity
           integer
           highlight={hot}
-          extraTip={(i) => [`scores ${exact(layer.scoreA[i] ?? NaN)} / ${exact(layer.scoreB[i] ?? NaN)}`, `moved ${layer.rankB[i] - layer.rankA[i] > 0 ? '+' : ''}${layer.rankB[i] - layer.rankA[i]}`]}
+          extraTip={(i) => [
+            `scores ${exact(layer.scoreA[i] ?? NaN)} / ${exact(layer.scoreB[i] ?? NaN)}`,
+            `q ${va ? fmtP(va.q[i]) : 'not calibrated'} / ${vb ? fmtP(vb.q[i]) : 'not calibrated'}`,
+            `moved ${layer.rankB[i] - layer.rankA[i] > 0 ? '+' : ''}${layer.rankB[i] - layer.rankA[i]}`,
+          ]}
           rows={rows}
           testId="cmp-rank-scatter"
           ariaLabel={`Rank of each channel of ${layer.name} in run A against run B`}
@@ -183,6 +206,9 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
         />
         <div>
           <h3>Biggest movers</h3>
+          <p className="small muted" data-testid="cmp-runs-rules">
+            Beats noise means, in run A: {va ? va.rule : 'not calibrated (no null)'}; in run B: {vb ? vb.rule : 'not calibrated (no null)'}.
+          </p>
           <table className="cmp-table" data-testid="cmp-movers">
             <thead>
               <tr>
@@ -201,6 +227,12 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
                 <th scope="col" className="num">
                   Score A / B
                 </th>
+                <th scope="col" className="num" title="q-value within the layer (BH); a channel beats noise when q < α">
+                  q A / B
+                </th>
+                <th scope="col" className="num" title="(score − null mean) / null sd with its 95 % interval">
+                  Effect A / B [95 % CI]
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -212,6 +244,12 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
                   <td className="num">{layer.rankB[i] - layer.rankA[i] > 0 ? `+${layer.rankB[i] - layer.rankA[i]}` : layer.rankB[i] - layer.rankA[i]}</td>
                   <td className="num">
                     {fmt3(layer.scoreA[i])} / {fmt3(layer.scoreB[i])}
+                  </td>
+                  <td className="num">
+                    {va ? fmtP(va.q[i]) : '—'} / {vb ? fmtP(vb.q[i]) : '—'}
+                  </td>
+                  <td className="num">
+                    {effectText(va, i)} / {effectText(vb, i)}
                   </td>
                 </tr>
               ))}

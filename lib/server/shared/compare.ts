@@ -143,6 +143,18 @@ export interface RunsLayer {
   spearman: Agreement | null;
   kendall: { tau: number | null; p: number | null } | null;
   topK: { k: number; shared: number; expected: number; p: number } | null;
+  /** Each run's stored verdicts per channel (same order as `channel`); null: that run's layer is not calibrated. */
+  verdictA: RunsVerdicts | null;
+  verdictB: RunsVerdicts | null;
+}
+
+export interface RunsVerdicts {
+  /** The layer's verdict rule in words. */
+  rule: string;
+  q: (number | null)[];
+  effect: (number | null)[];
+  effectLow: (number | null)[];
+  effectHigh: (number | null)[];
 }
 
 export interface RunsPayload {
