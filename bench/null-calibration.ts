@@ -9,9 +9,9 @@
  *   npx tsx bench/null-calibration.ts [--seeds 20] [--threads 1] [--pooling-draws 60] [--null auto|B] [--only noise,real,power,cost,pooling]
  */
 import { parseArgs } from 'node:util';
-import { scoreLayer, type LayerScoring } from '../lib/analysis/layer-scorer';
+import { channelTaskOptions, scoreLayer, type LayerScoring } from '../lib/analysis/layer-scorer';
 import { DEFAULT_ANALYSIS } from '../lib/analysis/defaults';
-import { verdictTaskOptions } from '../lib/analysis/layer-verdicts';
+import type { AnalysisSpec } from '../lib/analysis/types';
 import type { ChannelTaskOptions } from '../lib/analysis/channel-task';
 import { ksTwoSample } from '../lib/pcace/pooled-null';
 import { quantile, sortedCopy, mean } from '../lib/pcace/stats';
@@ -39,18 +39,7 @@ interface Layer {
 function options(channels: number, overrides: Partial<typeof DEFAULT_ANALYSIS> = {}): ChannelTaskOptions & { threads: number } {
   const nullPermutations = values.null === 'auto' ? DEFAULT_ANALYSIS.nullPermutations : Number(values.null);
   const spec = { ...DEFAULT_ANALYSIS, nullPermutations, ...overrides };
-  return {
-    components: spec.components,
-    flavour: spec.flavour,
-    rankBy: spec.rankBy,
-    permutations: spec.permutations,
-    crossFitRepeats: spec.crossFitRepeats,
-    bootstrap: spec.bootstrap,
-    stabilityComponents: [],
-    seed: spec.seed,
-    ...verdictTaskOptions(spec as Parameters<typeof verdictTaskOptions>[0], channels),
-    threads,
-  };
+  return { ...channelTaskOptions(spec as AnalysisSpec, channels), threads };
 }
 
 interface Tally {

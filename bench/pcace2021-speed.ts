@@ -7,17 +7,7 @@
  */
 import os from 'node:os';
 import { acePcace2021 } from '../lib/pcace/ace/pcace2021';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../lib/pcace/random';
 
 function gaussian(rand: () => number): number {
   const u = 1 - rand();
@@ -26,7 +16,7 @@ function gaussian(rand: () => number): number {
 }
 
 function makeCase(n: number, p: number, noiseOnly: boolean, seed: number) {
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const x = Array.from({ length: p }, () => Float64Array.from({ length: n }, () => gaussian(rand)));
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -17,7 +17,8 @@ import {
 } from '../pcace/index';
 import { rankConfidenceSets, type RankConfidence } from '../pcace/rank-inference';
 import { runChannelTask, type ChannelTaskOptions, type ChannelTaskResult } from './channel-task';
-import { layerVerdicts, type LayerVerdicts } from './layer-verdicts';
+import { layerVerdicts, verdictTaskOptions, type LayerVerdicts } from './layer-verdicts';
+import type { AnalysisSpec } from './types';
 
 export interface LayerScoringInput {
   /** NCHW activations (n images × channels × positions). */
@@ -73,6 +74,21 @@ export async function scoreChannels(input: LayerScoringInput, options: LayerScor
   }
   const threads = Math.min(options.threads ?? availableParallelism(), channels);
   return threads > 0 ? scoreInWorkers(input, options, threads) : scoreInline(input, options);
+}
+
+/** What every channel of a layer is scored with, from an analysis's options (the worker and the null-calibration bench). */
+export function channelTaskOptions(spec: AnalysisSpec, layerChannels: number): ChannelTaskOptions {
+  return {
+    ...verdictTaskOptions(spec, layerChannels),
+    components: spec.components,
+    flavour: spec.flavour,
+    rankBy: spec.rankBy,
+    permutations: spec.permutations,
+    crossFitRepeats: spec.crossFitRepeats,
+    bootstrap: spec.bootstrap,
+    stabilityComponents: spec.stabilityComponents,
+    seed: spec.seed,
+  };
 }
 
 /** Cross-channel summary: ranks, bootstrap rank intervals, stability across k. */

@@ -10,12 +10,12 @@ import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
 import type { OpenedDataset } from '../datasets/types';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskResult } from './channel-task';
-import { scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
+import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { DEFAULT_MEMORY_BUDGET_BYTES, planPasses, type CaptureSlice } from './plan';
 import { asInputError, forwardBatches, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
-import { layerVerdictFields, verdictTaskOptions } from './layer-verdicts';
+import { layerVerdictFields } from './layer-verdicts';
 import { softwareVersions } from './versions';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
@@ -106,7 +106,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           chunk = await scoreChannels(
             { data: captured.load(s), n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y },
             {
-              ...taskOptions(spec, layer.channels),
+              ...channelTaskOptions(spec, layer.channels),
               channelOffset: slice.start,
               threads: options.threads,
               shouldStop: options.shouldStop,
@@ -177,23 +177,9 @@ function prepareSpill(passes: ReturnType<typeof planPasses>, n: number, options:
   return mkdtempSync(path.join(root, 'analysis-'));
 }
 
-function taskOptions(spec: AnalysisSpec, layerChannels: number) {
-  return {
-    ...verdictTaskOptions(spec, layerChannels),
-    components: spec.components,
-    flavour: spec.flavour,
-    rankBy: spec.rankBy,
-    permutations: spec.permutations,
-    crossFitRepeats: spec.crossFitRepeats,
-    bootstrap: spec.bootstrap,
-    stabilityComponents: spec.stabilityComponents,
-    seed: spec.seed,
-  };
-}
-
 function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTaskResult[], seconds: number, spec: AnalysisSpec): LayerResult {
   channels.sort((a, b) => a.index - b.index);
-  const summary = summariseLayer(channels, taskOptions(spec, layer.channels));
+  const summary = summariseLayer(channels, channelTaskOptions(spec, layer.channels));
   const warnings = [...new Set(channels.flatMap((c) => c.score.warnings))];
   return {
     name: layer.name,

@@ -1,17 +1,7 @@
 /** Image helpers shared by the attribution and visualisation methods. */
 import * as tf from '@tensorflow/tfjs';
 
-/** Deterministic uniform [0, 1) generator (mulberry32), so runs are reproducible. */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededUniform } from '../../pcace/random';
 
 /**
  * Bilinear upsampling of [N, h, w] maps to [N, H, W] with half-pixel centres
