@@ -35,3 +35,25 @@ export async function waitFor<T>(what: string, f: () => Promise<T | null | undef
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * Workers a test starts by name and stops together (SIGTERM, then waits for
+ * each exit): `env()` is read at each start, so it may use the test database
+ * made in beforeAll. Register `stopAll` with afterAll so none outlives the file.
+ */
+export function workerPool(env: () => Record<string, string>) {
+  const workers: WorkerProcess[] = [];
+  return {
+    spawn(id: string): WorkerProcess {
+      const w = startWorker(env(), id);
+      workers.push(w);
+      return w;
+    },
+    async stopAll(): Promise<void> {
+      for (const w of workers.splice(0)) {
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+        await w.exited;
+      }
+    },
+  };
+}

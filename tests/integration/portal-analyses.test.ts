@@ -1,20 +1,15 @@
 /** Analyses over the API: validated creation (queued), listing, results in the lib/analysis shape, cancellation. */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { PIPELINE_DIR } from '../helpers/reference';
+import { callRoute, formOf, useTestDatabase } from '../helpers/db';
+import { mnistCnnLab } from '../helpers/lab-fixture';
 import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
 import * as analysis from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/route';
 import * as results from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/results/route';
 import * as cancel from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/cancel/route';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import type { LayerResult } from '../../lib/analysis/types';
 import { DEFAULT_ANALYSIS } from '../../lib/analysis/defaults';
 import { saveLayerResult } from '../../lib/queue/result-rows';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 useTestDatabase();
 
@@ -24,17 +19,7 @@ let versionId = '';
 let datasetId = '';
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Analyst', email: 'analyst@example.org', password: 'analyst-password' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
-  const m = await callRoute(models.POST as never, '', {
-    token,
-    params: { lab: slug },
-    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }),
-  });
-  versionId = m.body.version.id;
-  const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-  datasetId = d.body.dataset.id;
+  ({ token, slug, versionId, datasetId } = await mnistCnnLab({ name: 'Analyst', email: 'analyst@example.org', password: 'analyst-password' }));
 });
 
 const create = (json: unknown) => callRoute(analyses.POST as never, '', { token, params: { lab: slug }, json });

@@ -8,67 +8,25 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { PIPELINE_DIR } from '../helpers/reference';
-import { startWorker, waitFor, type WorkerProcess } from '../helpers/worker-process';
+import { analysisCompleted as completed, mnistCnnLab, queueAnalysis, type MnistLab } from '../helpers/lab-fixture';
+import { waitFor, workerPool } from '../helpers/worker-process';
 import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
 import * as cancel from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/cancel/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();
-let token = '';
-let slug = '';
-let versionId = '';
-let datasetId = '';
-const workers: WorkerProcess[] = [];
-
-const env = () => ({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir });
-const spawnWorker = (id: string) => {
-  const w = startWorker(env(), id);
-  workers.push(w);
-  return w;
-};
-const stopAll = async () => {
-  for (const w of workers.splice(0)) {
-    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-    await w.exited;
-  }
-};
+let lab: MnistLab;
+const { spawn: spawnWorker, stopAll } = workerPool(() => ({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }));
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Queue', email: 'queue@example.org', password: 'queue-password-1' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
-  const m = await callRoute(models.POST as never, '', {
-    token,
-    params: { lab: slug },
-    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }),
-  });
-  versionId = m.body.version.id;
-  const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-  datasetId = d.body.dataset.id;
+  lab = await mnistCnnLab({ name: 'Queue', email: 'queue@example.org', password: 'queue-password-1' });
 });
 afterAll(stopAll);
 
-async function queue(options: Record<string, unknown>, layers: string[] | 'all' = 'all'): Promise<string> {
-  const res = await callRoute(analyses.POST as never, '', {
-    token,
-    params: { lab: slug },
-    json: { modelVersionId: versionId, datasetId, target: { kind: 'class', index: 3 }, layers, options },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.analysis.id as string;
-}
+const queue = (options: Record<string, unknown>, layers: string[] | 'all' = 'all') => queueAnalysis(lab, { layers, options });
 
 const status = async (id: string) => (await db.analysis.findUniqueOrThrow({ where: { id } })).status;
-const completed = (id: string) => waitFor(`analysis ${id} to complete`, async () => {
-  const a = await db.analysis.findUniqueOrThrow({ where: { id } });
-  if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}`);
-  return a.status === 'completed' && a;
-}, 240_000);
 
 async function channelRows(id: string) {
   const layers = await db.layerResult.findMany({ where: { analysisId: id }, orderBy: { index: 'asc' }, include: { channels: { orderBy: { channel: 'asc' } } } });
@@ -142,7 +100,7 @@ describe('queue and workers', () => {
     const slow = await queue({ images: 200, permutations: 200 });
     spawnWorker('w-cancel');
     await waitFor('the slow analysis to start', async () => (await status(slow)) === 'running');
-    const res = await callRoute(cancel.POST as never, '', { token, params: { lab: slug, analysisId: slow } });
+    const res = await callRoute(cancel.POST as never, '', { token: lab.token, params: { lab: lab.slug, analysisId: slow } });
     expect(res.status).toBe(200);
     await waitFor('cancellation', async () => (await status(slow)) === 'cancelled', 60_000);
     const tasks = await db.layerTask.findMany({ where: { analysisId: slow } });
@@ -150,16 +108,16 @@ describe('queue and workers', () => {
 
     // A model file damaged in storage after registration: the job fails with the reason, nothing half-written.
     const m = await callRoute(models.POST as never, '', {
-      token,
-      params: { lab: slug },
+      token: lab.token,
+      params: { lab: lab.slug },
       form: formOf({ name: 'to-be-damaged', file: [fileBlob(readFileSync(new URL('../../models/demo/mnist-cnn.onnx', import.meta.url))), 'd.onnx'] }),
     });
     const stored = await db.modelVersion.findUniqueOrThrow({ where: { id: m.body.version.id } });
     writeFileSync(path.join(testDb.current.storageDir, stored.storagePath), 'garbage');
     const res2 = await callRoute(analyses.POST as never, '', {
-      token,
-      params: { lab: slug },
-      json: { modelVersionId: stored.id, datasetId, target: { kind: 'class', index: 3 }, layers: 'all', options: { images: 30 } },
+      token: lab.token,
+      params: { lab: lab.slug },
+      json: { modelVersionId: stored.id, datasetId: lab.datasetId, target: { kind: 'class', index: 3 }, layers: 'all', options: { images: 30 } },
     });
     const bad = res2.body.analysis.id as string;
     const failed = await waitFor('failure', async () => {

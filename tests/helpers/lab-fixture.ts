@@ -1,0 +1,106 @@
+/**
+ * Labs for API tests, made through the real sign-up and the real upload
+ * routes (so the rows are the ones users get): a lab owner with an API token,
+ * the same lab holding the MNIST CNN of tests/reference/pipeline and a
+ * built-in MNIST dataset, analyses queued over the API, and waiting for an
+ * analysis to finish on a worker.
+ *
+ *   const lab = await mnistCnnLab({ name: 'Queue', email: 'queue@example.org', password: 'queue-password-1' });
+ *   const id = await queueAnalysis(lab, { layers: ['conv1'], options: { images: 20 } });
+ *   await analysisCompleted(id);
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { callRoute, fileBlob, formOf } from './db';
+import { PIPELINE_DIR } from './reference';
+import { waitFor } from './worker-process';
+import * as analysesRoute from '../../app/api/v1/labs/[lab]/analyses/route';
+import * as datasetsRoute from '../../app/api/v1/labs/[lab]/datasets/route';
+import * as modelsRoute from '../../app/api/v1/labs/[lab]/models/route';
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import { signUp } from '../../lib/server/signup';
+
+export interface Person {
+  name: string;
+  email: string;
+  password: string;
+}
+
+export interface LabOwner {
+  user: Awaited<ReturnType<typeof signUp>>['user'];
+  lab: Awaited<ReturnType<typeof signUp>>['lab'];
+  slug: string;
+  /** An API token of the owner (all scopes). */
+  token: string;
+}
+
+/** A new user with their own lab (as sign-up makes it) and an API token. */
+export async function labOwner(who: Person): Promise<LabOwner> {
+  const { user, lab } = await signUp(who, new Headers());
+  const token = (await createApiToken(user.id, 'tests')).token;
+  return { user, lab, slug: lab.slug, token };
+}
+
+/** The MNIST CNN the published pipeline was run on (conv1: 32 channels, conv2: 64). */
+export const MNIST_CNN_ONNX = path.join(PIPELINE_DIR, 'mnist_cnn.onnx');
+
+/** `token` uploads the MNIST CNN as 'mnist-cnn' to `slug`; returns the new version's id. */
+export async function uploadMnistCnn(token: string, slug: string): Promise<string> {
+  const m = await callRoute(modelsRoute.POST as never, '', {
+    token,
+    params: { lab: slug },
+    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(MNIST_CNN_ONNX)), 'm.onnx'] }),
+  });
+  expect(m.status, JSON.stringify(m.body)).toBe(201);
+  return m.body.version.id;
+}
+
+/** `token` registers the built-in MNIST test images of digit 3 as 'threes'; returns the dataset's id. */
+export async function registerThrees(token: string, slug: string): Promise<string> {
+  const d = await callRoute(datasetsRoute.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
+  expect(d.status, JSON.stringify(d.body)).toBe(201);
+  return d.body.dataset.id;
+}
+
+export interface MnistLab extends LabOwner {
+  /** The 'mnist-cnn' v1 model version. */
+  versionId: string;
+  /** The 'threes' dataset. */
+  datasetId: string;
+}
+
+/** A lab owner whose lab holds the MNIST CNN ('mnist-cnn' v1) and MNIST threes ('threes'). */
+export async function mnistCnnLab(who: Person): Promise<MnistLab> {
+  const owner = await labOwner(who);
+  const versionId = await uploadMnistCnn(owner.token, owner.slug);
+  const datasetId = await registerThrees(owner.token, owner.slug);
+  return { ...owner, versionId, datasetId };
+}
+
+export interface AnalysisRequest {
+  layers?: string[] | 'all';
+  options?: Record<string, unknown>;
+  target?: object;
+}
+
+/** Queues an analysis of the lab's MNIST CNN on its threes (target class 3 unless given) as `token` (the owner's by default); returns its id. */
+export async function queueAnalysis(lab: MnistLab, req: AnalysisRequest = {}, token = lab.token): Promise<string> {
+  const res = await callRoute(analysesRoute.POST as never, '', {
+    token,
+    params: { lab: lab.slug },
+    json: { modelVersionId: lab.versionId, datasetId: lab.datasetId, target: req.target ?? { kind: 'class', index: 3 }, layers: req.layers ?? 'all', options: req.options ?? {} },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.analysis.id as string;
+}
+
+/** Waits until the analysis completed (throwing with its reason if it failed); returns its row. */
+export function analysisCompleted(id: string, timeoutMs = 240_000) {
+  return waitFor(`analysis ${id} to complete`, async () => {
+    const a = await db.analysis.findUniqueOrThrow({ where: { id } });
+    if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}`);
+    return a.status === 'completed' && a;
+  }, timeoutMs);
+}
