@@ -74,8 +74,16 @@ describe('compare views in a browser', () => {
     expect(await attr(page, '[data-testid="cmp-max-depth"] g[data-series="1"]', 'data-points')).toBe(13);
     const rows = page.locator('[data-testid="cmp-summary"] tbody tr');
     expect(await rows.count()).toBe(2);
-    expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['20', '4,800', expect.any(String), expect.stringMatching(/\(\d(\.\d+)?\)$/), expect.stringMatching(/% of 4,800$/)]);
-    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['13', '4,224', expect.any(String), expect.any(String), 'not tested']);
+    // Channels beating noise under each layer's stored rule (q < α, BH per layer); the VGG run has no null: not calibrated.
+    expect(await rows.nth(0).locator('td').allTextContents()).toEqual([
+      '20',
+      '4,800',
+      expect.any(String),
+      expect.stringMatching(/\(\d(\.\d+)?\)$/),
+      expect.stringMatching(/% of 4,800$/),
+      expect.stringMatching(/^q < 0\.05 \(BH per layer\) against a pooled permutation null of the cross-fitted score, B = \d+/),
+    ]);
+    expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['13', '4,224', expect.any(String), expect.any(String), 'not calibrated', 'not calibrated']);
 
     // Exact values: keyboard along the ResNet curve, then the mouse.
     await page.locator(`${curves} svg`).focus();
@@ -108,7 +116,7 @@ describe('compare views in a browser', () => {
     expect(await page.locator('[data-testid="cmp-class-overlap"] [data-cell]').count()).toBe(16);
     expect(await page.locator('[data-testid="cmp-class-heatmap"] [data-axis-label="row"]').allTextContents()).toEqual(['class 0', 'class 1', 'class 2', 'class 3']);
     expect(await page.locator('[data-testid="cmp-class-pairs"] tbody tr').count()).toBe(6);
-    expect(await page.getByTestId('cmp-verdict').textContent()).toMatch(/Layer layer4\.1\.conv2, 512 channels: \d of 6 class pairs have p < 0\.05 \(\d after Bonferroni correction for 6 tests\)/);
+    expect(await page.getByTestId('cmp-verdict').textContent()).toMatch(/Layer layer4\.1\.conv2, 512 channels ranked by the cross-fitted score: \d of 6 class pairs have p < 0\.05 \(\d after Bonferroni correction for 6 tests\)/);
     expect(await page.locator('[data-testid="cmp-class-heatmap"] [data-cell="0-0"] text').textContent()).toBe('1.00');
     await page.locator('[data-testid="cmp-class-heatmap"] svg').focus();
     await page.keyboard.press('ArrowRight');
