@@ -106,23 +106,17 @@ export function convLayerName(node: NodeProto, weightName: string | null): strin
 export function tensorValues(t: TensorProto): Float64Array | null {
   const count = (t.dims ?? []).reduce((a: number, d) => a * num(d), 1);
   if (t.dataLocation === DATA_LOCATION_EXTERNAL) return null;
+  const float = t.dataType === TENSOR_FLOAT;
+  if (!float && t.dataType !== TENSOR_DOUBLE) return null;
+  const width = float ? 4 : 8;
+  const listed = float ? t.floatData : t.doubleData;
   const out = new Float64Array(count);
-  if (t.dataType === TENSOR_FLOAT) {
-    if (t.rawData && t.rawData.length > 0) {
-      if (t.rawData.length !== count * 4) return null;
-      const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
-      for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, true);
-    } else if (t.floatData && t.floatData.length === count) {
-      for (let i = 0; i < count; i++) out[i] = t.floatData[i];
-    } else return null;
-  } else if (t.dataType === TENSOR_DOUBLE) {
-    if (t.rawData && t.rawData.length > 0) {
-      if (t.rawData.length !== count * 8) return null;
-      const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
-      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
-    } else if (t.doubleData && t.doubleData.length === count) {
-      for (let i = 0; i < count; i++) out[i] = t.doubleData[i];
-    } else return null;
+  if (t.rawData && t.rawData.length > 0) {
+    if (t.rawData.length !== count * width) return null;
+    const dv = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    for (let i = 0; i < count; i++) out[i] = float ? dv.getFloat32(4 * i, true) : dv.getFloat64(8 * i, true);
+  } else if (listed && listed.length === count) {
+    for (let i = 0; i < count; i++) out[i] = listed[i];
   } else return null;
   return out;
 }

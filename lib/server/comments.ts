@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { db } from '../db/client';
-import { badRequest, forbidden, notFound, parseWith } from './errors';
+import { badRequest, findById, forbidden, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
 import type { StoredLayer } from './models';
 import { readBodyLimited } from './uploads';
@@ -156,11 +156,8 @@ export async function createComment(ctx: LabContext, analysisId: string, input: 
 }
 
 /** The comment, only when it belongs to this analysis of this lab. */
-async function findComment(ctx: LabContext, analysisId: string, commentId: string) {
-  if (typeof commentId !== 'string' || commentId.length === 0 || commentId.length > 64) throw notFound('comment not found');
-  const c = await db.comment.findFirst({ where: { id: commentId, analysisId, labId: ctx.lab.id }, include: commentInclude });
-  if (!c) throw notFound('comment not found');
-  return c;
+function findComment(ctx: LabContext, analysisId: string, commentId: string) {
+  return findById(commentId, 'comment', (id) => db.comment.findFirst({ where: { id, analysisId, labId: ctx.lab.id }, include: commentInclude }));
 }
 
 export async function editComment(ctx: LabContext, analysisId: string, commentId: string, input: unknown): Promise<CommentView> {

@@ -37,6 +37,17 @@ export const forbidden = (message: string) => new ApiError(403, message);
 /** Objects of other labs are "not found" too: never reveal that they exist. */
 export const notFound = (what = 'not found') => new ApiError(404, what);
 export const conflict = (message: string) => new ApiError(409, message);
+
+/**
+ * A row named by an id from the URL: an id that cannot be one (not a short,
+ * non-empty string) is a 404 without a query, as is one the lookup does not find.
+ */
+export async function findById<T>(id: unknown, what: string, lookup: (id: string) => PromiseLike<T | null>): Promise<T> {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw notFound(`${what} not found`);
+  const row = await lookup(id);
+  if (!row) throw notFound(`${what} not found`);
+  return row;
+}
 export const tooLarge = (message: string) => new ApiError(413, message);
 
 /** "name: too short; layers.0: expected string" — one line naming each bad field. */

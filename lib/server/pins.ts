@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { db } from '../db/client';
-import { forbidden, notFound, parseWith } from './errors';
+import { findById, forbidden, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
 import { analysisLayers, checkChannel, normalizeNewlines, type ChannelRef } from './comments';
 
@@ -131,11 +131,8 @@ export async function pinChannel(ctx: LabContext, analysisId: string, input: unk
   return { pin: pinView(row, ctx), created: !existing };
 }
 
-async function findPin(ctx: LabContext, analysisId: string, pinId: string) {
-  if (typeof pinId !== 'string' || pinId.length === 0 || pinId.length > 64) throw notFound('pin not found');
-  const p = await db.pin.findFirst({ where: { id: pinId, analysisId, labId: ctx.lab.id }, include: pinInclude });
-  if (!p) throw notFound('pin not found');
-  return p;
+function findPin(ctx: LabContext, analysisId: string, pinId: string) {
+  return findById(pinId, 'pin', (id) => db.pin.findFirst({ where: { id, analysisId, labId: ctx.lab.id }, include: pinInclude }));
 }
 
 export async function editPin(ctx: LabContext, analysisId: string, pinId: string, input: unknown): Promise<PinView> {

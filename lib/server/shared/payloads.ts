@@ -46,9 +46,8 @@ export interface LayerTaskView {
   error: string | null;
 }
 
-/** What the analysis page polls while an analysis runs (GET .../progress). */
-export interface AnalysisProgressView {
-  id: string;
+/** Where an analysis's run stands: the progress poll and the history list both show it. */
+export interface RunState {
   status: AnalysisStatus;
   progress: number;
   currentLayer: string | null;
@@ -57,6 +56,11 @@ export interface AnalysisProgressView {
   cancelRequested: boolean;
   startedAt: string | null;
   finishedAt: string | null;
+}
+
+/** What the analysis page polls while an analysis runs (GET .../progress). */
+export interface AnalysisProgressView extends RunState {
+  id: string;
   /** Layer tasks in model order; a completed task's results are stored (same transaction). */
   layers: LayerTaskView[];
 }
@@ -108,18 +112,10 @@ export interface ThreadView {
 
 // ---------------------------------------------------------------- history
 
-export interface HistoryEntry {
+export interface HistoryEntry extends RunState {
   id: string;
   title: string | null;
-  status: AnalysisStatus;
-  progress: number;
-  currentLayer: string | null;
-  etaSeconds: number | null;
-  error: string | null;
-  cancelRequested: boolean;
   createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
   /** Started → finished; null until both exist (running ones show their elapsed time instead). */
   durationSeconds: number | null;
   person: { id: string; name: string };
