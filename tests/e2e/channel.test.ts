@@ -74,7 +74,11 @@ describe('channel pages in a browser', () => {
     const page = await pageAs(memberId);
     await page.goto(`${layerUrl}/channels/${top}`);
     expect(await page.locator('h1').textContent()).toBe(`Channel ${top} · conv2`);
-    expect(await page.locator('.ch-scores dt').allTextContents()).toEqual(expect.arrayContaining(['Rank', 'Cross-fitted score', 'Multiple correlation', 'PC1 score', 'ACE R²', 'Mean activation']));
+    expect(await page.locator('.ch-scores dt').allTextContents()).toEqual(expect.arrayContaining(['Rank', 'Cross-fitted score', 'Multiple correlation', 'PC1 score', 'ACE R²', 'Mean activation', 'q-value (layer)', 'q-value (network)', 'Effect']));
+    // The verdict in words with q, the effect's interval and the layer's rule (the analysis keeps the default null).
+    expect(await page.locator('.ch-verdict').textContent()).toMatch(
+      /^(Beats noise|Does not beat noise): q = [\d.e-]+ \(network-wide [\d.e-]+\), effect -?[\d.]+ \[-?[\d.]+, -?[\d.]+\] null standard deviations\. Rule: q < 0\.05 \(BH per layer\) against a pooled permutation null/,
+    );
     // Without a reload: each section goes from not computed / queued / running to completed.
     for (const kind of ['maps', 'gradcam', 'actmax', 'top']) {
       await page.locator(`section[data-kind="${kind}"][data-status="completed"]`).waitFor({ timeout: 120_000 });
