@@ -3,6 +3,7 @@ import { channelPca } from '../../lib/pcace/pca';
 import { tridiagonalEigen } from '../../lib/pcace/linalg/tridiagonal-eigen';
 import { lanczosTopK } from '../../lib/pcace/linalg/lanczos';
 import { Rng } from '../../lib/pcace/random';
+import { latentMaps } from '../fixtures/dense-pca';
 
 /** Cyclic Jacobi: an independent, slow, exact reference for symmetric eigenproblems. */
 function jacobiEigenvalues(a: number[][]): number[] {
@@ -36,20 +37,7 @@ function jacobiEigenvalues(a: number[][]): number[] {
   return A.map((r, i) => r[i]).sort((x, y) => y - x);
 }
 
-function randomMaps(n: number, p: number, latent: number, seed: number): Float64Array {
-  const rng = new Rng(seed);
-  const loadings = Array.from({ length: latent }, () => Array.from({ length: p }, () => rng.normal()));
-  const x = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) {
-    const z = Array.from({ length: latent }, (_, l) => rng.normal() * (latent - l));
-    for (let j = 0; j < p; j++) {
-      let v = 0.3 * rng.normal();
-      for (let l = 0; l < latent; l++) v += z[l] * loadings[l][j];
-      x[i * p + j] = v;
-    }
-  }
-  return x;
-}
+const randomMaps = (n: number, p: number, latent: number, seed: number) => latentMaps(n, p, latent, seed, 0.3);
 
 function standardisedCov(x: Float64Array, n: number, p: number): number[][] {
   const cols = Array.from({ length: p }, (_, j) => {
