@@ -12,7 +12,6 @@ import { db } from '../db/client';
 import { badRequest, findById, forbidden, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
 import type { StoredLayer } from './models';
-import { readBodyLimited } from './uploads';
 import type { CommentView, ThreadView } from './shared/payloads';
 
 export const COMMENT_MAX = 5000;
@@ -41,15 +40,8 @@ export const createCommentSchema = z
 
 export const editCommentSchema = z.object({ body: commentBody }).strict();
 
-/** A small JSON request body (comments, pins); 400 when it is not JSON. */
-export async function readJsonBody(req: Request): Promise<unknown> {
-  const bytes = await readBodyLimited(req, 64 * 1024);
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw badRequest('body is not valid JSON');
-  }
-}
+/** A small JSON request body (comments, pins): 64 KiB at most. */
+export { readJsonBody } from './uploads';
 
 export interface ChannelRef {
   layer: string;

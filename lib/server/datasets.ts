@@ -25,7 +25,7 @@ import { objectName } from './schemas';
 import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from '../storage/files';
 import { resolveDatasetSpec } from '../storage/resolve';
 import { checkStorageQuota } from './limits';
-import { readBodyLimited, readMultipart, type UploadedFile } from './uploads';
+import { readJsonBody, readMultipart, type UploadedFile } from './uploads';
 
 const mixSchema = z.record(z.string().min(1).max(100), z.number().min(0)).optional();
 
@@ -82,14 +82,7 @@ export async function inspectDataset(spec: DatasetSpec): Promise<DatasetSummary>
 export async function registerDatasetFromRequest(req: Request, labId: string, userId: string) {
   const type = req.headers.get('content-type') ?? '';
   if (/^application\/json/i.test(type)) {
-    const bytes = await readBodyLimited(req, 64 * 1024);
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw badRequest('body is not valid JSON');
-    }
-    return registerDataset(labId, userId, body, []);
+    return registerDataset(labId, userId, await readJsonBody(req, 64 * 1024), []);
   }
   const { fields, files, cleanup } = await readMultipart(req, limits.datasetBytes);
   try {

@@ -10,6 +10,16 @@ import { tempDir } from '../storage/files';
 
 const MB = 1024 * 1024;
 
+/** A JSON request body under `maxBytes` (413 past it); 400 when it is not JSON. */
+export async function readJsonBody(req: Request, maxBytes = 64 * 1024): Promise<unknown> {
+  const bytes = await readBodyLimited(req, maxBytes);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw badRequest('body is not valid JSON');
+  }
+}
+
 /** Read the body, refusing (413) past `maxBytes` — checked on Content-Length and while streaming. */
 export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(req.headers.get('content-length') ?? NaN);

@@ -1,9 +1,8 @@
 import { withLab } from '@/lib/server/access';
-import { badRequest } from '@/lib/server/errors';
 import { labRecord } from '@/lib/server/labs';
 import { labLimitsView, updateLabLimits } from '@/lib/server/limits';
 import { labJson } from '@/lib/server/serialize';
-import { readBodyLimited } from '@/lib/server/uploads';
+import { readJsonBody } from '@/lib/server/uploads';
 
 /** GET /api/v1/labs/:lab — the lab, your role, its limits (own values and defaults) and what it uses. */
 export const GET = withLab(
@@ -20,13 +19,7 @@ export const GET = withLab(
  */
 export const PATCH = withLab(
   async (req, ctx) => {
-    const bytes = await readBodyLimited(req, 16 * 1024);
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw badRequest('body is not valid JSON');
-    }
+    const body = await readJsonBody(req, 16 * 1024);
     const view = await updateLabLimits(ctx, body);
     const lab = await labRecord(ctx.lab.id);
     return Response.json({ lab: labJson(lab, ctx.role), ...view });

@@ -3,7 +3,7 @@ import { createAnalysis } from '@/lib/server/analysis-create';
 import { listAnalyses } from '@/lib/server/analysis-results';
 import { badRequest } from '@/lib/server/errors';
 import { analysisJson } from '@/lib/server/serialize';
-import { readBodyLimited } from '@/lib/server/uploads';
+import { readJsonBody } from '@/lib/server/uploads';
 
 const STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 
@@ -24,13 +24,7 @@ export const GET = withLab(
  */
 export const POST = withLab(
   async (req, ctx) => {
-    const bytes = await readBodyLimited(req, 256 * 1024);
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw badRequest('body is not valid JSON');
-    }
+    const body = await readJsonBody(req, 256 * 1024);
     const analysis = await createAnalysis(ctx, body);
     return Response.json({ analysis: analysisJson(analysis), estimate: analysis.estimate }, { status: 201 });
   },

@@ -1,7 +1,6 @@
 import { withLab } from '@/lib/server/access';
 import { estimateAnalysis } from '@/lib/server/analysis-create';
-import { badRequest } from '@/lib/server/errors';
-import { readBodyLimited } from '@/lib/server/uploads';
+import { readJsonBody } from '@/lib/server/uploads';
 
 /**
  * POST /api/v1/labs/:lab/analyses/estimate — the body of POST .../analyses →
@@ -9,13 +8,7 @@ import { readBodyLimited } from '@/lib/server/uploads';
  */
 export const POST = withLab(
   async (req, ctx) => {
-    const bytes = await readBodyLimited(req, 256 * 1024);
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      throw badRequest('body is not valid JSON');
-    }
+    const body = await readJsonBody(req, 256 * 1024);
     return Response.json(await estimateAnalysis(ctx, body));
   },
   { role: 'member' },
