@@ -8,13 +8,9 @@
  *   throws — a bug (cancelling a completed analysis, completing a cancelled
  *            one, completing a task twice): InvalidTransition, nothing changes.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { PIPELINE_DIR } from '../helpers/reference';
-import * as analysesRoute from '../../app/api/v1/labs/[lab]/analyses/route';
-import * as modelsRoute from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasetsRoute from '../../app/api/v1/labs/[lab]/datasets/route';
+import { useTestDatabase } from '../helpers/db';
+import { mnistCnnLab, queueAnalysis } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
 import {
   ANALYSIS_TRANSITIONS, ARTIFACT_TRANSITIONS, TASK_TRANSITIONS, InvalidTransition, LeaseLost, cancelAnalysis, completeAnalysis, completeArtifact, completeTask,
@@ -22,8 +18,6 @@ import {
 } from '../../lib/queue/analysis-status';
 import { claimTask } from '../../lib/queue/layer-tasks';
 import { claimArtifact, requestArtifacts } from '../../lib/queue/artifact-tasks';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 useTestDatabase();
 
@@ -70,22 +64,9 @@ let template: { modelVersionId: string; datasetId: string; createdById: string; 
 const cfg = { leaseSeconds: 30, heartbeatSeconds: 5, maxAttempts: 3, pollSeconds: 1 };
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Status', email: 'status@example.org', password: 'status-password-1' }, new Headers());
-  labId = lab.id;
-  const token = (await createApiToken(user.id, 'tests')).token;
-  const m = await callRoute(modelsRoute.POST as never, '', {
-    token,
-    params: { lab: lab.slug },
-    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }),
-  });
-  const d = await callRoute(datasetsRoute.POST as never, '', { token, params: { lab: lab.slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-  const a = await callRoute(analysesRoute.POST as never, '', {
-    token,
-    params: { lab: lab.slug },
-    json: { modelVersionId: m.body.version.id, datasetId: d.body.dataset.id, target: { kind: 'class', index: 3 }, layers: 'all', options: { images: 20 } },
-  });
-  expect(a.status, JSON.stringify(a.body)).toBe(201);
-  const created = await db.analysis.findUniqueOrThrow({ where: { id: a.body.analysis.id } });
+  const lab = await mnistCnnLab({ name: 'Status', email: 'status@example.org', password: 'status-password-1' });
+  labId = lab.lab.id;
+  const created = await db.analysis.findUniqueOrThrow({ where: { id: await queueAnalysis(lab, { layers: 'all', options: { images: 20 } }) } });
   template = { modelVersionId: created.modelVersionId, datasetId: created.datasetId, createdById: created.createdById!, target: created.target as object, options: created.options as object };
   // Only the rows a test makes itself.
   await db.analysis.deleteMany({});

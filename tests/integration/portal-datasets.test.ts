@@ -4,19 +4,18 @@
  * preprocessed .npy — each opened with lib/datasets first; bad sources are
  * refused and leave no file and no row.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
+import { labOwner } from '../helpers/lab-fixture';
+import { filesUnder, postDataset } from '../helpers/upload';
 import { classFiles, corruptPng, patternImage } from '../fixtures/datasets/images';
 import { buildZip } from '../fixtures/datasets/zip-writer';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as dataset from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/route';
 import { encodeNpy } from '../../lib/datasets/npy';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
 import { resolveDatasetSpec } from '../../lib/storage/resolve';
-import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();
 
@@ -24,27 +23,11 @@ let token = '';
 let slug = '';
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Data', email: 'data@example.org', password: 'dataset-owner' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
+  ({ token, slug } = await labOwner({ name: 'Data', email: 'data@example.org', password: 'dataset-owner' }));
 });
 
-const post = (opts: { json?: unknown; form?: FormData }) => callRoute(datasets.POST as never, '', { token, params: { lab: slug }, ...opts });
-
-function storedFiles(): string[] {
-  const root = testDb.current.storageDir;
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.push(path.relative(root, full));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
+const post = (opts: { json?: unknown; form?: FormData }) => postDataset({ token, slug }, opts);
+const storedFiles = () => filesUnder(testDb.current.storageDir);
 
 describe('dataset registration', () => {
   it('registers built-in MNIST with its class counts', async () => {

@@ -4,10 +4,12 @@
  * once by sha256; every malformed upload is a 400/413 that stores nothing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
+import { labOwner } from '../helpers/lab-fixture';
+import { filesUnder, uploadModel } from '../helpers/upload';
 import { buildOnnx } from '../fixtures/tfjs/onnx-builder';
 import { PIPELINE_DIR } from '../helpers/reference';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
@@ -29,29 +31,13 @@ let token = '';
 let slug = '';
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Modeller', email: 'models@example.org', password: 'model-uploader' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
+  ({ token, slug } = await labOwner({ name: 'Modeller', email: 'models@example.org', password: 'model-uploader' }));
 });
 
-const upload = (fields: Parameters<typeof formOf>[0]) =>
-  callRoute(models.POST as never, `/api/v1/labs/${slug}/models`, { token, params: { lab: slug }, form: formOf(fields) });
+const upload = (fields: Parameters<typeof formOf>[0]) => uploadModel({ token, slug }, fields);
 
 /** Every file under the storage dir (tmp/ must be empty after any request). */
-function storedFiles(): string[] {
-  const root = testDb.current.storageDir;
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.push(path.relative(root, full));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
+const storedFiles = () => filesUnder(testDb.current.storageDir);
 
 describe('model upload', () => {
   it('stores an ONNX model under its sha256 with the layers the engine lists', async () => {

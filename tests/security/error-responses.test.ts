@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
+import { labOwner } from '../helpers/lab-fixture';
 import { buildOnnx } from '../fixtures/tfjs/onnx-builder';
 import { PIPELINE_DIR } from '../helpers/reference';
 import { seedNetwork } from '../../bench/compare-seed';
@@ -21,8 +22,6 @@ import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { db } from '../../lib/db/client';
 import { errorResponse, publicMessage } from '../../lib/server/errors';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();
 
@@ -31,10 +30,9 @@ let slug = '';
 let analysisId = '';
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Errors', email: 'errors@example.org', password: 'granite-osprey-lullaby' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
-  analysisId = (await seedNetwork(db, { labId: lab.id, userId: user.id, modelName: 'tiny', layers: [['conv1', 8, 6]], classIndex: 0, runSeed: 1 })).analysisId;
+  const owner = await labOwner({ name: 'Errors', email: 'errors@example.org', password: 'granite-osprey-lullaby' });
+  ({ slug, token } = owner);
+  analysisId = (await seedNetwork(db, { labId: owner.lab.id, userId: owner.user.id, modelName: 'tiny', layers: [['conv1', 8, 6]], classIndex: 0, runSeed: 1 })).analysisId;
 });
 
 /** A file-system path in a message: '/'-rooted with at least two segments, or the data directory. */

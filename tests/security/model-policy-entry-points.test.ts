@@ -4,21 +4,18 @@
  * reason, nothing stored). The crafted model is the README leak: external
  * data read into Pad amounts before a Conv.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
+import { pcace, ROOT } from '../helpers/cli';
+import { fileBlob, formOf, useTestDatabase } from '../helpers/db';
+import { labOwner } from '../helpers/lab-fixture';
+import { filesUnder, uploadModel } from '../helpers/upload';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 import { classifierGraph, encodeModel, leakModel, loopNodes } from './onnx-crafted';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/pcace.js');
+// pcace runs from the repository root, where a relative 'README.md' would resolve.
 const README_START = readFileSync(path.join(ROOT, 'README.md'), 'utf8').slice(0, 20);
 const EXTERNAL = /external data in Constant node 'x' attribute 'value' is refused: tensor data kept outside the model file makes ONNX Runtime read files on the server/;
 
@@ -26,17 +23,6 @@ const testDb = useTestDatabase();
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcace-policy-'));
 const evil = path.join(tmp, 'evil.onnx');
 writeFileSync(evil, leakModel());
-
-async function pcace(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    // Run from the repository root, where a relative 'README.md' would resolve.
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('pcace refuses a model with external data', () => {
   it('layers: exit 2, the reason, no map size', async () => {
@@ -74,25 +60,11 @@ describe('the portal refuses it at upload', () => {
   let token = '';
   let slug = '';
   beforeAll(async () => {
-    const { user, lab } = await signUp({ name: 'Policy', email: 'policy@example.org', password: 'policy-uploader' }, new Headers());
-    slug = lab.slug;
-    token = (await createApiToken(user.id, 'tests')).token;
+    ({ token, slug } = await labOwner({ name: 'Policy', email: 'policy@example.org', password: 'policy-uploader' }));
   });
 
-  const upload = (fields: Parameters<typeof formOf>[0]) =>
-    callRoute(models.POST as never, `/api/v1/labs/${slug}/models`, { token, params: { lab: slug }, form: formOf(fields) });
-  const storedFiles = (): string[] => {
-    const out: string[] = [];
-    const walk = (dir: string) => {
-      if (!existsSync(dir)) return;
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(path.join(dir, e.name));
-        else out.push(path.join(dir, e.name));
-      }
-    };
-    walk(testDb.current.storageDir);
-    return out;
-  };
+  const upload = (fields: Parameters<typeof formOf>[0]) => uploadModel({ token, slug }, fields);
+  const storedFiles = () => filesUnder(testDb.current.storageDir);
   afterEach(async () => {
     expect(storedFiles()).toEqual([]);
     expect(await db.model.count()).toBe(0);

@@ -10,19 +10,19 @@
  * stay under a second. The second request for one thumbnail is served from
  * the disk cache.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
+import { labOwner } from '../helpers/lab-fixture';
+import { filesUnder } from '../helpers/upload';
 import { npyHeader, streamedUpload, uploadRequest } from '../helpers/upload-stream';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as datasetRoute from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/route';
 import * as datasetThumbRoute from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/thumbnails/[sample]/route';
 import * as sampleThumbRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples/[index]/route';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();
 const IMAGES = 2000; // [2000, 3, 64, 64] float32: 98 MB (96 MiB)
@@ -30,13 +30,13 @@ const ids = { lab: '', slug: '', dataset: '', analysis: '' };
 const tokens = { member: '', viewer: '' };
 
 beforeAll(async () => {
-  const owner = await signUp({ name: 'Owner', email: 'owner@example.org', password: 'npy-thumbnails-1' }, new Headers());
+  const owner = await labOwner({ name: 'Owner', email: 'owner@example.org', password: 'npy-thumbnails-1' });
   ids.lab = owner.lab.id;
-  ids.slug = owner.lab.slug;
-  tokens.member = (await createApiToken(owner.user.id, 'tests')).token;
-  const viewer = await signUp({ name: 'Viewer', email: 'viewer@example.org', password: 'npy-thumbnails-2' }, new Headers());
+  ids.slug = owner.slug;
+  tokens.member = owner.token;
+  const viewer = await labOwner({ name: 'Viewer', email: 'viewer@example.org', password: 'npy-thumbnails-2' });
   await db.membership.create({ data: { labId: owner.lab.id, userId: viewer.user.id, role: 'viewer' } });
-  tokens.viewer = (await createApiToken(viewer.user.id, 'tests')).token;
+  tokens.viewer = viewer.token;
 
   const upload = streamedUpload({ name: 'large-npy', kind: 'npy' }, { field: 'file', name: 'x.npy', head: npyHeader([IMAGES, 3, 64, 64]), bodyBytes: IMAGES * 3 * 64 * 64 * 4 });
   const res = await datasets.POST(uploadRequest(`http://localhost/api/v1/labs/${ids.slug}/datasets`, tokens.member, upload), { params: Promise.resolve({ lab: ids.slug }) });
@@ -66,19 +66,11 @@ const get = async (handler: unknown, params: Record<string, string>) => {
 const sampleThumb = (index: number) => get(sampleThumbRoute.GET, { analysisId: ids.analysis, layer: 'conv1', index: String(index) });
 const datasetThumb = (index: number) => get(datasetThumbRoute.GET, { datasetId: ids.dataset, sample: String(index) });
 
-function pngsUnder(rel: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (e.name.endsWith('.png')) out.push(full);
-    }
-  };
-  walk(path.join(testDb.current.storageDir, rel));
-  return out;
-}
+/** The PNGs below `rel` in the storage dir (full paths). */
+const pngsUnder = (rel: string) => {
+  const dir = path.join(testDb.current.storageDir, rel);
+  return filesUnder(dir, (name) => name.endsWith('.png')).map((f) => path.join(dir, f));
+};
 
 describe('thumbnails of a 96 MB .npy', () => {
   it('keep other requests fast while a viewer hammers them (p99 < 1 s)', async () => {

@@ -4,55 +4,23 @@
  * before A's third, with simulated workers calling claimTask (one at a time,
  * several per round, all at once) and with a real worker process.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { PIPELINE_DIR } from '../helpers/reference';
-import { startWorker, waitFor, type WorkerProcess } from '../helpers/worker-process';
-import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
+import { useTestDatabase } from '../helpers/db';
+import { analysisCompleted, mnistCnnLab, queueAnalysis, type MnistLab } from '../helpers/lab-fixture';
+import { workerPool } from '../helpers/worker-process';
 import { claimTask, type ClaimedTask } from '../../lib/queue/layer-tasks';
 import type { QueueConfig } from '../../lib/queue/config';
 import { db, getDb } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();
 const cfg: QueueConfig = { leaseSeconds: 30, heartbeatSeconds: 5, maxAttempts: 3, pollSeconds: 1 };
-const workers: WorkerProcess[] = [];
+const { spawn: spawnWorker, stopAll } = workerPool(() => ({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }));
 
-interface LabSetup {
-  id: string;
-  slug: string;
-  token: string;
-  versionId: string;
-  datasetId: string;
-}
-const labs: Record<'A' | 'B', LabSetup> = {} as never;
-
-async function setUpLab(name: 'A' | 'B'): Promise<LabSetup> {
-  const { user, lab } = await signUp({ name: `Lab ${name}`, email: `lab-${name.toLowerCase()}@example.org`, password: `lab-${name}-password-1` }, new Headers());
-  const token = (await createApiToken(user.id, 'tests')).token;
-  const m = await callRoute(models.POST as never, '', {
-    token,
-    params: { lab: lab.slug },
-    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }),
-  });
-  const d = await callRoute(datasets.POST as never, '', { token, params: { lab: lab.slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-  return { id: lab.id, slug: lab.slug, token, versionId: m.body.version.id, datasetId: d.body.dataset.id };
-}
+const labs: Record<'A' | 'B', MnistLab> = {} as never;
+const setUpLab = (name: 'A' | 'B') => mnistCnnLab({ name: `Lab ${name}`, email: `lab-${name.toLowerCase()}@example.org`, password: `lab-${name}-password-1` });
 
 /** A small one-layer MNIST CNN analysis: one task, a second or two on a worker. */
-async function queue(lab: LabSetup, seed: number): Promise<string> {
-  const res = await callRoute(analyses.POST as never, '', {
-    token: lab.token,
-    params: { lab: lab.slug },
-    json: { modelVersionId: lab.versionId, datasetId: lab.datasetId, target: { kind: 'class', index: 3 }, layers: ['conv1'], options: { images: 20, crossFitRepeats: 0, rankBy: 'multiple', seed } },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.analysis.id;
-}
+const queue = (lab: MnistLab, seed: number) => queueAnalysis(lab, { layers: ['conv1'], options: { images: 20, crossFitRepeats: 0, rankBy: 'multiple', seed } });
 
 let aIds: string[] = [];
 let bId = '';
@@ -77,12 +45,7 @@ beforeAll(async () => {
   for (let i = 0; i < 20; i++) aIds.push(await queue(labs.A, i));
   bId = await queue(labs.B, 0);
 });
-afterAll(async () => {
-  for (const w of workers.splice(0)) {
-    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-    await w.exited;
-  }
-});
+afterAll(stopAll);
 
 describe('fair claims', () => {
   it('one worker, one task at a time: B runs second, not after A’s twenty', async () => {
@@ -107,7 +70,7 @@ describe('fair claims', () => {
         const t = await claimTask(getDb(), w, cfg);
         if (t) claimed.push(t);
         const running = await runningPerLab();
-        expect(running[labs.A.id] ?? 0).toBeLessThanOrEqual(2);
+        expect(running[labs.A.lab.id] ?? 0).toBeLessThanOrEqual(2);
       }
       if (!claimed.length) break;
       order.push(...claimed.map(labOf));
@@ -124,13 +87,13 @@ describe('fair claims', () => {
     await db.layerTask.updateMany({ where: { analysisId: bId }, data: { status: 'completed' } });
     const got = await Promise.all(Array.from({ length: 8 }, (_, i) => claimTask(getDb(), `c${i}`, cfg)));
     expect(got.filter(Boolean)).toHaveLength(2);
-    expect((await runningPerLab())[labs.A.id]).toBe(2);
+    expect((await runningPerLab())[labs.A.lab.id]).toBe(2);
 
-    await db.lab.update({ where: { id: labs.A.id }, data: { maxRunningTasks: 5 } });
+    await db.lab.update({ where: { id: labs.A.lab.id }, data: { maxRunningTasks: 5 } });
     const more = await Promise.all(Array.from({ length: 8 }, (_, i) => claimTask(getDb(), `d${i}`, cfg)));
     expect(more.filter(Boolean)).toHaveLength(3);
-    expect((await runningPerLab())[labs.A.id]).toBe(5);
-    await db.lab.update({ where: { id: labs.A.id }, data: { maxRunningTasks: null } });
+    expect((await runningPerLab())[labs.A.lab.id]).toBe(5);
+    await db.lab.update({ where: { id: labs.A.lab.id }, data: { maxRunningTasks: null } });
   });
 
   it('takes over a task whose lease lapsed, and does not count it as running', async () => {
@@ -159,13 +122,8 @@ describe('fair claims with a real worker process', () => {
     for (let i = 0; i < 20; i++) aIds.push(await queue(labs.A, 100 + i));
     bId = await queue(labs.B, 100);
 
-    const w = startWorker({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }, 'w-real');
-    workers.push(w);
-    const b = await waitFor('B to complete', async () => {
-      const a = await db.analysis.findUniqueOrThrow({ where: { id: bId } });
-      if (a.status === 'failed') throw new Error(`B failed: ${a.error}`);
-      return a.status === 'completed' && a;
-    }, 180_000);
+    const w = spawnWorker('w-real');
+    const b = await analysisCompleted(bId, 180_000);
     const a = await db.analysis.findMany({ where: { id: { in: aIds } }, select: { id: true, startedAt: true } });
     const started = new Map(a.map((x) => [x.id, x.startedAt]));
     expect(b.startedAt).not.toBeNull();

@@ -8,16 +8,16 @@
  * refused with 413 while streaming, after reading little more than the limit,
  * and leaves no file behind.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
+import { labOwner } from '../helpers/lab-fixture';
+import { filesUnder } from '../helpers/upload';
 import { npyHeader, streamedUpload, uploadRequest, type StreamedUpload } from '../helpers/upload-stream';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const testDb = useTestDatabase();
 const MB = 1024 * 1024;
@@ -25,9 +25,7 @@ let token = '';
 let slug = '';
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Uploader', email: 'uploader@example.org', password: 'upload-streaming-1' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
+  ({ token, slug } = await labOwner({ name: 'Uploader', email: 'uploader@example.org', password: 'upload-streaming-1' }));
 });
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -40,20 +38,7 @@ async function send(handler: Handler, upload: StreamedUpload, headers: Record<st
 const statusKb = (field: 'VmHWM' | 'VmRSS') => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
 
 /** Files under the storage dir, relative ('tmp/...' would be a leftover). */
-function storedFiles(): string[] {
-  const root = testDb.current.storageDir;
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else out.push(path.relative(root, full));
-    }
-  };
-  walk(root);
-  return out.sort();
-}
+const storedFiles = () => filesUnder(testDb.current.storageDir);
 
 const npyUpload = (name: string, images: number) =>
   streamedUpload({ name, kind: 'npy' }, { field: 'file', name: `${name}.npy`, head: npyHeader([images, 1, 28, 28]), bodyBytes: images * 28 * 28 * 4 });
