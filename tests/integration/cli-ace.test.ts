@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { pcace } from '../helpers/cli';
 import { REFERENCE_DIR, readCsv } from '../helpers/reference';
-
-const run = promisify(execFile);
-const BIN = path.resolve(REFERENCE_DIR, '../../../bin/pcace.js');
-
-async function pcace(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const summary = JSON.parse(readFileSync(path.join(REFERENCE_DIR, 'summary.json'), 'utf8')) as { cases: { name: string; rsq: number }[] };
 const file = (name: string, part: string) => path.join(REFERENCE_DIR, `${name}_${part}.csv`);

@@ -370,11 +370,6 @@ const actionMatrix: { name: string; action: Action; role: 'member' | 'owner'; fi
   { name: 'delete dataset', action: catalogActions.deleteDatasetAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, datasetId: ids.dataset }) },
   { name: 'archive dataset', action: catalogActions.archiveDatasetAction as Action, role: 'member', fields: (lab, ids) => ({ lab: lab.lab, datasetId: ids.dataset, archived: 'true' }) },
 ];
-const form = (fields: Record<string, string>) => {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  return f;
-};
 
 /** Actions that name no object besides the lab (nothing of B's to point at under A). */
 const NO_OBJECT = ['invite', 'change limits'];
@@ -391,16 +386,16 @@ describe('server action access matrix', () => {
     const before = await fingerprint();
     await actAs(world.users.memberA);
     for (const { name, action, fields } of actionMatrix) {
-      expect(await action(null, form(fields(world.B, world.B))), `${name} on lab B`).toMatchObject({ ok: false, status: 404 });
+      expect(await action(null, formOf(fields(world.B, world.B))), `${name} on lab B`).toMatchObject({ ok: false, status: 404 });
       if (!NO_OBJECT.includes(name)) {
-        const res = await action(null, form(fields(world.A, world.B)));
+        const res = await action(null, formOf(fields(world.A, world.B)));
         // Owner-only actions stop at the role check (403) before looking at the object.
         expect(res, `${name} on B's object under A`).toMatchObject({ ok: false, status: actionMatrix.find((a) => a.name === name)!.role === 'owner' ? 403 : 404 });
       }
     }
     await actAs(world.users.ownerA);
     for (const { name, action, fields } of actionMatrix.filter((a) => !NO_OBJECT.includes(a.name))) {
-      expect(await action(null, form(fields(world.A, world.B))), `${name} by A's owner on B's object`).toMatchObject({ ok: false, status: 404 });
+      expect(await action(null, formOf(fields(world.A, world.B))), `${name} by A's owner on B's object`).toMatchObject({ ok: false, status: 404 });
     }
     expect(await fingerprint()).toBe(before);
   });
@@ -409,15 +404,15 @@ describe('server action access matrix', () => {
     const before = await fingerprint();
     await actAs(world.users.viewerA);
     for (const { name, action, fields } of actionMatrix) {
-      expect(await action(null, form(fields(world.A, world.A))), name).toMatchObject({ ok: false, status: 403 });
+      expect(await action(null, formOf(fields(world.A, world.A))), name).toMatchObject({ ok: false, status: 403 });
     }
     await actAs(world.users.memberA);
     for (const { name, action, fields } of actionMatrix.filter((a) => a.role === 'owner')) {
-      expect(await action(null, form(fields(world.A, world.A))), name).toMatchObject({ ok: false, status: 403 });
+      expect(await action(null, formOf(fields(world.A, world.A))), name).toMatchObject({ ok: false, status: 403 });
     }
     await actAs(null);
     for (const { name, action, fields } of actionMatrix) {
-      expect(await action(null, form(fields(world.A, world.A))), name).toMatchObject({ ok: false, status: 401 });
+      expect(await action(null, formOf(fields(world.A, world.A))), name).toMatchObject({ ok: false, status: 401 });
     }
     expect(await fingerprint()).toBe(before);
   });

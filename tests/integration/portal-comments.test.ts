@@ -7,7 +7,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { createElement } from 'react';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { actAs, callRoute, useTestDatabase } from '../helpers/db';
+import { actAs, callRoute, formOf as form, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
@@ -211,12 +211,6 @@ describe('comments API', () => {
 });
 
 describe('comment server actions', () => {
-  const form = (fields: Record<string, string>) => {
-    const f = new FormData();
-    for (const [k, v] of Object.entries(fields)) f.append(k, v);
-    return f;
-  };
-
   it('post, edit and delete with the same checks, returning the updated thread', async () => {
     await actAs(uid.member2);
     const posted = await actions.postCommentAction(null, form({ lab: A.slug, analysisId: A.analysis, layer: 'conv2', channel: '3', body: 'from the form' }));

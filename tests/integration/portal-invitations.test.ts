@@ -1,6 +1,6 @@
 /** Invitations: an owner invites by email and role; the invitee signs up (or signs in) through the link and joins with that role. */
 import { describe, expect, it, vi } from 'vitest';
-import { actAs, useTestDatabase } from '../helpers/db';
+import { actAs, formOf as form, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
@@ -11,12 +11,6 @@ const { signUp } = await import('../../lib/server/signup');
 const { sha256Hex } = await import('../../lib/server/tokens');
 
 useTestDatabase();
-
-const form = (fields: Record<string, string>) => {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  return f;
-};
 
 const tokenOf = (link: string) => link.split('/invite/')[1];
 

@@ -1,6 +1,6 @@
 /** API tokens: created through the settings action (shown once, stored hashed), accepted as Bearer on /api/v1, revoked. */
 import { describe, expect, it, vi } from 'vitest';
-import { actAs, callRoute, sessionCookie, useTestDatabase } from '../helpers/db';
+import { actAs, callRoute, formOf as form, sessionCookie, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
@@ -12,12 +12,6 @@ const { signUp } = await import('../../lib/server/signup');
 const { sha256Hex } = await import('../../lib/server/tokens');
 
 useTestDatabase();
-
-const form = (fields: Record<string, string>) => {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  return f;
-};
 
 describe('API tokens', () => {
   let token = '';

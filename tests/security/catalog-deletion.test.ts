@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { actAs, callRoute, useTestDatabase } from '../helpers/db';
+import { actAs, callRoute, formOf as form, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
@@ -93,11 +93,6 @@ describe('deleting models and datasets', () => {
 
     // Archive through the page's server actions: gone from the new-analysis picker, the analysis intact.
     await actAs(who.uploader);
-    const form = (fields: Record<string, string>) => {
-      const f = new FormData();
-      for (const [k, v] of Object.entries(fields)) f.set(k, v);
-      return f;
-    };
     expect(await catalog.archiveModelAction(null, form({ lab: 'del-a', modelId: m.id, archived: 'true' }))).toMatchObject({ ok: true });
     expect(await catalog.archiveDatasetAction(null, form({ lab: 'del-a', datasetId: d.id, archived: 'true' }))).toMatchObject({ ok: true });
     const seen = new WeakSet();

@@ -9,7 +9,7 @@
  * Through the server actions the sign-up and invitation pages post to.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { actAs, sessionToken, useTestDatabase } from '../helpers/db';
+import { actAs, formOf as form, sessionToken, useTestDatabase } from '../helpers/db';
 
 vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
 
@@ -24,11 +24,6 @@ const { newDemoPassword, DEMO_EMAIL } = await import('../../scripts/seed-demo');
 
 useTestDatabase();
 
-const form = (fields: Record<string, string>) => {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(fields)) f.append(k, v);
-  return f;
-};
 const tokenOf = (link: string) => link.split('/invite/')[1];
 
 let ownerId = '';

@@ -6,11 +6,9 @@
  * in results.json — and that a refused combination is refused by the API
  * schema, the CLI (exit 2) and the worker's validation with the same message.
  */
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { pcace, ROOT } from '../helpers/cli';
 import {
   OPTION_LIST,
   REFUSALS,
@@ -30,19 +28,6 @@ import type { AnalysisSpec } from '../../lib/analysis/types';
 import { parseOptionFlags } from '../../lib/cli/rank-command';
 import { analysisOptionKeys, analysisOptionsSchema, createAnalysisSchema } from '../../lib/server/schemas';
 import { parseAnalysisForm } from '../../app/labs/[lab]/analyses/new/form-spec';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const run = promisify(execFile);
-
-async function pcace(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(ROOT, 'bin/pcace.js'), ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** A valid value other than the default, and how a person types it, for each type of option. */
 function sample(d: OptionDecl): { value: unknown; text: string } {
