@@ -4,9 +4,11 @@
  *    Runtime resolves against the working directory), two of its bytes used
  *    as Pad amounts before a Conv, so the conv map size spells the bytes;
  *  - classifier: a small valid CNN (Conv → Relu → Flatten → Gemm) that the
- *    other builders extend with one hostile piece each.
+ *    other builders extend with one hostile piece each;
+ *  - refusal: what the policy check alone says of a model (null: accepted).
  */
 import onnxProto from 'onnx-proto';
+import { checkOnnxPolicy, onnxPolicyFromEnv } from '../../lib/models/onnx-policy';
 
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
@@ -159,3 +161,13 @@ export const concatBytes = (...parts: Uint8Array[]): Uint8Array => {
 };
 
 export { onnx, A as AttributeType };
+
+/** The policy check alone on `bytes` (as 'm.onnx', under the policy `env` sets): its message, or null when it accepts. */
+export function refusal(bytes: Uint8Array, env: Record<string, string> = {}): string | null {
+  try {
+    checkOnnxPolicy(onnx.ModelProto.decode(bytes), 'm.onnx', onnxPolicyFromEnv(env));
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

@@ -12,7 +12,7 @@ import type onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { OnnxEngine } from '../../lib/models/onnx-engine';
 import { decodeOnnx, withExtraOutputs } from '../../lib/models/onnx-graph';
-import { checkOnnxPolicy, isolatedSessionOptions, onnxPolicyFromEnv } from '../../lib/models/onnx-policy';
+import { isolatedSessionOptions } from '../../lib/models/onnx-policy';
 import { openModel } from '../../lib/models/open-model';
 import { OnnxTfjsModel } from '../../lib/models/onnx-to-tfjs';
 import {
@@ -29,6 +29,7 @@ import {
   leakModel,
   loopNodes,
   onnx,
+  refusal,
 } from './onnx-crafted';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -84,15 +85,6 @@ describe('every open refuses it', () => {
   });
 });
 
-/** The policy check alone, with the place named in the message. */
-const refusal = (bytes: Uint8Array, env: Record<string, string> = {}) => {
-  try {
-    checkOnnxPolicy(onnx.ModelProto.decode(bytes), 'm.onnx', onnxPolicyFromEnv(env));
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-};
 const secret = () => externalTensor('secret', 'README.md', 0, 8);
 
 describe('external data is refused wherever a tensor can sit', () => {

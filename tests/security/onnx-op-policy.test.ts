@@ -13,23 +13,14 @@ import type onnxProto from 'onnx-proto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initTfBackend } from '../../lib/models/backend';
 import { OnnxEngine } from '../../lib/models/onnx-engine';
-import { checkOnnxPolicy, IMAGE_CLASSIFIER_OPS, onnxPolicyFromEnv } from '../../lib/models/onnx-policy';
+import { IMAGE_CLASSIFIER_OPS } from '../../lib/models/onnx-policy';
 import { openModel } from '../../lib/models/open-model';
 import { OnnxTfjsModel } from '../../lib/models/onnx-to-tfjs';
 import { createTfjsEngine } from '../../lib/models/tfjs-engine';
-import { AttributeType as A, classifierGraph, constantNode, encodeModel, FLOAT, loopNodes, onnx, valueInfo } from './onnx-crafted';
+import { AttributeType as A, classifierGraph, constantNode, encodeModel, FLOAT, loopNodes, refusal, valueInfo } from './onnx-crafted';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIX = path.join(ROOT, 'tests/fixtures');
-
-const refusal = (bytes: Uint8Array, env: Record<string, string> = {}) => {
-  try {
-    checkOnnxPolicy(onnx.ModelProto.decode(bytes), 'm.onnx', onnxPolicyFromEnv(env));
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  }
-};
 
 const savedEnv = { ...process.env };
 afterEach(() => {
