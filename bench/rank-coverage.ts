@@ -16,12 +16,8 @@ const sims = Number(values.sims);
 const B = Number(values.bootstrap);
 const strengths = [0.15, 0.3, 0.45, 0.6, 0.8, 1.0];
 console.log(machineReport({ sims: String(sims), bootstrap: String(B) }));
-let simAll = 0;
-let margAll = 0;
-let margEach = 0;
-let pctEach = 0;
-let widthSim = 0;
-let widthMarg = 0;
+// Tallies over the simulations: coverage of the simultaneous and marginal sets, and their widths.
+let [simAll, margAll, margEach, pctEach, widthSim, widthMarg] = [0, 0, 0, 0, 0, 0];
 const t0 = performance.now();
 for (let s = 1; s <= sims; s++) {
   const L = orderedLayer({ n: 200, strengths, height: 6, width: 6, seed: 300 + s });

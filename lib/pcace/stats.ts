@@ -49,3 +49,9 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 export function sortedCopy(a: ArrayLike<number>): Float64Array {
   return Float64Array.from(a).sort();
 }
+
+/** Index of the first value that is NaN or ±Infinity, or -1 when all are finite. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}

@@ -40,6 +40,7 @@ import {
 } from '../smoother/supsmu';
 import { acepackOrder, createSortScratch, type SortScratch } from '../smoother/sort';
 import { linearStart } from './linear-start';
+import { firstNonFinite } from '../stats';
 
 /** acepack defaults (`ace()` and the `prams` block data). */
 export const ACEPACK_MAXIT = 20;
@@ -55,10 +56,15 @@ function fail(message: string): never {
 }
 
 function checkFinite(values: Float64Array, what: string): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) fail(`${what} has a non-finite value (${v}) at row ${i}`);
-  }
+  const i = firstNonFinite(values);
+  if (i >= 0) fail(`${what} has a non-finite value (${values[i]}) at row ${i}`);
+}
+
+/** Σ w·f / sw, summed in acepack's order (the fit's weighted mean, which ACE removes). */
+function weightedMean(f: Float64Array, w: Float64Array, n: number, sw: number): number {
+  let sm = 0;
+  for (let j = 0; j < n; j++) sm = sm + w[j] * f[j];
+  return sm / sw;
 }
 
 interface Checked {
@@ -262,9 +268,7 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
           target[j] = resid[k] + phi[k];
         }
         smothrInto(kinds[i], n, xSorted[i], target, ww, fit, smoother, ACE_BASS_ALPHA, plans[i]);
-        let sm = 0;
-        for (let j = 0; j < n; j++) sm = sm + ww[j] * fit[j];
-        sm = sm / sw;
+        const sm = weightedMean(fit, ww, n, sw);
         let e = 0;
         for (let j = 0; j < n; j++) {
           const f = fit[j] - sm;
@@ -294,9 +298,7 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
     }
     for (let j = 0; j < n; j++) target[j] = sumPhi[yOrder[j]];
     smothrInto(yKind, n, xSorted[p], target, wy, fit, smoother, ACE_BASS_ALPHA, plans[p]);
-    let sm = 0;
-    for (let j = 0; j < n; j++) sm = sm + wy[j] * fit[j];
-    sm = sm / sw;
+    const sm = weightedMean(fit, wy, n, sw);
     let v = 0;
     for (let j = 0; j < n; j++) {
       const f = fit[j] - sm;

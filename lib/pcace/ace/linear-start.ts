@@ -8,7 +8,9 @@
 /*
  * Dot products for the linear start. Each sum runs in acepack's order, but eight
  * independent sums advance together: a lone running sum waits on its previous addition,
- * interleaved ones overlap, and the results are bit-for-bit the same.
+ * interleaved ones overlap, and the results are bit-for-bit the same. The eight sums
+ * and their repeated blocks are unrolled by hand on purpose (deliberate repetition: a
+ * loop or an array of sums would bring the dependency chain back).
  */
 
 /** out[j] = Σ_i c[i]·rows[j·p + i]. */

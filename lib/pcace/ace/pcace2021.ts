@@ -30,6 +30,7 @@
  * differ by 1e-3 or more on the same data.
  */
 import type { AceOptions, AceResult } from './types';
+import { firstNonFinite } from '../stats';
 import {
   SupsmuAbscissa,
   SupsmuPcace2021,
@@ -46,10 +47,8 @@ function fail(message: string): never {
 }
 
 function checkFinite(values: Float64Array, what: string): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) fail(`${what} has a non-finite value (${v}) at index ${i}`);
-  }
+  const i = firstNonFinite(values);
+  if (i >= 0) fail(`${what} has a non-finite value (${values[i]}) at index ${i}`);
 }
 
 function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): void {

@@ -1,6 +1,12 @@
 /**
  * acepack's running-line smoother (`smooth`), computed directly from (x, y, w).
  * `window-plan.ts` computes the same numbers faster when x and w are reused.
+ *
+ * The window loops here repeat, on purpose, those of window-plan.ts,
+ * window-plan-fused.ts and supsmu.ts: each variant keeps acepack's operations in
+ * acepack's order inline (a shared helper would change what the loop keeps in
+ * registers, and the variants are checked bit-for-bit against each other), so the
+ * repetition is deliberate unrolling, not copy-paste.
  */
 
 /** Half-width of acepack's window: ⌊span·n/2 + ½⌋, at least 2. */

@@ -12,6 +12,10 @@
  * - n ≤ 4: the initial window is clipped to the n points (acepack reads past x(n));
  * - n < 4: the quartile positions for the scale are clipped to 1;
  * - a window, tie group or whole sample with zero total weight keeps finite values.
+ *
+ * The weighted sums and window loops below repeat those of running-lines.ts and the
+ * window plans on purpose: each keeps acepack's operations inline and in its order
+ * (deliberate unrolling, checked bit-for-bit against the other variants).
  */
 import { makeMonotone } from './monotone';
 import { runningLines } from './running-lines';

@@ -12,6 +12,9 @@
  *
  * A plan whose window ever has zero total weight is marked not `ok`; callers then use
  * `runningLines`, which has the guards for that case.
+ *
+ * The window loops repeat running-lines.ts's x half on purpose (deliberate unrolling):
+ * the same operations in the same order, inline, is what keeps them bit-for-bit equal.
  */
 import { averageTiesWeighted, halfWidth } from './running-lines';
 
