@@ -8,7 +8,7 @@ import { validateOptions, withDefaults } from '../analysis/options';
 import { estimateAnalysisCost } from '../analysis/cost';
 import { db, Prisma } from '../db/client';
 import { CREATED_STATUS, notifyWorkers } from '../queue/analysis-status';
-import { badRequest, notFound, parseWith } from './errors';
+import { badRequest, conflict, notFound, parseWith } from './errors';
 import type { LabContext } from './access';
 import type { StoredLayer } from './models';
 import { createAnalysisSchema } from './schemas';
@@ -19,11 +19,14 @@ async function prepareAnalysis(ctx: LabContext, body: unknown) {
   const input = parseWith(createAnalysisSchema, body, 'analysis');
   const mv = await db.modelVersion.findFirst({
     where: { id: input.modelVersionId, model: { labId: ctx.lab.id } },
-    include: { model: { select: { name: true } } },
+    include: { model: { select: { name: true, archivedAt: true } } },
   });
   if (!mv) throw notFound('model version not found');
   const dataset = await db.dataset.findFirst({ where: { id: input.datasetId, labId: ctx.lab.id } });
   if (!dataset) throw notFound('dataset not found');
+  // Archived objects stay for the analyses that used them; new analyses must not pick them up.
+  if (mv.model.archivedAt) throw conflict(`model '${mv.model.name}' is archived; unarchive it (PATCH {"archived": false}) to analyse it again`);
+  if (dataset.archivedAt) throw conflict(`dataset '${dataset.name}' is archived; unarchive it (PATCH {"archived": false}) to analyse it again`);
 
   const available = (mv.layers as unknown as StoredLayer[]).map((l) => l.name);
   if (input.layers !== 'all') {

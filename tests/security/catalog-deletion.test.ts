@@ -19,6 +19,7 @@ const modelRoute = await import('../../app/api/v1/labs/[lab]/models/[modelId]/ro
 const datasetRoute = await import('../../app/api/v1/labs/[lab]/datasets/[datasetId]/route');
 const catalog = await import('../../app/actions/catalog');
 const newAnalysisPage = await import('../../app/labs/[lab]/analyses/new/page');
+const analysesRoute = await import('../../app/api/v1/labs/[lab]/analyses/route');
 
 const testDb = useTestDatabase();
 
@@ -110,6 +111,15 @@ describe('deleting models and datasets', () => {
     // The delete button's action gives the same refusal.
     const viaAction = await catalog.deleteModelAction(null, form({ lab: 'del-a', modelId: m.id }));
     expect(viaAction).toMatchObject({ ok: false, status: 409 });
+    // Hidden from the picker is not enough: the API refuses a new analysis of archived objects too.
+    const create = await callRoute(analysesRoute.POST as never, '/', {
+      method: 'POST',
+      token: tokens.owner,
+      params: { lab: 'del-a' },
+      json: { modelVersionId: m.versionId, datasetId: d.id, target: { kind: 'class', index: 0 }, layers: 'all' },
+    });
+    expect(create.status).toBe(409);
+    expect(create.body.error).toMatch(/model 'used-net' is archived/);
   });
 
   it('deletes unused ones and frees their files, unless another row has the same content', async () => {
