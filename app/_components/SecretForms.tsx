@@ -2,6 +2,7 @@
 
 import { useState, type ReactNode } from 'react';
 import { useFormAction } from './useFormAction';
+import { ErrorAlert } from './FormMessages';
 
 type Result<T> = { ok: true; data: T } | { ok: false; status: number; error: string } | null;
 
@@ -56,11 +57,7 @@ export function TokenForm({
   const command = state?.ok ? `npx pcace rank --server ${origin} --token ${state.data.token} --model model.onnx --data mnist:3 --out results.json` : '';
   return (
     <form action={formAction} onSubmit={onSubmit} className="panel">
-      {state && !state.ok ? (
-        <p className="alert error" role="alert">
-          {state.error}
-        </p>
-      ) : null}
+      <ErrorAlert message={state && !state.ok ? state.error : null} />
       {state?.ok ? (
         <div className="alert ok" role="status">
           <p style={{ margin: '0 0 0.5rem' }}>
@@ -140,11 +137,7 @@ export function InviteForm({
   const origin = typeof window === 'undefined' ? '' : window.location.origin;
   return (
     <form action={formAction} onSubmit={onSubmit} className="panel">
-      {state && !state.ok ? (
-        <p className="alert error" role="alert">
-          {state.error}
-        </p>
-      ) : null}
+      <ErrorAlert message={state && !state.ok ? state.error : null} />
       {state?.ok ? (
         <div className="alert ok" role="status">
           <p style={{ margin: '0 0 0.5rem' }}>

@@ -1,5 +1,6 @@
 'use client';
 
+import { ErrorAlert } from '@/app/_components/FormMessages';
 import { useRouter } from 'next/navigation';
 import { useState, type ReactNode } from 'react';
 
@@ -49,11 +50,7 @@ export function UploadForm({
 
   return (
     <form onSubmit={onSubmit} className="panel" encType="multipart/form-data">
-      {error ? (
-        <p className="alert error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorAlert message={error} />
       {children}
       <button type="submit" disabled={pending}>
         {pending ? 'Uploading and checking…' : submitLabel}

@@ -1,5 +1,6 @@
 'use client';
 
+import { ErrorAlert } from '@/app/_components/FormMessages';
 import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
@@ -48,11 +49,7 @@ export function SignInForm({
   return (
     <>
       <form onSubmit={onSubmit} className="panel" aria-describedby={error ? 'signin-error' : undefined}>
-        {error ? (
-          <p id="signin-error" className="alert error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorAlert id="signin-error" message={error} />
         <div className="field">
           <label htmlFor="email">Email</label>
           <input id="email" name="email" type="email" autoComplete="email" required defaultValue={initialEmail} autoFocus />

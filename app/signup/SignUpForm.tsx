@@ -1,5 +1,6 @@
 'use client';
 
+import { describedBy, ErrorAlert, FieldError } from '@/app/_components/FormMessages';
 import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
@@ -45,11 +46,7 @@ export function SignUpForm({
       className="panel"
       onSubmit={onSubmit}
     >
-      {state && !state.ok && !state.field ? (
-        <p className="alert error" role="alert">
-          {state.error}
-        </p>
-      ) : null}
+      <ErrorAlert message={state && !state.ok && !state.field ? state.error : null} />
       {state?.ok ? (
         <p className="alert ok" role="status">
           Account created{state.data.joined ? ' and invitation accepted' : ''}. Signing you in…
@@ -70,14 +67,9 @@ export function SignUpForm({
           required
           defaultValue={email}
           readOnly={!!invite && !!email}
-          aria-invalid={emailError ? true : undefined}
-          aria-describedby={emailError ? 'email-error' : undefined}
+          {...describedBy('email-error', emailError)}
         />
-        {emailError ? (
-          <p id="email-error" className="pa-field-error" role="alert">
-            {emailError}
-          </p>
-        ) : null}
+        <FieldError id="email-error" message={emailError} />
       </div>
       <div className="field">
         <label htmlFor="password">
@@ -90,14 +82,9 @@ export function SignUpForm({
           autoComplete="new-password"
           required
           minLength={10}
-          aria-invalid={passwordError ? true : undefined}
-          aria-describedby={passwordError ? 'password-error' : undefined}
+          {...describedBy('password-error', passwordError)}
         />
-        {passwordError ? (
-          <p id="password-error" className="pa-field-error" role="alert">
-            {passwordError}
-          </p>
-        ) : null}
+        <FieldError id="password-error" message={passwordError} />
       </div>
       <button type="submit" disabled={pending || !!state?.ok}>
         {pending ? 'Creating…' : 'Create account'}
