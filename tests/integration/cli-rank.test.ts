@@ -1,26 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { pcace, ROOT } from '../helpers/cli';
 import { PIPELINE_DIR } from '../helpers/reference';
 import type { AnalysisResult } from '../../lib/analysis/types';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(PIPELINE_DIR, '../../..');
-const BIN = path.join(ROOT, 'bin/pcace.js');
 const DEMO = path.join(ROOT, 'models/demo');
-
-async function pcace(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcace-rank-'));
 

@@ -3,13 +3,12 @@
  * route handlers (served over HTTP by a small router here), a real worker
  * computes the analysis, and the CLI writes the results.
  */
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pcace } from '../helpers/cli';
 import { useTestDatabase } from '../helpers/db';
 import { PIPELINE_DIR } from '../helpers/reference';
 import { startWorker, type WorkerProcess } from '../helpers/worker-process';
@@ -32,8 +31,6 @@ const ROUTES: [RegExp, string[], Record<string, Handler | undefined>][] = [
   [/^\/api\/v1\/labs\/([^/]+)\/analyses\/([^/]+)\/results$/, ['lab', 'analysisId'], results as never],
 ];
 
-const run = promisify(execFile);
-const BIN = path.resolve(PIPELINE_DIR, '../../../bin/pcace.js');
 const testDb = useTestDatabase();
 let server: Server;
 let base = '';
@@ -73,16 +70,6 @@ afterAll(async () => {
   await worker?.exited;
   await new Promise((r) => server?.close(r));
 });
-
-async function pcace(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('pcace rank --server', () => {
   it('submits, waits for the workers and writes the results', async () => {
