@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/server/access';
 import { labsOf } from '@/lib/server/labs';
 import { createLabAction } from '@/app/actions/labs';
 import { ActionForm } from '@/app/_components/ActionForm';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Labs' };
 
@@ -17,13 +18,7 @@ export default async function LabsPage() {
         <p className="empty">You are not in any lab yet. Create one below, or ask an owner for an invitation.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Lab</th>
-              <th scope="col">Address</th>
-              <th scope="col">Your role</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Lab', 'Address', 'Your role']} />
           <tbody>
             {memberships.map((m) => (
               <tr key={m.id}>

@@ -7,6 +7,7 @@ import { AnalysisSelect, KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { runPair, viewApiUrl } from './defaults';
 import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
+import { TableHead } from '@/app/_components/TableHead';
 
 const MOVERS = 15;
 
@@ -70,13 +71,7 @@ function Differences({ payload }: { payload: RunsPayload }) {
         <p className="muted">Nothing in the settings: the two runs were configured identically.</p>
       ) : (
         <table className="cmp-table cmp-narrow" data-testid="cmp-differences">
-          <thead>
-            <tr>
-              <th scope="col">Setting</th>
-              <th scope="col">Run A</th>
-              <th scope="col">Run B</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Setting', 'Run A', 'Run B']} />
           <tbody>
             {payload.differences.map((d) => (
               <tr key={d.field}>

@@ -6,6 +6,7 @@ import { listDatasets } from '@/lib/server/datasets';
 import { listModelsWithLatest } from '@/lib/server/models';
 import { formatDate } from '@/app/_components/format';
 import { LabHeader } from './LabNav';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Lab' };
 
@@ -29,15 +30,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
           <p className="empty">No analyses yet{canWrite ? ': upload a model and register a dataset, then start one.' : '.'}</p>
         ) : (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Analysis</th>
-                <th scope="col">Model</th>
-                <th scope="col">Dataset</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Analysis', 'Model', 'Dataset', 'Status', 'Created']} />
             <tbody>
               {analyses.map((a) => (
                 <tr key={a.id}>
@@ -70,12 +63,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
             <p className="empty">No models yet.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Latest</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Latest']} />
               <tbody>
                 {models.map((m) => (
                   <tr key={m.id}>
@@ -100,15 +88,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
             <p className="empty">No datasets yet.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col" className="num">
-                    Images
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', 'Kind', { label: 'Images', num: true }]} />
               <tbody>
                 {datasets.map((d) => (
                   <tr key={d.id}>

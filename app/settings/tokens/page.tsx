@@ -5,6 +5,7 @@ import { createTokenAction, revokeTokenAction } from '@/app/actions/labs';
 import { ActionForm } from '@/app/_components/ActionForm';
 import { TokenForm } from '@/app/_components/SecretForms';
 import { formatDate } from '@/app/_components/format';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'API tokens' };
 
@@ -30,17 +31,7 @@ export default async function TokensPage() {
         <p className="empty">No tokens yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Starts with</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Starts with', 'Scope', 'Created', 'Expires', 'Last used', 'Status']} />
           <tbody>
             {tokens.map((t) => {
               const expired = t.expiresAt !== null && t.expiresAt.getTime() <= now;

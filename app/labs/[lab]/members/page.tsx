@@ -8,6 +8,7 @@ import { ActionForm } from '@/app/_components/ActionForm';
 import { InviteForm } from '@/app/_components/SecretForms';
 import { formatDate } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Members' };
 
@@ -94,14 +95,7 @@ export default async function MembersPage({ params }: { params: Promise<{ lab: s
             <p className="empty">No open invitations.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Revoke</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Email', 'Role', 'Expires', 'Revoke']} />
               <tbody>
                 {invitations.map((i) => (
                   <tr key={i.id}>
@@ -166,13 +160,7 @@ function LimitsTable({ view }: { view: Awaited<ReturnType<typeof labLimitsView>>
   };
   return (
     <table className="limits">
-      <thead>
-        <tr>
-          <th scope="col">Limit</th>
-          <th scope="col">Value</th>
-          <th scope="col">Now</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Limit', 'Value', 'Now']} />
       <tbody>
         {LIMITS.map((l) => (
           <tr key={l.name}>

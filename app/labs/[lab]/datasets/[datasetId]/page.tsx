@@ -6,6 +6,7 @@ import { CatalogActions } from '@/app/_components/CatalogActions';
 import { formatBytes, formatDate } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { THUMBNAILS } from '@/lib/server/thumbnails';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Dataset' };
 
@@ -34,14 +35,7 @@ export default async function DatasetPage({ params }: { params: Promise<{ lab: s
       </div>
       <h2>Classes</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Class</th>
-            <th scope="col" className="num">
-              Images
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Class', { label: 'Images', num: true }]} />
         <tbody>
           {Object.entries(counts.perClass ?? {}).map(([name, n]) => (
             <tr key={name}>

@@ -14,6 +14,7 @@ import { PinnedChannels } from '@/app/_components/discussion/PinnedChannels';
 import { exactTime, formatDuration } from '@/app/_components/discussion/time';
 import { formatNumber } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Discussion' };
 
@@ -132,25 +133,7 @@ export default async function DiscussionPage({
               <caption className="small">
                 Top {TOP} of <span className="mono">{l.name}</span>
               </caption>
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Rank
-                  </th>
-                  <th scope="col" className="num">
-                    Channel
-                  </th>
-                  <th scope="col" className="num">
-                    Cross-fit
-                  </th>
-                  <th scope="col" className="num">
-                    p
-                  </th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={[{ label: 'Rank', num: true }, { label: 'Channel', num: true }, { label: 'Cross-fit', num: true }, { label: 'p', num: true }, <span className="sr-only">Actions</span>]} />
               <tbody>
                 {l.channels.map((c) => (
                   <tr key={c.channel}>

@@ -6,6 +6,7 @@ import { modelDetail, type StoredLayer } from '@/lib/server/models';
 import { CatalogActions } from '@/app/_components/CatalogActions';
 import { formatBytes, formatDate } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Model' };
 
@@ -39,23 +40,7 @@ export default async function ModelPage({ params }: { params: Promise<{ lab: str
             </p>
             <table>
               <caption className="sr-only">Conv layers of version {v.version}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Conv layer</th>
-                  <th scope="col" className="num">
-                    Channels
-                  </th>
-                  <th scope="col" className="num">
-                    Map
-                  </th>
-                  <th scope="col" className="num">
-                    Kernel
-                  </th>
-                  <th scope="col" className="num">
-                    Stride
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Conv layer', { label: 'Channels', num: true }, { label: 'Map', num: true }, { label: 'Kernel', num: true }, { label: 'Stride', num: true }]} />
               <tbody>
                 {layers.map((l) => (
                   <tr key={l.name}>

@@ -8,6 +8,7 @@ import { LayerStrip } from '@/app/_components/channel/LayerStrip';
 import { formatNumber } from '@/app/_components/format';
 import { layerApiBase, layerFromParam, layerPageHref } from '@/app/_components/layer-path';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Layer' };
 
@@ -86,17 +87,7 @@ export default async function LayerPage({ params, searchParams }: { params: Prom
       <section aria-labelledby="ch-all">
         <h2 id="ch-all">All channels by rank</h2>
         <table className="ch-table">
-          <thead>
-            <tr>
-              <th scope="col" className="num">Rank</th>
-              <th scope="col" className="num">Channel</th>
-              <th scope="col" className="num">Cross-fit</th>
-              <th scope="col" className="num">Multiple</th>
-              <th scope="col" className="num">PC1</th>
-              <th scope="col" className="num">p</th>
-              <th scope="col">Flags</th>
-            </tr>
-          </thead>
+          <TableHead columns={[{ label: 'Rank', num: true }, { label: 'Channel', num: true }, { label: 'Cross-fit', num: true }, { label: 'Multiple', num: true }, { label: 'PC1', num: true }, { label: 'p', num: true }, 'Flags']} />
           <tbody>
             {channels.map((c) => (
               <tr key={c.index}>
