@@ -4,7 +4,7 @@
  * k = 5 on 300 images. These say how far a channel is above that floor.
  */
 import { ace, type AceFlavour } from './ace/index';
-import { foldCorrelation, randomHalves } from './crossfit';
+import { bothFolds, randomHalves } from './crossfit';
 import { Rng } from './random';
 import { aceCorrelations } from './correlations';
 import { mean, quantile, sampleSd, sortedCopy } from './stats';
@@ -90,13 +90,9 @@ export function crossFittedScore(
   let total = 0;
   let count = 0;
   for (let r = 0; r < repeats; r++) {
-    const folds = randomHalves(y.length, rng, groups);
-    for (let f = 0; f < 2; f++) {
-      const r = foldCorrelation(pcs, y, flavour, folds[f], folds[1 - f]);
-      if (r === null) continue;
-      total += r;
-      count++;
-    }
+    const folds = bothFolds(pcs, y, flavour, randomHalves(y.length, rng, groups));
+    total += folds.total;
+    count += folds.count;
   }
   return count ? total / count : 0;
 }

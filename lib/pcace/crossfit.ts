@@ -83,6 +83,12 @@ export function randomHalves(n: number, rng: Rng, groups?: Int32Array): [Int32Ar
  * interpolation, correlate there (signed); the mean of the valid folds (0 if none).
  */
 export function crossFitRepeat(pcs: Float64Array[], y: Float64Array, flavour: AceFlavour, folds: [Int32Array, Int32Array]): number {
+  const { total, count } = bothFolds(pcs, y, flavour, folds);
+  return count ? total / count : 0;
+}
+
+/** Each fold fitted and the other scored: the sum of the valid folds' correlations and how many there were. */
+export function bothFolds(pcs: Float64Array[], y: Float64Array, flavour: AceFlavour, folds: [Int32Array, Int32Array]): { total: number; count: number } {
   let total = 0;
   let count = 0;
   for (let f = 0; f < 2; f++) {
@@ -91,7 +97,7 @@ export function crossFitRepeat(pcs: Float64Array[], y: Float64Array, flavour: Ac
     total += r;
     count++;
   }
-  return count ? total / count : 0;
+  return { total, count };
 }
 
 /**

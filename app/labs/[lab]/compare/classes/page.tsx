@@ -1,17 +1,9 @@
 import type { Metadata } from 'next';
 import { ClassesView } from '@/app/_components/compare/ClassesView';
-import { ComparePage, type ComparePageProps } from '@/app/labs/[lab]/compare/ComparePage';
+import { COMPARE_PAGES, ComparePage, type ComparePageProps } from '@/app/labs/[lab]/compare/ComparePage';
 
-export const metadata: Metadata = { title: 'Compare classes' };
+export const metadata: Metadata = { title: COMPARE_PAGES.classes.title };
 
 export default function Page(props: ComparePageProps) {
-  return (
-    <ComparePage
-      {...props}
-      view="classes"
-      title="Compare classes"
-      intro={"Analyses of one model version that differ by target class: do the classes rank a layer's channels alike? Spearman's ρ of every pair of rankings, its p-value, and how many of the top k channels they share."}
-      View={ClassesView}
-    />
-  );
+  return <ComparePage {...props} view="classes" View={ClassesView} />;
 }
