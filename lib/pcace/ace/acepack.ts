@@ -40,7 +40,7 @@ import {
 } from '../smoother/supsmu';
 import { acepackOrder, createSortScratch, type SortScratch } from '../smoother/sort';
 import { linearStart } from './linear-start';
-import { firstNonFinite } from '../stats';
+import { checkAceInputs } from './inputs';
 
 /** acepack defaults (`ace()` and the `prams` block data). */
 export const ACEPACK_MAXIT = 20;
@@ -53,11 +53,6 @@ const VAR_TYPES: readonly VarType[] = ['orderable', 'categorical', 'linear', 'mo
 
 function fail(message: string): never {
   throw new Error(`aceAcepack: ${message}`);
-}
-
-function checkFinite(values: Float64Array, what: string): void {
-  const i = firstNonFinite(values);
-  if (i >= 0) fail(`${what} has a non-finite value (${values[i]}) at row ${i}`);
 }
 
 /** Σ w·f / sw, summed in acepack's order (the fit's weighted mean, which ACE removes). */
@@ -78,18 +73,9 @@ interface Checked {
 }
 
 function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): Checked {
-  if (!(y instanceof Float64Array)) fail('y must be a Float64Array');
-  if (!Array.isArray(x) || x.length === 0) fail('x must be a non-empty array of predictor columns');
+  checkAceInputs(x, y, { fail, columns: 'predictor columns', position: 'row' });
   const n = y.length;
-  if (n < 2) fail(`need at least 2 observations, got ${n}`);
-  checkFinite(y, 'y');
   const p = x.length;
-  for (let i = 0; i < p; i++) {
-    const col = x[i];
-    if (!(col instanceof Float64Array)) fail(`x[${i}] must be a Float64Array`);
-    if (col.length !== n) fail(`x[${i}] has length ${col.length} but y has length ${n}`);
-    checkFinite(col, `x[${i}]`);
-  }
   const typeOf = (t: unknown, what: string): SmoothKind => {
     if (!VAR_TYPES.includes(t as VarType)) fail(`${what} has unknown type '${String(t)}'`);
     return smoothKindOf(t as VarType);

@@ -30,7 +30,7 @@
  * differ by 1e-3 or more on the same data.
  */
 import type { AceOptions, AceResult } from './types';
-import { firstNonFinite } from '../stats';
+import { checkAceInputs } from './inputs';
 import {
   SupsmuAbscissa,
   SupsmuPcace2021,
@@ -46,23 +46,9 @@ function fail(message: string): never {
   throw new Error(`acePcace2021: ${message}`);
 }
 
-function checkFinite(values: Float64Array, what: string): void {
-  const i = firstNonFinite(values);
-  if (i >= 0) fail(`${what} has a non-finite value (${values[i]}) at index ${i}`);
-}
-
 function validate(x: Float64Array[], y: Float64Array, opts: AceOptions): void {
-  if (!(y instanceof Float64Array)) fail('y must be a Float64Array');
-  if (!Array.isArray(x) || x.length === 0) fail('x must be a non-empty array of predictors');
+  checkAceInputs(x, y, { fail, columns: 'predictors', position: 'index' });
   const n = y.length;
-  if (n < 2) fail(`need at least 2 observations, got ${n}`);
-  checkFinite(y, 'y');
-  for (let k = 0; k < x.length; k++) {
-    const col = x[k];
-    if (!(col instanceof Float64Array)) fail(`x[${k}] must be a Float64Array`);
-    if (col.length !== n) fail(`x[${k}] has length ${col.length} but y has length ${n}`);
-    checkFinite(col, `x[${k}]`);
-  }
   if (opts.xTypes !== undefined) {
     if (opts.xTypes.length !== x.length) {
       fail(`xTypes has ${opts.xTypes.length} entries for ${x.length} predictors`);
