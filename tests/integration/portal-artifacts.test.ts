@@ -196,8 +196,12 @@ describe('channel artifacts', () => {
     expect(other.maps.status).toBe('missing');
 
     // The strip: the input and the top-5 / bottom-5 ranked channels on the first sample image.
-    const s = (await callRoute(stripRoute.GET as never, '/x', { token: tokens.viewer, params: { lab: slug, analysisId, layer: 'conv2' } })).body.artifact;
-    expect(s.status).toBe('completed');
+    // It is a task of its own: the worker may still be computing it when the channel's pictures are done.
+    const s = await waitFor('the conv2 strip', async () => {
+      const a = (await callRoute(stripRoute.GET as never, '/x', { token: tokens.viewer, params: { lab: slug, analysisId, layer: 'conv2' } })).body.artifact;
+      return (a.status === 'completed' || a.status === 'failed') && a;
+    }, 120_000, 250);
+    expect(s.status, s.error).toBe('completed');
     const rows = s.values.rows;
     expect(rows).toHaveLength(11);
     expect(rows.slice(1).map((r: Json) => [r.group, r.rank])).toEqual([
