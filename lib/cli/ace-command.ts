@@ -18,19 +18,17 @@ export const ACE_USAGE = `pcace ace --x X.csv --y Y.csv [options]
   --repeat N        refit N times and report the median seconds per fit
   --json            print {"rsq", "tx", "ty", "iterations", ...} as JSON`;
 
+/** Flags that take a value, parsed later (parseArgs only collects the text). */
+function textFlags<K extends string>(...names: K[]): Record<K, { type: 'string' }> {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) as Record<K, { type: 'string' }>;
+}
+
 export function aceCommand(argv: string[], out: (s: string) => void): number {
   const { values } = parseArgs({
     args: argv,
     options: {
-      x: { type: 'string' },
-      y: { type: 'string' },
-      cat: { type: 'string' },
-      monotone: { type: 'string' },
-      linear: { type: 'string' },
+      ...textFlags('x', 'y', 'cat', 'monotone', 'linear', 'maxit', 'delrsq', 'repeat'),
       flavour: { type: 'string', default: 'acepack' },
-      maxit: { type: 'string' },
-      delrsq: { type: 'string' },
-      repeat: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
