@@ -7,6 +7,7 @@ import { DepthBoxes, DepthCurves, layered, MaxByDepth } from './ArchitectureChar
 import { AnalysisSelect, ScoreSelect } from './Pickers';
 import { viewApiUrl } from './defaults';
 import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
+import { TableHead } from '@/app/_components/TableHead';
 
 export function sideLabels(infos: AnalysisInfo[]): string[] {
   const base = infos.map((a) => `${a.model.name} v${a.model.version} · ${a.targetLabel}`);
@@ -72,27 +73,7 @@ function SummaryTable({ payload, labels }: { payload: ArchitecturesPayload; labe
   return (
     <table className="cmp-table" data-testid="cmp-summary">
       <caption className="sr-only">Summary of both networks</caption>
-      <thead>
-        <tr>
-          <th scope="col">Network</th>
-          <th scope="col" className="num">
-            Layers
-          </th>
-          <th scope="col" className="num">
-            Channels
-          </th>
-          <th scope="col" className="num">
-            Median score
-          </th>
-          <th scope="col" className="num">
-            Max score (depth)
-          </th>
-          <th scope="col" className="num" title="q < α, Benjamini–Hochberg within each layer, against the layer's null of the ranking statistic">
-            Beat noise
-          </th>
-          <th scope="col">Verdict rule</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Network', { label: 'Layers', num: true }, { label: 'Channels', num: true }, { label: 'Median score', num: true }, { label: 'Max score (depth)', num: true }, { label: 'Beat noise', num: true, title: "q < α, Benjamini–Hochberg within each layer, against the layer's null of the ranking statistic" }, 'Verdict rule']} />
       <tbody>
         {payload.sides.map((s, i) => (
           <tr key={i}>
@@ -132,26 +113,7 @@ function LayerTables({ payload, labels }: { payload: ArchitecturesPayload; label
       {payload.sides.map((s, i) => (
         <table key={i} className="cmp-table">
           <caption>{labels[i]}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Layer</th>
-              <th scope="col" className="num">
-                Depth
-              </th>
-              <th scope="col" className="num">
-                Channels
-              </th>
-              <th scope="col" className="num">
-                Median
-              </th>
-              <th scope="col" className="num">
-                Max
-              </th>
-              <th scope="col" className="num" title="Channels that beat noise (q < α under the layer's rule) of those with a verdict">
-                Beat noise
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Layer', { label: 'Depth', num: true }, { label: 'Channels', num: true }, { label: 'Median', num: true }, { label: 'Max', num: true }, { label: 'Beat noise', num: true, title: "Channels that beat noise (q < α under the layer's rule) of those with a verdict" }]} />
           <tbody>
             {s.layers.name.map((name, l) => (
               <tr key={name}>

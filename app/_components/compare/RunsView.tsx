@@ -205,31 +205,7 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
             Beats noise means, in run A: {va ? va.rule : 'not calibrated (no null)'}; in run B: {vb ? vb.rule : 'not calibrated (no null)'}.
           </p>
           <table className="cmp-table" data-testid="cmp-movers">
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  Channel
-                </th>
-                <th scope="col" className="num">
-                  Rank A
-                </th>
-                <th scope="col" className="num">
-                  Rank B
-                </th>
-                <th scope="col" className="num">
-                  Moved
-                </th>
-                <th scope="col" className="num">
-                  Score A / B
-                </th>
-                <th scope="col" className="num" title="q-value within the layer (BH); a channel beats noise when q < α">
-                  q A / B
-                </th>
-                <th scope="col" className="num" title="(score − null mean) / null sd with its 95 % interval">
-                  Effect A / B [95 % CI]
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={[{ label: 'Channel', num: true }, { label: 'Rank A', num: true }, { label: 'Rank B', num: true }, { label: 'Moved', num: true }, { label: 'Score A / B', num: true }, { label: 'q A / B', num: true, title: 'q-value within the layer (BH); a channel beats noise when q < α' }, { label: 'Effect A / B [95 % CI]', num: true, title: '(score − null mean) / null sd with its 95 % interval' }]} />
             <tbody>
               {top.map((i) => (
                 <tr key={i}>
