@@ -4,6 +4,8 @@ import { COMPARE_PAGES, ComparePage, type ComparePageProps } from '@/app/labs/[l
 
 export const metadata: Metadata = { title: COMPARE_PAGES.architectures.title };
 
-export default function Page(props: ComparePageProps) {
-  return <ComparePage {...props} view="architectures" View={ArchitecturesView} />;
+// Called, not rendered as an element: the access check (404 / sign-in redirect) then runs before
+// anything streams, so another lab's page answers with the right status.
+export default async function Page(props: ComparePageProps) {
+  return ComparePage({ ...props, view: 'architectures', View: ArchitecturesView });
 }

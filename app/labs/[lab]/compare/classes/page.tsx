@@ -4,6 +4,8 @@ import { COMPARE_PAGES, ComparePage, type ComparePageProps } from '@/app/labs/[l
 
 export const metadata: Metadata = { title: COMPARE_PAGES.classes.title };
 
-export default function Page(props: ComparePageProps) {
-  return <ComparePage {...props} view="classes" View={ClassesView} />;
+// Called, not rendered as an element: the access check (404 / sign-in redirect) then runs before
+// anything streams, so another lab's page answers with the right status.
+export default async function Page(props: ComparePageProps) {
+  return ComparePage({ ...props, view: 'classes', View: ClassesView });
 }
