@@ -5,8 +5,7 @@ import { SCORE_LABELS, type AnalysisInfo, type ArchitecturesPayload } from '@/li
 import { exact, exportJson, SIDE_COLORS } from '@/app/_components/charts';
 import { DepthBoxes, DepthCurves, layered, MaxByDepth } from './ArchitectureCharts';
 import { AnalysisSelect, ScoreSelect } from './Pickers';
-import { viewApiUrl } from './defaults';
-import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
+import { DataStatus, useCompareView, type Query } from './useCompare';
 import { TableHead } from '@/app/_components/TableHead';
 
 export function sideLabels(infos: AnalysisInfo[]): string[] {
@@ -20,11 +19,7 @@ export function scoreLabelOf(infos: AnalysisInfo[]): string {
 }
 
 export function ArchitecturesView({ lab, candidates, initial }: { lab: string; candidates: AnalysisInfo[]; initial: Query }) {
-  const [query, setQuery] = useUrlQuery(initial);
-  const url = viewApiUrl(lab, 'architectures', query);
-  const [state, retry] = useCompareData<ArchitecturesPayload>(url);
-  const payload = state.status === 'ok' ? state.data : state.status === 'loading' ? state.previous : undefined;
-  const drawn = useDrawnMark(state.status === 'ok', 'cmp:chart-drawn');
+  const { query, setQuery, url, state, retry, payload, drawn } = useCompareView<ArchitecturesPayload>(lab, 'architectures', initial);
   const infos = payload?.sides.map((s) => s.analysis) ?? [];
   const labels = sideLabels(infos);
   const data = useMemo(() => (payload ? layered(payload.sides, sideLabels(payload.sides.map((s) => s.analysis))) : null), [payload]);

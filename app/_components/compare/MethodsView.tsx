@@ -6,15 +6,10 @@ import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
 import { Heatmap } from './Heatmap';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
-import { viewApiUrl } from './defaults';
-import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
+import { DataStatus, useCompareView, type Query } from './useCompare';
 
 export function MethodsView({ lab, candidates, initial }: { lab: string; candidates: AnalysisInfo[]; initial: Query }) {
-  const [query, setQuery] = useUrlQuery(initial);
-  const url = viewApiUrl(lab, 'methods', query);
-  const [state, retry] = useCompareData<MethodsPayload>(url);
-  const payload = state.status === 'ok' ? state.data : state.status === 'loading' ? state.previous : undefined;
-  const drawn = useDrawnMark(state.status === 'ok', 'cmp:chart-drawn');
+  const { query, setQuery, url, state, retry, payload, drawn } = useCompareView<MethodsPayload>(lab, 'methods', initial);
   const current = candidates.find((c) => c.id === query.analysis) ?? payload?.analysis;
   const options = current && !candidates.some((c) => c.id === current.id) ? [...candidates, current] : candidates;
 

@@ -5,8 +5,8 @@ import type { AnalysisInfo, RunsLayer, RunsPayload } from '@/lib/server/shared/c
 import { exact, exportCsv, exportJson, fmt3, fmtP, stars } from '@/app/_components/charts';
 import { AnalysisSelect, KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
-import { runPair, viewApiUrl } from './defaults';
-import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
+import { runPair } from './defaults';
+import { DataStatus, useCompareView, type Query } from './useCompare';
 import { TableHead } from '@/app/_components/TableHead';
 
 const MOVERS = 15;
@@ -19,11 +19,7 @@ export function movers(l: RunsLayer, count = MOVERS): number[] {
 }
 
 export function RunsView({ lab, candidates, initial }: { lab: string; candidates: AnalysisInfo[]; initial: Query }) {
-  const [query, setQuery] = useUrlQuery(initial);
-  const url = viewApiUrl(lab, 'runs', query);
-  const [state, retry] = useCompareData<RunsPayload>(url);
-  const payload = state.status === 'ok' ? state.data : state.status === 'loading' ? state.previous : undefined;
-  const drawn = useDrawnMark(state.status === 'ok', 'cmp:chart-drawn');
+  const { query, setQuery, url, state, retry, payload, drawn } = useCompareView<RunsPayload>(lab, 'runs', initial);
   const a = candidates.find((c) => c.id === query.a) ?? payload?.a;
   const sameModel = candidates.filter((c) => c.id !== query.a && (!a || c.model.id === a.model.id));
   const options = (list: AnalysisInfo[], extra?: AnalysisInfo) => (extra && !list.some((c) => c.id === extra.id) ? [...list, extra] : list);

@@ -5,7 +5,7 @@
  * compare API with loading and error states the view shows in place.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Query } from './defaults';
+import { viewApiUrl, type Query, type View } from './defaults';
 
 export type { Query } from './defaults';
 
@@ -129,4 +129,18 @@ export function useDrawnMark(ready: boolean, name: string): boolean {
     };
   }, [ready, name]);
   return drawn;
+}
+
+/**
+ * Everything a compare view starts from: its URL query, the API address that
+ * query gives (null until it is complete), the data's state, the payload to
+ * draw (the previous one while the next loads) and whether the chart is drawn.
+ */
+export function useCompareView<T>(lab: string, view: View, initial: Query) {
+  const [query, setQuery] = useUrlQuery(initial);
+  const url = viewApiUrl(lab, view, query);
+  const [state, retry] = useCompareData<T>(url);
+  const payload = state.status === 'ok' ? state.data : state.status === 'loading' ? state.previous : undefined;
+  const drawn = useDrawnMark(state.status === 'ok', 'cmp:chart-drawn');
+  return { query, setQuery, url, state, retry, payload, drawn };
 }
