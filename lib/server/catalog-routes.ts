@@ -19,6 +19,11 @@ interface CatalogEntry<Row> {
   json(row: Row): unknown;
 }
 
+/** GET of a catalog list: { [key]: rows as JSON } for viewers of the lab. */
+export function catalogListRoute<Row>(key: string, list: (labId: string) => Promise<Row[]>, json: (row: Row) => unknown) {
+  return withLab(async (_req, ctx) => Response.json({ [key]: (await list(ctx.lab.id)).map(json) }), { role: 'viewer' });
+}
+
 export function catalogEntryRoutes<Row>(entry: CatalogEntry<Row>) {
   const id = (ctx: { params: Record<string, string> }) => ctx.params[entry.param];
   return {

@@ -1,15 +1,10 @@
 import { withLab } from '@/lib/server/access';
+import { catalogListRoute } from '@/lib/server/catalog-routes';
 import { listDatasets, registerDatasetFromRequest } from '@/lib/server/datasets';
 import { datasetJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/datasets */
-export const GET = withLab(
-  async (_req, ctx) => {
-    const datasets = await listDatasets(ctx.lab.id);
-    return Response.json({ datasets: datasets.map(datasetJson) });
-  },
-  { role: 'viewer' },
-);
+export const GET = catalogListRoute('datasets', listDatasets, datasetJson);
 
 /**
  * POST /api/v1/labs/:lab/datasets

@@ -1,15 +1,10 @@
 import { withLab } from '@/lib/server/access';
+import { catalogListRoute } from '@/lib/server/catalog-routes';
 import { createModelVersion, listModels, readModelUpload } from '@/lib/server/models';
 import { modelJson, modelVersionJson } from '@/lib/server/serialize';
 
 /** GET /api/v1/labs/:lab/models — models with their versions. */
-export const GET = withLab(
-  async (_req, ctx) => {
-    const models = await listModels(ctx.lab.id);
-    return Response.json({ models: models.map(modelJson) });
-  },
-  { role: 'viewer' },
-);
+export const GET = catalogListRoute('models', listModels, modelJson);
 
 /**
  * POST /api/v1/labs/:lab/models — multipart: name, file (.onnx) or files
