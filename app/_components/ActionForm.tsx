@@ -22,6 +22,7 @@ export function ActionForm<T>({
   buttonClass,
   confirm,
   inline = false,
+  hidden,
 }: {
   action: (prev: State<T>, form: FormData) => Promise<State<T>>;
   children?: ReactNode;
@@ -33,6 +34,8 @@ export function ActionForm<T>({
   buttonClass?: string;
   confirm?: string;
   inline?: boolean;
+  /** Fields sent along unseen (which record the button acts on). */
+  hidden?: Record<string, string>;
 }) {
   const { state, formAction, pending, onSubmit } = useFormAction<NonNullable<State<T>>>(action);
   const router = useRouter();
@@ -66,6 +69,7 @@ export function ActionForm<T>({
           {successMessage}
         </p>
       ) : null}
+      {hidden ? Object.entries(hidden).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />) : null}
       {children}
       <button type="submit" className={buttonClass} disabled={pending}>
         {pending ? pendingLabel : submitLabel}

@@ -52,35 +52,37 @@ export function TokenForm({
   expiryDays: readonly number[];
   defaultDays: number;
 }) {
-  const { state, formAction, pending, onSubmit } = useFormAction(action);
-  const origin = typeof window === 'undefined' ? '' : window.location.origin;
-  const command = state?.ok ? `npx pcace rank --server ${origin} --token ${state.data.token} --model model.onnx --data mnist:3 --out results.json` : '';
   return (
-    <form action={formAction} onSubmit={onSubmit} className="panel">
-      <ErrorAlert message={state && !state.ok ? state.error : null} />
-      {state?.ok ? (
-        <div className="alert ok" role="status">
-          <p style={{ margin: '0 0 0.5rem' }}>
-            Token <strong>{state.data.name}</strong> created ({tokenScopeText(state.data)};{' '}
-            {state.data.expiresAt ? `expires ${state.data.expiresAt.slice(0, 10)}` : 'never expires'}). Copy it now: it will not be shown again.
-          </p>
-          <p className="row" style={{ margin: '0 0 0.5rem' }}>
-            <code className="token" aria-label="New API token">
-              {state.data.token}
-            </code>
-            <CopyButton text={state.data.token} label="Copy token" />
-          </p>
-          <p className="small" style={{ margin: '0 0 0.25rem' }}>
-            For example, rank a model on this portal from the command line:
-          </p>
-          <p className="row" style={{ margin: 0 }}>
-            <code className="token" aria-label="Example command">
-              {command}
-            </code>
-            <CopyButton text={command} label="Copy command" />
-          </p>
-        </div>
-      ) : null}
+    <SecretForm
+      action={action}
+      submitLabel="Create token"
+      shown={(data, origin) => {
+        const command = `npx pcace rank --server ${origin} --token ${data.token} --model model.onnx --data mnist:3 --out results.json`;
+        return (
+          <>
+            <p style={{ margin: '0 0 0.5rem' }}>
+              Token <strong>{data.name}</strong> created ({tokenScopeText(data)};{' '}
+              {data.expiresAt ? `expires ${data.expiresAt.slice(0, 10)}` : 'never expires'}). Copy it now: it will not be shown again.
+            </p>
+            <p className="row" style={{ margin: '0 0 0.5rem' }}>
+              <code className="token" aria-label="New API token">
+                {data.token}
+              </code>
+              <CopyButton text={data.token} label="Copy token" />
+            </p>
+            <p className="small" style={{ margin: '0 0 0.25rem' }}>
+              For example, rank a model on this portal from the command line:
+            </p>
+            <p className="row" style={{ margin: 0 }}>
+              <code className="token" aria-label="Example command">
+                {command}
+              </code>
+              <CopyButton text={command} label="Copy command" />
+            </p>
+          </>
+        );
+      }}
+    >
       <div className="field">
         <label htmlFor="token-name">Token name</label>
         <input id="token-name" name="name" required maxLength={100} placeholder="e.g. laptop scripts" />
@@ -116,10 +118,7 @@ export function TokenForm({
           </select>
         </div>
       </div>
-      <button type="submit" disabled={pending}>
-        {pending ? 'Creating…' : 'Create token'}
-      </button>
-    </form>
+    </SecretForm>
   );
 }
 
@@ -133,6 +132,43 @@ export function InviteForm({
   lab: string;
   children?: ReactNode;
 }) {
+  return (
+    <SecretForm
+      action={action}
+      submitLabel="Create invitation"
+      shown={(data, origin) => (
+        <>
+          <p style={{ margin: '0 0 0.5rem' }}>
+            Invitation for <strong>{data.email}</strong> created. Send them this link (valid 7 days, shown once):
+          </p>
+          <code className="token" aria-label="Invitation link">
+            {origin}
+            {data.link}
+          </code>
+        </>
+      )}
+    >
+      <input type="hidden" name="lab" value={lab} />
+      {children}
+    </SecretForm>
+  );
+}
+
+/**
+ * The frame both forms share: the error, or the just-created secret shown once
+ * in a success box (`shown` gets the page origin for links and commands).
+ */
+function SecretForm<T>({
+  action,
+  submitLabel,
+  shown,
+  children,
+}: {
+  action: (p: Result<T>, f: FormData) => Promise<Result<T>>;
+  submitLabel: string;
+  shown: (data: T, origin: string) => ReactNode;
+  children: ReactNode;
+}) {
   const { state, formAction, pending, onSubmit } = useFormAction(action);
   const origin = typeof window === 'undefined' ? '' : window.location.origin;
   return (
@@ -140,19 +176,12 @@ export function InviteForm({
       <ErrorAlert message={state && !state.ok ? state.error : null} />
       {state?.ok ? (
         <div className="alert ok" role="status">
-          <p style={{ margin: '0 0 0.5rem' }}>
-            Invitation for <strong>{state.data.email}</strong> created. Send them this link (valid 7 days, shown once):
-          </p>
-          <code className="token" aria-label="Invitation link">
-            {origin}
-            {state.data.link}
-          </code>
+          {shown(state.data, origin)}
         </div>
       ) : null}
-      <input type="hidden" name="lab" value={lab} />
       {children}
       <button type="submit" disabled={pending}>
-        {pending ? 'Creating…' : 'Create invitation'}
+        {pending ? 'Creating…' : submitLabel}
       </button>
     </form>
   );

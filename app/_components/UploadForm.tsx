@@ -1,8 +1,8 @@
 'use client';
 
 import { ErrorAlert } from '@/app/_components/FormMessages';
-import { useRouter } from 'next/navigation';
-import { useState, type ReactNode } from 'react';
+import { useClientSubmit } from '@/app/_components/useClientSubmit';
+import { type ReactNode } from 'react';
 
 /**
  * A form sent with fetch to a /api/v1 route (multipart, or JSON when
@@ -22,31 +22,17 @@ export function UploadForm({
   redirectTo: string;
   asJson?: (form: FormData) => Record<string, unknown> | null;
 }) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-
-  async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    setPending(true);
-    setError(null);
-    const form = new FormData(e.currentTarget);
+  const { error, pending, onSubmit } = useClientSubmit(async (form) => {
     try {
       const json = asJson?.(form) ?? null;
       const res = await fetch(endpoint, json ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) } : { method: 'POST', body: form });
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-      if (!res.ok) {
-        setError(`${String(body.error ?? res.statusText)} (${res.status})`);
-        return;
-      }
-      router.push(redirectTo.replace(/\{([\w.]+)\}/g, (_, path: string) => String(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], body) ?? '')));
-      router.refresh();
+      if (!res.ok) return { error: `${String(body.error ?? res.statusText)} (${res.status})` };
+      return { goTo: redirectTo.replace(/\{([\w.]+)\}/g, (_, path: string) => String(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], body) ?? '')) };
     } catch (err) {
-      setError(`upload failed: ${(err as Error).message}`);
-    } finally {
-      setPending(false);
+      return { error: `upload failed: ${(err as Error).message}` };
     }
-  }
+  });
 
   return (
     <form onSubmit={onSubmit} className="panel" encType="multipart/form-data">

@@ -2,8 +2,7 @@
 
 import { ErrorAlert } from '@/app/_components/FormMessages';
 import { signIn } from 'next-auth/react';
-import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useClientSubmit } from '@/app/_components/useClientSubmit';
 
 const ERRORS: Record<string, string> = {
   OAuthEmail: 'Your account with that provider has no verified email address.',
@@ -22,29 +21,16 @@ export function SignInForm({
   initialError?: string;
   initialEmail?: string;
 }) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(initialError ? (ERRORS[initialError] ?? initialError) : null);
-  const [pending, setPending] = useState(false);
-
-  async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    setPending(true);
-    setError(null);
-    const form = new FormData(e.currentTarget);
+  const { error, pending, onSubmit } = useClientSubmit(async (form) => {
     const res = await signIn('credentials', {
       email: String(form.get('email') ?? ''),
       password: String(form.get('password') ?? ''),
       redirect: false,
       callbackUrl,
     });
-    setPending(false);
-    if (!res || res.error) {
-      setError(res?.error === 'CredentialsSignin' || !res?.error ? 'Invalid email or password.' : res.error);
-      return;
-    }
-    router.push(callbackUrl);
-    router.refresh();
-  }
+    if (!res || res.error) return { error: res?.error === 'CredentialsSignin' || !res?.error ? 'Invalid email or password.' : res.error };
+    return { goTo: callbackUrl };
+  }, initialError ? (ERRORS[initialError] ?? initialError) : null);
 
   return (
     <>

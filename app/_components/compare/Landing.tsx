@@ -4,6 +4,7 @@
  * JavaScript or typing a URL.
  */
 import Link from 'next/link';
+import type { ReactNode } from 'react';
 import type { AnalysisInfo } from '@/lib/server/shared/compare';
 import { VIEWS } from './CompareNav';
 
@@ -42,6 +43,17 @@ function Select({ id, name, text, candidates, value }: { id: string; name: strin
   );
 }
 
+/** One view's box: its title and blurb, then its picker or why it is not available yet. */
+function LandingSection({ id, title, blurb, missing, children }: { id: string; title: string; blurb: string; missing: string | null; children: ReactNode }) {
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <p className="small muted">{blurb}</p>
+      {missing ? <p className="small">{missing}</p> : children}
+    </section>
+  );
+}
+
 export function CompareLanding({ lab, candidates }: { lab: string; candidates: AnalysisInfo[] }) {
   const base = `/labs/${lab}/compare`;
   const blurb = Object.fromEntries(VIEWS.map((v) => [v.key, v.blurb]));
@@ -59,62 +71,44 @@ export function CompareLanding({ lab, candidates }: { lab: string; candidates: A
   }
   return (
     <div className="cmp-landing">
-      <section className="panel" aria-labelledby="cmp-l-arch">
-        <h2 id="cmp-l-arch">Architectures</h2>
-        <p className="small muted">{blurb.architectures}</p>
-        {candidates.length < 2 ? (
-          <p className="small">Needs two completed analyses.</p>
-        ) : (
-          <form method="get" action={`${base}/architectures`}>
-            <Select id="l-arch-a" name="a" text="Network A" candidates={candidates} value={candidates[0].id} />
-            <Select id="l-arch-b" name="b" text="Network B" candidates={candidates} value={otherModel.id} />
-            <button type="submit">Compare architectures</button>
-          </form>
-        )}
-      </section>
+      <LandingSection id="cmp-l-arch" title="Architectures" blurb={blurb.architectures} missing={candidates.length < 2 ? 'Needs two completed analyses.' : null}>
+        <form method="get" action={`${base}/architectures`}>
+          <Select id="l-arch-a" name="a" text="Network A" candidates={candidates} value={candidates[0].id} />
+          <Select id="l-arch-b" name="b" text="Network B" candidates={candidates} value={otherModel.id} />
+          <button type="submit">Compare architectures</button>
+        </form>
+      </LandingSection>
 
-      <section className="panel" aria-labelledby="cmp-l-classes">
-        <h2 id="cmp-l-classes">Classes</h2>
-        <p className="small muted">{blurb.classes}</p>
-        {classGroups.length === 0 ? (
-          <p className="small">Needs two completed analyses of one model version (different target classes).</p>
-        ) : (
-          <ul className="cmp-links">
-            {classGroups.map((g) => (
-              <li key={g[0].model.versionId}>
-                <Link href={`${base}/classes?analyses=${g.slice(0, 12).map((a) => a.id).join(',')}`}>
-                  {g[0].model.name} v{g[0].model.version}: {g.length} analyses ({[...new Set(g.map((a) => a.targetLabel))].slice(0, 6).join(', ')}
-                  {g.length > 6 ? ', …' : ''})
-                </Link>
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
+      <LandingSection id="cmp-l-classes" title="Classes" blurb={blurb.classes} missing={classGroups.length === 0 ? 'Needs two completed analyses of one model version (different target classes).' : null}>
+        <ul className="cmp-links">
+          {classGroups.map((g) => (
+            <li key={g[0].model.versionId}>
+              <Link href={`${base}/classes?analyses=${g.slice(0, 12).map((a) => a.id).join(',')}`}>
+                {g[0].model.name} v{g[0].model.version}: {g.length} analyses ({[...new Set(g.map((a) => a.targetLabel))].slice(0, 6).join(', ')}
+                {g.length > 6 ? ', …' : ''})
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </LandingSection>
 
-      <section className="panel" aria-labelledby="cmp-l-runs">
-        <h2 id="cmp-l-runs">Runs</h2>
-        <p className="small muted">{blurb.runs}</p>
-        {!runPair ? (
-          <p className="small">Needs two completed analyses of the same model.</p>
-        ) : (
+      <LandingSection id="cmp-l-runs" title="Runs" blurb={blurb.runs} missing={!runPair ? 'Needs two completed analyses of the same model.' : null}>
+        {runPair ? (
           <form method="get" action={`${base}/runs`}>
             <Select id="l-runs-a" name="a" text="Run A" candidates={candidates} value={runPair[0].id} />
             <Select id="l-runs-b" name="b" text="Run B (same model)" candidates={candidates} value={runPair[1].id} />
             <button type="submit">Compare runs</button>
           </form>
-        )}
-      </section>
+        ) : null}
+      </LandingSection>
 
-      <section className="panel" aria-labelledby="cmp-l-methods">
-        <h2 id="cmp-l-methods">Methods</h2>
-        <p className="small muted">{blurb.methods}</p>
+      <LandingSection id="cmp-l-methods" title="Methods" blurb={blurb.methods} missing={null}>
         <form method="get" action={`${base}/methods`}>
           <Select id="l-methods" name="analysis" text="Analysis" candidates={candidates} value={(candidates.find((c) => c.options.ablation) ?? candidates[0]).id} />
           <button type="submit">Compare methods</button>
         </form>
         <p className="small muted">Analyses with ablation: {candidates.filter((c) => c.options.ablation).length} of {candidates.length}.</p>
-      </section>
+      </LandingSection>
     </div>
   );
 }

@@ -51,9 +51,7 @@ export default async function TokensPage() {
                     ) : expired ? (
                       <span className="badge failed">expired</span>
                     ) : (
-                      <ActionForm action={revokeTokenAction} submitLabel="Revoke" buttonClass="danger" confirm={`Revoke token "${t.name}"? Scripts using it will stop working.`}>
-                        <input type="hidden" name="tokenId" value={t.id} />
-                      </ActionForm>
+                      <ActionForm action={revokeTokenAction} submitLabel="Revoke" buttonClass="danger" confirm={`Revoke token "${t.name}"? Scripts using it will stop working.`} hidden={{ tokenId: t.id }} />
                     )}
                   </td>
                 </tr>

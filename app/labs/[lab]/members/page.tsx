@@ -103,10 +103,7 @@ export default async function MembersPage({ params }: { params: Promise<{ lab: s
                     <td>{i.role}</td>
                     <td className="small">{formatDate(i.expiresAt)}</td>
                     <td>
-                      <ActionForm action={revokeInvitationAction} submitLabel="Revoke" buttonClass="danger">
-                        <input type="hidden" name="lab" value={slug} />
-                        <input type="hidden" name="invitationId" value={i.id} />
-                      </ActionForm>
+                      <ActionForm action={revokeInvitationAction} submitLabel="Revoke" buttonClass="danger" hidden={{ lab: slug, invitationId: i.id }} />
                     </td>
                   </tr>
                 ))}
