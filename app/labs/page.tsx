@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/server/access';
 import { labsOf } from '@/lib/server/labs';
 import { createLabAction } from '@/app/actions/labs';
 import { ActionForm } from '@/app/_components/ActionForm';
+import { Field } from '@/app/_components/Field';
 import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Labs' };
@@ -38,12 +39,9 @@ export default async function LabsPage() {
           <label htmlFor="lab-name">Name</label>
           <input id="lab-name" name="name" required maxLength={100} placeholder="Vision interpretability" />
         </div>
-        <div className="field">
-          <label htmlFor="lab-slug">
-            Address <span className="hint">lowercase letters, digits and dashes; used in links and the API</span>
-          </label>
+        <Field id="lab-slug" label="Address" hint="lowercase letters, digits and dashes; used in links and the API">
           <input id="lab-slug" name="slug" required pattern="[a-z0-9][a-z0-9-]*[a-z0-9]" minLength={2} maxLength={40} placeholder="vision-lab" />
-        </div>
+        </Field>
       </ActionForm>
     </>
   );

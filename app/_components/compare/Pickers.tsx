@@ -1,6 +1,7 @@
 'use client';
 /** Native form controls for the compare views: labelled, keyboard-operable, no custom widgets to learn. */
 import { useId, useState, type ReactNode } from 'react';
+import { ChoiceOptions, Field as SharedField } from '@/app/_components/Field';
 import { SCORE_CHOICES, type AnalysisInfo, type ScoreChoice } from '@/lib/server/shared/compare';
 
 export function analysisLabel(a: AnalysisInfo): string {
@@ -15,16 +16,8 @@ export const SCORE_OPTION_LABELS: Record<ScoreChoice, string> = {
   z: 'permutation z-score',
 };
 
-function Field({ label, hint, children, id }: { label: string; hint?: ReactNode; children: ReactNode; id: string }) {
-  return (
-    <div className="cmp-field">
-      <label htmlFor={id}>
-        {label}
-        {hint ? <span className="hint"> {hint}</span> : null}
-      </label>
-      {children}
-    </div>
-  );
+function Field(props: { label: string; hint?: ReactNode; children: ReactNode; id: string }) {
+  return <SharedField {...props} className="cmp-field" />;
 }
 
 export function AnalysisSelect({
@@ -81,11 +74,7 @@ export function LayerSelect({ value, layers, onChange, name, label = 'Layer' }: 
   return (
     <Field label={label} id={id}>
       <select id={id} name={name} value={onChange ? value : undefined} defaultValue={onChange ? undefined : value} onChange={onChange ? (e) => onChange(e.target.value) : undefined} disabled={layers.length === 0}>
-        {layers.map((l) => (
-          <option key={l} value={l}>
-            {l}
-          </option>
-        ))}
+        <ChoiceOptions choices={layers} />
       </select>
     </Field>
   );

@@ -8,6 +8,7 @@
  */
 import { useRouter } from 'next/navigation';
 import { useTransition, type FormEvent } from 'react';
+import { ChoiceOptions, Field, FilterSelect } from '@/app/_components/Field';
 
 export interface FilterValues {
   status?: string;
@@ -57,65 +58,21 @@ export function HistoryFilters({
   return (
     <form key={key} method="get" action={action} onSubmit={onSubmit} className="hist-filters panel" aria-busy={pending} aria-label="Filter the history">
       <div className="hist-filter-grid">
-        <div className="field">
-          <label htmlFor="hf-status">Status</label>
-          <select id="hf-status" name="status" defaultValue={values.status ?? ''}>
-            <option value="">any status</option>
-            {statuses.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="hf-model">Model</label>
-          <select id="hf-model" name="model" defaultValue={values.model ?? ''}>
-            <option value="">any model</option>
-            {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="hf-dataset">Dataset</label>
-          <select id="hf-dataset" name="dataset" defaultValue={values.dataset ?? ''}>
-            <option value="">any dataset</option>
-            {datasets.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="hf-person">Person</label>
-          <select id="hf-person" name="person" defaultValue={values.person ?? ''}>
-            <option value="">anyone</option>
-            {people.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="hf-from">From</label>
+        <FilterSelect id="hf-status" name="status" label="Status" value={values.status} any="any status" choices={statuses} />
+        <FilterSelect id="hf-model" name="model" label="Model" value={values.model} any="any model" choices={models} />
+        <FilterSelect id="hf-dataset" name="dataset" label="Dataset" value={values.dataset} any="any dataset" choices={datasets} />
+        <FilterSelect id="hf-person" name="person" label="Person" value={values.person} any="anyone" choices={people} />
+        <Field id="hf-from" label="From">
           <input id="hf-from" name="from" type="date" defaultValue={values.from ?? ''} />
-        </div>
-        <div className="field">
-          <label htmlFor="hf-to">To</label>
+        </Field>
+        <Field id="hf-to" label="To">
           <input id="hf-to" name="to" type="date" defaultValue={values.to ?? ''} />
-        </div>
-        <div className="field">
-          <label htmlFor="hf-group">Chart by</label>
+        </Field>
+        <Field id="hf-group" label="Chart by">
           <select id="hf-group" name="group" defaultValue={values.group ?? 'status'}>
-            <option value="status">status</option>
-            <option value="person">person</option>
+            <ChoiceOptions choices={['status', 'person']} />
           </select>
-        </div>
+        </Field>
         <div className="hist-filter-actions">
           <button type="submit" disabled={pending}>
             {pending ? 'Filtering…' : 'Apply filters'}

@@ -1,18 +1,18 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { roleAtLeast } from '@/lib/server/access';
 import { datasetDetail } from '@/lib/server/datasets';
 import { CatalogActions } from '@/app/_components/CatalogActions';
 import { formatBytes, formatDate } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { labPage } from '@/app/labs/[lab]/labPage';
 import { THUMBNAILS } from '@/lib/server/thumbnails';
 import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Dataset' };
 
 export default async function DatasetPage({ params }: { params: Promise<{ lab: string; datasetId: string }> }) {
-  const { lab: slug, datasetId } = await params;
-  const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/datasets/${datasetId}`);
+  const { slug, datasetId, ctx } = await labPage(params, 'viewer', (p) => `datasets/${p.datasetId}`);
   const d = await datasetDetail(ctx.lab.id, datasetId);
   if (!d) notFound();
   const counts = d.counts as { total?: number; skipped?: number; perClass?: Record<string, number> };

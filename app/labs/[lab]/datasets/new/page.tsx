@@ -1,14 +1,13 @@
 import type { Metadata } from 'next';
-import { requireLab } from '@/lib/server/access';
 import { limits } from '@/lib/server/config';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { labPage } from '@/app/labs/[lab]/labPage';
 import { DatasetForm } from './DatasetForm';
 
 export const metadata: Metadata = { title: 'Register a dataset' };
 
 export default async function NewDatasetPage({ params }: { params: Promise<{ lab: string }> }) {
-  const { lab: slug } = await params;
-  const ctx = await requireLab(slug, 'member', `/labs/${slug}/datasets/new`);
+  const { slug, ctx } = await labPage(params, 'member', () => 'datasets/new');
   return (
     <>
       <LabHeader ctx={ctx} title="Register a dataset" />

@@ -1,18 +1,18 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { requireLab, roleAtLeast } from '@/lib/server/access';
+import { roleAtLeast } from '@/lib/server/access';
 import { modelDetail, type StoredLayer } from '@/lib/server/models';
 import { CatalogActions } from '@/app/_components/CatalogActions';
 import { formatBytes, formatDate } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { labPage } from '@/app/labs/[lab]/labPage';
 import { TableHead } from '@/app/_components/TableHead';
 
 export const metadata: Metadata = { title: 'Model' };
 
 export default async function ModelPage({ params }: { params: Promise<{ lab: string; modelId: string }> }) {
-  const { lab: slug, modelId } = await params;
-  const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/models/${modelId}`);
+  const { slug, modelId, ctx } = await labPage(params, 'viewer', (p) => `models/${p.modelId}`);
   const model = await modelDetail(ctx.lab.id, modelId);
   if (!model) notFound();
   return (

@@ -1,14 +1,14 @@
 import type { Metadata } from 'next';
-import { requireLab } from '@/lib/server/access';
 import { limits } from '@/lib/server/config';
 import { UploadForm } from '@/app/_components/UploadForm';
+import { Field } from '@/app/_components/Field';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { labPage } from '@/app/labs/[lab]/labPage';
 
 export const metadata: Metadata = { title: 'Upload a model' };
 
 export default async function NewModelPage({ params }: { params: Promise<{ lab: string }> }) {
-  const { lab: slug } = await params;
-  const ctx = await requireLab(slug, 'member', `/labs/${slug}/models/new`);
+  const { slug, ctx } = await labPage(params, 'member', () => 'models/new');
   return (
     <>
       <LabHeader ctx={ctx} title="Upload a model" />
@@ -21,30 +21,18 @@ export default async function NewModelPage({ params }: { params: Promise<{ lab: 
           <label htmlFor="model-name">Name</label>
           <input id="model-name" name="name" required maxLength={100} placeholder="mnist-cnn" />
         </div>
-        <div className="field">
-          <label htmlFor="model-file">
-            Model files <span className="hint">one .onnx, or model.json + .bin shards</span>
-          </label>
+        <Field id="model-file" label="Model files" hint="one .onnx, or model.json + .bin shards">
           <input id="model-file" name="file" type="file" required multiple accept=".onnx,.json,.bin" />
-        </div>
-        <div className="field">
-          <label htmlFor="model-shape">
-            Input shape <span className="hint">optional, [C, H, W] — only for models with symbolic input dims</span>
-          </label>
+        </Field>
+        <Field id="model-shape" label="Input shape" hint="optional, [C, H, W] — only for models with symbolic input dims">
           <input id="model-shape" name="inputShape" placeholder="[3, 224, 224]" />
-        </div>
-        <div className="field">
-          <label htmlFor="model-pre">
-            Preprocessing <span className="hint">optional JSON (width, height, channels, resize, scale, mean, std, channelOrder)</span>
-          </label>
+        </Field>
+        <Field id="model-pre" label="Preprocessing" hint="optional JSON (width, height, channels, resize, scale, mean, std, channelOrder)">
           <textarea id="model-pre" name="preprocessing" rows={3} className="mono" />
-        </div>
-        <div className="field">
-          <label htmlFor="model-card">
-            Model card <span className="hint">optional JSON: description, training data, classes…</span>
-          </label>
+        </Field>
+        <Field id="model-card" label="Model card" hint="optional JSON: description, training data, classes…">
           <textarea id="model-card" name="modelCard" rows={3} className="mono" />
-        </div>
+        </Field>
       </UploadForm>
     </>
   );
