@@ -1,54 +1,46 @@
 'use server';
 /** Server actions of the model and dataset pages: delete (refused while analyses use it) and archive/restore. */
-import { revalidatePath } from 'next/cache';
-import { labAction } from '@/lib/server/access';
 import { archiveDataset, archiveModel, deleteDataset, deleteModel } from '@/lib/server/deletion';
+import { labFormAction, refresh } from './formAction';
 import type { FormState } from './labs';
 
-const str = (form: FormData, key: string) => String(form.get(key) ?? '');
+/** Models and datasets differ only in their functions, their id field and their pages' folder. */
+const CATALOG = {
+  model: { remove: deleteModel, archive: archiveModel, idField: 'modelId', folder: 'models' },
+  dataset: { remove: deleteDataset, archive: archiveDataset, idField: 'datasetId', folder: 'datasets' },
+} as const;
 
-function refresh(path: string) {
-  try {
-    revalidatePath(path);
-  } catch {
-    // Outside a Next.js request (tests) there is nothing to revalidate.
-  }
+function removeEntry(kind: keyof typeof CATALOG, form: FormData): Promise<FormState> {
+  const c = CATALOG[kind];
+  return labFormAction(form, 'member', async (ctx, field, slug) => {
+    await c.remove(ctx, field(c.idField));
+    refresh(`/labs/${slug}`);
+    return undefined;
+  });
+}
+
+function archiveEntry(kind: keyof typeof CATALOG, form: FormData): Promise<FormState> {
+  const c = CATALOG[kind];
+  return labFormAction(form, 'member', async (ctx, field, slug) => {
+    const entry = await c.archive(ctx, field(c.idField), field('archived') === 'true');
+    refresh(`/labs/${slug}/${c.folder}/${entry.id}`);
+    refresh(`/labs/${slug}`);
+    return undefined;
+  });
 }
 
 export async function deleteModelAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'member', async (ctx) => {
-    await deleteModel(ctx, str(form, 'modelId'));
-    refresh(`/labs/${slug}`);
-    return undefined;
-  });
+  return removeEntry('model', form);
 }
 
 export async function archiveModelAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'member', async (ctx) => {
-    const m = await archiveModel(ctx, str(form, 'modelId'), str(form, 'archived') === 'true');
-    refresh(`/labs/${slug}/models/${m.id}`);
-    refresh(`/labs/${slug}`);
-    return undefined;
-  });
+  return archiveEntry('model', form);
 }
 
 export async function deleteDatasetAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'member', async (ctx) => {
-    await deleteDataset(ctx, str(form, 'datasetId'));
-    refresh(`/labs/${slug}`);
-    return undefined;
-  });
+  return removeEntry('dataset', form);
 }
 
 export async function archiveDatasetAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'member', async (ctx) => {
-    const d = await archiveDataset(ctx, str(form, 'datasetId'), str(form, 'archived') === 'true');
-    refresh(`/labs/${slug}/datasets/${d.id}`);
-    refresh(`/labs/${slug}`);
-    return undefined;
-  });
+  return archiveEntry('dataset', form);
 }

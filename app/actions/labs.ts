@@ -1,7 +1,7 @@
 'use server';
 
-import { revalidatePath } from 'next/cache';
-import { labAction, userAction, type ActionResult } from '@/lib/server/access';
+import { userAction, type ActionResult, type LabContext } from '@/lib/server/access';
+import { labFormAction, refresh, str } from './formAction';
 import {
   changeMemberRole,
   createApiToken,
@@ -14,14 +14,13 @@ import {
 
 export type FormState<T = undefined> = ActionResult<T> | null;
 
-const str = (form: FormData, key: string) => String(form.get(key) ?? '');
-
-function refresh(path: string) {
-  try {
-    revalidatePath(path);
-  } catch {
-    // Outside a Next.js request (tests) there is nothing to revalidate.
-  }
+/** An owner's change on the members page, which then shows it. */
+function membersAction<T>(form: FormData, run: (ctx: LabContext, field: (key: string) => string) => Promise<T>): Promise<ActionResult<T>> {
+  return labFormAction(form, 'owner', async (ctx, field, slug) => {
+    const data = await run(ctx, field);
+    refresh(`/labs/${slug}/members`);
+    return data;
+  });
 }
 
 export async function createLabAction(_prev: FormState<{ slug: string }>, form: FormData): Promise<FormState<{ slug: string }>> {
@@ -33,37 +32,29 @@ export async function createLabAction(_prev: FormState<{ slug: string }>, form: 
 }
 
 export async function inviteAction(_prev: FormState<{ link: string; email: string }>, form: FormData): Promise<FormState<{ link: string; email: string }>> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'owner', async (ctx) => {
-    const { path, invitation } = await createInvitation(ctx, { email: str(form, 'email'), role: str(form, 'role') });
-    refresh(`/labs/${slug}/members`);
+  return membersAction(form, async (ctx, field) => {
+    const { path, invitation } = await createInvitation(ctx, { email: field('email'), role: field('role') });
     return { link: path, email: invitation.email };
   });
 }
 
 export async function revokeInvitationAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'owner', async (ctx) => {
-    await revokeInvitation(ctx, str(form, 'invitationId'));
-    refresh(`/labs/${slug}/members`);
+  return membersAction(form, async (ctx, field) => {
+    await revokeInvitation(ctx, field('invitationId'));
     return undefined;
   });
 }
 
 export async function changeRoleAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'owner', async (ctx) => {
-    await changeMemberRole(ctx, str(form, 'membershipId'), str(form, 'role'));
-    refresh(`/labs/${slug}/members`);
+  return membersAction(form, async (ctx, field) => {
+    await changeMemberRole(ctx, field('membershipId'), field('role'));
     return undefined;
   });
 }
 
 export async function removeMemberAction(_prev: FormState, form: FormData): Promise<FormState> {
-  const slug = str(form, 'lab');
-  return labAction(slug, 'owner', async (ctx) => {
-    await removeMember(ctx, str(form, 'membershipId'));
-    refresh(`/labs/${slug}/members`);
+  return membersAction(form, async (ctx, field) => {
+    await removeMember(ctx, field('membershipId'));
     return undefined;
   });
 }
