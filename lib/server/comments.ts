@@ -9,8 +9,9 @@
  */
 import { z } from 'zod';
 import { db } from '../db/client';
-import { badRequest, findById, forbidden, notFound, parseWith } from './errors';
+import { badRequest, findById, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
+import { requireAuthor, requireAuthorOrOwner } from './authored-items';
 import type { StoredLayer } from './models';
 import type { CommentView, ThreadView } from './shared/payloads';
 
@@ -156,13 +157,13 @@ export async function editComment(ctx: LabContext, analysisId: string, commentId
   const c = await findComment(ctx, analysisId, commentId);
   // Validate after the lookup, as in createComment.
   const { body } = parseWith(editCommentSchema, input, 'comment');
-  if (c.authorId !== ctx.user.id) throw forbidden('only the author can edit a comment');
+  requireAuthor(ctx, c.authorId, 'only the author can edit a comment');
   const row = await db.comment.update({ where: { id: c.id }, data: { body, editedAt: new Date() }, include: commentInclude });
   return commentView(row, ctx);
 }
 
 export async function deleteComment(ctx: LabContext, analysisId: string, commentId: string): Promise<void> {
   const c = await findComment(ctx, analysisId, commentId);
-  if (c.authorId !== ctx.user.id && ctx.role !== 'owner') throw forbidden('only the author or a lab owner can delete a comment');
+  requireAuthorOrOwner(ctx, c.authorId, 'only the author or a lab owner can delete a comment');
   await db.comment.delete({ where: { id: c.id } });
 }

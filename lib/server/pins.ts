@@ -6,8 +6,9 @@
  */
 import { z } from 'zod';
 import { db } from '../db/client';
-import { findById, forbidden, parseWith } from './errors';
+import { findById, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
+import { requireAuthor, requireAuthorOrOwner } from './authored-items';
 import { analysisLayers, checkChannel, normalizeNewlines, type ChannelRef } from './comments';
 
 export const PIN_NOTE_MAX = 500;
@@ -138,13 +139,13 @@ function findPin(ctx: LabContext, analysisId: string, pinId: string) {
 export async function editPin(ctx: LabContext, analysisId: string, pinId: string, input: unknown): Promise<PinView> {
   const p = await findPin(ctx, analysisId, pinId);
   const { note } = parseWith(editPinSchema, input, 'pin');
-  if (p.userId !== ctx.user.id) throw forbidden("only the person who pinned a channel can change the pin's note");
+  requireAuthor(ctx, p.userId, "only the person who pinned a channel can change the pin's note");
   const row = await db.pin.update({ where: { id: p.id }, data: { note: blankToNull(note) }, include: pinInclude });
   return pinView(row, ctx);
 }
 
 export async function unpin(ctx: LabContext, analysisId: string, pinId: string): Promise<void> {
   const p = await findPin(ctx, analysisId, pinId);
-  if (p.userId !== ctx.user.id && ctx.role !== 'owner') throw forbidden('only the person who pinned a channel or a lab owner can unpin it');
+  requireAuthorOrOwner(ctx, p.userId, 'only the person who pinned a channel or a lab owner can unpin it');
   await db.pin.delete({ where: { id: p.id } });
 }

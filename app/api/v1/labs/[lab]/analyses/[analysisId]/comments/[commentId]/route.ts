@@ -1,23 +1,11 @@
-import { withLab } from '@/lib/server/access';
-import { deleteComment, editComment, readJsonBody } from '@/lib/server/comments';
+import { authoredItemRoutes } from '@/lib/server/authored-items';
+import { deleteComment, editComment } from '@/lib/server/comments';
 
-type P = { lab: string; analysisId: string; commentId: string };
+/**
+ * PATCH …/comments/:commentId — JSON { body }; the author only.
+ * DELETE … — the author, or a lab owner.
+ */
+const routes = authoredItemRoutes({ param: 'commentId', key: 'comment', edit: editComment, remove: deleteComment });
 
-/** PATCH …/comments/:commentId — JSON { body }; the author only. */
-export const PATCH = withLab<P>(
-  async (req, ctx) => {
-    const body = await readJsonBody(req);
-    const comment = await editComment(ctx, ctx.params.analysisId, ctx.params.commentId, body);
-    return Response.json({ comment });
-  },
-  { role: 'member' },
-);
-
-/** DELETE …/comments/:commentId — the author, or a lab owner. */
-export const DELETE = withLab<P>(
-  async (_req, ctx) => {
-    await deleteComment(ctx, ctx.params.analysisId, ctx.params.commentId);
-    return Response.json({ deleted: ctx.params.commentId });
-  },
-  { role: 'member' },
-);
+export const PATCH = routes.PATCH;
+export const DELETE = routes.DELETE;
