@@ -5,7 +5,7 @@
  *   datasetThumbnail — one sample as a small PNG for the portal.
  */
 import path from 'node:path';
-import { openImageSource, type ImageSource } from './catalogue';
+import { openImageSource } from './catalogue';
 import { csvSource, readCsvTable } from './csv';
 import { decodeImage, encodeThumbnail, hasImageExtension } from './decode';
 import { folderCounts, folderSource, readImageFile, resolveInside } from './folder';
@@ -37,19 +37,76 @@ function checkSpec(spec: DatasetSpec): void {
   }
 }
 
-function imageSourceFor(spec: DatasetSpec, opts: OpenOptions): Promise<ImageSource> | ImageSource {
-  switch (spec.kind) {
-    case 'mnist':
-      return mnistSource(checkMnistSpec(spec.split, spec.digit));
-    case 'folder':
-      return folderSource(spec.path);
-    case 'zip':
-      return zipSource(spec.path, opts.zipLimits);
-    case 'csv':
-      return csvSource(spec.path, spec.imageRoot);
-    default:
-      throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
-  }
+type Kind = DatasetSpec['kind'];
+type SpecOf<K extends Kind> = Extract<DatasetSpec, { kind: K }>;
+type ZipOptions = { zipLimits?: Partial<ZipLimits> };
+
+/** What one kind of source does for each entry point below: a new kind is one more row. */
+interface SourceKind<S extends DatasetSpec> {
+  open(spec: S, opts: OpenOptions): Promise<OpenedDataset>;
+  count(spec: S, opts: ZipOptions): Promise<Record<string, number>> | Record<string, number>;
+  thumbnail(spec: S, id: string, opts: ZipOptions): Promise<RawImage> | RawImage;
+}
+
+/** A sample stored as an image file under `root` (folder and CSV sources). */
+function fileImage(spec: { path: string }, root: string, rel: string, id: string) {
+  if (!hasImageExtension(rel)) throw new Error(`${JSON.stringify(id)} is not an image sample of ${spec.path}`);
+  return readImageFile(resolveInside(path.resolve(root), rel));
+}
+
+const KINDS: { [K in Kind]: SourceKind<SpecOf<K>> } = {
+  mnist: {
+    open: async (spec, opts) =>
+      openImageSource(await mnistSource(checkMnistSpec(spec.split, spec.digit)), { className: spec.digit === undefined ? undefined : String(spec.digit), mix: spec.mix }, opts),
+    count: (spec) => mnistCounts(checkMnistSpec(spec.split, spec.digit)),
+    thumbnail: (_spec, id) => {
+      const { split, index } = parseMnistId(id);
+      return mnistImage(split, index);
+    },
+  },
+  folder: {
+    open: async (spec, opts) => openImageSource(await folderSource(spec.path), { className: spec.className, mix: spec.mix }, opts),
+    count: (spec) => folderCounts(spec.path),
+    thumbnail: (spec, id) => fileImage(spec, spec.path, id, id),
+  },
+  zip: {
+    open: async (spec, opts) => openImageSource(await zipSource(spec.path, opts.zipLimits), { className: spec.className, mix: spec.mix }, opts),
+    count: (spec, opts) => zipCounts(spec.path, opts.zipLimits),
+    thumbnail: async (spec, id, opts) => {
+      const listing = await listZip(spec.path, opts.zipLimits);
+      try {
+        return await decodeImage(await readZipEntry(listing, id, new Map()));
+      } finally {
+        listing.zip.close();
+      }
+    },
+  },
+  csv: {
+    open: async (spec, opts) => openImageSource(await csvSource(spec.path, spec.imageRoot), {}, opts),
+    count: (spec) => ({ [ALL_SAMPLES]: readCsvTable(spec.path, spec.imageRoot).items.length }),
+    // CSV ids of repeated images carry '#L<line>'; the file is the part before it.
+    thumbnail: (spec, id) => fileImage(spec, spec.imageRoot ?? path.dirname(spec.path), id.replace(/#L\d+$/, ''), id),
+  },
+  npy: {
+    open: (spec, opts) => openNpy(spec.path, opts),
+    count: (spec) => {
+      const { shape } = readNpyHeader(spec.path);
+      if (shape.length !== 4) throw new Error(`npy ${spec.path}: shape [${shape.join(', ')}] is not [N, C, H, W]`);
+      return { [ALL_SAMPLES]: shape[0] };
+    },
+    thumbnail: async (spec, id) => {
+      // One positioned read of this image, not the whole file.
+      const { data, shape } = await readNpyImage(spec.path, parseNpyId(id));
+      return npyToRaw(data, ...shape);
+    },
+  },
+};
+
+/** The checked spec's row of KINDS. */
+function kindOf<S extends DatasetSpec>(spec: S): SourceKind<S> {
+  checkSpec(spec);
+  if (!Object.hasOwn(KINDS, spec.kind)) throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+  return KINDS[spec.kind] as unknown as SourceKind<S>;
 }
 
 /**
@@ -59,16 +116,7 @@ function imageSourceFor(spec: DatasetSpec, opts: OpenOptions): Promise<ImageSour
  * than n is a warning, none at all an error.
  */
 export async function openDataset(spec: DatasetSpec, opts: OpenOptions): Promise<OpenedDataset> {
-  checkSpec(spec);
-  if (spec.kind === 'npy') return openNpy(spec.path, opts);
-  const src = await imageSourceFor(spec, opts);
-  const sel =
-    spec.kind === 'mnist'
-      ? { className: spec.digit === undefined ? undefined : String(spec.digit), mix: spec.mix }
-      : spec.kind === 'csv'
-        ? {}
-        : { className: spec.className, mix: spec.mix };
-  return openImageSource(src, sel, opts);
+  return kindOf(spec).open(spec, opts);
 }
 
 /**
@@ -77,25 +125,8 @@ export async function openDataset(spec: DatasetSpec, opts: OpenOptions): Promise
  * so corrupt images are included. Sources without classes report their size
  * under ALL_SAMPLES.
  */
-export async function countClasses(spec: DatasetSpec, opts: { zipLimits?: Partial<ZipLimits> } = {}): Promise<Record<string, number>> {
-  checkSpec(spec);
-  switch (spec.kind) {
-    case 'mnist':
-      return mnistCounts(checkMnistSpec(spec.split, spec.digit));
-    case 'folder':
-      return folderCounts(spec.path);
-    case 'zip':
-      return zipCounts(spec.path, opts.zipLimits);
-    case 'csv':
-      return { [ALL_SAMPLES]: readCsvTable(spec.path, spec.imageRoot).items.length };
-    case 'npy': {
-      const { shape } = readNpyHeader(spec.path);
-      if (shape.length !== 4) throw new Error(`npy ${spec.path}: shape [${shape.join(', ')}] is not [N, C, H, W]`);
-      return { [ALL_SAMPLES]: shape[0] };
-    }
-    default:
-      throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
-  }
+export async function countClasses(spec: DatasetSpec, opts: ZipOptions = {}): Promise<Record<string, number>> {
+  return kindOf(spec).count(spec, opts);
 }
 
 /** A preprocessed float image back to 8 bits, stretched per image (npy values have no fixed range). */
@@ -114,37 +145,6 @@ function npyToRaw(data: Float32Array, c: number, h: number, w: number): RawImage
   return { width: w, height: h, channels: c as 1 | 3, data: out };
 }
 
-async function thumbnailSource(spec: DatasetSpec, id: string, opts: { zipLimits?: Partial<ZipLimits> }): Promise<RawImage> {
-  switch (spec.kind) {
-    case 'mnist': {
-      const { split, index } = parseMnistId(id);
-      return mnistImage(split, index);
-    }
-    case 'folder':
-    case 'csv': {
-      const root = spec.kind === 'folder' ? spec.path : (spec.imageRoot ?? path.dirname(spec.path));
-      // CSV ids of repeated images carry '#L<line>'; the file is the part before it.
-      const rel = spec.kind === 'csv' ? id.replace(/#L\d+$/, '') : id;
-      if (!hasImageExtension(rel)) throw new Error(`${JSON.stringify(id)} is not an image sample of ${spec.path}`);
-      return readImageFile(resolveInside(path.resolve(root), rel));
-    }
-    case 'zip': {
-      const listing = await listZip(spec.path, opts.zipLimits);
-      try {
-        return await decodeImage(await readZipEntry(listing, id, new Map()));
-      } finally {
-        listing.zip.close();
-      }
-    }
-    case 'npy': {
-      // One positioned read of this image, not the whole file.
-      const { data, shape } = await readNpyImage(spec.path, parseNpyId(id));
-      return npyToRaw(data, ...shape);
-    }
-    default:
-      throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
-  }
-}
 
 /** PNG bytes of one sample (an id from OpenedDataset.samples), fitting in size×size. */
 export async function datasetThumbnail(
@@ -153,6 +153,5 @@ export async function datasetThumbnail(
   size: number,
   opts: { zipLimits?: Partial<ZipLimits> } = {},
 ): Promise<Buffer> {
-  checkSpec(spec);
-  return encodeThumbnail(await thumbnailSource(spec, sampleId, opts), size);
+  return encodeThumbnail(await kindOf(spec).thumbnail(spec, sampleId, opts), size);
 }
