@@ -49,17 +49,15 @@ export interface AnalysisInfo {
   finishedAt: string | null;
 }
 
-/** Box-plot statistics per layer (parallel arrays; null for a layer without scores). */
-export interface LayerBoxes {
-  min: (number | null)[];
-  q1: (number | null)[];
-  median: (number | null)[];
-  q3: (number | null)[];
-  max: (number | null)[];
-  /** Whisker ends: the most extreme scores within 1.5 IQR of the box. */
-  lo: (number | null)[];
-  hi: (number | null)[];
-}
+/** One value per layer or channel, null where there is none. */
+export type Series = (number | null)[];
+
+/**
+ * Box-plot statistics per layer (parallel arrays; null for a layer without
+ * scores). `lo`/`hi` are the whisker ends: the most extreme scores within
+ * 1.5 IQR of the box.
+ */
+export type LayerBoxes = Record<'min' | 'q1' | 'median' | 'q3' | 'max' | 'lo' | 'hi', Series>;
 
 export interface ArchitectureSide {
   analysis: AnalysisInfo;
@@ -148,14 +146,10 @@ export interface RunsLayer {
   verdictB: RunsVerdicts | null;
 }
 
-export interface RunsVerdicts {
+export type RunsVerdicts = Record<'q' | 'effect' | 'effectLow' | 'effectHigh', Series> & {
   /** The layer's verdict rule in words. */
   rule: string;
-  q: (number | null)[];
-  effect: (number | null)[];
-  effectLow: (number | null)[];
-  effectHigh: (number | null)[];
-}
+};
 
 export interface RunsPayload {
   score: ScoreChoice;
