@@ -5,6 +5,7 @@
  * paused while the tab is hidden, backing off on errors) and refreshes the
  * server-rendered results whenever a layer lands or the run ends.
  */
+import { TableHead } from '@/app/_components/TableHead';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import type { AnalysisProgressView } from '@/lib/server/shared/payloads';
@@ -188,16 +189,7 @@ export function AnalysisLive({
       {total ? (
         <table className="pa-tasks small">
           <caption className="sr-only">Layer tasks</caption>
-          <thead>
-            <tr>
-              <th scope="col">Layer</th>
-              <th scope="col" className="num">
-                Channels
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">Progress</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Layer', { label: 'Channels', num: true }, 'Status', 'Progress']} />
           <tbody>
             {view.layers.map((l) => (
               <tr key={l.name} data-layer={l.name}>

@@ -102,23 +102,7 @@ function AgreementTable({ payload, selected, onSelect }: { payload: RunsPayload;
       </div>
       <p className="small muted">Median Spearman ρ over layers: {fmt3(payload.medianRho)}. * p &lt; 0.05, ** p &lt; 0.01, *** p &lt; 0.001.</p>
       <table className="cmp-table" data-testid="cmp-agreement">
-        <thead>
-          <tr>
-            <th scope="col">Layer</th>
-            <th scope="col" className="num">
-              Channels
-            </th>
-            <th scope="col" className="num">
-              Spearman ρ
-            </th>
-            <th scope="col" className="num">
-              Kendall τ-b
-            </th>
-            <th scope="col" className="num">
-              Top-{payload.k} shared
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Layer', { label: 'Channels', num: true }, { label: 'Spearman ρ', num: true }, { label: 'Kendall τ-b', num: true }, { label: `Top-${payload.k} shared`, num: true }]} />
         <tbody>
           {payload.layers.map((l) => (
             <tr key={l.name} className={l.name === selected ? 'cmp-selected' : undefined}>
