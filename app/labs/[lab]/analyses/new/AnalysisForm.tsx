@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { startTransition, useActionState, useEffect, useRef, useState, type FormEvent } from 'react';
+import { startTransition, useActionState, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { withDefaults, type FullOptions } from '@/lib/server/shared/analysis-options';
 import type { QueueAnalysisState } from './actions';
 import { EstimateLine, useCostEstimate } from './CostEstimate';
@@ -78,6 +78,15 @@ export function AnalysisForm({
   }, [refreshEstimate, versionId, datasetId, layers, targetKind, regressionSource, classIndex]);
 
   const clear = (name: FieldName) => setErrors((e) => (e[name] ? (({ [name]: _, ...rest }) => rest)(e) : e));
+  /** A controlled field: its name and value, and on change the new value, then its error cleared. */
+  const bound = (name: FieldName, value: string, change: (v: string) => void) => ({
+    name,
+    value,
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
+      change(e.target.value);
+      clear(name);
+    },
+  });
   const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format };
   ctxRef.current = ctx;
 
@@ -145,15 +154,12 @@ export function AnalysisForm({
             {(a) => (
               <select
                 {...a}
-                name="modelVersionId"
-                value={versionId}
-                onChange={(e) => {
-                  const v = versions.find((x) => x.id === e.target.value);
-                  setVersionId(e.target.value);
+                {...bound('modelVersionId', versionId, (id) => {
+                  const v = versions.find((x) => x.id === id);
+                  setVersionId(id);
                   setLayers(new Set(v?.layers.map((l) => l.name)));
                   if (!classTouched) setClassIndex(suggestedClass(dataset, v?.outputs ?? null) ?? '0');
-                  clear('modelVersionId');
-                }}
+                })}
               >
                 {[...new Set(versions.map((v) => v.modelName))].map((model) => (
                   <optgroup key={model} label={model}>
@@ -173,16 +179,13 @@ export function AnalysisForm({
             {(a) => (
               <select
                 {...a}
-                name="datasetId"
-                value={datasetId}
-                onChange={(e) => {
-                  const d = datasets.find((x) => x.id === e.target.value);
-                  setDatasetId(e.target.value);
+                {...bound('datasetId', datasetId, (id) => {
+                  const d = datasets.find((x) => x.id === id);
+                  setDatasetId(id);
                   if (!classTouched) setClassIndex(suggestedClass(d, version?.outputs ?? null) ?? '0');
                   if (d?.kind !== 'csv' && regressionSource === 'dataset') setRegressionSource('output');
-                  clear('datasetId');
                   clear('regressionSource');
-                }}
+                })}
               >
                 {datasets.map((d) => (
                   <option key={d.id} value={d.id}>
@@ -213,17 +216,14 @@ export function AnalysisForm({
             {(a) => (
               <input
                 {...a}
-                name="classIndex"
                 type="number"
                 inputMode="numeric"
                 min={0}
                 max={version?.outputs ? version.outputs - 1 : undefined}
-                value={classIndex}
-                onChange={(e) => {
-                  setClassIndex(e.target.value);
+                {...bound('classIndex', classIndex, (v) => {
+                  setClassIndex(v);
                   setClassTouched(true);
-                  clear('classIndex');
-                }}
+                })}
               />
             )}
           </Field>
@@ -233,12 +233,7 @@ export function AnalysisForm({
               {(a) => (
                 <select
                   {...a}
-                  name="regressionSource"
-                  value={regressionSource}
-                  onChange={(e) => {
-                    setRegressionSource(e.target.value as 'output' | 'dataset');
-                    clear('regressionSource');
-                  }}
+                  {...bound('regressionSource', regressionSource, (v) => setRegressionSource(v as 'output' | 'dataset'))}
                 >
                   <option value="output">the model output</option>
                   <option value="dataset" disabled={dataset?.kind !== 'csv'}>
