@@ -10,10 +10,7 @@ export default async function NewDatasetPage({ params }: { params: Promise<{ lab
   const { slug, ctx } = await labPage(params, 'member', () => 'datasets/new');
   return (
     <>
-      <LabHeader ctx={ctx} title="Register a dataset" />
-      <p className="muted">
-        Every source is opened and a few images are decoded before it is registered; unsafe or unreadable archives are refused.
-      </p>
+      <LabHeader ctx={ctx} title="Register a dataset" intro="Every source is opened and a few images are decoded before it is registered; unsafe or unreadable archives are refused." />
       <DatasetForm lab={slug} maxMb={Math.round(limits.datasetBytes / 1024 / 1024)} />
     </>
   );

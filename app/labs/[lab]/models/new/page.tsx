@@ -11,11 +11,16 @@ export default async function NewModelPage({ params }: { params: Promise<{ lab: 
   const { slug, ctx } = await labPage(params, 'member', () => 'models/new');
   return (
     <>
-      <LabHeader ctx={ctx} title="Upload a model" />
-      <p className="muted">
-        An ONNX file, or a TF.js model (<code>model.json</code> and its weight shards). The model is loaded with the engine before it is
-        stored; uploading under an existing name adds a new version. Limit {Math.round(limits.modelBytes / 1024 / 1024)} MB.
-      </p>
+      <LabHeader
+        ctx={ctx}
+        title="Upload a model"
+        intro={
+          <>
+            An ONNX file, or a TF.js model (<code>model.json</code> and its weight shards). The model is loaded with the engine before it is
+            stored; uploading under an existing name adds a new version. Limit {Math.round(limits.modelBytes / 1024 / 1024)} MB.
+          </>
+        }
+      />
       <UploadForm endpoint={`/api/v1/labs/${slug}/models`} submitLabel="Upload" redirectTo={`/labs/${slug}/models/{model.id}`}>
         <div className="field">
           <label htmlFor="model-name">Name</label>
