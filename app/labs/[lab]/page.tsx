@@ -53,10 +53,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
             <tbody>
               {models.map((m) => (
                 <tr key={m.id}>
-                  <td>
-                    <Link href={`${base}/models/${m.id}`}>{m.name}</Link>
-                    {m.archivedAt ? <span className="badge cancelled"> archived</span> : null}
-                  </td>
+                  <EntryName href={`${base}/models/${m.id}`} entry={m} />
                   <td className="small">{m.versions[0] ? `v${m.versions[0].version} · ${m.versions[0].format}` : '—'}</td>
                 </tr>
               ))}
@@ -70,10 +67,7 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
             <tbody>
               {datasets.map((d) => (
                 <tr key={d.id}>
-                  <td>
-                    <Link href={`${base}/datasets/${d.id}`}>{d.name}</Link>
-                    {d.archivedAt ? <span className="badge cancelled"> archived</span> : null}
-                  </td>
+                  <EntryName href={`${base}/datasets/${d.id}`} entry={d} />
                   <td>{d.kind}</td>
                   <td className="num">{(d.counts as { total?: number }).total ?? '—'}</td>
                 </tr>
@@ -96,5 +90,15 @@ function ListSection({ id, title, action, empty, children }: { id: string; title
       </div>
       {empty ? <p className="empty">{empty}</p> : children}
     </section>
+  );
+}
+
+/** A catalog entry's name cell: a link to its page, marked when archived. */
+function EntryName({ href, entry }: { href: string; entry: { name: string; archivedAt: Date | null } }) {
+  return (
+    <td>
+      <Link href={href}>{entry.name}</Link>
+      {entry.archivedAt ? <span className="badge cancelled"> archived</span> : null}
+    </td>
   );
 }
