@@ -78,6 +78,21 @@ export function AnalysisForm({
   }, [refreshEstimate, versionId, datasetId, layers, targetKind, regressionSource, classIndex]);
 
   const clear = (name: FieldName) => setErrors((e) => (e[name] ? (({ [name]: _, ...rest }) => rest)(e) : e));
+  /** A new model version: all its layers, and (unless the class was set by hand) the class its outputs suggest. */
+  const chooseVersion = (id: string) => {
+    const v = versions.find((x) => x.id === id);
+    setVersionId(id);
+    setLayers(new Set(v?.layers.map((l) => l.name)));
+    if (!classTouched) setClassIndex(suggestedClass(dataset, v?.outputs ?? null) ?? '0');
+  };
+  /** A new dataset: the class it suggests, and the model output as target when it has no target column. */
+  const chooseDataset = (id: string) => {
+    const d = datasets.find((x) => x.id === id);
+    setDatasetId(id);
+    if (!classTouched) setClassIndex(suggestedClass(d, version?.outputs ?? null) ?? '0');
+    if (d?.kind !== 'csv' && regressionSource === 'dataset') setRegressionSource('output');
+    clear('regressionSource');
+  };
   /** A controlled field: its name and value, and on change the new value, then its error cleared. */
   const bound = (name: FieldName, value: string, change: (v: string) => void) => ({
     name,
@@ -154,12 +169,7 @@ export function AnalysisForm({
             {(a) => (
               <select
                 {...a}
-                {...bound('modelVersionId', versionId, (id) => {
-                  const v = versions.find((x) => x.id === id);
-                  setVersionId(id);
-                  setLayers(new Set(v?.layers.map((l) => l.name)));
-                  if (!classTouched) setClassIndex(suggestedClass(dataset, v?.outputs ?? null) ?? '0');
-                })}
+                {...bound('modelVersionId', versionId, chooseVersion)}
               >
                 {[...new Set(versions.map((v) => v.modelName))].map((model) => (
                   <optgroup key={model} label={model}>
@@ -179,13 +189,7 @@ export function AnalysisForm({
             {(a) => (
               <select
                 {...a}
-                {...bound('datasetId', datasetId, (id) => {
-                  const d = datasets.find((x) => x.id === id);
-                  setDatasetId(id);
-                  if (!classTouched) setClassIndex(suggestedClass(d, version?.outputs ?? null) ?? '0');
-                  if (d?.kind !== 'csv' && regressionSource === 'dataset') setRegressionSource('output');
-                  clear('regressionSource');
-                })}
+                {...bound('datasetId', datasetId, chooseDataset)}
               >
                 {datasets.map((d) => (
                   <option key={d.id} value={d.id}>
