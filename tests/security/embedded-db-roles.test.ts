@@ -6,7 +6,7 @@
  * Real PostgreSQL 17 clusters in temporary data dirs, on their own ports.
  */
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -17,17 +17,6 @@ import { migrateDeploy } from '../../lib/db/migrate';
 const OLD_PASSWORD = 'pcace-local';
 const roots: string[] = [];
 const clusters: EmbeddedPostgresConfig[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** The config the portal would use with PCACE_DATA_DIR and PCACE_PG_PORT pointing at a fresh temp dir. */
 async function tempConfig(): Promise<EmbeddedPostgresConfig> {
