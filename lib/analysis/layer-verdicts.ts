@@ -5,7 +5,7 @@
  * intervals, and the rule that produced them. Kept apart from the threading in
  * layer-scorer.ts; the statistics themselves live in lib/pcace.
  */
-import { bootstrapStatistic, rankingValue, PcaceInputError, type RankingScore } from '../pcace/index';
+import { bootstrapStatistic, rankingValue, type RankingScore } from '../pcace/index';
 import { nullStandardisedEffect, nullTest, summariseNull, type NullSummary } from '../pcace/pooled-null';
 import { sampleSd } from '../pcace/stats';
 import { verdictRule, verdictsFor, DEFAULT_VERDICT_OPTIONS, type VerdictOptions, type VerdictRule } from '../pcace/verdicts';
@@ -94,9 +94,8 @@ export function nullPermutationCount(spec: Pick<AnalysisSpec, 'nullPermutations'
 /** Fewest draws 'auto' takes (the fitted tail then has 19 degrees of freedom). */
 export const AUTO_MIN_DRAWS = 20;
 
-/** The per-layer options of an analysis that the channel tasks and the layer summary need for verdicts. */
+/** The per-layer options of an analysis that the channel tasks and the layer summary need for verdicts (the spec was validated against lib/analysis/options.ts). */
 export function verdictTaskOptions(spec: AnalysisSpec, layerChannels: number): Pick<ChannelTaskOptions, 'crossFitCap' | 'nullDraws' | 'verdict'> {
-  checkVerdictSpec(spec);
   const B = nullPermutationCount(spec, layerChannels);
   return {
     crossFitCap: spec.crossFitCap,
@@ -108,15 +107,4 @@ export function verdictTaskOptions(spec: AnalysisSpec, layerChannels: number): P
 /** The layer-level verdict fields of a LayerResult. */
 export function layerVerdictFields(summary: { verdicts?: LayerVerdicts }): Pick<LayerResult, 'null' | 'verdict_rule'> {
   return summary.verdicts ? { null: summary.verdicts.null, verdict_rule: summary.verdicts.rule } : {};
-}
-
-export function checkVerdictSpec(spec: Pick<AnalysisSpec, 'nullPermutations' | 'alpha' | 'crossFitCap'>): void {
-  const b = spec.nullPermutations;
-  if (b !== undefined && b !== 'auto' && !(Number.isInteger(b) && (b === 0 || b >= 3))) {
-    throw new PcaceInputError("null permutations must be 'auto', 0 or an integer ≥ 3");
-  }
-  if (spec.alpha !== undefined && !(spec.alpha > 0 && spec.alpha < 1)) throw new PcaceInputError('alpha must lie in (0, 1)');
-  if (spec.crossFitCap !== undefined && !(Number.isInteger(spec.crossFitCap) && spec.crossFitCap >= 1)) {
-    throw new PcaceInputError('the cross-fit cap must be an integer ≥ 1');
-  }
 }
