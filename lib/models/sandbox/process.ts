@@ -153,31 +153,38 @@ function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
  */
 const spares = new Map<string, Spawned>();
 
+const spareKey = (limits: SandboxLimits, modules: string[]) => JSON.stringify([limits.memoryMb, limits.threads, modules]);
+
+function alive(p: Spawned): boolean {
+  return p.child.exitCode === null && p.child.signalCode === null && p.child.connected;
+}
+
+/** A process waiting for a job (a spare, or one kept for reuse) must not keep its parent alive. */
+function detach(p: Spawned): void {
+  p.child.unref();
+  (p.child as unknown as { channel?: { unref(): void } }).channel?.unref();
+}
+
 function takeProcess(limits: SandboxLimits, modules: string[], warm: boolean): Spawned {
   if (!warm) return spawnHost(limits, modules);
-  const key = JSON.stringify([limits.memoryMb, limits.threads, modules]);
+  const key = spareKey(limits, modules);
   let p = spares.get(key);
   spares.delete(key);
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null || !p.child.connected) {
-    if (p) p.child.kill('SIGKILL');
+  if (!p || !alive(p)) {
+    p?.child.kill('SIGKILL');
     p = spawnHost(limits, modules);
   }
-  const next = spawnHost(limits, modules);
-  // A spare must not keep its parent alive.
-  next.child.unref();
-  (next.child as unknown as { channel?: { unref(): void } }).channel?.unref();
-  spares.set(key, next);
+  startSpareProcess(limits, modules);
   return p;
 }
 
 /** Starts the process the next `warm` job of this kind will take, if none is waiting. */
 export function startSpareProcess(limits: SandboxLimits, modules: string[]): void {
-  const key = JSON.stringify([limits.memoryMb, limits.threads, modules]);
+  const key = spareKey(limits, modules);
   const p = spares.get(key);
-  if (p && p.child.exitCode === null && p.child.signalCode === null && p.child.connected) return;
+  if (p && alive(p)) return;
   const next = spawnHost(limits, modules);
-  next.child.unref();
-  (next.child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  detach(next);
   spares.set(key, next);
 }
 
@@ -185,36 +192,26 @@ export function startSpareProcess(limits: SandboxLimits, modules: string[]): voi
 export function stopSpareProcesses(): void {
   for (const p of spares.values()) p.child.kill('SIGKILL');
   spares.clear();
-  if (kept) kept.process.child.kill('SIGKILL');
+  kept?.process.child.kill('SIGKILL');
   kept = null;
 }
 
 /** At most one process is kept after a job, for the next job with the same key (bounded memory). */
 let kept: { key: string; process: Spawned } | null = null;
 
-function alive(p: Spawned): boolean {
-  return p.child.exitCode === null && p.child.signalCode === null && p.child.connected;
-}
-
+/** The kept process when it ran a job of this key and is still alive; any other kept process is ended. */
 function takeKept(key: string): Spawned | null {
   const k = kept;
+  kept = null;
   if (!k) return null;
-  if (k.key === key && alive(k.process)) {
-    kept = null;
-    return k.process;
-  }
-  // A different key (or a dead process): the kept process is no longer wanted.
-  if (k.key !== key) {
-    k.process.child.kill('SIGKILL');
-    kept = null;
-  }
+  if (k.key === key && alive(k.process)) return k.process;
+  k.process.child.kill('SIGKILL');
   return null;
 }
 
 function keep(key: string, p: Spawned): void {
   if (kept && kept.process !== p) kept.process.child.kill('SIGKILL');
-  p.child.unref();
-  (p.child as unknown as { channel?: { unref(): void } }).channel?.unref();
+  detach(p);
   kept = { key, process: p };
 }
 
