@@ -16,6 +16,7 @@ import type { ComponentsSpec } from '../pcace/index';
 import { nullPermutationCount } from './layer-verdicts';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from './plan';
 import { OPTION_LIST, type CostTerm } from './options';
+import type { AnalysisSpec } from './types';
 
 /** A conv layer as stored with a model version (ModelVersion.layers). */
 export interface CostLayer {
@@ -37,20 +38,11 @@ export interface CostModel {
   format: 'onnx' | 'tfjs';
 }
 
-export interface CostOptions {
-  images: number;
-  components: ComponentsSpec;
-  flavour: 'acepack' | 'pcace-2021';
-  rankBy: string;
-  permutations: number;
-  crossFitRepeats: number;
-  bootstrap: number;
-  stabilityComponents: ComponentsSpec[];
-  ablation?: boolean;
-  /** Verdict null (lib/analysis/layer-verdicts.ts): draws per layer, 'auto' ≈ a quarter of the channels' cost; per channel on request. */
-  nullPermutations?: number | 'auto';
-  perChannelNull?: boolean;
-}
+/** The options that price an analysis: the declared ones (lib/analysis/options.ts), not a copy of them. */
+export type CostOptions = Pick<
+  AnalysisSpec,
+  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'nullPermutations' | 'perChannelNull'
+>;
 
 export interface CostBreakdown {
   /** Opening the model and the images, once per layer task. */
