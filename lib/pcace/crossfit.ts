@@ -18,7 +18,7 @@
 import { ace, type AceFlavour } from './ace/index';
 import { piecewiseLinear } from './interpolate';
 import { Rng } from './random';
-import { mean, pearson, sampleSd } from './stats';
+import { isConstant, mean, pearson, sampleSd } from './stats';
 
 export interface CrossFitRule {
   /** Repeats always run (≥ 1). */
@@ -149,7 +149,3 @@ function pick(a: Float64Array, idx: Int32Array): Float64Array {
   return out;
 }
 
-function isConstant(a: Float64Array): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
-  return true;
-}

@@ -34,45 +34,7 @@ export function bootstrapStatistic(by: RankingScore): 'pc1' | 'multiple' | 'cros
   return by === 'z_pc1' ? 'pc1' : by === 'z_multiple' ? 'multiple' : by;
 }
 
-/**
- * One channel's statistic on `replicates` bootstrap samples of the images. The
- * samples depend only on (seed, n), so every channel of a layer sees the same
- * draws and their ranks can be compared replicate by replicate. acepack's ACE is
- * used whatever the ranking flavour: resampling creates ties, which only it
- * handles (ties make the Python-derived smoother's cross-validation undefined).
- */
-export function bootstrapChannel(
-  pcs: Float64Array[],
-  y: Float64Array,
-  by: RankingScore,
-  replicates: number,
-  seed: number,
-): Float64Array {
-  const n = y.length;
-  const stat = bootstrapStatistic(by);
-  const out = new Float64Array(replicates);
-  if (pcs.length === 0) return out;
-  for (let b = 0; b < replicates; b++) {
-    const idx = bootstrapIndices(n, seed, b);
-    const yb = new Float64Array(n);
-    for (let i = 0; i < n; i++) yb[i] = y[idx[i]];
-    if (isConstant(yb)) continue;
-    const xb = pcs.map((col) => {
-      const v = new Float64Array(n);
-      for (let i = 0; i < n; i++) v[i] = col[idx[i]];
-      return v;
-    });
-    if (stat === 'crossfit') {
-      out[b] = crossFittedScore(xb, yb, 'acepack', 1, seed + b, idx);
-    } else {
-      const fit = ace('acepack', xb, yb);
-      const c = aceCorrelations(fit.tx, fit.ty);
-      out[b] = stat === 'pc1' ? c.pc1 : c.multiple;
-    }
-  }
-  return out;
-}
-
+/** Replicate b's draw of images: a function of (seed, n, b) only, so every channel sees the same draws and ranks compare replicate by replicate. */
 export function bootstrapIndices(n: number, seed: number, replicate: number): Int32Array {
   const rng = new Rng((seed * 1000003 + replicate * 7919 + 17) >>> 0);
   const idx = new Int32Array(n);
@@ -151,7 +113,3 @@ export function componentStability(ks: ComponentsSpec[], perChannel: Float64Arra
   return { ks, spearman: matrix, ranks, rankRange };
 }
 
-function isConstant(a: Float64Array): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
-  return true;
-}

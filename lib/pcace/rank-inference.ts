@@ -22,7 +22,7 @@ import { aceCorrelations } from './correlations';
 import { adaptiveCrossFit, type CrossFitRule } from './crossfit';
 import { bootstrapIndices } from './layer';
 import { channelPca, type ComponentsSpec } from './pca';
-import { quantile, sortedCopy } from './stats';
+import { isConstant, quantile, sortedCopy } from './stats';
 import type { NullStatistic } from './pooled-null';
 
 export interface RefitBootstrapOptions {
@@ -143,7 +143,3 @@ export function rankConfidenceSets(estimates: ArrayLike<number>, replicates: Arr
   };
 }
 
-function isConstant(a: Float64Array): boolean {
-  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
-  return true;
-}

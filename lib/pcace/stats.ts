@@ -55,3 +55,9 @@ export function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
 }
+
+/** True when every value equals the first (a response ACE cannot transform). */
+export function isConstant(a: Float64Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
+  return true;
+}
