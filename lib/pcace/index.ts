@@ -14,3 +14,4 @@ export { nullStandardisedEffect, nullTest, summariseNull, type NullSummary } fro
 export { networkQValues, verdictRule, verdictsFor, type VerdictOptions, type VerdictRule } from './verdicts';
 export { bootstrapChannelRefit, rankConfidenceSets, type RankConfidence, type RankSet } from './rank-inference';
 export { disattenuatedCorrelation, testRetest, type Disattenuated } from './reliability';
+export { aucWithCi, baselineTests, randomFilterVerdict, spearmanWithCi, type AucInterval, type BaselineTests, type RandomFilterVerdict, type SpearmanInterval } from './sanity';
