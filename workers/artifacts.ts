@@ -1,13 +1,11 @@
 /**
  * The worker's artifact side: when no layer task is waiting, a worker claims
  * one requested channel artifact, computes it with lib/analysis/artifacts/
- * under a renewed lease, writes its PNGs to a folder of its own in the storage
- * dir and then records the result — only if the lease is still its own, so a
+ * under a renewed lease, writes its PNGs under a key prefix of its own in the
+ * store and then records the result — only if the lease is still its own, so a
  * worker that was too slow (or presumed dead) leaves no trace.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { PrismaClient } from '../lib/db/generated/client';
 import { ArtifactStopped } from '../lib/analysis/artifacts/compute';
 import { computeArtifactSandboxed } from '../lib/analysis/sandboxed';
@@ -16,7 +14,8 @@ import type { QueueConfig } from '../lib/queue/config';
 import { completeArtifact, failArtifact, LeaseLost, releaseArtifact } from '../lib/queue/analysis-status';
 import { artifactHeartbeat, claimArtifact, type ClaimedArtifact } from '../lib/queue/artifact-tasks';
 import { specFromRow } from '../lib/queue/spec-from-db';
-import { storagePath } from '../lib/storage/files';
+import { getStore } from '../lib/storage/backend';
+import { joinKey } from '../lib/storage/store';
 
 export interface ArtifactRunnerOptions {
   db: PrismaClient;
@@ -56,7 +55,8 @@ export class ArtifactRunner {
         .catch((err) => log(`artifact heartbeat failed: ${(err as Error).message}`));
     }, config.heartbeatSeconds * 1000);
     // A folder per attempt: a worker that loses its lease never overwrites the winner's files.
-    const rel = path.join('artifacts', task.analysisId, `${task.id}-${task.attempts}-${randomUUID().slice(0, 8)}`);
+    const rel = joinKey('artifacts', task.analysisId, `${task.id}-${task.attempts}-${randomUUID().slice(0, 8)}`);
+    const store = await getStore();
     try {
       const row = await db.analysis.findUniqueOrThrow({ where: { id: task.analysisId }, include: { modelVersion: true, dataset: true } });
       const ranking =
@@ -65,24 +65,23 @@ export class ArtifactRunner {
           : undefined;
       // Every kind executes the model, so every kind runs in a model process (capped, killable):
       // the heartbeats keep beating meanwhile, and a lost lease kills the process.
+      const local = await specFromRow(row as never, task.layerName);
       const out = await computeArtifactSandboxed(
-        specFromRow(row as never, task.layerName),
+        local.spec,
         { kind: task.kind, layer: task.layerName, channel: task.channel, image: task.variant || undefined, ranking },
         { threads: this.opts.threads, shouldStop: () => lost, onProgress: (f) => (progress = f), log },
-      );
+      ).finally(() => local.release());
       clearInterval(beat);
       await beating;
       if (lost) throw new LeaseLost(task.id);
-      const dir = storagePath(rel);
-      await mkdir(dir, { recursive: true });
-      for (const f of out.files) await writeFile(path.join(dir, f.name), f.png);
+      for (const f of out.files) await store.put(joinKey(rel, f.name), f.png);
       const seconds = (performance.now() - t0) / 1000;
       await completeArtifact(db, task.id, workerId, { resultPath: rel, values: out.values, seconds });
       log(`completed artifact ${what} in ${seconds.toFixed(2)} s`);
     } catch (err) {
       clearInterval(beat);
       await beating;
-      await rm(storagePath(rel), { recursive: true, force: true }).catch(() => {});
+      await store.deleteTree(rel).catch(() => {});
       await this.handleFailure(task, what, err as Error).catch((e) => log(`could not record the end of artifact ${what}: ${(e as Error).stack ?? (e as Error).message}`));
     }
   }

@@ -139,8 +139,9 @@ export class Worker {
         where: { id: task.analysisId },
         include: { modelVersion: true, dataset: true },
       });
-      const spec = specFromRow(row as never, task.layerName);
-      const result = await runAnalysisSandboxed(spec, {
+      // The model and dataset as local files: a worker on another machine fetches them from the store once.
+      const local = await specFromRow(row as never, task.layerName);
+      const result = await runAnalysisSandboxed(local.spec, {
         threads: this.opts.threads,
         shouldStop: () => lost || cancel,
         onProgress: (p) => {
@@ -151,7 +152,7 @@ export class Worker {
         warm: true,
         // Layers of one analysis share a model process: same model and images, warm runtime and data.
         reuseKey: task.analysisId,
-      });
+      }).finally(() => local.release());
       stopTimers();
       await beating;
       if (lost) throw new LeaseLost(task.id);

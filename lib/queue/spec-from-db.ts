@@ -2,7 +2,7 @@
 import type { AnalysisSpec, ModelRef, TargetSpec } from '../analysis/types';
 import { withDefaults } from '../analysis/options';
 import type { DatasetSpec, Preprocessing } from '../datasets/types';
-import { resolveDatasetSpec, resolveModelFile } from '../storage/resolve';
+import { materialiseDatasetSpec, materialiseModelFile } from '../storage/resolve';
 
 export interface AnalysisRow {
   target: unknown;
@@ -11,19 +11,31 @@ export interface AnalysisRow {
   dataset: { spec: unknown };
 }
 
-export function specFromRow(row: AnalysisRow, layer: string): AnalysisSpec {
+/**
+ * The spec of one layer task, with the model and dataset at local paths (from
+ * whichever store holds them); release() once the task is done with them.
+ */
+export async function specFromRow(row: AnalysisRow, layer: string): Promise<{ spec: AnalysisSpec; release: () => Promise<void> }> {
   // Rows store every option since options were declared; older rows get today's defaults for the missing ones.
   const options = withDefaults(row.options as Partial<AnalysisSpec> | null);
+  const modelFile = await materialiseModelFile(row.modelVersion.storagePath, row.modelVersion.format);
+  let dataset;
+  try {
+    dataset = await materialiseDatasetSpec(row.dataset.spec as DatasetSpec);
+  } catch (err) {
+    await modelFile.release();
+    throw err;
+  }
   const model: ModelRef = {
-    path: resolveModelFile(row.modelVersion.storagePath, row.modelVersion.format),
+    path: modelFile.value,
     format: row.modelVersion.format,
     preprocessing: (row.modelVersion.preprocessing as Preprocessing | null) ?? undefined,
   };
+  const spec: AnalysisSpec = { ...options, layers: [layer], model, dataset: dataset.value, target: row.target as TargetSpec };
   return {
-    ...options,
-    layers: [layer],
-    model,
-    dataset: resolveDatasetSpec(row.dataset.spec as DatasetSpec),
-    target: row.target as TargetSpec,
+    spec,
+    release: async () => {
+      await Promise.all([modelFile.release(), dataset.release()]);
+    },
   };
 }

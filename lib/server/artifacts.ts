@@ -5,8 +5,7 @@
  * analyses, layers and artifacts are "not found"), and a channel must be in
  * the analysis' results before anything is computed for it.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { z } from 'zod';
 import type { ChannelArtifact } from '../db/generated/client';
 import { rowToChannel } from '../queue/result-rows';
@@ -16,9 +15,10 @@ import { requestArtifacts, type ArtifactKey } from '../queue/artifact-tasks';
 import { openDataset, type DatasetSpec } from '../datasets/index';
 import { withDefaults } from '../analysis/options';
 import { db } from '../db/client';
-import { resolveDatasetSpec } from '../storage/resolve';
+import { withDatasetSpec } from '../storage/resolve';
+import { getStore } from '../storage/backend';
+import { joinKey } from '../storage/store';
 import { badRequest, notFound, parseWith } from './errors';
-import { storagePath } from '../storage/files';
 import { sampleThumbnailPng } from './thumbnails';
 import type { ArtifactJson } from './shared/payloads';
 
@@ -151,7 +151,7 @@ export async function artifactFile(labId: string, ref: LayerRef, artifactId: str
   const known = values.rows.some((r) => r.pictures.some((p) => p.file === file));
   if (!known || !row.resultPath || !/^[a-z0-9-]+\.png$/.test(file)) throw notFound('file not found');
   try {
-    return { bytes: await readFile(storagePath(path.join(row.resultPath, file))), type: 'image/png' };
+    return { bytes: await buffer(await (await getStore()).get(joinKey(row.resultPath, file))), type: 'image/png' };
   } catch {
     throw notFound('file not found in storage');
   }
@@ -170,14 +170,14 @@ export async function analysisSamples(labId: string, analysisId: string): Promis
   let list = sampleCache.get(a.id);
   if (!list) {
     const opts = withDefaults(a.options as Record<string, unknown> | null);
-    list = (async () => {
-      const ds = await openDataset(resolveDatasetSpec(a.dataset.spec as DatasetSpec), { n: opts.images, seed: opts.seed });
+    list = withDatasetSpec(a.dataset.spec as DatasetSpec, async (spec) => {
+      const ds = await openDataset(spec, { n: opts.images, seed: opts.seed });
       try {
         return ds.samples.map((s, index) => ({ index, id: s.id, ...(s.label !== undefined ? { label: s.label } : {}) }));
       } finally {
         await ds.close();
       }
-    })();
+    });
     sampleCache.set(a.id, list);
     list.catch(() => sampleCache.delete(a.id));
     if (sampleCache.size > SAMPLE_CACHE_SIZE) sampleCache.delete(sampleCache.keys().next().value!);

@@ -8,7 +8,7 @@
  *   npy    — an uploaded, already preprocessed [N, C, H, W] float array;
  *   folder — a server folder, only inside PCACE_DATASET_ROOT (administrators).
  * A rejected upload leaves no file and no row. Stored specs use paths
- * relative to the storage dir; resolveDatasetSpec() makes them absolute.
+ * that are storage keys; lib/storage/resolve.ts makes them local paths.
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
@@ -22,8 +22,7 @@ import { limits } from './config';
 import { db, Prisma } from '../db/client';
 import { badRequest, conflict, isUniqueViolation, notFound, parseWith } from './errors';
 import { objectName } from './schemas';
-import { commitToStorage, removeFromStorage, sha256, storagePath, tempDir } from '../storage/files';
-import { resolveDatasetSpec } from '../storage/resolve';
+import { commitToStorage, removeFromStorage, sha256, tempDir } from '../storage/files';
 import { checkStorageQuota } from './limits';
 import { readJsonBody, readMultipart, type UploadedFile } from './uploads';
 
@@ -134,14 +133,14 @@ export async function registerDataset(labId: string, userId: string, body: unkno
       digest = main.sha256;
       rel = `datasets/${digest}.zip`;
       spec = { kind: 'zip', path: rel, className: input.className };
-      created = await commitToStorage(main.path, rel);
+      created = await commitToStorage(main.path, rel, { sha256: digest });
     } else if (input.kind === 'npy') {
       if (!/\.npy$/i.test(main.name)) throw badRequest(`expected a .npy file, got ${JSON.stringify(main.name)}`);
       summary = await inspectDataset({ kind: 'npy', path: main.path });
       digest = main.sha256;
       rel = `datasets/${digest}.npy`;
       spec = { kind: 'npy', path: rel };
-      created = await commitToStorage(main.path, rel);
+      created = await commitToStorage(main.path, rel, { sha256: digest });
     } else {
       if (!/\.csv$/i.test(main.name)) throw badRequest(`expected a .csv file, got ${JSON.stringify(main.name)}`);
       const images = byField('images');

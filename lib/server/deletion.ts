@@ -9,12 +9,12 @@
  * content-addressed and shared. Lab owners may delete anything; members only
  * what they uploaded.
  */
-import path from 'node:path';
 import { z } from 'zod';
 import type { LabContext } from './access';
 import { db } from '../db/client';
 import { ApiError, forbidden, notFound } from './errors';
 import { removeFromStorage } from '../storage/files';
+import { joinKey } from '../storage/store';
 
 /** PATCH body of a model or dataset. */
 export const archiveBody = z.object({ archived: z.boolean() }).strict();
@@ -93,9 +93,11 @@ export async function deleteDataset(ctx: LabContext, datasetId: string): Promise
     const users = await tx.analysis.findMany({ where: { datasetId: dataset.id }, select: { id: true, title: true }, orderBy: { createdAt: 'desc' } });
     if (users.length) throw new InUseError(`dataset '${dataset.name}'`, users);
     await tx.dataset.delete({ where: { id: dataset.id } });
-    if (!dataset.sha256) return [path.join('thumbnails', 'samples', dataset.id)];
-    if ((await tx.dataset.count({ where: { sha256: dataset.sha256 } })) > 0) return [];
-    return [...(dataset.storagePath ? [dataset.storagePath] : []), path.join('thumbnails', 'samples', dataset.sha256)];
+    // Its own picker thumbnails go with the row; content-keyed ones with the content.
+    const own = joinKey('thumbnails', dataset.id);
+    if (!dataset.sha256) return [own, joinKey('thumbnails', 'samples', dataset.id)];
+    if ((await tx.dataset.count({ where: { sha256: dataset.sha256 } })) > 0) return [own];
+    return [own, ...(dataset.storagePath ? [dataset.storagePath] : []), joinKey('thumbnails', 'samples', dataset.sha256)];
   });
   for (const rel of freed) await removeFromStorage(rel);
   return { freed };

@@ -83,7 +83,7 @@ const PATH_ROOTS = new Set([
   'bin', 'boot', 'data', 'dev', 'etc', 'home', 'lib', 'lib64', 'media', 'mnt', 'opt', 'private', 'proc', 'root',
   'run', 'sbin', 'srv', 'sys', 'tmp', 'usr', 'var', 'work', 'app', 'Users', 'Volumes', 'builds', 'workspace', 'onnxruntime_src',
 ]);
-for (const dir of [process.cwd(), process.env.STORAGE_DIR, process.env.PCACE_DATA_DIR, process.env.TMPDIR]) {
+for (const dir of [process.cwd(), process.env.STORAGE_DIR, process.env.PCACE_DATA_DIR, process.env.TMPDIR, process.env.PCACE_STORAGE_CACHE_DIR]) {
   const first = dir && path.isAbsolute(dir) ? dir.split('/')[1] : undefined;
   if (first) PATH_ROOTS.add(first);
 }

@@ -95,7 +95,7 @@ export function classifyModelFiles(files: UploadedFile[]): { format: 'onnx'; fil
 
 export interface ModelUploadInput {
   name: string;
-  /** On disk in a scratch directory of the storage dir (readMultipart, stageFiles); moved into storage when accepted. */
+  /** On disk in an upload scratch folder (readMultipart, stageFiles); stored when accepted. */
   files: UploadedFile[];
   inputShape?: number[];
   preprocessing?: unknown;
@@ -155,11 +155,11 @@ export async function createModelVersion(labId: string, userId: string, input: M
     );
   }
 
-  // 2. Store by content: the uploaded files are moved (renamed), never copied.
+  // 2. Store by content: into the directory store by a rename; into the database or a bucket streamed.
   const rel = kind.format === 'onnx' ? `models/${digest}.onnx` : `models/${digest}`;
   let created = false;
   if (kind.format === 'onnx') {
-    created = await commitToStorage(kind.file.path, rel);
+    created = await commitToStorage(kind.file.path, rel, { sha256: digest });
   } else {
     const tmp = await tempDir();
     try {

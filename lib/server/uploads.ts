@@ -49,7 +49,7 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<U
   return out;
 }
 
-/** A file of an upload, already on disk in the upload's scratch directory under the storage dir. */
+/** A file of an upload, already on local disk in the upload's scratch folder. */
 export type UploadedFile = ReceivedFile;
 
 export interface Multipart {
@@ -64,9 +64,10 @@ const MAX_FIELD_BYTES = 1024 * 1024;
 const MAX_PARTS = 1000;
 
 /**
- * Stream a multipart/form-data upload to disk: files land in a scratch
- * directory under the storage dir (same filesystem, so callers move them
- * into content-addressed storage with a rename), hashed while they arrive.
+ * Stream a multipart/form-data upload to disk: files land in the store's
+ * scratch folder (under the storage dir for the directory store, so callers
+ * move them into content-addressed storage with a rename; on local disk for
+ * the others, which stream them on), hashed while they arrive.
  * Refuses with 413 as soon as the body crosses `maxBytes` (declared
  * Content-Length first); every error path removes the partial files. Form
  * fields with an empty file are ignored.

@@ -1,66 +1,42 @@
 /**
- * Uploaded files, content-addressed under the storage dir (STORAGE_DIR or
- * .data/storage): models/<sha256>.onnx, models/<sha256>/ (TF.js),
- * datasets/<sha256>.zip, ... Uploads go to a temp path first and are moved
- * into place only after validation, so a rejected upload leaves nothing.
+ * Uploaded files, content-addressed in the configured store
+ * (lib/storage/backend.ts): models/<sha256>.onnx, models/<sha256>/ (TF.js),
+ * datasets/<sha256>.zip, ... Uploads land in a local scratch folder first and
+ * reach the store only after validation, so a rejected upload leaves nothing.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { getStore } from './backend';
+import { DirectoryStore } from './dir-store';
 import { storageDir } from './dirs';
-
-export function storagePath(rel: string): string {
-  const root = storageDir();
-  const full = path.resolve(root, rel);
-  if (full !== root && !full.startsWith(root + path.sep)) throw new Error(`storage path escapes the storage dir: ${rel}`);
-  return full;
-}
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** A scratch directory under the storage dir (same filesystem, so rename is atomic). */
+/**
+ * A scratch folder for an upload being received and checked: under the
+ * storage dir for the directory backend (same filesystem, so storing is a
+ * rename), on the local cache's disk for the others.
+ */
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = storagePath(path.join('tmp', randomUUID()));
-  await mkdir(dir, { recursive: true });
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return (await getStore()).scratchDir();
 }
 
 /**
- * Move a validated temp file or folder to `rel`. Content-addressed: when the
- * target exists already (same bytes uploaded before), the temp copy is dropped.
- * Returns whether this call created the target.
+ * Store a validated local file or folder as `rel`, consuming it. Content-addressed:
+ * when `rel` exists already (same bytes uploaded before), the local copy is dropped.
+ * Returns whether this call stored it.
  */
-export async function commitToStorage(tempPath: string, rel: string): Promise<boolean> {
-  const target = storagePath(rel);
-  if (existsSync(target)) {
-    await rm(tempPath, { recursive: true, force: true });
-    return false;
-  }
-  await mkdir(path.dirname(target), { recursive: true });
-  try {
-    await rename(tempPath, target);
-    return true;
-  } catch (err) {
-    // A concurrent upload of the same bytes won the rename.
-    if (existsSync(target)) {
-      await rm(tempPath, { recursive: true, force: true });
-      return false;
-    }
-    throw err;
-  }
+export async function commitToStorage(localPath: string, rel: string, opts: { sha256?: string } = {}): Promise<boolean> {
+  return (await getStore()).commitLocal(localPath, rel, opts);
 }
 
-export async function writeTemp(dir: string, name: string, bytes: Uint8Array): Promise<string> {
-  const safe = path.basename(name);
-  if (!safe || safe === '.' || safe === '..') throw new Error(`bad file name ${JSON.stringify(name)}`);
-  const full = path.join(dir, safe);
-  await writeFile(full, bytes);
-  return full;
-}
-
+/** Remove a stored file or tree (a TF.js model folder, a thumbnail folder). */
 export async function removeFromStorage(rel: string): Promise<void> {
-  await rm(storagePath(rel), { recursive: true, force: true });
+  await (await getStore()).deleteTree(rel);
+}
+
+/** Absolute path of a key in the default directory store (what tests and scripts that inspect STORAGE_DIR look at). */
+export function storagePath(rel: string): string {
+  return new DirectoryStore(storageDir()).pathOf(rel);
 }

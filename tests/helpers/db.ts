@@ -74,7 +74,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     storageDir,
     async drop() {
       const { closeDb } = await import('../../lib/db/client');
+      const { closeStore } = await import('../../lib/storage/backend');
       await closeDb();
+      await closeStore();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
       rmSync(storageDir, { recursive: true, force: true });
     },

@@ -15,7 +15,7 @@ import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as dataset from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/route';
 import { encodeNpy } from '../../lib/datasets/npy';
 import { db } from '../../lib/db/client';
-import { resolveDatasetSpec } from '../../lib/storage/resolve';
+import { materialiseDatasetSpec } from '../../lib/storage/resolve';
 
 const testDb = useTestDatabase();
 
@@ -48,7 +48,7 @@ describe('dataset registration', () => {
     expect(d.spec.path).toBe(`datasets/${d.sha256}.zip`);
     expect(storedFiles()).toContain(`datasets/${d.sha256}.zip`);
     const row = await db.dataset.findUniqueOrThrow({ where: { id: d.id } });
-    expect(resolveDatasetSpec(row.spec as never)).toMatchObject({ path: path.join(testDb.current.storageDir, `datasets/${d.sha256}.zip`) });
+    expect((await materialiseDatasetSpec(row.spec as never)).value).toMatchObject({ path: path.join(testDb.current.storageDir, `datasets/${d.sha256}.zip`) });
     const one = await callRoute(dataset.GET as never, '', { token, params: { lab: slug, datasetId: d.id } });
     expect(one).toMatchObject({ status: 200, body: { dataset: { id: d.id, name: 'pets' } } });
   });

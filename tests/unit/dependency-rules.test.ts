@@ -32,7 +32,8 @@ export const ALLOWED: Record<string, string[]> = {
   'lib/models': ['lib/pcace', 'lib/datasets'],
   'lib/analysis': BELOW_ANALYSIS,
   'lib/db': [],
-  'lib/storage': [],
+  // The PostgreSQL store connects where lib/db/url.ts says the database is.
+  'lib/storage': ['lib/db'],
   'lib/queue': ['lib/analysis', ...BELOW_ANALYSIS, ...INFRA],
   'lib/server': ['lib/queue', 'lib/analysis', ...BELOW_ANALYSIS, ...INFRA],
   'lib/cli': ['lib/analysis', ...BELOW_ANALYSIS],
