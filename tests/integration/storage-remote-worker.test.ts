@@ -150,13 +150,14 @@ describe('storage in PostgreSQL', () => {
     const d = await uploadNpy('changed', other);
     expect(await largeObjects()).toBe(before.los + 1);
     const del = await callRoute(datasetRoute.DELETE as never, '', { method: 'DELETE', token: lab.token, params: { lab: lab.slug, datasetId: d.id } });
-    expect(del.status, JSON.stringify(del.body)).toBe(200);
+    expect(del.status, JSON.stringify(del.body)).toBe(204);
     expect({ los: await largeObjects(), keys: await keys() }).toEqual(before);
 
     // The same content as a dataset in use: stored once, and deleting the copy keeps the original's bytes.
     const copy = await uploadNpy('threes-again', readFileSync(NPY));
     expect(await largeObjects()).toBe(before.los);
-    await callRoute(datasetRoute.DELETE as never, '', { method: 'DELETE', token: lab.token, params: { lab: lab.slug, datasetId: copy.id } });
+    const delCopy = await callRoute(datasetRoute.DELETE as never, '', { method: 'DELETE', token: lab.token, params: { lab: lab.slug, datasetId: copy.id } });
+    expect(delCopy.status).toBe(204);
     expect(await largeObjects()).toBe(before.los);
     expect(await keys()).toEqual(before.keys);
   });
