@@ -5,12 +5,15 @@
 import {
   bootstrapStatistic,
   channelMaps,
-  channelPca,
+  channelPcaOf,
+  gramNeeded,
+  standardiseMaps,
   scoreAcrossComponents,
   scoreComponents,
   validateResponse,
   type ChannelScore,
   type ComponentsSpec,
+  type MapsLayout,
   type RankingScore,
   type ScoreOptions,
 } from '../pcace/index';
@@ -18,6 +21,7 @@ import { DEFAULT_CROSSFIT_RULE, type CrossFitRule } from '../pcace/crossfit';
 import { drawsForChannel, nullPermutation, statisticUnderPermutation } from '../pcace/pooled-null';
 import { bootstrapChannelRefit } from '../pcace/rank-inference';
 import type { VerdictOptions } from '../pcace/verdicts';
+import type { GramKernel } from '../models/gram-kernel';
 
 export interface ChannelTaskOptions extends ScoreOptions {
   rankBy: RankingScore;
@@ -68,24 +72,35 @@ export interface LayerTensor {
   positions: number;
 }
 
-export function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, options: ChannelTaskOptions): ChannelTaskResult {
+/**
+ * @param gram the matrix product for PCA's Gram matrix (ORT's GEMM in the
+ *   scoring threads, lib/models/gram-kernel.ts); omitted, lib/pcace's loops.
+ */
+export async function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, options: ChannelTaskOptions, gram?: GramKernel): Promise<ChannelTaskResult> {
   const { n, channels, positions } = layer;
-  // float32 like the activations themselves: lossless, and half the memory of
-  // float64 on 224×224 maps (each thread holds one channel at a time).
-  const maps = channelMaps(layer.data, n, channels, positions, c, new Float32Array(n * positions));
   validateResponse(y, n);
+  // The channel is read in place from the layer tensor (image i at (i·channels + c)·positions).
+  const layout = { offset: c * positions, rowStride: channels * positions };
   let sum = 0;
   let max = -Infinity;
-  for (let i = 0; i < maps.length; i++) {
-    sum += maps[i];
-    if (maps[i] > max) max = maps[i];
+  for (let i = 0; i < n; i++) {
+    const row = layout.offset + i * layout.rowStride;
+    for (let j = 0; j < positions; j++) {
+      const v = layer.data[row + j];
+      sum += v;
+      if (v > max) max = v;
+    }
   }
   const index = c + (options.channelOffset ?? 0);
-  const pca = channelPca(maps, n, positions, options.components);
+  const pca = await pcaWith(layer.data, n, positions, layout, options.components, gram);
+  // A copy of the channel for the refits below; float32 like the activations
+  // themselves: lossless, and half the memory of float64 on 224×224 maps.
+  const copy = () => channelMaps(layer.data, n, channels, positions, c, new Float32Array(n * positions));
+  const maps = options.bootstrap > 0 || options.stabilityComponents.length ? copy() : null;
   const seed = options.seed ?? 1;
   // Per-channel seed for the per-channel permutation null; the cross-fit splits use the analysis seed (paired).
   const score = scoreComponents(pca, y, { ...options, seed: seed + index * 7919, crossFitSeed: seed });
-  const result: ChannelTaskResult = { index, score, mean_activation: sum / maps.length, max_activation: max };
+  const result: ChannelTaskResult = { index, score, mean_activation: sum / (n * positions), max_activation: max };
   const statistic = bootstrapStatistic(options.rankBy);
   const nd = options.nullDraws;
   if (nd && nd.B > 0) {
@@ -98,7 +113,7 @@ export function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, o
   }
   if (options.bootstrap > 0) {
     // Same seed for every channel: replicate b draws the same images everywhere.
-    result.bootstrap = bootstrapChannelRefit(maps, n, positions, y, {
+    result.bootstrap = bootstrapChannelRefit(maps!, n, positions, y, {
       statistic,
       components: options.components,
       flavour: options.flavour,
@@ -108,7 +123,13 @@ export function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, o
     });
   }
   if (options.stabilityComponents.length) {
-    result.acrossComponents = scoreAcrossComponents(maps, n, positions, y, options.stabilityComponents, options.flavour, options.rankBy, options.seed ?? 1);
+    result.acrossComponents = scoreAcrossComponents(maps!, n, positions, y, options.stabilityComponents, options.flavour, options.rankBy, options.seed ?? 1);
   }
   return result;
+}
+
+/** channelPca with the Gram matrix from `gram`; the standardised maps (120 MB at 224² × 300 images) are garbage once it returns. */
+async function pcaWith(data: ArrayLike<number>, n: number, positions: number, layout: MapsLayout, components: ComponentsSpec, gram?: GramKernel) {
+  const std = standardiseMaps(data, n, positions, layout);
+  return channelPcaOf(std, positions, components, gram && gramNeeded(std) ? await gram(std.x, n, std.p) : undefined);
 }

@@ -19,6 +19,7 @@ import { rankConfidenceSets, type RankConfidence } from '../pcace/rank-inference
 import { runChannelTask, type ChannelTaskOptions, type ChannelTaskResult } from './channel-task';
 import { layerVerdicts, verdictTaskOptions, type LayerVerdicts } from './layer-verdicts';
 import type { AnalysisSpec } from './types';
+import { createGramSession, type GramSession } from '../models/gram-kernel';
 
 export interface LayerScoringInput {
   /** NCHW activations (n images × channels × positions). */
@@ -114,12 +115,19 @@ export function summariseLayer(results: ChannelTaskResult[], options: ChannelTas
   return out;
 }
 
-function scoreInline(input: LayerScoringInput, options: LayerScoringOptions): ChannelTaskResult[] {
+/** The same work as the scoring threads, on this thread (the same GEMM for Gram matrices, so the same bits). */
+async function scoreInline(input: LayerScoringInput, options: LayerScoringOptions): Promise<ChannelTaskResult[]> {
   const results: ChannelTaskResult[] = [];
-  for (let c = 0; c < input.channels; c++) {
-    if (options.shouldStop?.()) throw new LayerScoringCancelled();
-    results.push(runChannelTask(input, c, input.y, options));
-    options.onChannel?.(c + 1, input.channels);
+  let session: GramSession | null = null;
+  const gram = async (x: Float64Array, n: number, p: number) => (session ??= await createGramSession()).gram(x, n, p);
+  try {
+    for (let c = 0; c < input.channels; c++) {
+      if (options.shouldStop?.()) throw new LayerScoringCancelled();
+      results.push(await runChannelTask(input, c, input.y, options, gram));
+      options.onChannel?.(c + 1, input.channels);
+    }
+  } finally {
+    await (session as GramSession | null)?.release();
   }
   return results;
 }

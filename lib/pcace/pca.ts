@@ -5,7 +5,7 @@
  * image become ACE's predictors.
  */
 import { lanczosTopK } from './linalg/lanczos';
-import { PcaceInputError, assertFinite } from './validate';
+import { PcaceInputError } from './validate';
 
 /**
  * How many components to keep:
@@ -28,6 +28,13 @@ export interface PcaResult {
   warnings: string[];
 }
 
+/** One channel's maps after standardisation: the kept (varying) positions, row-major n × p, float64. */
+export interface StandardisedMaps {
+  x: Float64Array;
+  n: number;
+  p: number;
+}
+
 /**
  * @param maps n images × positions, row-major (image i at maps[i*positions..])
  */
@@ -37,14 +44,27 @@ export function channelPca(
   positions: number,
   spec: ComponentsSpec,
 ): PcaResult {
-  if (maps.length !== n * positions) {
-    throw new PcaceInputError(`maps has ${maps.length} values, expected ${n} images × ${positions} positions`);
-  }
-  if (n < 3) throw new PcaceInputError(`PCA needs at least 3 images, got ${n}`);
-  assertFinite(maps, 'activation maps');
-  const warnings: string[] = [];
+  const std = standardiseMaps(maps, n, positions);
+  return channelPcaOf(std, positions, spec, gramNeeded(std) ? gramMatrix(std.x, n, std.p) : undefined);
+}
 
-  const { x, p } = standardise(maps, n, positions);
+/**
+ * True when PCA works from the n × n Gram matrix XXᵀ (more varying positions
+ * than images): callers with a faster matrix product compute it themselves and
+ * pass it to channelPcaOf.
+ */
+export function gramNeeded(std: StandardisedMaps): boolean {
+  return std.p > std.n;
+}
+
+/**
+ * PCA of standardised maps (standardiseMaps). `gram` is XXᵀ of std.x, n × n
+ * row-major, when gramNeeded(std); omitted, it is computed here.
+ * @param positions the channel's map positions before constant ones were dropped ('half' counts them)
+ */
+export function channelPcaOf(std: StandardisedMaps, positions: number, spec: ComponentsSpec, gram?: Float64Array): PcaResult {
+  const { x, n, p } = std;
+  const warnings: string[] = [];
   if (p === 0) {
     return { scores: [], explainedVarianceRatio: new Float64Array(0), positionsUsed: 0, componentsRequested: 0, warnings: ['constant channel: no map position varies across images'] };
   }
@@ -61,10 +81,11 @@ export function channelPca(
   // matrix XXᵀ once, then Lanczos on it — steps become O(n²) instead of O(np),
   // and on flat spectra (noise-dominated maps) Lanczos needs 100+ steps.
   const total = n * p; // each standardised column has sum of squares n
-  const usePositions = p <= n;
-  const gram = usePositions ? null : gramMatrix(x, n, p);
-  const apply = gram
-    ? (v: Float64Array, out: Float64Array) => mulSymmetric(gram, n, v, out)
+  const usePositions = !gramNeeded(std);
+  if (!usePositions && gram && gram.length !== n * n) throw new PcaceInputError(`Gram matrix has ${gram.length} values, expected ${n}×${n}`);
+  const g = usePositions ? null : gram ?? gramMatrix(x, n, p);
+  const apply = g
+    ? (v: Float64Array, out: Float64Array) => mulSymmetric(g, n, v, out)
     : (v: Float64Array, out: Float64Array) => mulXtXv(x, n, p, v, out);
   const eig = lanczosTopK(usePositions ? p : n, k, apply);
 
@@ -105,44 +126,97 @@ export function channelPca(
   return { scores, explainedVarianceRatio: ratio, positionsUsed: p, componentsRequested: requested, warnings };
 }
 
-/** Centre and scale each position; returns the kept columns, row-major n×p. */
-function standardise(maps: ArrayLike<number>, n: number, positions: number): { x: Float64Array; p: number } {
-  const keep: number[] = [];
-  const means: number[] = [];
-  const sds: number[] = [];
+/** Where image i's map starts in a larger buffer: offset + i·rowStride (a channel of an NCHW tensor). */
+export interface MapsLayout {
+  offset: number;
+  rowStride: number;
+}
+
+/**
+ * Centres and scales each position across images (population std) and drops
+ * the positions that do not vary; returns the kept columns, row-major n × p.
+ * The maps are read row by row with one accumulator per position: each
+ * position's sums still run over images in order (the same values as a
+ * column-by-column loop), without striding through memory a row apart.
+ * With `layout`, image i's map is maps[offset + i·rowStride ..] (one channel
+ * read in place from an NCHW tensor, no copy).
+ */
+export function standardiseMaps(maps: ArrayLike<number>, n: number, positions: number, layout?: MapsLayout): StandardisedMaps {
+  const offset = layout?.offset ?? 0;
+  const stride = layout?.rowStride ?? positions;
+  if (layout ? offset < 0 || stride < positions || offset + (n - 1) * stride + positions > maps.length : maps.length !== n * positions) {
+    throw new PcaceInputError(`maps has ${maps.length} values, expected ${n} images × ${positions} positions`);
+  }
+  if (n < 3) throw new PcaceInputError(`PCA needs at least 3 images, got ${n}`);
+  const sum = new Float64Array(positions);
+  // A position is constant when every image has the first image's value (min = max).
+  const first = new Float64Array(positions);
+  const varies = new Uint8Array(positions);
   for (let j = 0; j < positions; j++) {
-    let s = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = maps[i * positions + j];
-      s += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
+    const v = maps[offset + j];
+    sum[j] = v;
+    first[j] = v;
+  }
+  for (let i = 1; i < n; i++) {
+    const row = offset + i * stride;
+    for (let j = 0; j < positions; j++) {
+      const v = maps[row + j];
+      sum[j] += v;
+      if (v !== first[j]) varies[j] = 1;
     }
-    if (min === max) continue;
-    const m = s / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      const d = maps[i * positions + j] - m;
-      ss += d * d;
+  }
+  const mean = new Float64Array(positions);
+  for (let j = 0; j < positions; j++) {
+    // A NaN or infinity anywhere in a column leaves its sum non-finite; only then is the input searched.
+    if (!Number.isFinite(sum[j])) throwNonFinite(maps, n, positions, offset, stride);
+    mean[j] = sum[j] / n;
+  }
+  const ss = new Float64Array(positions);
+  for (let i = 0; i < n; i++) {
+    const row = offset + i * stride;
+    for (let j = 0; j < positions; j++) {
+      const d = maps[row + j] - mean[j];
+      ss[j] += d * d;
     }
-    const sd = Math.sqrt(ss / n);
+  }
+  const keep = new Int32Array(positions);
+  const means = new Float64Array(positions);
+  const sds = new Float64Array(positions);
+  let p = 0;
+  for (let j = 0; j < positions; j++) {
+    if (!varies[j]) continue;
+    const m = mean[j];
+    const sd = Math.sqrt(ss[j] / n);
     // Rounding alone can leave a nearly constant column a tiny spread; treat
     // such columns as constant, as scikit-learn's scaler does.
     if (!(sd > Math.abs(m) * n * Number.EPSILON)) continue;
-    keep.push(j);
-    means.push(m);
-    sds.push(sd);
+    keep[p] = j;
+    means[p] = m;
+    sds[p] = sd;
+    p++;
   }
-  const p = keep.length;
   const x = new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
-    const row = i * positions;
+    const row = offset + i * stride;
     const out = i * p;
-    for (let c = 0; c < p; c++) x[out + c] = (maps[row + keep[c]] - means[c]) / sds[c];
+    if (p === positions) {
+      for (let c = 0; c < p; c++) x[out + c] = (maps[row + c] - means[c]) / sds[c];
+    } else {
+      for (let c = 0; c < p; c++) x[out + c] = (maps[row + keep[c]] - means[c]) / sds[c];
+    }
   }
-  return { x, p };
+  return { x, n, p };
+}
+
+/** Names the first non-finite value in image order, as its index in the maps (n × positions) or, with a layout, in the buffer. */
+function throwNonFinite(maps: ArrayLike<number>, n: number, positions: number, offset: number, stride: number): never {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < positions; j++) {
+      const at = offset + i * stride + j;
+      if (!Number.isFinite(maps[at])) throw new PcaceInputError(`activation maps has a non-finite value (${maps[at]}) at index ${at}`);
+    }
+  }
+  throw new PcaceInputError('activation maps has values whose sum overflows');
 }
 
 function resolveComponents(spec: ComponentsSpec, positions: number, p: number, n: number, warnings: string[]): number {
@@ -188,7 +262,7 @@ function mulXtXv(x: Float64Array, n: number, p: number, v: Float64Array, out: Fl
 }
 
 /** XXᵀ (n×n, row-major), four row pairs at a time so each row of X is read a quarter as often. */
-function gramMatrix(x: Float64Array, n: number, p: number): Float64Array {
+export function gramMatrix(x: Float64Array, n: number, p: number): Float64Array {
   const g = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const ri = i * p;

@@ -50,7 +50,7 @@ describe('adaptive cross-fitting', () => {
     expect(strict.values[0]).toBe(loose.values[0]);
   });
 
-  it('uses the same splits for every channel of an analysis (paired)', () => {
+  it('uses the same splits for every channel of an analysis (paired)', async () => {
     // Two copies of one channel at different indices must score identically.
     const n = layer.n;
     const data = new Float32Array(n * 2 * 25);
@@ -61,8 +61,8 @@ describe('adaptive cross-fitting', () => {
     }
     const t = { data, n, channels: 2, positions: 25 };
     const opts = { components: 4, flavour: 'acepack' as const, rankBy: 'crossfit' as const, crossFitRepeats: 2, crossFitCap: 6, bootstrap: 0, stabilityComponents: [], seed: 3 };
-    const a = runChannelTask(t, 0, layer.y, opts).score;
-    const b = runChannelTask(t, 1, layer.y, opts).score;
+    const a = (await runChannelTask(t, 0, layer.y, opts)).score;
+    const b = (await runChannelTask(t, 1, layer.y, opts)).score;
     expect(b.score_crossfit).toBe(a.score_crossfit);
     expect(Array.from(b.crossfit_values!)).toEqual(Array.from(a.crossfit_values!));
   });
