@@ -8,7 +8,8 @@
  * refused with 413 while streaming, after reading little more than the limit,
  * and leaves no file behind.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
@@ -68,6 +69,46 @@ describe('large uploads', () => {
     const stored = path.join(testDb.current.storageDir, `datasets/${digest}.npy`);
     expect(statSync(stored).size).toBe(fileBytes);
     expect(storedFiles().filter((f) => f.startsWith('tmp/'))).toEqual([]);
+  }, 300_000);
+
+  it('stream a ~180 MB .npy into PostgreSQL large objects with far less memory than its size', async () => {
+    const saved = { storage: process.env.PCACE_STORAGE, cache: process.env.PCACE_STORAGE_CACHE_DIR };
+    const cache = mkdtempSync(path.join(tmpdir(), 'pcace-upload-cache-'));
+    process.env.PCACE_STORAGE = 'postgres';
+    process.env.PCACE_STORAGE_CACHE_DIR = cache;
+    try {
+      expect((await send(datasets.POST as never, npyUpload('pg-warm-up', 64))).status).toBe(201);
+      const images = 60_000;
+      const upload = npyUpload('large-in-db', images);
+      const fileBytes = npyHeader([images, 1, 28, 28]).length + images * 28 * 28 * 4;
+      const filesBefore = storedFiles();
+      writeFileSync('/proc/self/clear_refs', '5');
+      const before = statusKb('VmRSS');
+      const res = await send(datasets.POST as never, upload);
+      const peak = statusKb('VmHWM');
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      const growth = peak - before;
+      console.log(`[upload] ${(upload.totalBytes / MB).toFixed(0)} MB .npy into PostgreSQL: peak RSS +${(growth / MB).toFixed(1)} MB (${(growth / fileBytes).toFixed(2)}× the file)`);
+      expect(growth).toBeLessThan(0.5 * fileBytes);
+      // In the database whole, not on disk: neither in the storage dir nor left in the upload area.
+      const digest = upload.fileSha256();
+      const key = `datasets/${digest}.npy`;
+      const [row] = await db.$queryRaw<{ size: bigint; bytes: bigint }[]>`
+        SELECT b.size, (SELECT sum(length(data)) FROM pg_largeobject WHERE loid = b.oid) AS bytes
+        FROM "StorageObject" o JOIN "StorageBlob" b USING (sha256) WHERE o.key = ${key}`;
+      expect([Number(row.size), Number(row.bytes)]).toEqual([fileBytes, fileBytes]);
+      expect(storedFiles()).toEqual(filesBefore);
+      expect(readdirSync(path.join(cache, 'uploads'))).toEqual([]);
+    } finally {
+      for (const [k, v] of [
+        ['PCACE_STORAGE', saved.storage],
+        ['PCACE_STORAGE_CACHE_DIR', saved.cache],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(cache, { recursive: true, force: true });
+    }
   }, 300_000);
 });
 
