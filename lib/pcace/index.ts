@@ -15,3 +15,5 @@ export { networkQValues, verdictRule, verdictsFor, type VerdictOptions, type Ver
 export { bootstrapChannelRefit, rankConfidenceSets, type RankConfidence, type RankSet } from './rank-inference';
 export { disattenuatedCorrelation, testRetest, type Disattenuated } from './reliability';
 export { aucWithCi, baselineTests, randomFilterVerdict, spearmanWithCi, type AucInterval, type BaselineTests, type RandomFilterVerdict, type SpearmanInterval } from './sanity';
+export { rankAgreement, bivariateNormalSpearman, type RankAgreement, type Interval } from './agreement';
+export { groupScore, maxGroupPredictors, type GroupScore, type GroupOptions } from './group';
