@@ -166,11 +166,23 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     cost: 'none',
   }),
   ablation: option('ablation', 'calibration', '--ablation', {
-    type: 'boolean', default: false, label: 'Ablation', noun: 'ablation',
-    meaning: "also zero each channel and measure the drop in the target score (and accuracy, for a class target)",
-    cost: 'one forward pass per channel from the layer on (the whole model when the layer does not fit in memory)', costly: true, costTerm: 'ablation',
+    type: 'boolean', default: false, label: 'Importance measures', noun: 'importance measures',
+    meaning: 'beside PCACE: mean- and zero-ablation drops (score and accuracy), mean |activation|, filter L1, Taylor, conductance; deletion curves in each order; agreement with PCACE',
+    cost: 'four passes per channel from the layer on (the whole model when the layer does not fit in memory), plus the conductance steps and the curves', costly: true, costTerm: 'ablation',
     appliesTo: { format: ['onnx'], text: 'ONNX models' },
-    form: { caption: 'measure ablation drops' },
+    form: { caption: 'measure importance beside PCACE (ablation, gradients, deletion curves)' },
+  }),
+  conductanceSteps: option('conductanceSteps', 'calibration', '--conductance-steps S', {
+    ...int, default: 8, min: 0, max: 64, label: 'Conductance steps', noun: 'conductance steps',
+    meaning: "points of the path from each channel's mean map to its activation that the conductance integrates over (midpoint rule); 0 = no conductance",
+    cost: 'S + S per channel passes from the layer on', costly: true, costTerm: 'ablation',
+    appliesTo: { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' },
+  }),
+  curveRandomOrders: option('curveRandomOrders', 'calibration', '--curve-random R', {
+    ...int, default: 10, min: 0, max: 200, label: 'Random deletion orders', noun: 'random deletion orders',
+    meaning: 'random removal orders whose 5–95 % band any ranking should beat on the deletion curves; 0 = no band',
+    cost: '10 passes from the layer on per order', costly: true, costTerm: 'ablation',
+    appliesTo: { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' },
   }),
   nullPermutations: option('nullPermutations', 'verdicts', '--null B', {
     type: 'int-or-auto', default: 'auto', min: 3, max: 10_000, zero: true, label: 'Null draws', noun: 'null permutations',

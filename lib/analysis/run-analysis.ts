@@ -130,13 +130,14 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
             stop();
             report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length });
             const ta = performance.now();
-            // Loaded on demand: ablation brings TF.js, seconds of start-up every model process would pay.
-            const { ablateForLayer } = await import('./ablation-step');
-            const ablation = await ablateForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), budget);
-            for (const c of layerResult.channels) {
-              c.ablation_drop = ablation.scoreDrop[c.index];
-              if (ablation.accuracyDrop) c.ablation_accuracy_drop = ablation.accuracyDrop[c.index];
-            }
+            // Loaded on demand: a plain analysis never needs the edited-graph runner.
+            const { importanceForLayer } = await import('./importance/layer-step');
+            layerResult.importance = await importanceForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), layerResult.channels, {
+              memoryBudgetBytes: budget,
+              threads: options.modelThreads,
+              shouldStop: options.shouldStop,
+              onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length }),
+            });
             layerResult.seconds += (performance.now() - ta) / 1000;
           }
           partial.delete(layer.name);

@@ -3,6 +3,7 @@ import type { AceFlavour, ComponentsSpec, RankingScore } from '../pcace/index';
 import type { DatasetSpec, Preprocessing } from '../datasets/types';
 import type { NullSummary } from '../pcace/pooled-null';
 import type { VerdictRule } from '../pcace/verdicts';
+import type { LayerImportance } from './importance/types';
 
 export interface ModelRef {
   path: string;
@@ -42,8 +43,12 @@ export interface AnalysisSpec {
   alpha?: number;
   /** Sharpen BH with Storey's π₀ estimate. */
   pi0?: boolean;
-  /** Also measure each channel's ablation drop (class score and accuracy). */
+  /** Importance measures beside PCACE (mean/zero ablation, activation, L1, Taylor, conductance), deletion curves and agreement (importance/). */
   ablation?: boolean;
+  /** Path points of the conductance (0 = no conductance). */
+  conductanceSteps?: number;
+  /** Random removal orders behind the deletion curves' band. */
+  curveRandomOrders?: number;
 }
 
 export interface ChannelResult {
@@ -89,8 +94,16 @@ export interface ChannelResult {
   weight_mean?: number;
   /** Negative weight mean: the paper's "reverse channel". */
   reverse?: boolean;
+  /** Zero-ablation: class score (and accuracy) lost when the channel is set to 0. */
   ablation_drop?: number;
   ablation_accuracy_drop?: number;
+  /** Mean-ablation: the channel replaced by its mean map over the images. */
+  mean_ablation_drop?: number;
+  mean_ablation_accuracy_drop?: number;
+  mean_abs_activation?: number;
+  filter_l1?: number;
+  taylor?: number;
+  conductance?: number;
   flags: string[];
 }
 
@@ -106,6 +119,8 @@ export interface LayerResult {
   /** The null the verdicts were tested against. */
   null?: NullSummary;
   verdict_rule?: VerdictRule;
+  /** Importance measures' layer block: deletion curves, PCACE's agreement with each measure, settings. */
+  importance?: LayerImportance;
   warnings: string[];
 }
 

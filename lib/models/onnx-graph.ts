@@ -65,6 +65,8 @@ export interface ConvNode {
   autoPad: string;
   groups: number;
   weightMean: Float64Array | null;
+  /** Σ|w| of each output channel's kernel: the filter-norm importance baseline. null when the weights are not constants. */
+  weightL1: Float64Array | null;
 }
 
 /**
@@ -172,6 +174,13 @@ function channelMeans(values: Float64Array, channels: number): Float64Array {
   return means;
 }
 
+function channelL1(values: Float64Array, channels: number): Float64Array {
+  const per = values.length / channels;
+  const out = new Float64Array(channels);
+  for (let m = 0; m < channels; m++) for (let i = m * per, end = i + per; i < end; i++) out[m] += Math.abs(values[i]);
+  return out;
+}
+
 /** Every Conv node in graph order, with names made unique ('x', 'x#2', ...). */
 export function findConvNodes(model: ModelProto): ConvNode[] {
   const graph = graphOf(model);
@@ -214,6 +223,7 @@ export function findConvNodes(model: ModelProto): ConvNode[] {
       })(),
       groups: num((attr(node, 'group')?.i as Int64 | undefined) ?? 1) || 1,
       weightMean: values && channels ? channelMeans(values, channels) : null,
+      weightL1: values && channels ? channelL1(values, channels) : null,
     });
   }
   return out;

@@ -120,6 +120,8 @@ function layerExtra(l: LayerResult): Prisma.InputJsonValue | undefined {
   const extra: Record<string, unknown> = {};
   if (l.null) extra.null = Object.fromEntries(Object.entries(l.null).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]));
   if (l.verdict_rule) extra.verdict_rule = l.verdict_rule;
+  // JSON has no NaN/Infinity: a curve point or interval that is not finite is stored as null.
+  if (l.importance) extra.importance = JSON.parse(JSON.stringify(l.importance, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
   return Object.keys(extra).length ? (extra as Prisma.InputJsonValue) : undefined;
 }
 
@@ -131,6 +133,13 @@ export function layerVerdictRecord(extra: unknown): Pick<LayerResult, 'null' | '
   if (e.null && typeof e.null === 'object') out.null = e.null as LayerResult['null'];
   if (e.verdict_rule && typeof e.verdict_rule === 'object') out.verdict_rule = e.verdict_rule as LayerResult['verdict_rule'];
   return out;
+}
+
+/** A stored layer's importance block (curves, agreement), or {} for layers run without importance measures. */
+export function layerImportanceRecord(extra: unknown): Pick<LayerResult, 'importance'> {
+  if (!extra || typeof extra !== 'object') return {};
+  const imp = (extra as Record<string, unknown>).importance;
+  return imp && typeof imp === 'object' ? { importance: imp as LayerResult['importance'] } : {};
 }
 
 /**

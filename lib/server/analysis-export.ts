@@ -42,6 +42,12 @@ export const CHANNEL_CSV_FIELDS = [
   'reverse',
   'ablation_drop',
   'ablation_accuracy_drop',
+  'mean_ablation_drop',
+  'mean_ablation_accuracy_drop',
+  'mean_abs_activation',
+  'filter_l1',
+  'taylor',
+  'conductance',
   'flags',
 ] as const;
 

@@ -3,7 +3,7 @@
  * on, and its stored results in the shape of lib/analysis/types.ts. Every
  * lookup is within the lab (another lab's analysis is "not found").
  */
-import { layerVerdictRecord, rowToChannel } from '../queue/result-rows';
+import { layerImportanceRecord, layerVerdictRecord, rowToChannel } from '../queue/result-rows';
 import { db } from '../db/client';
 import { notFound } from './errors';
 import type { AnalysisStatus, StoredLayerView } from './shared/payloads';
@@ -43,6 +43,7 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
         warnings: (l.warnings as string[] | null) ?? [],
         rank_stability: l.rankStability ?? undefined,
         ...layerVerdictRecord(l.extra),
+        ...layerImportanceRecord(l.extra),
         channels: l.channels.map(rowToChannel),
       }),
     ),

@@ -30,6 +30,8 @@ export interface StoredLayerView {
   rank_stability?: unknown;
   null?: NullSummaryView;
   verdict_rule?: VerdictRuleView;
+  /** Importance measures' block (deletion curves, agreement with PCACE); absent without importance measures. */
+  importance?: LayerResult['importance'];
   channels: ChannelResult[];
 }
 

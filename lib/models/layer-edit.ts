@@ -1,0 +1,252 @@
+/**
+ * Runs an ONNX model with one conv layer's output edited per channel:
+ * out_c = mask_c · conv_c + fill_c, where mask is [1, C, 1, 1] and fill
+ * [1, C, H, W] are graph inputs. Every causal importance measure is an edit:
+ *  - zero-ablation: mask_c = 0, fill_c = 0;
+ *  - mean-ablation: mask_c = 0, fill_c = the channel's mean map over the
+ *    images (neutral where zero is not: after a folded BatchNorm a zero
+ *    output is far from anything the next layer has seen);
+ *  - a directional derivative along the channel's own activation (Taylor):
+ *    mask_c = 1 ± ε;
+ *  - a point on the straight path from the mean maps to the activations
+ *    (conductance): mask = α, fill = (1 − α)·mean.
+ * One ORT session serves them all, changing only the two inputs.
+ *
+ * With `split` (the default) the network up to the edit runs once per chunk
+ * of images and its boundary tensors are kept; each run then costs only the
+ * part after the layer. Without it (a layer too big to keep) the whole
+ * graph runs per edit.
+ */
+import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { decodeOnnx, findConvNodes, graphInputs, withExtraOutputs, type ConvNode } from './onnx-graph';
+import { isolatedSessionOptions } from './onnx-policy';
+
+const { onnx } = onnxProto;
+
+export const MASK_INPUT = 'pcace_channel_mask';
+export const FILL_INPUT = 'pcace_channel_fill';
+
+/**
+ * Copy of an ONNX model whose conv `layer` output passes through
+ * mask · x + fill. Consumers keep reading the original tensor name, which
+ * now holds the edited value; the unedited output is `rawName`.
+ */
+export function withChannelEdit(bytes: Uint8Array, layer: string): { bytes: Uint8Array; conv: ConvNode & { channels: number }; input: string; rawName: string; firstEditNode: string } {
+  const model = decodeOnnx(bytes);
+  const conv = findConvNodes(model).find((c) => c.name === layer);
+  if (!conv) throw new Error(`unknown layer '${layer}'; conv layers: ${findConvNodes(model).map((c) => c.name).join(', ')}`);
+  if (!conv.channels) throw new Error(`layer '${layer}': channel count unknown (weight is not a constant)`);
+  const graph = model.graph!;
+  const nodes = graph.node!;
+  const at = nodes.findIndex((n) => n.output?.[0] === conv.outputName);
+  const raw = `${conv.outputName}__unedited`;
+  const scaled = `${conv.outputName}__masked`;
+  nodes[at].output![0] = raw;
+  const firstEditNode = `${conv.nodeName}/pcace_mask`;
+  nodes.splice(
+    at + 1,
+    0,
+    onnx.NodeProto.create({ opType: 'Mul', name: firstEditNode, input: [raw, MASK_INPUT], output: [scaled] }),
+    onnx.NodeProto.create({ opType: 'Add', name: `${conv.nodeName}/pcace_fill`, input: [scaled, FILL_INPUT], output: [conv.outputName] }),
+  );
+  const tensorType = (dims: ({ dimValue: number } | { dimParam: string })[]) => ({ tensorType: { elemType: 1, shape: { dim: dims } } });
+  graph.input!.push(
+    onnx.ValueInfoProto.create({ name: MASK_INPUT, type: tensorType([1, conv.channels, 1, 1].map((d) => ({ dimValue: d }))) }),
+    onnx.ValueInfoProto.create({
+      name: FILL_INPUT,
+      type: tensorType([{ dimValue: 1 }, { dimValue: conv.channels }, { dimParam: 'pcace_h' }, { dimParam: 'pcace_w' }]),
+    }),
+  );
+  return {
+    bytes: onnx.ModelProto.encode(model).finish(),
+    conv: conv as ConvNode & { channels: number },
+    input: graphInputs(decodeOnnx(bytes))[0].name,
+    rawName: raw,
+    firstEditNode,
+  };
+}
+
+/**
+ * The edited model split at the edit: the tensors the rest of the network
+ * reads (the boundary) and the suffix model that starts at the Mul.
+ */
+function splitAtEdit(edited: Uint8Array, firstEditNode: string) {
+  const model = decodeOnnx(edited);
+  const nodes = model.graph!.node!;
+  const at = nodes.findIndex((n) => n.name === firstEditNode);
+  const produced = new Set(nodes.slice(0, at).flatMap((n) => n.output ?? []));
+  for (const gi of graphInputs(model)) if (gi.name !== MASK_INPUT && gi.name !== FILL_INPUT) produced.add(gi.name);
+  const boundary = [...new Set(nodes.slice(at).flatMap((n) => n.input ?? []))].filter((t) => produced.has(t));
+  return {
+    boundary,
+    /** Suffix model bytes, given the element types of the boundary tensors (known after a prefix run). */
+    suffix(types: Map<string, number>): Uint8Array {
+      const m = decodeOnnx(edited);
+      const g = m.graph!;
+      g.node = g.node!.slice(at);
+      // Drop the prefix's weights (ORT would warn about each unused one).
+      const used = new Set(g.node.flatMap((n) => n.input ?? []));
+      g.initializer = g.initializer!.filter((t) => used.has(t.name ?? ''));
+      g.input = [
+        ...g.input!.filter((i) => i.name === MASK_INPUT || i.name === FILL_INPUT),
+        ...boundary.map((name) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: types.get(name) ?? 1 } } })),
+      ];
+      return onnx.ModelProto.encode(m).finish();
+    },
+  };
+}
+
+const ELEM: Record<string, number> = { float32: 1, int64: 7, int32: 6, bool: 9, float64: 11 };
+
+export interface LayerEditorOptions {
+  layer: string;
+  /** NCHW float32 images, `count` of them. */
+  images: Float32Array;
+  count: number;
+  /** Images per run; default 128. */
+  chunk?: number;
+  /** Keep the boundary tensors and run only the suffix per edit (default true). */
+  split?: boolean;
+  intraOpNumThreads?: number;
+  /** Graph output holding the logits; default the first. */
+  outputName?: string;
+}
+
+export class LayerEditor {
+  private constructor(
+    private readonly full: InferenceSession,
+    private suffix: InferenceSession | null,
+    private readonly parts: ReturnType<typeof splitAtEdit> | null,
+    private readonly chunks: { feeds: Record<string, Tensor>; boundary: Record<string, Tensor> | null }[],
+    private readonly outName: string,
+    readonly conv: ConvNode & { channels: number },
+    readonly count: number,
+    /** The layer's map size. */
+    readonly mapHeight: number,
+    readonly mapWidth: number,
+    /** Mean map of every channel over the images, [C, H, W]. */
+    readonly meanMaps: Float32Array,
+    /** Mean over images and positions of |conv output| per channel. */
+    readonly meanAbs: Float64Array,
+    /** Unedited logits [count, classes]. */
+    readonly baseline: Float32Array,
+    readonly classes: number,
+    readonly method: string,
+  ) {}
+
+  get channels(): number {
+    return this.conv.channels;
+  }
+
+  /** Positions of one map (H·W). */
+  get positions(): number {
+    return this.mapHeight * this.mapWidth;
+  }
+
+  static async open(model: string | Uint8Array, opts: LayerEditorOptions): Promise<LayerEditor> {
+    const bytes = typeof model === 'string' ? await readFile(model) : model;
+    const edited = withChannelEdit(bytes, opts.layer);
+    const dims = graphInputs(decodeOnnx(bytes))[0].dims.slice(1);
+    if (dims.some((d) => d === null)) throw new Error('layer edits need a model input with fixed C, H, W');
+    const per = (dims as number[]).reduce((a, b) => a * b, 1);
+    if (opts.images.length !== opts.count * per) throw new Error(`images: expected ${opts.count}×${dims.join('×')} floats`);
+    const sessionOptions = isolatedSessionOptions({ intraOpNumThreads: opts.intraOpNumThreads ?? availableParallelism(), graphOptimizationLevel: 'all' });
+    const split = opts.split !== false;
+    const parts = split ? splitAtEdit(edited.bytes, edited.firstEditNode) : null;
+    const extra = [edited.rawName, ...(parts?.boundary ?? [])];
+    const full = await InferenceSession.create(withExtraOutputs(decodeOnnx(edited.bytes), extra), sessionOptions);
+    const outName = opts.outputName ?? full.outputNames[0];
+    const C = edited.conv.channels;
+    let suffix: InferenceSession | null = null;
+    try {
+      const chunk = opts.chunk ?? 128;
+      const chunks: { feeds: Record<string, Tensor>; boundary: Record<string, Tensor> | null }[] = [];
+      const logits: Float32Array[] = [];
+      let sum: Float64Array | null = null;
+      let abs: Float64Array | null = null;
+      let positions = 0;
+      let mapHeight = 0;
+      let classes = 0;
+      const mask = new Tensor('float32', new Float32Array(C).fill(1), [1, C, 1, 1]);
+      const fill = new Tensor('float32', new Float32Array(C), [1, C, 1, 1]);
+      for (let s = 0; s < opts.count; s += chunk) {
+        const e = Math.min(opts.count, s + chunk);
+        const feeds = { [edited.input]: new Tensor('float32', opts.images.subarray(s * per, e * per), [e - s, ...(dims as number[])]) };
+        // The unedited pass (mask 1, fill 0): the baseline logits, the
+        // channel statistics from the raw conv output, and the boundary.
+        const res = await full.run({ ...feeds, [MASK_INPUT]: mask, [FILL_INPUT]: fill }, [outName, ...extra]);
+        const raw = res[edited.rawName];
+        mapHeight = Number(raw.dims[2]);
+        positions = mapHeight * Number(raw.dims[3]);
+        sum ??= new Float64Array(C * positions);
+        abs ??= new Float64Array(C);
+        const v = raw.data as Float32Array;
+        for (let i = 0; i < e - s; i++) {
+          for (let c = 0; c < C; c++) {
+            const base = (i * C + c) * positions;
+            let a = 0;
+            for (let j = 0; j < positions; j++) {
+              sum[c * positions + j] += v[base + j];
+              a += Math.abs(v[base + j]);
+            }
+            abs[c] += a;
+          }
+        }
+        const out = res[outName];
+        classes = out.dims.slice(1).reduce((a, b) => a * Number(b), 1);
+        logits.push(out.data as Float32Array);
+        let boundary: Record<string, Tensor> | null = null;
+        if (parts) {
+          boundary = Object.fromEntries(parts.boundary.map((b) => [b, res[b]]));
+          suffix ??= await InferenceSession.create(parts.suffix(new Map(parts.boundary.map((b) => [b, ELEM[res[b].type] ?? 1]))), sessionOptions);
+        }
+        chunks.push({ feeds, boundary });
+      }
+      const meanMaps = Float32Array.from(sum!, (x) => x / opts.count);
+      const meanAbs = Float64Array.from(abs!, (x) => x / (opts.count * positions));
+      const method = split ? 'onnxruntime-node (split at layer)' : 'onnxruntime-node';
+      return new LayerEditor(full, suffix, parts, chunks, outName, edited.conv, opts.count, mapHeight, positions / mapHeight, meanMaps, meanAbs, concat(logits), classes, method);
+    } catch (err) {
+      await full.release();
+      await (suffix as InferenceSession | null)?.release();
+      throw err;
+    }
+  }
+
+  /** Logits [count, classes] with the layer's output edited: mask [C], fill [C·H·W] (or [C], broadcast over positions). */
+  async run(mask: Float32Array, fill: Float32Array): Promise<Float32Array> {
+    const C = this.channels;
+    if (mask.length !== C) throw new Error(`mask: ${mask.length} values for ${C} channels`);
+    if (fill.length !== C && fill.length !== C * this.positions) throw new Error(`fill: ${fill.length} values, expected ${C} or ${C * this.positions}`);
+    const maskT = new Tensor('float32', mask, [1, C, 1, 1]);
+    const fillT = new Tensor('float32', fill, fill.length === C ? [1, C, 1, 1] : [1, C, this.mapHeight, this.mapWidth]);
+    const outs: Float32Array[] = [];
+    for (const c of this.chunks) {
+      const res =
+        this.parts && this.suffix && c.boundary
+          ? await this.suffix.run({ ...c.boundary, [MASK_INPUT]: maskT, [FILL_INPUT]: fillT }, [this.outName])
+          : await this.full.run({ ...c.feeds, [MASK_INPUT]: maskT, [FILL_INPUT]: fillT }, [this.outName]);
+      outs.push(res[this.outName].data as Float32Array);
+    }
+    return concat(outs);
+  }
+
+  async release(): Promise<void> {
+    await this.full.release();
+    await this.suffix?.release();
+  }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
