@@ -100,6 +100,8 @@ export interface ChannelResult {
   /** Mean-ablation: the channel replaced by its mean map over the images. */
   mean_ablation_drop?: number;
   mean_ablation_accuracy_drop?: number;
+  /** Root-mean-square change of the class score per image under mean-ablation. */
+  mean_ablation_rms?: number;
   mean_abs_activation?: number;
   filter_l1?: number;
   taylor?: number;

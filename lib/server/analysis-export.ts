@@ -44,6 +44,7 @@ export const CHANNEL_CSV_FIELDS = [
   'ablation_accuracy_drop',
   'mean_ablation_drop',
   'mean_ablation_accuracy_drop',
+  'mean_ablation_rms',
   'mean_abs_activation',
   'filter_l1',
   'taylor',

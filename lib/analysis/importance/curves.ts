@@ -12,13 +12,18 @@
  * Random orders (seeded permutations) give the band any ranking should beat:
  * pointwise 5 %, 50 % and 95 % quantiles, and the same quantiles of their areas.
  *
- * Areas are trapezoids over the fraction removed (0..1) of the mean target
- * logit (and of the accuracy): the mean score over the removal schedule.
+ * Each point has the mean target logit, the accuracy, and the root-mean-square
+ * change of the target logit per image from the unedited network (the mean
+ * can stay put where the network above acts linearly: see measures.ts).
+ * Areas are trapezoids over the fraction removed (0..1): the mean of each
+ * over the removal schedule. For the RMS a larger top-first area is better.
  */
 import { Rng } from '../../pcace/random';
 import { quantile } from '../../pcace/stats';
 import type { LayerEditor } from '../../models/layer-edit';
-import { summarise, type Summary, type Targets } from './measures';
+import { rmsDiff, summarise, type Summary, type Targets } from './measures';
+
+type Point = Summary & { rms: number };
 
 /** The fractions removed at which every curve is read (0 and 1 are shared by all orders). */
 export const CURVE_FRACTIONS = [0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
@@ -31,8 +36,10 @@ export interface DeletionCurve {
   direction: Direction;
   score: number[];
   accuracy: number[] | null;
+  rms: number[];
   auc_score: number;
   auc_accuracy: number | null;
+  auc_rms: number;
 }
 
 export interface Band {
@@ -45,8 +52,10 @@ export interface RandomBand {
   orders: number;
   score: Band;
   accuracy: Band | null;
+  rms: Band;
   auc_score: { q05: number; q50: number; q95: number };
   auc_accuracy: { q05: number; q50: number; q95: number } | null;
+  auc_rms: { q05: number; q50: number; q95: number };
 }
 
 export interface LayerCurves {
@@ -93,9 +102,10 @@ export async function deletionCurves(
 ): Promise<LayerCurves> {
   const C = editor.channels;
   const P = editor.positions;
-  const seen = new Map<string, Summary>();
+  const seen = new Map<string, Point>();
+  let unedited: Float32Array | null = null;
   // The set removed at each fraction, run once whatever order reached it.
-  const at = async (order: readonly number[], f: number): Promise<Summary> => {
+  const at = async (order: readonly number[], f: number): Promise<Point> => {
     const removed = order.slice(0, Math.round(f * C)).sort((a, b) => a - b);
     const key = removed.join(',');
     const hit = seen.get(key);
@@ -107,28 +117,33 @@ export async function deletionCurves(
       mask[c] = 0;
       fill.set(editor.meanMaps.subarray(c * P, (c + 1) * P), c * P);
     }
-    const s = summarise(await editor.run(mask, fill), editor.classes, t);
+    const logits = await editor.run(mask, fill);
+    unedited ??= logits;
+    const s = { ...summarise(logits, editor.classes, t), rms: rmsDiff(logits, unedited, editor.classes, t.target) };
     options.onRun?.();
     seen.set(key, s);
     return s;
   };
   const trace = async (order: readonly number[]) => {
-    const points: Summary[] = [];
+    const points: Point[] = [];
     for (const f of CURVE_FRACTIONS) points.push(await at(order, f));
-    return { score: points.map((p) => p.score), accuracy: t.labels ? points.map((p) => p.accuracy!) : null };
+    return { score: points.map((p) => p.score), accuracy: t.labels ? points.map((p) => p.accuracy!) : null, rms: points.map((p) => p.rms) };
   };
-  const baseline = await at([], 0);
+  // First: the unedited run every RMS is measured from.
+  const { rms: _zero, ...baseline } = await at([], 0);
   const curves: DeletionCurve[] = [];
   for (const m of measures) {
     for (const direction of ['top', 'bottom'] as const) {
-      const { score, accuracy } = await trace(orderOf(m.values, direction));
+      const { score, accuracy, rms } = await trace(orderOf(m.values, direction));
       curves.push({
         measure: m.key,
         direction,
         score,
         accuracy,
+        rms,
         auc_score: area(CURVE_FRACTIONS, score),
         auc_accuracy: accuracy ? area(CURVE_FRACTIONS, accuracy) : null,
+        auc_rms: area(CURVE_FRACTIONS, rms),
       });
     }
   }
@@ -137,6 +152,7 @@ export async function deletionCurves(
     const rng = new Rng(options.seed * 1_000_003 + 17);
     const scores: number[][] = [];
     const accs: number[][] = [];
+    const rmss: number[][] = [];
     for (let r = 0; r < options.randomOrders; r++) {
       const perm = Array.from({ length: C }, (_, i) => i);
       for (let i = C - 1; i > 0; i--) {
@@ -145,14 +161,17 @@ export async function deletionCurves(
       }
       const tr = await trace(perm);
       scores.push(tr.score);
+      rmss.push(tr.rms);
       if (tr.accuracy) accs.push(tr.accuracy);
     }
     random = {
       orders: options.randomOrders,
       score: band(scores),
       accuracy: accs.length ? band(accs) : null,
+      rms: band(rmss),
       auc_score: quantiles(scores.map((s) => area(CURVE_FRACTIONS, s))),
       auc_accuracy: accs.length ? quantiles(accs.map((s) => area(CURVE_FRACTIONS, s))) : null,
+      auc_rms: quantiles(rmss.map((s) => area(CURVE_FRACTIONS, s))),
     };
   }
   return { removal: 'mean', fractions: CURVE_FRACTIONS, baseline, curves, random };

@@ -60,6 +60,7 @@ export async function importanceForLayer(
     if (byIndex.length !== C) throw new Error(`layer ${layer.name}: ${byIndex.length} channel results for ${C} channels`);
     const columns: Record<MeasureKey, Float64Array | null> = {
       mean_ablation_drop: m.meanAblationDrop,
+      mean_ablation_rms: m.meanAblationRms,
       ablation_drop: m.zeroAblationDrop,
       mean_abs_activation: m.meanAbsActivation,
       filter_l1: m.filterL1,
@@ -94,6 +95,7 @@ export async function importanceForLayer(
       },
       baseline: m.baseline,
       whole_layer_mean_drop: m.wholeLayerMeanDrop,
+      ...(m.completenessGap ? { completeness_gap: Math.sqrt(m.completenessGap.reduce((a, g) => a + g * g, 0) / m.completenessGap.length) } : {}),
       curves,
       agreement,
     };

@@ -3,7 +3,13 @@
  * one LayerEditor (one ORT session, the network below the layer run once):
  *
  *  - mean-ablation drop: the channel replaced by its mean map over the images
- *    (mask 0, fill = mean map), on the class score and on accuracy;
+ *    (mask 0, fill = mean map), on the class score and on accuracy, and the
+ *    root-mean-square change of the class score per image. The RMS is needed:
+ *    where the network above the channel acts linearly on it, mean-ablation
+ *    leaves the *mean* score exactly unchanged (E f(a) = f(E a)) however much
+ *    each image's score depends on the channel. It is also what PCACE's
+ *    statistic speaks to: how much of the score's variation over the images
+ *    the channel carries;
  *  - zero-ablation drop: the channel set to 0 (the historical ablation; not
  *    neutral once a BatchNorm is folded into the conv, where 0 is a large
  *    shift), on the class score and on accuracy;
@@ -20,8 +26,10 @@
  *    activations a, attributed per channel: mean over images of
  *    ∫₀¹ Σ_positions ∂F/∂a_c(m + α(a − m)) · (a_c − m_c) dα, by the midpoint
  *    rule with `steps` points and a forward difference (ε = 1e-2) at each.
- *    Signed; the channels' conductances sum to F(a) − F(m), the drop when the
- *    whole layer is mean-ablated (tests check this completeness). It is
+ *    Per image the channels' conductances sum to F(a) − F(m), the change when
+ *    the whole layer is mean-ablated (tests check this completeness); the
+ *    measure is their mean absolute value over images (a signed mean would
+ *    cancel for the reason the RMS above exists). It is
  *    conductance in the sense of Dhamdhere et al. (2018) with the path taken
  *    in the layer's space rather than the input's, so each step costs only
  *    the network above the layer.
@@ -49,15 +57,18 @@ export interface Summary {
 export interface LayerMeasures {
   baseline: Summary;
   meanAblationDrop: Float64Array;
+  meanAblationRms: Float64Array;
   meanAblationAccuracyDrop: Float64Array | null;
   zeroAblationDrop: Float64Array;
   zeroAblationAccuracyDrop: Float64Array | null;
   meanAbsActivation: Float64Array;
   filterL1: Float64Array | null;
   taylor: Float64Array;
-  /** null when steps = 0. */
+  /** Mean over images of |per-image conductance|; null when steps = 0. */
   conductance: Float64Array | null;
-  /** Drop of the mean score when every channel is mean-ablated: what the conductances sum to. */
+  /** Per image: Σ over channels of the conductance minus the whole-layer mean-ablation change (≈ 0: completeness); null when steps = 0. */
+  completenessGap: Float64Array | null;
+  /** Drop of the mean score when every channel is mean-ablated. */
   wholeLayerMeanDrop: number;
 }
 
@@ -82,6 +93,13 @@ function meanDiff(a: Float32Array, b: Float32Array, classes: number, target: Int
   let s = 0;
   for (let i = 0; i < target.length; i++) s += a[i * classes + target[i]] - b[i * classes + target[i]];
   return s / target.length;
+}
+
+/** Root mean square over images of the per-image target-logit differences a − b. */
+export function rmsDiff(a: Float32Array, b: Float32Array, classes: number, target: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < target.length; i++) s += (a[i * classes + target[i]] - b[i * classes + target[i]]) ** 2;
+  return Math.sqrt(s / target.length);
 }
 
 export interface MeasureOptions {
@@ -115,6 +133,7 @@ export async function measureLayer(editor: LayerEditor, t: Targets, options: Mea
   const base = await run(ones, zeroFill);
   const b = summarise(base, K, t);
   const meanAblationDrop = new Float64Array(C);
+  const meanAblationRms = new Float64Array(C);
   const zeroAblationDrop = new Float64Array(C);
   const meanAcc = t.labels ? new Float64Array(C) : null;
   const zeroAcc = t.labels ? new Float64Array(C) : null;
@@ -129,6 +148,7 @@ export async function measureLayer(editor: LayerEditor, t: Targets, options: Mea
     fill.set(editor.meanMaps.subarray(c * P, (c + 1) * P), c * P);
     const mean = await run(mask, fill);
     meanAblationDrop[c] = meanDiff(base, mean, K, t.target);
+    meanAblationRms[c] = rmsDiff(base, mean, K, t.target);
     if (meanAcc) meanAcc[c] = b.accuracy! - summarise(mean, K, t).accuracy!;
     mask[c] = 1 + DERIVATIVE_STEP;
     const up = await run(mask, zeroFill);
@@ -137,18 +157,35 @@ export async function measureLayer(editor: LayerEditor, t: Targets, options: Mea
     taylor[c] = Math.abs(meanDiff(up, down, K, t.target) / (2 * DERIVATIVE_STEP));
   }
   const allMean = await run(new Float32Array(C), editor.meanMaps);
-  const wholeLayerMeanDrop = meanDiff(base, allMean, K, t.target);
+  const cond = options.steps > 0 ? await conductance(editor, t, options.steps, run) : null;
+  let conductanceMeasure: Float64Array | null = null;
+  let completenessGap: Float64Array | null = null;
+  if (cond) {
+    const n = t.target.length;
+    conductanceMeasure = new Float64Array(C);
+    completenessGap = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let c = 0; c < C; c++) {
+        conductanceMeasure[c] += Math.abs(cond[c * n + i]) / n;
+        sum += cond[c * n + i];
+      }
+      completenessGap[i] = sum - (base[i * K + t.target[i]] - allMean[i * K + t.target[i]]);
+    }
+  }
   return {
     baseline: b,
     meanAblationDrop,
+    meanAblationRms,
     meanAblationAccuracyDrop: meanAcc,
     zeroAblationDrop,
     zeroAblationAccuracyDrop: zeroAcc,
     meanAbsActivation: editor.meanAbs,
     filterL1: editor.conv.weightL1,
     taylor,
-    conductance: options.steps > 0 ? await conductance(editor, t, options.steps, run) : null,
-    wholeLayerMeanDrop,
+    conductance: conductanceMeasure,
+    completenessGap,
+    wholeLayerMeanDrop: meanDiff(base, allMean, K, t.target),
   };
 }
 
@@ -162,7 +199,9 @@ async function conductance(
   const P = editor.positions;
   const K = editor.classes;
   const m = editor.meanMaps;
-  const out = new Float64Array(C);
+  const n = t.target.length;
+  // Per channel and image: [c·n + i].
+  const out = new Float64Array(C * n);
   for (let k = 0; k < steps; k++) {
     const alpha = (k + 0.5) / steps;
     const mask = new Float32Array(C).fill(alpha);
@@ -173,7 +212,7 @@ async function conductance(
       mask[c] = alpha + DERIVATIVE_STEP;
       for (let j = 0; j < P; j++) fill[c * P + j] = (1 - alpha - DERIVATIVE_STEP) * m[c * P + j];
       const moved = await run(mask, fill);
-      out[c] += meanDiff(moved, at, K, t.target) / (DERIVATIVE_STEP * steps);
+      for (let i = 0; i < n; i++) out[c * n + i] += (moved[i * K + t.target[i]] - at[i * K + t.target[i]]) / (DERIVATIVE_STEP * steps);
       mask[c] = alpha;
       for (let j = 0; j < P; j++) fill[c * P + j] = (1 - alpha) * m[c * P + j];
     }

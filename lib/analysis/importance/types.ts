@@ -9,16 +9,17 @@ import type { LayerCurves } from './curves';
 import type { Summary } from './measures';
 
 /** Importance measures beside PCACE, in the order views list them. */
-export const IMPORTANCE_MEASURES = ['mean_ablation_drop', 'ablation_drop', 'mean_abs_activation', 'filter_l1', 'taylor', 'conductance'] as const;
+export const IMPORTANCE_MEASURES = ['mean_ablation_drop', 'mean_ablation_rms', 'ablation_drop', 'mean_abs_activation', 'filter_l1', 'taylor', 'conductance'] as const;
 export type MeasureKey = (typeof IMPORTANCE_MEASURES)[number];
 
 export const MEASURE_LABELS: Record<MeasureKey | 'mean_ablation_accuracy_drop' | 'ablation_accuracy_drop', { label: string; help: string }> = {
   mean_ablation_drop: { label: 'mean-ablation drop', help: 'class score lost when the channel is replaced by its mean map over the images' },
+  mean_ablation_rms: { label: 'mean-ablation change (RMS)', help: 'root-mean-square change of the class score per image when the channel is replaced by its mean map' },
   ablation_drop: { label: 'zero-ablation drop', help: 'class score lost when the channel is set to 0 (not neutral after a folded BatchNorm)' },
   mean_abs_activation: { label: 'mean |activation|', help: 'mean absolute conv output over images and positions' },
   filter_l1: { label: 'filter L1 norm', help: "Σ|w| of the channel's kernel" },
   taylor: { label: 'Taylor', help: '|mean over images of Σ gradient × activation|: first-order estimate of the zero-ablation drop' },
-  conductance: { label: 'conductance', help: 'integrated gradients on the layer from its mean maps, per channel (signed; the channels sum to the whole-layer mean-ablation drop)' },
+  conductance: { label: 'conductance', help: 'integrated gradients on the layer from its mean maps, per channel: mean over images of |attribution| (per image the channels sum to the whole-layer mean-ablation change)' },
   mean_ablation_accuracy_drop: { label: 'mean-ablation drop (accuracy)', help: 'accuracy lost when the channel is replaced by its mean map' },
   ablation_accuracy_drop: { label: 'zero-ablation drop (accuracy)', help: 'accuracy lost when the channel is set to 0' },
 };
@@ -51,8 +52,10 @@ export interface LayerImportance {
     engine: string;
   };
   baseline: Summary;
-  /** Class score lost when every channel is mean-ablated (the conductances' sum). */
+  /** Class score lost (mean over images) when every channel is mean-ablated. */
   whole_layer_mean_drop: number;
+  /** Root mean square over images of (Σ_c conductance − whole-layer change): how far the conductance's path integral is from complete (finite steps, finite differences). */
+  completeness_gap?: number;
   curves: LayerCurves;
   /** PCACE against each measure. */
   agreement: ({ measure: MeasureKey } & RankAgreement)[];
