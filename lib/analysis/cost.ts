@@ -17,6 +17,9 @@ import { nullPermutationCount } from './layer-verdicts';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from './plan';
 import { OPTION_LIST, type CostTerm } from './options';
 import type { AnalysisSpec } from './types';
+import { measureRuns } from './importance/measures';
+import { curveRuns } from './importance/curves';
+import { IMPORTANCE_MEASURES } from './importance/types';
 
 /** A conv layer as stored with a model version (ModelVersion.layers). */
 export interface CostLayer {
@@ -41,7 +44,7 @@ export interface CostModel {
 /** The options that price an analysis: the declared ones (lib/analysis/options.ts), not a copy of them. */
 export type CostOptions = Pick<
   AnalysisSpec,
-  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'nullPermutations' | 'perChannelNull'
+  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'conductanceSteps' | 'curveRandomOrders' | 'nullPermutations' | 'perChannelNull'
 >;
 
 export interface CostBreakdown {
@@ -228,11 +231,13 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
       b.stability += c * (pcaSeconds(n, positions, kk.lanczos) + aceSeconds(n, kk.ace, options.flavour));
     }
     if (options.ablation) {
-      // One baseline and one pass per channel; the graph is split at the layer
-      // when its output fits the budget, else the whole model reruns each time.
+      // Every edited run of the importance step (importance/measures.ts and
+      // curves.ts count them); the graph is split at the layer when its output
+      // fits the budget, else the whole model reruns each time.
       const boundary = n * c * positions * 4;
       const downstream = boundary <= COST.memoryBudgetBytes ? flops.slice(i + 1).reduce((a, x) => a + x, 0) : totalFlops;
-      b.ablation += (c + 1) * passSeconds(downstream, COST.ablationPerImage);
+      const runs = measureRuns(c, options.conductanceSteps ?? 0) + curveRuns(IMPORTANCE_MEASURES.length + 1, options.curveRandomOrders ?? 0);
+      b.ablation += runs * passSeconds(downstream, COST.ablationPerImage);
     }
   }
   const cpuSeconds = Object.values(b).reduce((a, x) => a + x, 0);

@@ -239,6 +239,8 @@ describe('the new-analysis form action', () => {
       seed: 42,
       ablation: true,
       // Not on the form's post: the declared defaults, stored with the rest (lib/analysis/options.ts withDefaults).
+      conductanceSteps: 8,
+      curveRandomOrders: 10,
       crossFitCap: 20,
       nullPermutations: 'auto',
       perChannelNull: false,

@@ -201,6 +201,8 @@ describe('the cost estimate reads the declared cost terms', () => {
     // Every costly option with a cost term shows up once it dominates.
     for (const d of OPTION_LIST.filter((o) => o.costly && o.costTerm && o.type !== 'boolean' && o.type !== 'enum')) {
       const heavy: Partial<FullOptions> = d.type === 'components-list' ? { stabilityComponents: [50, 60, 70, 80, 90, 100, 110, 120, 130, 140] } : d.type === 'components' ? { components: 600 } : { [d.name]: d.max };
+      // An option that only matters with a switch on (the importance measures' steps and orders) is priced with it on.
+      if (d.appliesTo?.unless && d.appliesTo.unless.in.includes(false)) Object.assign(heavy, { [d.appliesTo.unless.option]: true });
       expect(estimate(heavy).advice, d.name).toContain(d.noun);
     }
   });

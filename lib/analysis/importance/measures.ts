@@ -128,7 +128,8 @@ export async function measureLayer(editor: LayerEditor, t: Targets, options: Mea
     return out;
   };
   const ones = new Float32Array(C).fill(1);
-  const zeroFill = new Float32Array(C * P);
+  // Zero fill broadcast over positions ([C]): cheaper than a full map, and adding 0 is exact either way.
+  const zeroFill = new Float32Array(C);
   // The baseline through the same path as every edit, so an untouched channel differs by exactly 0.
   const base = await run(ones, zeroFill);
   const b = summarise(base, K, t);
