@@ -16,6 +16,7 @@ import { asInputError, forwardBatches, InputBatches, openAnalysisInputs } from '
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
 import { layerVerdictFields } from './layer-verdicts';
+import { globalRanking } from './global-ranking';
 import { softwareVersions } from './versions';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
@@ -147,11 +148,13 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     }
     const elapsed = (performance.now() - t0) / 1000;
     progress({ fraction: 1, phase: 'done', channelsDone, channels: totalChannels, etaSeconds: 0 });
+    const global = globalRanking(results);
     return {
       spec: echoSpec(spec),
       model: { backend: engine.backend, input: engine.input.shape, layers: all.length },
       dataset: { images: n, classes: ds.classes, skipped: ds.skipped.length },
       layers: results,
+      ...(global ? { global_ranking: global } : {}),
       timings: { total_seconds: elapsed, forward_seconds: forwardSeconds, statistics_seconds: statsSeconds },
       versions: softwareVersions(engine.backend),
     };

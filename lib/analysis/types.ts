@@ -4,6 +4,7 @@ import type { DatasetSpec, Preprocessing } from '../datasets/types';
 import type { NullSummary } from '../pcace/pooled-null';
 import type { VerdictRule } from '../pcace/verdicts';
 import type { LayerImportance } from './importance/types';
+import type { GlobalRanking } from './global-ranking';
 
 export interface ModelRef {
   path: string;
@@ -131,6 +132,8 @@ export interface AnalysisResult {
   model: { backend: string; input: number[]; layers: number };
   dataset: { images: number; classes: string[]; skipped: number };
   layers: LayerResult[];
+  /** Channels of all layers ranked by the null-standardised effect (global-ranking.ts); absent without a null. */
+  global_ranking?: GlobalRanking;
   timings: { total_seconds: number; forward_seconds: number; statistics_seconds: number };
   versions: Record<string, string>;
 }

@@ -144,6 +144,7 @@ export async function analysisExport(labId: string, id: string, format: 'csv' | 
     layersTotal: taskCount,
     summary: a.summary ?? null,
     layers: res.layers,
+    global_ranking: res.globalRanking,
   });
   return { filename, complete, contentType: 'application/json; charset=utf-8', body };
 }

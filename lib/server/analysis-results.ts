@@ -5,6 +5,7 @@
  */
 import { layerImportanceRecord, layerVerdictRecord, rowToChannel } from '../queue/result-rows';
 import { db } from '../db/client';
+import { globalRanking } from '../analysis/global-ranking';
 import { notFound } from './errors';
 import type { AnalysisStatus, StoredLayerView } from './shared/payloads';
 
@@ -31,23 +32,22 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
       channels: { orderBy: { rank: 'asc' }, ...(opts.top ? { where: { rank: { lte: opts.top } } } : {}) },
     },
   });
-  return {
-    analysis: a,
-    layers: layers.map(
-      (l): StoredLayerView => ({
-        name: l.name,
-        index: l.index,
-        shape: l.shape,
-        kernel: l.kernel ?? undefined,
-        seconds: l.seconds,
-        warnings: (l.warnings as string[] | null) ?? [],
-        rank_stability: l.rankStability ?? undefined,
-        ...layerVerdictRecord(l.extra),
-        ...layerImportanceRecord(l.extra),
-        channels: l.channels.map(rowToChannel),
-      }),
-    ),
-  };
+  const views = layers.map(
+    (l): StoredLayerView => ({
+      name: l.name,
+      index: l.index,
+      shape: l.shape,
+      kernel: l.kernel ?? undefined,
+      seconds: l.seconds,
+      warnings: (l.warnings as string[] | null) ?? [],
+      rank_stability: l.rankStability ?? undefined,
+      ...layerVerdictRecord(l.extra),
+      ...layerImportanceRecord(l.extra),
+      channels: l.channels.map(rowToChannel),
+    }),
+  );
+  // Only over every channel: with `top` the list would rank a truncated set.
+  return { analysis: a, layers: views, globalRanking: opts.top ? null : globalRanking(views) };
 }
 
 /** One layer's verdict record (null and rule), for the channel page; {} when the layer has none. */

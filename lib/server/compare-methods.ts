@@ -1,8 +1,10 @@
 /**
  * Compare methods: for one analysis and layer, the PCACE ranking score
- * against the ablation drop (what zeroing the channel costs the class score)
- * and the mean activation — is the statistical ranking the one that matters
- * to the output? Analyses run without ablation get the reason and how to
+ * against every importance measure (mean- and zero-ablation, activation,
+ * filter L1, Taylor, conductance; lib/analysis/importance) — is the
+ * statistical ranking the one that matters to the output? With them come the
+ * layer's stored agreement (Spearman and top-k with bootstrap intervals) and
+ * deletion curves. Analyses run without ablation get the reason and how to
  * measure it instead of an empty chart.
  */
 import { z } from 'zod';
@@ -10,10 +12,15 @@ import { cachedView, type ViewBody, idParam, parseArrays, layerParam, loadAnalys
 import { spearmanOrNull } from './compare-stats';
 import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './shared/compare';
 import { db } from '../db/client';
+import { layerImportanceRecord } from '../queue/result-rows';
+import { MEASURE_LABELS } from '../analysis/importance/types';
+
+/** Measures stored in a channel's `extra` (no column of their own), in the order the view lists them. */
+const EXTRA_MEASURES = ['mean_ablation_drop', 'mean_ablation_rms', 'mean_ablation_accuracy_drop', 'mean_abs_activation', 'filter_l1', 'taylor', 'conductance'] as const;
 
 export const methodsQuery = z.object({ analysis: idParam, layer: layerParam, score: scoreParam }).strict();
 
-type Row = { ch: number[]; sc: (number | null)[]; drop: (number | null)[]; acc: (number | null)[]; act: (number | null)[] };
+type Row = { ch: number[]; sc: (number | null)[]; drop: (number | null)[]; acc: (number | null)[]; act: (number | null)[]; ex: Record<string, number | null>[] };
 
 export async function compareMethods(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, methodsQuery);
@@ -25,28 +32,39 @@ export async function compareMethods(labId: string, req: Request): Promise<ViewB
         array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc,
         array_to_json(array_agg(ch.ablation_drop ORDER BY ch.channel))::text AS drop,
         array_to_json(array_agg(ch.ablation_accuracy_drop ORDER BY ch.channel))::text AS acc,
-        array_to_json(array_agg(ch.mean_activation ORDER BY ch.channel))::text AS act
+        array_to_json(array_agg(ch.mean_activation ORDER BY ch.channel))::text AS act,
+        array_to_json(array_agg(COALESCE(ch.extra, '{}'::jsonb) ORDER BY ch.channel))::text AS ex
       FROM "Analysis" a
       JOIN "LayerResult" l ON l."analysisId" = a.id AND l.name = ${layer}
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id = ${info.id}`;
     // An aggregate without rows is one row of NULLs: parseArrays turns those into empty arrays.
-    const [row] = parseArrays<Row>(raw, ['ch', 'sc', 'drop', 'acc', 'act']);
-    return methodsPayload(info, layer, q.score, row);
+    const [row] = parseArrays<Row>(raw, ['ch', 'sc', 'drop', 'acc', 'act', 'ex']);
+    const stored = await db.layerResult.findFirst({ where: { analysisId: info.id, name: layer, analysis: { labId } }, select: { extra: true } });
+    return methodsPayload(info, layer, q.score, row, layerImportanceRecord(stored?.extra).importance ?? null);
   });
 }
 
-function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row): MethodsPayload {
+function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row, importance: MethodsPayload['importance']): MethodsPayload {
   if (row.ch.length > 0 && !row.sc.some((v) => v !== null)) missingScore(info);
   const hasDrop = row.drop.some((v) => v !== null);
   const hasAcc = row.acc.some((v) => v !== null);
   const measures: MethodsPayload['measures'] = [{ key: info.scoreField, label: `PCACE ${SCORE_LABELS[info.scoreField]}`, values: row.sc.map(r6) }];
-  if (hasDrop) measures.push({ key: 'ablation_drop', label: 'ablation drop (class score)', values: row.drop.map(s6) });
-  if (hasAcc) measures.push({ key: 'ablation_accuracy_drop', label: 'ablation drop (accuracy)', values: row.acc.map(s6) });
-  measures.push({ key: 'mean_activation', label: 'mean activation', values: row.act.map(s6) });
+  const full: (number | null)[][] = [row.sc];
+  const add = (key: string, label: string, values: (number | null)[]) => {
+    measures.push({ key, label, values: values.map(s6) });
+    full.push(values);
+  };
+  const extra = (key: string) => row.ex.map((e) => (typeof e?.[key] === 'number' ? e[key] : null));
+  const firstExtra = EXTRA_MEASURES.map((k) => [k, extra(k)] as const).filter(([, v]) => v.some((x) => x !== null));
+  for (const [k, v] of firstExtra.filter(([k]) => k === 'mean_ablation_drop' || k === 'mean_ablation_rms')) add(k, MEASURE_LABELS[k].label, v);
+  if (hasDrop) add('ablation_drop', 'zero-ablation drop (class score)', row.drop);
+  if (hasAcc) add('ablation_accuracy_drop', 'zero-ablation drop (accuracy)', row.acc);
+  for (const [k, v] of firstExtra.filter(([k]) => k !== 'mean_ablation_drop' && k !== 'mean_ablation_rms')) add(k, MEASURE_LABELS[k].label, v);
+  add('mean_activation', 'mean activation', row.act);
 
   // Spearman on the full-precision values, pairwise over channels both measures have.
-  const raw = [row.sc, ...(hasDrop ? [row.drop] : []), ...(hasAcc ? [row.acc] : []), row.act].map(toFloat);
+  const raw = full.map(toFloat);
   const m = raw.length;
   const rho = Array.from({ length: m }, () => new Array<number | null>(m).fill(null));
   const p = Array.from({ length: m }, () => new Array<number | null>(m).fill(null));
@@ -59,7 +77,7 @@ function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload
       n[i][j] = n[j][i] = s?.n ?? 0;
     }
   }
-  return { score, layer, analysis: info, n: row.ch.length, channel: row.ch, measures, spearman: { rho, p, n }, ablation: ablationNote(info, hasDrop) };
+  return { score, layer, analysis: info, n: row.ch.length, channel: row.ch, measures, spearman: { rho, p, n }, ablation: ablationNote(info, hasDrop), importance };
 }
 
 function ablationNote(info: AnalysisInfo, hasDrop: boolean): MethodsPayload['ablation'] {

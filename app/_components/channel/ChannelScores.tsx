@@ -42,8 +42,15 @@ const FIELDS: [keyof ChannelResult | string, string, string][] = [
   ['max_activation', 'Max activation', ''],
   ['weight_mean', 'Mean kernel weight', 'negative: the paper’s “reverse” channel'],
   ['reverse', 'Reverse', ''],
-  ['ablation_drop', 'Ablation: score drop', 'target score lost when the channel is zeroed'],
-  ['ablation_accuracy_drop', 'Ablation: accuracy drop', ''],
+  ['mean_ablation_drop', 'Mean-ablation: score drop', 'target score lost (mean over images) when the channel is replaced by its mean map'],
+  ['mean_ablation_rms', 'Mean-ablation: score change (RMS)', 'per-image change of the target score when the channel is replaced by its mean map'],
+  ['mean_ablation_accuracy_drop', 'Mean-ablation: accuracy drop', ''],
+  ['ablation_drop', 'Zero-ablation: score drop', 'target score lost when the channel is zeroed'],
+  ['ablation_accuracy_drop', 'Zero-ablation: accuracy drop', ''],
+  ['mean_abs_activation', 'Mean |activation|', 'over all images and positions'],
+  ['filter_l1', 'Filter L1 norm', 'Σ|w| of the channel’s kernel'],
+  ['taylor', 'Taylor', '|mean of Σ gradient × activation|: first-order estimate of the zero-ablation drop'],
+  ['conductance', 'Conductance', 'integrated gradients on the layer from its mean maps: mean |attribution| over images'],
 ];
 
 function show(v: unknown): string {

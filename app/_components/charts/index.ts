@@ -5,6 +5,7 @@
  */
 export { SortedCurves, type CurvePoint, type CurveSeries, type SortedCurvesProps } from './SortedCurves';
 export { Histogram, type HistogramProps } from './Histogram';
+export { DeletionCurves, type DeletionBand, type DeletionCurvesProps, type DeletionSeries } from './DeletionCurves';
 export { AxisBottom, AxisLeft, axisTicks, type AxisProps, type AxisScale } from './axes';
 export { ChartFrame, ChartSvg, ChartTooltip, LegendItem, tipAt, type ChartFrameProps, type Tip } from './frame';
 export { cursorGroups, cursorStep, useCursor, useNearest, type CursorPoint } from './cursor';

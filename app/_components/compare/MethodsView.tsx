@@ -1,9 +1,10 @@
 'use client';
-/** Compare methods: the PCACE score against ablation drop and mean activation, for one analysis and layer. */
+/** Compare methods: the PCACE score against every importance measure, their agreement and the deletion curves, for one analysis and layer. */
 import Link from 'next/link';
 import type { AnalysisInfo, MethodsPayload } from '@/lib/server/shared/compare';
 import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
 import { Heatmap } from './Heatmap';
+import { AgreementTable, DeletionPanel } from './MethodsImportance';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { DataStatus, useCompareView, type Query } from './useCompare';
@@ -34,8 +35,13 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
   // The score against every other measure, then ablation against activation when there is one.
   const pairs: [number, number][] = measures.slice(1).map((_, k) => [0, k + 1]);
   const act = measures.findIndex((m) => m.key === 'mean_activation');
-  const drop = measures.findIndex((m) => m.key === 'ablation_drop');
+  const zero = measures.findIndex((m) => m.key === 'ablation_drop');
+  const mean = measures.findIndex((m) => m.key === 'mean_ablation_drop');
+  // The headline comparison: the mean-ablation drop when measured, else the zero-ablation drop.
+  const drop = mean > 0 ? mean : zero;
   if (drop > 0 && act > 0) pairs.push([drop, act]);
+  const imp = payload.importance;
+  const headline = imp?.agreement.find((a) => a.measure === measures[drop]?.key);
   const rows = () => channel.map((c, i) => ({ layer: payload.layer, channel: c, ...Object.fromEntries(measures.map((m) => [m.key, m.values[i]])) }));
   const matrixRows = () => measures.flatMap((a, i) => measures.map((b, j) => ({ a: a.key, b: b.key, spearman_rho: sp.rho[i][j], p_value: sp.p[i][j], n: sp.n[i][j] })));
   return (
@@ -55,7 +61,8 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
         Layer <span className="mono">{payload.layer}</span>, {payload.n} channels.{' '}
         {drop > 0 ? (
           <>
-            Spearman ρ between the {score.label} and the ablation drop: <strong>{sp.rho[0][drop] === null ? '—' : exact(sp.rho[0][drop]!)}</strong> (p = {fmtP(sp.p[0][drop])}).{' '}
+            Spearman ρ between the {score.label} and the {measures[drop].label}: <strong>{sp.rho[0][drop] === null ? '—' : exact(sp.rho[0][drop]!)}</strong>
+            {headline ? ` (${Math.round(100 * headline.level)} % interval ${headline.spearman.lo.toFixed(2)} to ${headline.spearman.hi.toFixed(2)})` : ''} (p = {fmtP(sp.p[0][drop])}).{' '}
           </>
         ) : null}
         With the mean activation: <strong>{sp.rho[0][act] === null ? '—' : exact(sp.rho[0][act]!)}</strong> (p = {fmtP(sp.p[0][act])}).
@@ -65,6 +72,8 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
           Download all data (JSON)
         </button>
       </div>
+      {imp ? <AgreementTable importance={imp} /> : null}
+      {imp ? <DeletionPanel importance={imp} layer={payload.layer} /> : null}
       <div className="cmp-grid2">
         {pairs.map(([i, j]) => (
           <Scatter

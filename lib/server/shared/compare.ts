@@ -7,6 +7,8 @@
  * channel would triple the payload and the parse time.
  */
 
+import type { LayerResult } from './analysis-types';
+
 /** Which per-channel statistic ranks the channels; `auto` is each analysis' own rankBy. */
 export type ScoreChoice = 'auto' | 'crossfit' | 'multiple' | 'pc1' | 'z';
 export const SCORE_CHOICES: readonly ScoreChoice[] = ['auto', 'crossfit', 'multiple', 'pc1', 'z'];
@@ -174,4 +176,6 @@ export interface MethodsPayload {
   measures: { key: string; label: string; values: (number | null)[] }[];
   spearman: { rho: (number | null)[][]; p: (number | null)[][]; n: number[][] };
   ablation: { available: boolean; reason?: string; howTo?: string };
+  /** The layer's importance block when measured: deletion curves, PCACE's agreement with each measure (bootstrap intervals), settings. */
+  importance: LayerResult['importance'] | null;
 }

@@ -4,6 +4,8 @@ import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '@/lib/server/access';
 import { channelArtifacts, findChannel, rankNeighbours } from '@/lib/server/artifacts';
 import { layerVerdict } from '@/lib/server/analysis-results';
+import { channelImportance } from '@/lib/server/channel-importance';
+import { ChannelDeletion } from '@/app/_components/channel/ChannelDeletion';
 import { ApiError } from '@/lib/server/errors';
 import { ChannelArtifacts } from '@/app/_components/channel/ChannelArtifacts';
 import { ChannelScores } from '@/app/_components/channel/ChannelScores';
@@ -26,10 +28,11 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
     throw err;
   });
   const ref = { slug, analysisId, layer };
-  const [artifacts, near, verdict] = await Promise.all([
+  const [artifacts, near, verdict, importance] = await Promise.all([
     channelArtifacts(ctx.lab.id, ref, c),
     rankNeighbours(found.layerResult.id, found.result.rank),
     layerVerdict(ctx.lab.id, analysisId, layer),
+    channelImportance(found.layerResult, found.channel),
   ]);
   const canRequest = roleAtLeast(ctx.role, 'member');
   const a = found.analysis;
@@ -64,6 +67,7 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
         ) : null}
       </p>
       <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} rule={verdict.verdict_rule} />
+      {importance ? <ChannelDeletion view={importance} channel={found.channel} layer={layer} /> : null}
       {!canRequest ? (
         <p className="alert ch-viewer small" role="note">
           You are a viewer in this lab: you can see pictures that have been computed, but only members can ask the workers for new ones.

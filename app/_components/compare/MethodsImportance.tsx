@@ -1,0 +1,121 @@
+'use client';
+/**
+ * The methods view's importance part: PCACE's agreement with each measure
+ * (Spearman and top-k overlap with bootstrap intervals) and the layer's
+ * deletion curves, in each measure's order, against the band of random orders.
+ */
+import { useState } from 'react';
+import type { MethodsPayload } from '@/lib/server/shared/compare';
+import { DeletionCurves, exact, fmtP, type DeletionSeries } from '@/app/_components/charts';
+import { curveLabel, CURVE_READINGS, type CurveReading } from './importance-words';
+
+type Importance = NonNullable<MethodsPayload['importance']>;
+
+export function AgreementTable({ importance }: { importance: Importance }) {
+  const level = importance.agreement[0]?.level ?? 0.95;
+  return (
+    <div className="table-wrap">
+      <table className="data" data-testid="cmp-agreement">
+        <caption>
+          PCACE ({importance.settings.pcace}) against each measure, over this layer&apos;s channels: Spearman ρ with a {Math.round(100 * level)} % BCa bootstrap interval, and the share of PCACE&apos;s top k that
+          the measure also puts in its top k with a percentile bootstrap interval (channels resampled, {importance.agreement[0]?.bootstrap ?? 0} replicates).
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Measure</th>
+            <th scope="col" className="num">Spearman ρ</th>
+            <th scope="col" className="num">interval</th>
+            <th scope="col" className="num">p</th>
+            <th scope="col" className="num">top-k shared</th>
+            <th scope="col" className="num">interval</th>
+            <th scope="col" className="num">by chance</th>
+          </tr>
+        </thead>
+        <tbody>
+          {importance.agreement.map((a) => (
+            <tr key={a.measure} data-measure={a.measure}>
+              <th scope="row">{curveLabel(a.measure)}</th>
+              <td className="num">{exact(a.spearman.estimate)}</td>
+              <td className="num">
+                [{a.spearman.lo.toFixed(2)}, {a.spearman.hi.toFixed(2)}]
+              </td>
+              <td className="num">{fmtP(a.spearman.pValue)}</td>
+              <td className="num">
+                {a.topK.shared} of {a.topK.k}
+              </td>
+              <td className="num">
+                [{a.topK.lo.toFixed(2)}, {a.topK.hi.toFixed(2)}]
+              </td>
+              <td className="num">{(a.topK.expected / a.topK.k).toFixed(2)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The series of one reading and direction, from the stored curves. */
+export function curveSeries(importance: Importance, reading: CurveReading, direction: 'top' | 'bottom'): DeletionSeries[] {
+  return importance.curves.curves
+    .filter((c) => c.direction === direction && (reading !== 'accuracy' || c.accuracy))
+    .map((c) => ({
+      key: c.measure,
+      label: curveLabel(c.measure),
+      values: reading === 'score' ? c.score : reading === 'rms' ? c.rms : c.accuracy!,
+      area: reading === 'score' ? c.auc_score : reading === 'rms' ? c.auc_rms : (c.auc_accuracy ?? undefined),
+    }));
+}
+
+export function curveBand(importance: Importance, reading: CurveReading) {
+  const r = importance.curves.random;
+  if (!r) return null;
+  const b = reading === 'score' ? r.score : reading === 'rms' ? r.rms : r.accuracy;
+  return b ? { ...b, label: `${r.orders} random orders, 5–95 %` } : null;
+}
+
+export function DeletionPanel({ importance, layer }: { importance: Importance; layer: string }) {
+  const [reading, setReading] = useState<CurveReading>('rms');
+  const [direction, setDirection] = useState<'top' | 'bottom'>('top');
+  const readings = CURVE_READINGS.filter((r) => r.key !== 'accuracy' || importance.curves.baseline.accuracy !== null);
+  const words = CURVE_READINGS.find((r) => r.key === reading)!;
+  return (
+    <section className="cmp-deletion" aria-label="Deletion curves">
+      <div className="cmp-controls" role="group" aria-label="Which curves">
+        <label>
+          Reading{' '}
+          <select value={reading} onChange={(e) => setReading(e.target.value as CurveReading)} data-testid="cmp-curve-reading">
+            {readings.map((r) => (
+              <option key={r.key} value={r.key}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Order{' '}
+          <select value={direction} onChange={(e) => setDirection(e.target.value as 'top' | 'bottom')} data-testid="cmp-curve-direction">
+            <option value="top">top-ranked removed first (deletion)</option>
+            <option value="bottom">bottom-ranked removed first (insertion)</option>
+          </select>
+        </label>
+      </div>
+      <DeletionCurves
+        title={`Deletion curves, ${layer}`}
+        filename={`deletion-${reading}-${direction}-${layer}`}
+        fractions={importance.curves.fractions}
+        series={curveSeries(importance, reading, direction)}
+        band={curveBand(importance, reading)}
+        yLabel={words.axis}
+        testId="cmp-deletion"
+        caption={
+          <>
+            Channels are removed by mean-ablation (replaced by their mean map over the {importance.settings.images} images) in each measure&apos;s order. {words.read(direction)} The grey band is the
+            5–95 % range of random orders: a ranking that matters leaves it. Baseline score {exact(importance.curves.baseline.score)}
+            {importance.curves.baseline.accuracy !== null ? `, accuracy ${exact(importance.curves.baseline.accuracy)}` : ''}.
+          </>
+        }
+      />
+    </section>
+  );
+}
