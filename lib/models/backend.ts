@@ -1,7 +1,8 @@
 /**
  * One TF.js backend per process, chosen once:
- *   1. tfjs-node ('tensorflow') when '@tensorflow/tfjs-node' is importable —
- *      native libtensorflow, all gradient kernels, fastest;
+ *   1. tfjs-node ('tensorflow') when '@tensorflow/tfjs-node-gpu' (CUDA) or
+ *      '@tensorflow/tfjs-node' is importable — native libtensorflow, all
+ *      gradient kernels, fastest;
  *   2. wasm (XNNPACK, SIMD) — ~30× faster than pure JS on a ResNet-18 forward
  *      here, but missing a few gradient kernels, which tfjs-kernels.ts adds;
  *   3. cpu (pure JS) — always works, slow.
@@ -88,15 +89,24 @@ async function importOptional(specifier: string): Promise<unknown> {
   return import(/* @vite-ignore */ specifier);
 }
 
+/** The GPU build first (it registers the same 'tensorflow' backend, on CUDA), then the CPU build. */
+const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
+
 async function tryTfjsNode(): Promise<string | null> {
-  try {
-    // tfjs-node registers its 'tensorflow' backend into the tfjs-core it
-    // resolves; that is ours when npm deduplicates the (same-version) packages.
-    await importOptional('@tensorflow/tfjs-node');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ? 'not installed' : (err as Error).message;
+  const errors: string[] = [];
+  for (const pkg of TFJS_NODE_PACKAGES) {
+    try {
+      // tfjs-node registers its 'tensorflow' backend into the tfjs-core it
+      // resolves; that is ours when npm deduplicates the (same-version) packages.
+      await importOptional(pkg);
+      errors.length = 0;
+      break;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      errors.push(code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' ? `${pkg} not installed` : `${pkg}: ${(err as Error).message}`);
+    }
   }
+  if (errors.length) return errors.join('; ');
   if (!tf.findBackendFactory('tensorflow')) {
     return 'imported, but it registered no backend with this @tensorflow/tfjs (version mismatch, two tfjs-core copies?)';
   }

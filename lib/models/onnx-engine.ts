@@ -30,6 +30,7 @@ import {
 } from './onnx-graph';
 import { checkInputSize } from './input-limits';
 import { isolatedSessionOptions } from './onnx-policy';
+import { executionProviders, type ExecutionProvider, type ProviderSelection } from './execution-providers';
 
 export interface OnnxEngineOptions {
   /** ORT intra-op threads; default: all cores (os.availableParallelism()). */
@@ -49,6 +50,8 @@ export interface OnnxEngineOptions {
    * their memory budget this way; small models run faster with the arena).
    */
   releaseArena?: boolean;
+  /** Execution providers; default: this machine's (execution-providers.ts: CUDA when present, else CPU). */
+  providers?: ProviderSelection;
 }
 
 const TENSOR_FLOAT = 1;
@@ -66,6 +69,8 @@ export class OnnxEngine implements ModelEngine {
     readonly input: InputInfo,
     readonly output: OutputInfo,
     private readonly layers: ConvLayerInfo[],
+    /** 'cuda' or 'cpu': where the forward passes run. */
+    readonly executionProvider: string,
   ) {}
 
   /** Load a model file (.onnx). */
@@ -107,17 +112,30 @@ export class OnnxEngine implements ModelEngine {
       model,
       convs.map((c) => c.outputName),
     );
-    let session: InferenceSession;
-    try {
+    const selection = options.providers ?? executionProviders();
+    const create = (providers: ExecutionProvider[]) =>
       // `edited` is the re-encoding of the checked model, never the caller's bytes.
-      session = await InferenceSession.create(
+      InferenceSession.create(
         edited,
         isolatedSessionOptions({
+          executionProviders: providers,
           intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
           graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
           ...(options.releaseArena ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
         }),
       );
+    let session: InferenceSession;
+    let provider = selection.providers[0] === 'cpu' ? 'cpu' : 'cuda';
+    try {
+      try {
+        session = await create(selection.providers);
+      } catch (err) {
+        if (!selection.fallbackToCpu) throw err;
+        // A GPU that is present but unusable (driver, CUDA or cuDNN version) must not stop the analysis.
+        process.stderr.write(`[pcace] CUDA session failed (${(err as Error).message.split('\n')[0]}); running on the CPU\n`);
+        provider = 'cpu';
+        session = await create(['cpu']);
+      }
     } catch (err) {
       throw new Error(`${source}: onnxruntime could not load the model: ${(err as Error).message}`);
     }
@@ -139,7 +157,7 @@ export class OnnxEngine implements ModelEngine {
         shape: res[outputName].dims.slice(1).map(Number),
         softmax: producerOp(model, outputName) === 'Softmax',
       };
-      return new OnnxEngine(session, { name: gi.name, shape, fixedBatchSize }, out, layers);
+      return new OnnxEngine(session, { name: gi.name, shape, fixedBatchSize }, out, layers, provider);
     } catch (err) {
       await session.release();
       throw err;

@@ -13,7 +13,7 @@ describe('TF.js backend choice', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[pcace\] tfjs backend: (tensorflow|wasm|cpu) \(/);
     expect(tf.getBackend()).toBe(a.name);
-    if (a.name !== 'tensorflow') expect(a.reason).toMatch(/tfjs-node unavailable: not installed|requested/);
+    if (a.name !== 'tensorflow') expect(a.reason).toMatch(/tfjs-node unavailable: @tensorflow\/tfjs-node-gpu not installed; @tensorflow\/tfjs-node not installed|requested/);
   });
 
   it('has every gradient kernel Grad-CAM and activation maximisation need', async () => {
