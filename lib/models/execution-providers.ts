@@ -84,7 +84,7 @@ export function selectExecutionProviders(env: ProviderEnvironment): ProviderSele
 }
 
 /** The machine's answers to what selectExecutionProviders asks. */
-export function probeProviderEnvironment(processEnv: NodeJS.ProcessEnv = process.env): ProviderEnvironment {
+export function probeProviderEnvironment(processEnv: Record<string, string | undefined> = process.env): ProviderEnvironment {
   let cudaBackendListed = false;
   let cudaLibraryPresent = false;
   try {
