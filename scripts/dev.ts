@@ -77,8 +77,18 @@ async function main() {
   const port = Number(arg('--port') ?? process.env.PORT ?? 3000);
   const host = arg('--host') ?? process.env.HOST ?? '0.0.0.0';
 
+  // A wrong storage setting stops here, before the database starts, with its reason.
+  const { checkStorageSettings } = await import('../lib/storage/backend');
+  let storage: string;
+  try {
+    storage = await checkStorageSettings();
+  } catch (err) {
+    console.error(`[portal] ${(err as Error).message}`);
+    process.exit(2);
+  }
   const { url, startedEmbedded } = await ensureDatabase();
   process.env.DATABASE_URL = url;
+  console.log(`[portal] storage: ${storage}`);
   process.env.NEXTAUTH_URL ??= `http://localhost:${port}`;
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   (process.env as Record<string, string>).NODE_ENV = production ? 'production' : 'development';

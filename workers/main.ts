@@ -5,7 +5,15 @@
  */
 import { closeDb, getDb } from '../lib/db/client';
 import { databaseUrl } from '../lib/db/url';
+import { checkStorageSettings } from '../lib/storage/backend';
 import { Worker } from './worker';
+
+try {
+  console.log(`[worker] storage: ${await checkStorageSettings()}`);
+} catch (err) {
+  console.error(`[worker] ${(err as Error).message}`);
+  process.exit(2);
+}
 
 const threads = process.env.PCACE_WORKER_THREADS ? Number(process.env.PCACE_WORKER_THREADS) : undefined;
 const worker = new Worker({ db: getDb(), databaseUrl: databaseUrl(), threads, id: process.env.PCACE_WORKER_ID || undefined });

@@ -8,6 +8,7 @@ import { LocalCache } from './cache';
 import { storageDir } from './dirs';
 import { DirectoryStore } from './dir-store';
 import { PostgresStore } from './pg-store';
+import { s3Settings } from './s3-settings';
 import { backendName, type ObjectStore } from './store';
 
 const g = globalThis as unknown as { __pcaceStore?: { config: string; store: Promise<ObjectStore> } };
@@ -23,8 +24,9 @@ function configKey(): string {
 async function open(name: ReturnType<typeof backendName>): Promise<ObjectStore> {
   if (name === 'directory') return new DirectoryStore(storageDir());
   if (name === 'postgres') return new PostgresStore(databaseUrl(), new LocalCache());
-  const { S3Store, s3Settings } = await import('./s3-store');
-  return new S3Store(s3Settings(), new LocalCache());
+  const settings = s3Settings();
+  const { S3Store } = await import('./s3-store');
+  return new S3Store(settings, new LocalCache());
 }
 
 /** The store PCACE_STORAGE (and STORAGE_DIR, DATABASE_URL or PCACE_S3_*) configure. */
@@ -47,4 +49,18 @@ export async function closeStore(): Promise<void> {
   const s = g.__pcaceStore?.store;
   g.__pcaceStore = undefined;
   if (s) await (await s).close();
+}
+
+/**
+ * Checks PCACE_STORAGE and the chosen backend's settings without connecting,
+ * so a typo stops the portal or a worker at start with its reason instead of
+ * failing every upload later.
+ */
+export async function checkStorageSettings(): Promise<string> {
+  const name = backendName();
+  if (name === 's3') {
+    const s = s3Settings();
+    return `s3 (bucket ${s.bucket}${s.prefix ? `, prefix ${s.prefix}` : ''}${s.endpoint ? `, ${s.endpoint}` : ''})`;
+  }
+  return name === 'directory' ? `directory (${storageDir()})` : 'postgres (large objects in the database)';
 }
