@@ -9,7 +9,7 @@ export interface S3Settings {
 }
 
 /** PCACE_S3_* settings; a missing bucket is a configuration error. */
-export function s3Settings(env: NodeJS.ProcessEnv = process.env): S3Settings {
+export function s3Settings(env: Record<string, string | undefined> = process.env): S3Settings {
   const bucket = env.PCACE_S3_BUCKET?.trim();
   if (!bucket) throw new Error('PCACE_STORAGE=s3 needs PCACE_S3_BUCKET (and credentials through the AWS SDK: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a profile or a role)');
   const rawPrefix = (env.PCACE_S3_PREFIX ?? '').trim().replace(/^\/+/, '');

@@ -107,7 +107,7 @@ export function joinKey(...parts: string[]): string {
 }
 
 /** The backend PCACE_STORAGE names (directory when unset); anything else is a configuration error. */
-export function backendName(env: NodeJS.ProcessEnv = process.env): BackendName {
+export function backendName(env: Record<string, string | undefined> = process.env): BackendName {
   const raw = (env.PCACE_STORAGE ?? '').trim().toLowerCase();
   if (raw === '' || raw === 'directory' || raw === 'dir') return 'directory';
   if (raw === 'postgres' || raw === 'postgresql' || raw === 'pg') return 'postgres';
