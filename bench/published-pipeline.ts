@@ -24,6 +24,8 @@ import { machineReport } from './machine';
 import { openDataset, defaultPreprocessing } from '../lib/datasets/index';
 import { writeNpy } from '../lib/datasets/npy';
 import { spearman } from '../lib/pcace/ranking';
+import { openNpyRows } from '../lib/datasets/npy';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '1' }, 'python-channels': { type: 'string', default: '64' } } });
 const MODEL = '.data/bench/resnet18.onnx';
@@ -87,6 +89,23 @@ function runPipeline(channels: number): Pipeline {
   return { seconds: wall, forward: r.forward_seconds, statistics: r.statistics_seconds, scores: r.scores };
 }
 
+/** A plain ONNX Runtime forward pass of the same images (the unedited model, logits only, batches of 8): the floor of any capture pass. */
+async function plainForward(): Promise<number> {
+  const rows = await openNpyRows(IMAGES);
+  const images = await rows.read(0, 300);
+  await rows.close();
+  const session = await InferenceSession.create(MODEL, { graphOptimizationLevel: 'all' });
+  const per = 3 * 224 * 224;
+  const t0 = performance.now();
+  for (let s = 0; s < 300; s += 8) {
+    const count = Math.min(8, 300 - s);
+    await session.run({ [session.inputNames[0]]: new Tensor('float32', images.subarray(s * per, (s + count) * per), [count, 3, 224, 224]) });
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await session.release();
+  return seconds;
+}
+
 async function main() {
   for (const f of [MODEL, '/usr/bin/time', '/usr/bin/python3']) {
     if (!existsSync(f)) {
@@ -100,6 +119,7 @@ async function main() {
   for (let round = 0; round < Number(values.rounds); round++) {
     const load0 = uptime();
     const a = runOurs();
+    const plain = await plainForward();
     const load1 = uptime();
     const py = runPipeline(pyChannels);
     const load2 = uptime();
@@ -112,6 +132,7 @@ async function main() {
     console.log(
       `\nround ${round + 1} (load average ${load0} → ${load1} → ${load2} → ${load3}):\n` +
         `  ours: ${a.seconds.toFixed(1)} s and ${b.seconds.toFixed(1)} s wall (forward ${a.forward.toFixed(1)} / ${b.forward.toFixed(1)} s, statistics ${a.statistics.toFixed(1)} / ${b.statistics.toFixed(1)} s), peak RSS ${Math.max(a.rssGiB, b.rssGiB).toFixed(2)} GiB\n` +
+        `  plain ONNX Runtime forward pass of the same images (no capture, after our first run): ${plain.toFixed(1)} s\n` +
         `  published pipeline: forward ${py.forward.toFixed(1)} s, statistics ${py.statistics.toFixed(1)} s for ${py.scores.length} channels` +
         (py.scores.length < CHANNELS ? ` (${pyLayer.toFixed(1)} s projected to ${CHANNELS})` : '') +
         `, process ${py.seconds.toFixed(1)} s\n` +
