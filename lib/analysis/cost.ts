@@ -15,6 +15,7 @@
 import type { ComponentsSpec } from '../pcace/index';
 import { nullPermutationCount } from './layer-verdicts';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from './plan';
+import { randomFilterCount, sanityChannelCount } from './sanity-plan';
 import { OPTION_LIST, type CostTerm } from './options';
 import type { AnalysisSpec } from './types';
 import { measureRuns } from './importance/measures';
@@ -44,7 +45,7 @@ export interface CostModel {
 /** The options that price an analysis: the declared ones (lib/analysis/options.ts), not a copy of them. */
 export type CostOptions = Pick<
   AnalysisSpec,
-  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'conductanceSteps' | 'curveRandomOrders' | 'nullPermutations' | 'perChannelNull'
+  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'conductanceSteps' | 'curveRandomOrders' | 'nullPermutations' | 'perChannelNull' | 'sanityChecks'
 >;
 
 export interface CostBreakdown {
@@ -61,6 +62,8 @@ export interface CostBreakdown {
   /** The permutation null behind the verdicts. */
   null: number;
   ablation: number;
+  /** Random-filter baseline and model randomisation (lib/analysis/sanity.ts). */
+  sanity: number;
 }
 
 export interface CostEstimate {
@@ -171,6 +174,12 @@ function aceSeconds(n: number, k: number, flavour: CostOptions['flavour']): numb
   return COST.aceRowVar * n * (k + 1) * (flavour === 'pcace-2021' ? COST.pcace2021Factor : 1);
 }
 
+/** Single-thread seconds to score one channel once (PCA and the ranking statistic), as the sanity checks do. */
+export function channelScoringSeconds(options: Pick<CostOptions, 'components' | 'flavour' | 'crossFitRepeats'>, n: number, positions: number): number {
+  const k = componentsFor(options.components, positions, n);
+  return pcaSeconds(n, positions, k.lanczos) + aceSeconds(n, k.ace, options.flavour) * (1 + options.crossFitRepeats);
+}
+
 export interface EstimateInput {
   model: CostModel;
   /** Names of the layers to analyse, or 'all'. */
@@ -196,7 +205,7 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
   const passSeconds = (flopsPerImage: number, perImage: number) => n * (flopsPerImage / COST.forwardFlopsPerSecond + perImage);
   const chosen = input.layers === 'all' ? model.layers.map((_, i) => i) : input.layers.map((name) => model.layers.findIndex((l) => l.name === name)).filter((i) => i >= 0);
 
-  const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, null: 0, ablation: 0 };
+  const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, null: 0, ablation: 0, sanity: 0 };
   let channels = 0;
   const bootstrapStat = options.rankBy === 'crossfit' ? 'crossfit' : 'other';
   for (const i of chosen) {
@@ -239,6 +248,13 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
       const runs = measureRuns(c, options.conductanceSteps ?? 0) + curveRuns(IMPORTANCE_MEASURES.length + 1, options.curveRandomOrders ?? 0);
       b.ablation += runs * passSeconds(downstream, COST.ablationPerImage);
     }
+    if (options.sanityChecks) {
+      // Two randomised models, each loaded and run over every image; then the
+      // random filters scored once and the subset twice (independent, cascading).
+      const scored = randomFilterCount(c) + 2 * sanityChannelCount(c);
+      b.sanity += 2 * (COST.taskSetup + passSeconds(totalFlops, COST.perImagePass + inputValues * COST.perInputValue));
+      b.sanity += scored * channelScoringSeconds(options, n, positions);
+    }
   }
   const cpuSeconds = Object.values(b).reduce((a, x) => a + x, 0);
   const wallSeconds = b.setup + (cpuSeconds - b.setup) / threads;
@@ -269,6 +285,7 @@ function summarise(b: CostBreakdown, cpu: number, wall: number, threads: number,
     ['stability', 'stability'],
     ['null', 'null'],
     ['ablation', 'ablation'],
+    ['sanity', 'sanity checks'],
   ];
   const parts = labels
     .filter(([k]) => b[k] > 0 && b[k] / cpu >= 0.005)

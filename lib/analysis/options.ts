@@ -29,7 +29,7 @@ export type OptionName = keyof AnalysisOptions;
 export type FullOptions = Required<AnalysisOptions>;
 
 /** Parts of the cost estimate an option can drive (the keys of lib/analysis/cost.ts CostBreakdown). */
-export type CostTerm = 'pca' | 'fit' | 'crossfit' | 'permutations' | 'bootstrap' | 'stability' | 'null' | 'ablation';
+export type CostTerm = 'pca' | 'fit' | 'crossfit' | 'permutations' | 'bootstrap' | 'stability' | 'null' | 'ablation' | 'sanity';
 export type OptionType = 'int' | 'number' | 'enum' | 'boolean' | 'components' | 'components-list' | 'int-or-auto';
 export type TargetKind = 'class' | 'regression';
 export type ModelFormat = 'onnx' | 'tfjs';
@@ -184,6 +184,13 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     cost: '10 passes from the layer on per order', costly: true, costTerm: 'ablation',
     appliesTo: { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' },
   }),
+  sanityChecks: option('sanityChecks', 'calibration', '--sanity', {
+    type: 'boolean', default: false, label: 'Sanity checks', noun: 'sanity checks',
+    meaning: 'per layer: score random filters of the same shape and norm (baseline, trained-vs-random AUC) and rerank under cascading and independent model randomisation (Spearman with the trained ranking)',
+    cost: 'two forward passes of the whole model per layer, and three scorings of max(16, channels/8) channels', costly: true, costTerm: 'sanity',
+    appliesTo: { format: ['onnx'], text: 'ONNX models' },
+    form: { caption: 'random-filter baseline and model randomisation' },
+  }),
   nullPermutations: option('nullPermutations', 'verdicts', '--null B', {
     type: 'int-or-auto', default: 'auto', min: 3, max: 10_000, zero: true, label: 'Null draws', noun: 'null permutations',
     meaning: "permutation draws of the ranking statistic's null per layer, pooled over its channels: auto = max(20, channels/4); 0 = no verdicts",
@@ -264,6 +271,14 @@ export const REFUSALS: readonly Refusal[] = [
     needs: 'format',
     refused: (o, ctx) => o.ablation && ctx.format !== 'onnx',
     message: (_o, n) => `${n('ablation')} is available for ONNX models only`,
+  },
+  {
+    id: 'sanity-onnx-only',
+    field: 'sanityChecks',
+    involves: [],
+    needs: 'format',
+    refused: (o, ctx) => o.sanityChecks && ctx.format !== 'onnx',
+    message: (_o, n) => `${n('sanityChecks')} are available for ONNX models only`,
   },
   {
     id: 'dataset-target-needs-csv',

@@ -141,6 +141,24 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
             });
             layerResult.seconds += (performance.now() - ta) / 1000;
           }
+          if (spec.sanityChecks) {
+            stop();
+            report('sanity', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length });
+            const ts2 = performance.now();
+            const { addSanityChecks } = await import('./sanity');
+            await addSanityChecks(layerResult, {
+              spec,
+              layer,
+              n,
+              y,
+              load: (start, count) => inputs.batch(start, count),
+              batchSize,
+              threads: options.threads,
+              modelThreads: options.modelThreads,
+              stop,
+            });
+            layerResult.seconds += (performance.now() - ts2) / 1000;
+          }
           partial.delete(layer.name);
           results.push(layerResult);
         }

@@ -50,6 +50,8 @@ export interface AnalysisSpec {
   conductanceSteps?: number;
   /** Random removal orders behind the deletion curves' band. */
   curveRandomOrders?: number;
+  /** Per layer: the random-filter baseline and model randomisation (lib/analysis/sanity.ts). */
+  sanityChecks?: boolean;
 }
 
 export interface ChannelResult {
@@ -107,7 +109,46 @@ export interface ChannelResult {
   filter_l1?: number;
   taylor?: number;
   conductance?: number;
+  /** Sanity checks: the ranking statistic minus the mean of the layer's random filters, in their sd, and its p and BH q against them. */
+  baseline_corrected?: number;
+  baseline_z?: number;
+  baseline_p?: number;
+  baseline_q?: number;
   flags: string[];
+}
+
+/** Spearman(trained ranking, ranking under a randomised model) over the sanity subset. */
+export interface RandomisationCheck {
+  /** The layers whose weights were re-drawn. */
+  randomised: string[];
+  /** The subset's ranking statistic under the randomised model (same order as LayerSanity.channels). */
+  scores: number[];
+  rho: number | null;
+  rho_ci: [number, number] | null;
+  /** Why there is no ρ, when there is none. */
+  note?: string;
+}
+
+/** A layer's sanity checks (lib/analysis/sanity.ts). */
+export interface LayerSanity {
+  /** The raw ranking statistic compared ('crossfit', 'multiple' or 'pc1'). */
+  statistic: 'crossfit' | 'multiple' | 'pc1';
+  /** Channels scored under randomisation; their random twins form the baseline. */
+  channels: number[];
+  random_filters: {
+    count: number;
+    scores: number[];
+    mean: number | null;
+    sd: number | null;
+    /** P(trained channel > random filter), over the layer's non-constant channels, with a 95 % interval. */
+    auc: number | null;
+    auc_ci: [number, number] | null;
+    trained: number;
+    verdict: 'above random filters' | 'not distinguishable from random filters' | 'below random filters' | null;
+  };
+  cascading: RandomisationCheck;
+  independent: RandomisationCheck;
+  seconds: number;
 }
 
 export interface LayerResult {
@@ -124,6 +165,7 @@ export interface LayerResult {
   verdict_rule?: VerdictRule;
   /** Importance measures' layer block: deletion curves, PCACE's agreement with each measure, settings. */
   importance?: LayerImportance;
+  sanity?: LayerSanity;
   warnings: string[];
 }
 
@@ -146,6 +188,6 @@ export interface AnalysisProgress {
   layerCount?: number;
   channelsDone?: number;
   channels?: number;
-  phase: 'loading' | 'forward' | 'statistics' | 'ablation' | 'done';
+  phase: 'loading' | 'forward' | 'statistics' | 'ablation' | 'sanity' | 'done';
   etaSeconds?: number;
 }

@@ -128,7 +128,7 @@ export function tensorValues(t: TensorProto): Float64Array | null {
  * or either of those behind Identity nodes (exporters route shared or folded
  * parameters through Identity).
  */
-function constantResolver(model: ModelProto): (name: string) => { name: string; tensor: TensorProto } | null {
+export function constantResolver(model: ModelProto): (name: string) => { name: string; tensor: TensorProto } | null {
   const graph = graphOf(model);
   const inits = new Map(graph.initializer.map((t) => [t.name ?? '', t]));
   const producers = new Map<string, NodeProto>();

@@ -26,6 +26,8 @@ const COLUMNS = {
   reverse: 'reverse',
   ablation_drop: 'ablationDrop',
   ablation_accuracy_drop: 'ablationAccuracyDrop',
+  baseline_corrected: 'baselineCorrected',
+  baseline_p: 'baselineP',
   flags: 'flags',
 } as const satisfies Partial<Record<keyof ChannelResult, string>>;
 
@@ -59,6 +61,8 @@ export function channelToRow(c: ChannelResult, layerResultId: string): Prisma.Ch
     reverse: c.reverse ?? null,
     ablationDrop: finite(c.ablation_drop),
     ablationAccuracyDrop: finite(c.ablation_accuracy_drop),
+    baselineCorrected: finite(c.baseline_corrected),
+    baselineP: finite(c.baseline_p),
     flags: c.flags ?? [],
     extra: Object.keys(extra).length ? (extra as Prisma.InputJsonValue) : undefined,
   };
@@ -83,6 +87,8 @@ type ChannelRow = {
   reverse: boolean | null;
   ablationDrop: number | null;
   ablationAccuracyDrop: number | null;
+  baselineCorrected: number | null;
+  baselineP: number | null;
   flags: string[];
   extra: unknown;
 };
@@ -108,7 +114,14 @@ export function layerToRow(l: LayerResult, analysisId: string, index: number): P
     warnings: l.warnings ?? [],
     rankStability: (l.rank_stability as unknown as Prisma.InputJsonValue) ?? undefined,
     extra: layerExtra(l),
+    // Through JSON: non-finite numbers become null.
+    sanity: l.sanity ? (JSON.parse(JSON.stringify(l.sanity)) as Prisma.InputJsonValue) : undefined,
   };
+}
+
+/** A stored layer's sanity block; layers analysed without sanity checks give undefined. */
+export function layerSanity(sanity: unknown): LayerResult['sanity'] {
+  return sanity && typeof sanity === 'object' ? (sanity as LayerResult['sanity']) : undefined;
 }
 
 /**

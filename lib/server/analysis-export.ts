@@ -49,6 +49,10 @@ export const CHANNEL_CSV_FIELDS = [
   'filter_l1',
   'taylor',
   'conductance',
+  'baseline_corrected',
+  'baseline_z',
+  'baseline_p',
+  'baseline_q',
   'flags',
 ] as const;
 
@@ -72,6 +76,19 @@ export const LAYER_CSV_FIELDS = [
   'layer_null_q95',
   'layer_null_q99',
   'layer_null_max',
+  'sanity_statistic',
+  'random_filters',
+  'random_filter_mean',
+  'random_filter_auc',
+  'random_filter_auc_ci_low',
+  'random_filter_auc_ci_high',
+  'random_filter_verdict',
+  'cascading_rho',
+  'cascading_rho_ci_low',
+  'cascading_rho_ci_high',
+  'independent_rho',
+  'independent_rho_ci_low',
+  'independent_rho_ci_high',
 ] as const;
 
 function layerCells(l: StoredResults['layers'][number]): Record<(typeof LAYER_CSV_FIELDS)[number], unknown> {
@@ -89,6 +106,27 @@ function layerCells(l: StoredResults['layers'][number]): Record<(typeof LAYER_CS
     layer_null_q95: n?.q95,
     layer_null_q99: n?.q99,
     layer_null_max: n?.max,
+    ...sanityCells(l.sanity),
+  };
+}
+
+/** The layer's sanity checks (empty for analyses run without them). */
+function sanityCells(s: StoredResults['layers'][number]['sanity']) {
+  const rf = s?.random_filters;
+  return {
+    sanity_statistic: s?.statistic,
+    random_filters: rf?.count,
+    random_filter_mean: rf?.mean,
+    random_filter_auc: rf?.auc,
+    random_filter_auc_ci_low: rf?.auc_ci?.[0],
+    random_filter_auc_ci_high: rf?.auc_ci?.[1],
+    random_filter_verdict: rf?.verdict,
+    cascading_rho: s?.cascading.rho,
+    cascading_rho_ci_low: s?.cascading.rho_ci?.[0],
+    cascading_rho_ci_high: s?.cascading.rho_ci?.[1],
+    independent_rho: s?.independent.rho,
+    independent_rho_ci_low: s?.independent.rho_ci?.[0],
+    independent_rho_ci_high: s?.independent.rho_ci?.[1],
   };
 }
 

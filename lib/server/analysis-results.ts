@@ -3,7 +3,7 @@
  * on, and its stored results in the shape of lib/analysis/types.ts. Every
  * lookup is within the lab (another lab's analysis is "not found").
  */
-import { layerImportanceRecord, layerVerdictRecord, rowToChannel } from '../queue/result-rows';
+import { layerImportanceRecord, layerSanity, layerVerdictRecord, rowToChannel } from '../queue/result-rows';
 import { db } from '../db/client';
 import { globalRanking } from '../analysis/global-ranking';
 import { notFound } from './errors';
@@ -43,6 +43,7 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
       rank_stability: l.rankStability ?? undefined,
       ...layerVerdictRecord(l.extra),
       ...layerImportanceRecord(l.extra),
+      sanity: layerSanity(l.sanity),
       channels: l.channels.map(rowToChannel),
     }),
   );
@@ -50,10 +51,10 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
   return { analysis: a, layers: views, globalRanking: opts.top ? null : globalRanking(views) };
 }
 
-/** One layer's verdict record (null and rule), for the channel page; {} when the layer has none. */
-export async function layerVerdict(labId: string, analysisId: string, layer: string): Promise<Pick<StoredLayerView, 'null' | 'verdict_rule'>> {
-  const row = await db.layerResult.findFirst({ where: { analysisId, name: layer, analysis: { labId } }, select: { extra: true } });
-  return row ? layerVerdictRecord(row.extra) : {};
+/** One layer's verdict record (null and rule) and sanity checks, for the channel page; {} when the layer has none. */
+export async function layerVerdict(labId: string, analysisId: string, layer: string): Promise<Pick<StoredLayerView, 'null' | 'verdict_rule' | 'sanity'>> {
+  const row = await db.layerResult.findFirst({ where: { analysisId, name: layer, analysis: { labId } }, select: { extra: true, sanity: true } });
+  return row ? { ...layerVerdictRecord(row.extra), sanity: layerSanity(row.sanity) } : {};
 }
 
 /** The lab's analyses, newest first, optionally of one status (GET .../analyses). */

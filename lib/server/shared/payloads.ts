@@ -32,6 +32,8 @@ export interface StoredLayerView {
   verdict_rule?: VerdictRuleView;
   /** Importance measures' block (deletion curves, agreement with PCACE); absent without importance measures. */
   importance?: LayerResult['importance'];
+  /** Random-filter baseline and model randomisation, for analyses run with sanity checks. */
+  sanity?: LayerResult['sanity'];
   channels: ChannelResult[];
 }
 
