@@ -51,12 +51,13 @@ export interface DemoAnalysis {
  * The demo lab's analyses. Every one keeps the calibrated defaults (a pooled
  * null of its ranking statistic, BH at α = 0.05), so every seeded page shows
  * verdicts with their rule; none turns the null off. The MNIST CNN comes
- * first, with rank confidence sets, stability across k and ablation on:
- * results in well under a minute.
+ * first, with rank confidence sets, stability across k, ablation and the
+ * sanity checks (random-filter baseline, model randomisation) on: results in
+ * about a minute.
  */
 export function demoAnalyses(digits: number[]): DemoAnalysis[] {
   return [
-    { model: 'mnist-cnn', digit: 3, options: { bootstrap: 20, stabilityComponents: [3, 5, 10], ablation: true }, title: 'MNIST CNN × digit 3, calibrated' },
+    { model: 'mnist-cnn', digit: 3, options: { bootstrap: 20, stabilityComponents: [3, 5, 10], ablation: true, sanityChecks: true }, title: 'MNIST CNN × digit 3, calibrated' },
     { model: 'resnet18-mnist', digit: 3, options: {}, title: 'ResNet-18 × digit 3' },
     { model: 'vgg16-mnist', digit: 3, options: {}, title: 'VGG-16 × digit 3' },
     { model: 'mnist-cnn', digit: 3, options: { flavour: 'pcace-2021', rankBy: 'pc1', crossFitRepeats: 0 }, title: 'MNIST CNN × digit 3, published statistic' },

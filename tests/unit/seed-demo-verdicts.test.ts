@@ -16,6 +16,10 @@ describe('demo analyses', () => {
     expect(all.filter((a) => a.model === 'mnist-cnn' && Object.keys(a.options).length === 0).map((a) => a.digit).sort()).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
   });
 
+  it('include one analysis with the sanity checks on', () => {
+    expect(all.filter((a) => a.options.sanityChecks === true).map((a) => a.title)).toEqual(['MNIST CNN × digit 3, calibrated']);
+  });
+
   it('all keep the null and BH verdicts at the defaults', () => {
     for (const a of all) {
       const o = withDefaults(a.options);

@@ -1,12 +1,13 @@
 /**
  * Every statistic PCACE stored for one channel, named and explained: the
  * verdict first (beats noise or not, under the layer's rule in words, with q
- * and the effect's interval), then the ranking scores, calibration,
+ * and the effect's interval), the channel against its layer's random filters
+ * when the analysis ran the sanity checks, then the ranking scores, calibration,
  * stability, activation summaries and whatever else the analysis recorded
  * (nothing is hidden).
  */
 import type { ChannelResult } from '@/lib/server/shared/analysis-types';
-import type { VerdictRuleView } from '@/lib/server/shared/payloads';
+import type { StoredLayerView, VerdictRuleView } from '@/lib/server/shared/payloads';
 import { DownloadJson } from './DownloadJson';
 
 const FIELDS: [keyof ChannelResult | string, string, string][] = [
@@ -51,6 +52,10 @@ const FIELDS: [keyof ChannelResult | string, string, string][] = [
   ['filter_l1', 'Filter L1 norm', 'Σ|w| of the channel’s kernel'],
   ['taylor', 'Taylor', '|mean of Σ gradient × activation|: first-order estimate of the zero-ablation drop'],
   ['conductance', 'Conductance', 'integrated gradients on the layer from its mean maps: mean |attribution| over images'],
+  ['baseline_corrected', 'Baseline-corrected score', 'ranking statistic minus the mean of the layer’s random filters (same shape and filter norm, same input and target)'],
+  ['baseline_z', 'Baseline z', 'the same in the random filters’ standard deviations'],
+  ['baseline_p', 'p-value vs random filters', 'chance that a random filter scores at least this much (uncorrected)'],
+  ['baseline_q', 'q-value vs random filters', 'Benjamini–Hochberg within the layer'],
 ];
 
 function show(v: unknown): string {
@@ -83,7 +88,33 @@ function VerdictLine({ channel, rule }: { channel: ChannelResult; rule?: Verdict
   );
 }
 
-export function ChannelScores({ channel, channels, filename, rule }: { channel: ChannelResult; channels: number; filename: string; rule?: VerdictRuleView }) {
+/** The channel against its layer's random filters, when the analysis ran the sanity checks. */
+function BaselineLine({ channel, sanity }: { channel: ChannelResult; sanity?: StoredLayerView['sanity'] }) {
+  const rf = sanity?.random_filters;
+  if (!rf || channel.baseline_p === undefined) return null;
+  const above = !channel.flags.includes('not_above_random_filters');
+  return (
+    <p className="small ch-baseline" data-baseline={above ? 'above' : 'not-above'}>
+      <strong>{above ? 'Above random filters' : 'No better than random filters'}</strong>: baseline-corrected score {num(channel.baseline_corrected, 3)} (the layer’s{' '}
+      {rf.count} random filters of the same shape and norm score {num(rf.mean ?? undefined, 3)} on average), p = {qFmt(channel.baseline_p)}, q = {qFmt(channel.baseline_q)}.
+      {rf.verdict ? ` Layer: ${rf.verdict} (AUC ${num(rf.auc ?? undefined, 2)}${rf.auc_ci ? ` [${num(rf.auc_ci[0], 2)}, ${num(rf.auc_ci[1], 2)}]` : ''}).` : ''}
+    </p>
+  );
+}
+
+export function ChannelScores({
+  channel,
+  channels,
+  filename,
+  rule,
+  sanity,
+}: {
+  channel: ChannelResult;
+  channels: number;
+  filename: string;
+  rule?: VerdictRuleView;
+  sanity?: StoredLayerView['sanity'];
+}) {
   const record = channel as unknown as Record<string, unknown>;
   const known = new Set(FIELDS.map(([k]) => k));
   const extra = Object.keys(record).filter((k) => !known.has(k) && k !== 'index' && k !== 'flags');
@@ -95,6 +126,7 @@ export function ChannelScores({ channel, channels, filename, rule }: { channel: 
         <DownloadJson data={channel} filename={filename} label="Scores (JSON)" />
       </div>
       <VerdictLine channel={channel} rule={rule} />
+      <BaselineLine channel={channel} sanity={sanity} />
       {channel.flags.length ? (
         <p className="small">
           Flags:{' '}

@@ -8,6 +8,7 @@ import { ApiError } from '@/lib/server/errors';
 import { AnalysisLive } from '@/app/_components/analysis/AnalysisLive';
 import { measureOfRankBy, toChannelRow, type LayerView } from '@/app/_components/analysis/measures';
 import { ResultsView } from '@/app/_components/analysis/ResultsView';
+import { SanityTable } from '@/app/_components/analysis/SanityTable';
 import { formatDate } from '@/app/_components/format';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { describeOptions, describeTarget } from './describe';
@@ -129,6 +130,7 @@ export default async function AnalysisPage({ params, searchParams }: { params: P
           initialMeasure={one(search.measure)}
         />
       )}
+      <SanityTable layers={res.layers} />
       <CommentThread lab={slug} analysisId={a.id} />
     </>
   );

@@ -66,7 +66,7 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
           </>
         ) : null}
       </p>
-      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} rule={verdict.verdict_rule} />
+      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} rule={verdict.verdict_rule} sanity={verdict.sanity} />
       {importance ? <ChannelDeletion view={importance} channel={found.channel} layer={layer} /> : null}
       {!canRequest ? (
         <p className="alert ch-viewer small" role="note">
