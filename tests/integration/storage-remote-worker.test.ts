@@ -105,7 +105,7 @@ describe('storage in PostgreSQL', () => {
       'w-remote',
     );
     try {
-      await analysisCompleted(id);
+      await analysisCompleted(id, 280_000);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${worker.output()}`);
     }
@@ -122,7 +122,7 @@ describe('storage in PostgreSQL', () => {
     const version = await db.modelVersion.findUniqueOrThrow({ where: { id: lab.versionId } });
     const dataset = await db.dataset.findUniqueOrThrow({ where: { id: lab.datasetId } });
     expect(copies).toEqual([path.posix.basename(dataset.storagePath!), path.posix.basename(version.storagePath)].sort());
-  });
+    }, 300_000);
 
   it('caches thumbnails in the database', async () => {
     const req = new Request('http://localhost:3000/x', { headers: { authorization: `Bearer ${lab.token}` } });
