@@ -139,6 +139,19 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
               shouldStop: options.shouldStop,
               onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length }),
             });
+            // Group PCACE needs the whole layer's maps: in memory when the layer was one unspilled slice.
+            if (slice.start === 0 && !slice.spill) {
+              const { layerGroups } = await import('./importance/groups');
+              const values = (key: string) => [...layerResult.channels].sort((a, b) => a.index - b.index).map((c) => (c as unknown as Record<string, number | undefined>)[key] ?? NaN);
+              const pcace = layerResult.importance.settings.pcace;
+              layerResult.importance.groups = layerGroups(
+                { data: captured.load(s), n, channels: layer.channels, positions: layer.mapHeight * layer.mapWidth },
+                y,
+                spec,
+                layerResult.channels,
+                [{ by: pcace, values: values(pcace) }, { by: 'mean_ablation_rms', values: values('mean_ablation_rms') }],
+              );
+            }
             layerResult.seconds += (performance.now() - ta) / 1000;
           }
           if (spec.sanityChecks) {

@@ -110,4 +110,14 @@ describe.each(['conv1', 'conv2'] as const)('importance on the constructed networ
     }
     expect(imp.settings).toMatchObject({ images: 200, conductance_steps: 8, random_orders: 20, removal: 'mean' });
   });
+
+  it("group PCACE of the layer's top channels: the set holding the wired channel carries what its best member does", () => {
+    const groups = layerOf(name).importance!.groups!;
+    expect(groups.map((g) => g.by)).toEqual(['score_crossfit', 'mean_ablation_rms']);
+    const byAblation = groups[1];
+    expect(byAblation.score.channels[0]).toBe(wired);
+    // The logit is a function of the wired channel alone: the others add nothing out of sample.
+    expect(byAblation.score.score_crossfit!).toBeGreaterThan(0.5);
+    expect(Math.abs(byAblation.score.score_crossfit! - byAblation.best_single!)).toBeLessThan(0.1);
+  });
 });

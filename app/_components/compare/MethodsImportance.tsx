@@ -55,6 +55,24 @@ export function AgreementTable({ importance }: { importance: Importance }) {
   );
 }
 
+/** Group PCACE of the layer's top-k by PCACE and by the ablation change: the set's joint cross-fitted score beside its best member's. */
+export function GroupLine({ importance }: { importance: Importance }) {
+  const groups = importance.groups ?? [];
+  if (!groups.length) return null;
+  return (
+    <p className="small" data-testid="cmp-groups">
+      Group PCACE (joint cross-fitted maximal correlation of a set of channels):{' '}
+      {groups.map((g, i) => (
+        <span key={g.by}>
+          {i ? '; ' : ''}the top {g.k} by {curveLabel(g.by)} (channels {g.score.channels.join(', ')}) together <strong>{exact(g.score.score_crossfit ?? NaN)}</strong>, their best alone{' '}
+          {g.best_single === null ? '—' : exact(g.best_single)}
+        </span>
+      ))}
+      .
+    </p>
+  );
+}
+
 /** The series of one reading and direction, from the stored curves. */
 export function curveSeries(importance: Importance, reading: CurveReading, direction: 'top' | 'bottom'): DeletionSeries[] {
   return importance.curves.curves

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import type { AnalysisInfo, MethodsPayload } from '@/lib/server/shared/compare';
 import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
 import { Heatmap } from './Heatmap';
-import { AgreementTable, DeletionPanel } from './MethodsImportance';
+import { AgreementTable, DeletionPanel, GroupLine } from './MethodsImportance';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { DataStatus, useCompareView, type Query } from './useCompare';
@@ -73,6 +73,7 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
         </button>
       </div>
       {imp ? <AgreementTable importance={imp} /> : null}
+      {imp ? <GroupLine importance={imp} /> : null}
       {imp ? <DeletionPanel importance={imp} layer={payload.layer} /> : null}
       <div className="cmp-grid2">
         {pairs.map(([i, j]) => (

@@ -7,6 +7,7 @@ import type { RankAgreement } from '../../pcace/agreement';
 import type { RankingScore } from '../../pcace/score';
 import type { LayerCurves } from './curves';
 import type { Summary } from './measures';
+import type { LayerGroup } from './groups';
 
 /** Importance measures beside PCACE, in the order views list them. */
 export const IMPORTANCE_MEASURES = ['mean_ablation_drop', 'mean_ablation_rms', 'ablation_drop', 'mean_abs_activation', 'filter_l1', 'taylor', 'conductance'] as const;
@@ -59,4 +60,6 @@ export interface LayerImportance {
   curves: LayerCurves;
   /** PCACE against each measure. */
   agreement: ({ measure: MeasureKey } & RankAgreement)[];
+  /** Group PCACE of the top-k by PCACE and by the mean-ablation RMS change (absent when the layer was scored in slices). */
+  groups?: LayerGroup[];
 }
