@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_DIR, readCsv } from '../helpers/reference';
+import { maxAbsDiff } from '../helpers/arrays';
 import { aceAcepack } from '../../lib/pcace/ace/acepack';
 import type { AceOptions, AceResult } from '../../lib/pcace/ace/types';
 import { pearson as cor } from '../../lib/pcace/stats';
@@ -50,12 +51,6 @@ function sumPhi(fit: AceResult): Float64Array {
   return s;
 }
 
-function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 function allFinite(fit: AceResult): boolean {
   return [fit.ty, ...fit.tx].every((a) => a.every(Number.isFinite)) && Number.isFinite(fit.rsq);
 }
@@ -71,9 +66,9 @@ describe(`aceAcepack against R acepack ${summary.acepack_version}`, () => {
       const fit = aceAcepack(x, y, OPTIONS[name]);
 
       for (let i = 0; i < x.length; i++) {
-        expect(maxAbs(fit.tx[i], tx.map((r) => r[i])), `tx column ${i + 1}`).toBeLessThan(1e-6);
+        expect(maxAbsDiff(fit.tx[i], tx.map((r) => r[i])), `tx column ${i + 1}`).toBeLessThan(1e-6);
       }
-      expect(maxAbs(fit.ty, ty.map((r) => r[0])), 'ty').toBeLessThan(1e-6);
+      expect(maxAbsDiff(fit.ty, ty.map((r) => r[0])), 'ty').toBeLessThan(1e-6);
       expect(Math.abs(fit.rsq - ref!.rsq)).toBeLessThan(1e-6);
       expect(Math.abs(cor(sumPhi(fit), fit.ty) - ref!.cor_sum_tx_ty)).toBeLessThan(1e-6);
       expect(Math.abs(cor(fit.tx[0], fit.ty) - ref!.cor_tx1_ty)).toBeLessThan(1e-6);
@@ -99,15 +94,15 @@ describe('aceAcepack properties', () => {
     );
     expect(Math.abs(fit.rsq - baseFit.rsq)).toBeLessThan(1e-9);
     for (let i = 0; i < base.x.length; i++) {
-      expect(maxAbs(fit.tx[i], Float64Array.from(perm, (k) => baseFit.tx[i][k]))).toBeLessThan(1e-9);
+      expect(maxAbsDiff(fit.tx[i], Float64Array.from(perm, (k) => baseFit.tx[i][k]))).toBeLessThan(1e-9);
     }
-    expect(maxAbs(fit.ty, Float64Array.from(perm, (k) => baseFit.ty[k]))).toBeLessThan(1e-9);
+    expect(maxAbsDiff(fit.ty, Float64Array.from(perm, (k) => baseFit.ty[k]))).toBeLessThan(1e-9);
   });
 
   it('does not depend on the location and scale of y', () => {
     const fit = aceAcepack(base.x, base.y.map((v) => 250 * v - 3));
     expect(Math.abs(fit.rsq - baseFit.rsq)).toBeLessThan(1e-9);
-    expect(maxAbs(fit.ty, baseFit.ty)).toBeLessThan(1e-9);
+    expect(maxAbsDiff(fit.ty, baseFit.ty)).toBeLessThan(1e-9);
   });
 
   it('does not depend on an increasing affine map of a predictor', () => {
@@ -115,7 +110,7 @@ describe('aceAcepack properties', () => {
     x[0] = x[0].map((v) => 3 * v + 7);
     const fit = aceAcepack(x, base.y);
     expect(Math.abs(fit.rsq - baseFit.rsq)).toBeLessThan(1e-9);
-    expect(maxAbs(fit.tx[0], baseFit.tx[0])).toBeLessThan(1e-9);
+    expect(maxAbsDiff(fit.tx[0], baseFit.tx[0])).toBeLessThan(1e-9);
   });
 
   it('nearly ignores a nonlinear increasing map of a predictor', () => {
@@ -153,11 +148,11 @@ describe('aceAcepack properties', () => {
     const x = [base.x[0], new Float64Array(n).fill(0.1), base.x[1]];
     const fit = aceAcepack(x, base.y);
     expect(allFinite(fit)).toBe(true);
-    expect(maxAbs(fit.tx[1], new Float64Array(n))).toBeLessThan(1e-12);
+    expect(maxAbsDiff(fit.tx[1], new Float64Array(n))).toBeLessThan(1e-12);
     expect(fit.rsq).toBeGreaterThan(0.9);
     const only = aceAcepack([new Float64Array(n).fill(-2)], base.y);
     expect(allFinite(only)).toBe(true);
-    expect(maxAbs(only.tx[0], new Float64Array(n))).toBeLessThan(1e-12);
+    expect(maxAbsDiff(only.tx[0], new Float64Array(n))).toBeLessThan(1e-12);
   });
 
   it('fits tiny samples', () => {
@@ -176,7 +171,7 @@ describe('aceAcepack properties', () => {
       expect(Math.abs(fit.rsq - baseFit.rsq)).toBeGreaterThan(1e-6);
       const scaled = aceAcepack(base.x, base.y, { weights: w.map((v) => 8 * v) });
       expect(Math.abs(scaled.rsq - fit.rsq)).toBeLessThan(1e-9);
-      for (let i = 0; i < 2; i++) expect(maxAbs(scaled.tx[i], fit.tx[i])).toBeLessThan(1e-9);
+      for (let i = 0; i < 2; i++) expect(maxAbsDiff(scaled.tx[i], fit.tx[i])).toBeLessThan(1e-9);
       const ones = aceAcepack(base.x, base.y, { weights: new Float64Array(n).fill(1) });
       expect(ones.rsq).toBe(baseFit.rsq);
     });
@@ -193,8 +188,8 @@ describe('aceAcepack properties', () => {
       const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (j) => a[j]);
       const fitD = aceAcepack([pick(groups), pick(base.x[1])], pick(base.y), opts);
       expect(Math.abs(fitW.rsq - fitD.rsq)).toBeLessThan(1e-9);
-      expect(maxAbs(pick(fitW.ty), fitD.ty)).toBeLessThan(1e-9);
-      for (let i = 0; i < 2; i++) expect(maxAbs(pick(fitW.tx[i]), fitD.tx[i])).toBeLessThan(1e-9);
+      expect(maxAbsDiff(pick(fitW.ty), fitD.ty)).toBeLessThan(1e-9);
+      for (let i = 0; i < 2; i++) expect(maxAbsDiff(pick(fitW.tx[i]), fitD.tx[i])).toBeLessThan(1e-9);
     });
 
     it('zero weight on the smallest x keeps the supersmoother finite', () => {

@@ -11,6 +11,7 @@ import {
   runningLinePcace2021,
 } from '../../lib/pcace/smoother/supsmu-pcace2021';
 import { REFERENCE_DIR, readCsv } from '../helpers/reference';
+import { maxAbsDiff } from '../helpers/arrays';
 import { pearson } from '../../lib/pcace/stats';
 
 interface PySummary {
@@ -32,12 +33,6 @@ function columns(rows: number[][]): Float64Array[] {
   return Array.from({ length: p }, (_, k) => Float64Array.from(rows, (r) => r[k]));
 }
 
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('acePcace2021 against the Python ace package (v0.3.x)', () => {
   it('covers every case with Python reference transforms', () => {

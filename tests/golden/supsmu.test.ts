@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REFERENCE_DIR } from '../helpers/reference';
+import { maxAbsDiff } from '../helpers/arrays';
 import {
   createSupsmuPlan,
   createSupsmuWorkspace,
@@ -27,13 +28,6 @@ function readWithHeader(file: string): Record<string, Float64Array> {
     out[name] = Float64Array.from(rows, (r) => r[c]);
   });
   return out;
-}
-
-function maxAbsDiff(a: Float64Array, b: Float64Array): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('supersmoother against acepack 1.4.1', () => {

@@ -1,4 +1,5 @@
 import { PIPELINE_DIR } from '../helpers/reference';
+import { maxAbsDiff } from '../helpers/arrays';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,13 +20,6 @@ function initializer(model: InstanceType<typeof onnx.ModelProto>, name: string):
   const raw = t.rawData!;
   const f32 = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
   return { dims: t.dims!.map(Number), data: Float64Array.from(f32) };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('OnnxEngine on the published MNIST CNN', () => {

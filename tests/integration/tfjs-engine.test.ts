@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createTfjsEngine, TfjsLayersEngine } from '../../lib/models/tfjs-engine';
 import { TfjsGraphEngine } from '../../lib/models/tfjs-graph-engine';
 import { readTfjsArtifacts } from '../../lib/models/tfjs-files';
+import { maxAbsDiff } from '../helpers/arrays';
 
 const FIX = path.resolve(__dirname, '../fixtures/tfjs');
 const LAYERS = path.join(FIX, 'tiny-cnn');
@@ -13,13 +14,6 @@ const buf = readFileSync(path.join(FIX, 'input.bin'));
 const INPUT = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 const N = 4;
 const PER = 3 * 16 * 16;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 describe('TF.js layers engine on the tiny CNN fixture', () => {
   let engine: TfjsLayersEngine;

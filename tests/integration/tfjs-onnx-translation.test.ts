@@ -6,17 +6,11 @@ import { OnnxEngine } from '../../lib/models/onnx-engine';
 import { OnnxTfjsModel } from '../../lib/models/onnx-to-tfjs';
 import { readNpy } from '../../lib/datasets/npy';
 import { PIPELINE_DIR } from '../helpers/reference';
+import { maxAbsDiff } from '../helpers/arrays';
 import { buildOnnx, seeded, type GraphSpec } from '../fixtures/tfjs/onnx-builder';
 
 const MNIST = path.join(PIPELINE_DIR, 'mnist_cnn.onnx');
 const RESNET = path.resolve(__dirname, '../fixtures/resnet18-w4');
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 /** Every conv activation and the logits of the translation against ORT. */
 async function compareWithOrt(modelPath: string, batch: Float32Array, n: number) {
