@@ -15,6 +15,7 @@ export default defineConfig({
           name: 'node',
           include: ['tests/{unit,golden,integration,security}/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, 'tests/security/**/*.portal.test.ts'],
+          setupFiles: ['tests/helpers/next-request.setup.ts'],
         },
       },
       {

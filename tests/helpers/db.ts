@@ -137,10 +137,7 @@ export async function actAs(userId: string | null): Promise<void> {
   if (userId) requestState.cookie.set(SESSION_COOKIE, await sessionToken(userId));
 }
 
-/**
- * Replacement for `next/headers` outside a Next.js request:
- *   vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
- */
+/** Replacement for `next/headers` outside a Next.js request (installed for the node tests by next-request.setup.ts). */
 export const nextHeadersMock = {
   cookies: async () => ({
     getAll: () => [...requestState.cookie].map(([name, value]) => ({ name, value })),

@@ -11,21 +11,19 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, fileBlob, formOf, nextInterrupt, sessionCookie, useTestDatabase } from '../helpers/db';
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import { hashPassword } from '../../lib/server/passwords';
+import * as labActions from '../../app/actions/labs';
+import * as queueActions from '../../app/labs/[lab]/analyses/new/actions';
+import * as discussionActions from '../../app/_components/discussion/actions';
+import * as catalogActions from '../../app/actions/catalog';
+import * as limitActions from '../../app/actions/limits';
 
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-// What next.config.js's experimental.authInterrupts sets inside Next.js (forbidden() → app/forbidden.tsx).
+// What next.config.js's experimental.authInterrupts sets inside Next.js (forbidden() → app/forbidden.tsx); read when forbidden() is called.
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = 'true';
-
-const { db } = await import('../../lib/db/client');
-const { createApiToken } = await import('../../lib/server/labs');
-const { hashPassword } = await import('../../lib/server/passwords');
-const labActions = await import('../../app/actions/labs');
-const queueActions = await import('../../app/labs/[lab]/analyses/new/actions');
-const discussionActions = await import('../../app/_components/discussion/actions');
-const catalogActions = await import('../../app/actions/catalog');
-const limitActions = await import('../../app/actions/limits');
 
 useTestDatabase();
 

@@ -6,24 +6,21 @@
  * signed-out → 401, a viewer cannot queue.
  */
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, fileBlob, formOf, sessionCookie, useTestDatabase } from '../helpers/db';
 import { PIPELINE_DIR } from '../helpers/reference';
 import type { LayerResult } from '../../lib/analysis/types';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const analyses = await import('../../app/api/v1/labs/[lab]/analyses/route');
-const progressRoute = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/progress/route');
-const exportRoute = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/export/route');
-const models = await import('../../app/api/v1/labs/[lab]/models/route');
-const datasets = await import('../../app/api/v1/labs/[lab]/datasets/route');
-const { queueAnalysisAction } = await import('../../app/labs/[lab]/analyses/new/actions');
-const { CHANNEL_CSV_FIELDS, LAYER_CSV_FIELDS } = await import('../../lib/server/analysis-export');
-const { saveLayerResult } = await import('../../lib/queue/result-rows');
-const { db } = await import('../../lib/db/client');
-const { createApiToken } = await import('../../lib/server/labs');
-const { signUp } = await import('../../lib/server/signup');
+import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
+import * as progressRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/progress/route';
+import * as exportRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/export/route';
+import * as models from '../../app/api/v1/labs/[lab]/models/route';
+import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
+import { queueAnalysisAction } from '../../app/labs/[lab]/analyses/new/actions';
+import { CHANNEL_CSV_FIELDS, LAYER_CSV_FIELDS } from '../../lib/server/analysis-export';
+import { saveLayerResult } from '../../lib/queue/result-rows';
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import { signUp } from '../../lib/server/signup';
 
 useTestDatabase();
 

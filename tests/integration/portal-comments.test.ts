@@ -6,20 +6,17 @@
  */
 import { renderToStaticMarkup } from 'react-dom/server';
 import { createElement } from 'react';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, formOf as form, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { db } = await import('../../lib/db/client');
-const { createApiToken } = await import('../../lib/server/labs');
-const comments = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/route');
-const comment = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/[commentId]/route');
-const pins = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/pins/route');
-const pin = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/pins/[pinId]/route');
-const actions = await import('../../app/_components/discussion/actions');
-const { CommentThread } = await import('../../app/_components/discussion/CommentThread');
-const { PinnedChannels } = await import('../../app/_components/discussion/PinnedChannels');
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import * as comments from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/route';
+import * as comment from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/[commentId]/route';
+import * as pins from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/pins/route';
+import * as pin from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/pins/[pinId]/route';
+import * as actions from '../../app/_components/discussion/actions';
+import { CommentThread } from '../../app/_components/discussion/CommentThread';
+import { PinnedChannels } from '../../app/_components/discussion/PinnedChannels';
 
 useTestDatabase();
 

@@ -6,18 +6,15 @@
  */
 import { createElement, isValidElement, type ReactElement, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { db } = await import('../../lib/db/client');
-const { createApiToken } = await import('../../lib/server/labs');
-const history = await import('../../app/api/v1/labs/[lab]/history/route');
-const live = await import('../../app/api/v1/labs/[lab]/history/live/route');
-const HistoryPage = (await import('../../app/labs/[lab]/history/(timeline)/page')).default;
-const { Timeline } = await import('../../app/labs/[lab]/history/Timeline');
-const { ActivityChart } = await import('../../app/labs/[lab]/history/ActivityChart');
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import * as history from '../../app/api/v1/labs/[lab]/history/route';
+import * as live from '../../app/api/v1/labs/[lab]/history/live/route';
+import HistoryPage from '../../app/labs/[lab]/history/(timeline)/page';
+import { Timeline } from '../../app/labs/[lab]/history/Timeline';
+import { ActivityChart } from '../../app/labs/[lab]/history/ActivityChart';
 
 useTestDatabase();
 

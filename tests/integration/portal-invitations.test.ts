@@ -1,14 +1,11 @@
 /** Invitations: an owner invites by email and role; the invitee signs up (or signs in) through the link and joins with that role. */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actAs, formOf as form, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { inviteAction, revokeInvitationAction } = await import('../../app/actions/labs');
-const { acceptInvitationAction, signUpAction } = await import('../../app/actions/auth');
-const { db } = await import('../../lib/db/client');
-const { signUp } = await import('../../lib/server/signup');
-const { sha256Hex } = await import('../../lib/server/tokens');
+import { inviteAction, revokeInvitationAction } from '../../app/actions/labs';
+import { acceptInvitationAction, signUpAction } from '../../app/actions/auth';
+import { db } from '../../lib/db/client';
+import { signUp } from '../../lib/server/signup';
+import { sha256Hex } from '../../lib/server/tokens';
 
 useTestDatabase();
 

@@ -1,15 +1,12 @@
 /** API tokens: created through the settings action (shown once, stored hashed), accepted as Bearer on /api/v1, revoked. */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actAs, callRoute, formOf as form, sessionCookie, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { createTokenAction, revokeTokenAction } = await import('../../app/actions/labs');
-const me = await import('../../app/api/v1/me/route');
-const labs = await import('../../app/api/v1/labs/route');
-const { db } = await import('../../lib/db/client');
-const { signUp } = await import('../../lib/server/signup');
-const { sha256Hex } = await import('../../lib/server/tokens');
+import { createTokenAction, revokeTokenAction } from '../../app/actions/labs';
+import * as me from '../../app/api/v1/me/route';
+import * as labs from '../../app/api/v1/labs/route';
+import { db } from '../../lib/db/client';
+import { signUp } from '../../lib/server/signup';
+import { sha256Hex } from '../../lib/server/tokens';
 
 useTestDatabase();
 

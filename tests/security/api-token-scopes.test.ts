@@ -5,20 +5,17 @@
  * lab-restricted → 404 on other labs (and only its lab listed), default expiry
  * 90 days, "never" only when asked for; the settings form creates them.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { db } = await import('../../lib/db/client');
-const { createApiToken } = await import('../../lib/server/labs');
-const { createTokenAction } = await import('../../app/actions/labs');
-const labsRoute = await import('../../app/api/v1/labs/route');
-const modelsRoute = await import('../../app/api/v1/labs/[lab]/models/route');
-const modelRoute = await import('../../app/api/v1/labs/[lab]/models/[modelId]/route');
-const analysesRoute = await import('../../app/api/v1/labs/[lab]/analyses/route');
-const commentsRoute = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/route');
-const commentRoute = await import('../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/[commentId]/route');
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import { createTokenAction } from '../../app/actions/labs';
+import * as labsRoute from '../../app/api/v1/labs/route';
+import * as modelsRoute from '../../app/api/v1/labs/[lab]/models/route';
+import * as modelRoute from '../../app/api/v1/labs/[lab]/models/[modelId]/route';
+import * as analysesRoute from '../../app/api/v1/labs/[lab]/analyses/route';
+import * as commentsRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/route';
+import * as commentRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/[commentId]/route';
 
 useTestDatabase();
 

@@ -8,18 +8,15 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, formOf as form, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { db } = await import('../../lib/db/client');
-const { createApiToken } = await import('../../lib/server/labs');
-const modelRoute = await import('../../app/api/v1/labs/[lab]/models/[modelId]/route');
-const datasetRoute = await import('../../app/api/v1/labs/[lab]/datasets/[datasetId]/route');
-const catalog = await import('../../app/actions/catalog');
-const newAnalysisPage = await import('../../app/labs/[lab]/analyses/new/page');
-const analysesRoute = await import('../../app/api/v1/labs/[lab]/analyses/route');
+import { db } from '../../lib/db/client';
+import { createApiToken } from '../../lib/server/labs';
+import * as modelRoute from '../../app/api/v1/labs/[lab]/models/[modelId]/route';
+import * as datasetRoute from '../../app/api/v1/labs/[lab]/datasets/[datasetId]/route';
+import * as catalog from '../../app/actions/catalog';
+import * as newAnalysisPage from '../../app/labs/[lab]/analyses/new/page';
+import * as analysesRoute from '../../app/api/v1/labs/[lab]/analyses/route';
 
 const testDb = useTestDatabase();
 

@@ -8,19 +8,16 @@
  *   reach zxcvbn score 3, with the estimator's advice at the password field.
  * Through the server actions the sign-up and invitation pages post to.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actAs, formOf as form, sessionToken, useTestDatabase } from '../helpers/db';
-
-vi.mock('next/headers', async () => (await import('../helpers/db')).nextHeadersMock);
-
-const { inviteAction } = await import('../../app/actions/labs');
-const { acceptInvitationAction, changePasswordAction, signUpAction } = await import('../../app/actions/auth');
-const { identityFromCookies } = await import('../../lib/server/access');
-const { authorizeCredentials } = await import('../../lib/server/auth');
-const { db } = await import('../../lib/db/client');
-const { signUp } = await import('../../lib/server/signup');
-const { checkPasswordStrength } = await import('../../lib/server/password-strength');
-const { newDemoPassword, DEMO_EMAIL } = await import('../../scripts/seed-demo');
+import { inviteAction } from '../../app/actions/labs';
+import { acceptInvitationAction, changePasswordAction, signUpAction } from '../../app/actions/auth';
+import { identityFromCookies } from '../../lib/server/access';
+import { authorizeCredentials } from '../../lib/server/auth';
+import { db } from '../../lib/db/client';
+import { signUp } from '../../lib/server/signup';
+import { checkPasswordStrength } from '../../lib/server/password-strength';
+import { newDemoPassword, DEMO_EMAIL } from '../../scripts/seed-demo';
 
 useTestDatabase();
 
