@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { LayerEditor } from './layer-edit';
 import type { DifferentiableModel } from './tfjs-model';
+import { concatArrays } from './concat';
 
 export interface AblationOptions {
   layer: string;
@@ -133,7 +134,7 @@ export async function ablateLayer(model: DifferentiableModel, opts: AblationOpti
       out.dispose();
     }
     m.dispose();
-    return { logits: concat(parts), classes };
+    return { logits: concatArrays(parts, (n) => new Float32Array(n)), classes };
   };
   return ablate(run, layer.channels, opts, model.backend);
 }
@@ -166,15 +167,4 @@ export async function ablateLayerOrt(model: string | Uint8Array, opts: OrtAblati
   } finally {
     await editor.release();
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

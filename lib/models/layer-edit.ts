@@ -23,6 +23,7 @@ import onnxProto from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeOnnx, findConvNodes, graphInputs, withExtraOutputs, type ConvNode } from './onnx-graph';
 import { isolatedSessionOptions } from './onnx-policy';
+import { concatArrays } from './concat';
 
 const { onnx } = onnxProto;
 
@@ -208,7 +209,7 @@ export class LayerEditor {
       const meanMaps = Float32Array.from(sum!, (x) => x / opts.count);
       const meanAbs = Float64Array.from(abs!, (x) => x / (opts.count * positions));
       const method = split ? 'onnxruntime-node (split at layer)' : 'onnxruntime-node';
-      return new LayerEditor(full, suffix, parts, chunks, outName, edited.conv, opts.count, mapHeight, positions / mapHeight, meanMaps, meanAbs, concat(logits), classes, method);
+      return new LayerEditor(full, suffix, parts, chunks, outName, edited.conv, opts.count, mapHeight, positions / mapHeight, meanMaps, meanAbs, concatArrays(logits, (n) => new Float32Array(n)), classes, method);
     } catch (err) {
       await full.release();
       await (suffix as InferenceSession | null)?.release();
@@ -231,22 +232,11 @@ export class LayerEditor {
           : await this.full.run({ ...c.feeds, [MASK_INPUT]: maskT, [FILL_INPUT]: fillT }, [this.outName]);
       outs.push(res[this.outName].data as Float32Array);
     }
-    return concat(outs);
+    return concatArrays(outs, (n) => new Float32Array(n));
   }
 
   async release(): Promise<void> {
     await this.full.release();
     await this.suffix?.release();
   }
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { concatArrays } from './concat';
 
 /** In-memory model files, keyed by file name ('model.json', 'group1-shard1of1.bin'). */
 export type TfjsFiles = Record<string, Uint8Array | string> | Map<string, Uint8Array | string>;
@@ -74,13 +75,7 @@ export async function readTfjsArtifacts(src: TfjsSource): Promise<LoadedArtifact
   checkWeightPaths(manifest, source);
   const parts: Uint8Array[] = [];
   for (const group of manifest) for (const p of group.paths) parts.push(await shard(p));
-  const total = parts.reduce((a, p) => a + p.length, 0);
-  const weightData = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    weightData.set(p, off);
-    off += p.length;
-  }
+  const weightData = concatArrays(parts, (n) => new Uint8Array(n));
   const { weightsManifest: _m, modelTopology, ...rest } = json;
   const artifacts: tf.io.ModelArtifacts = {
     ...(rest as Partial<tf.io.ModelArtifacts>),

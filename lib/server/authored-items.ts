@@ -1,20 +1,60 @@
 /**
  * Comments and pins are both items of an analysis made by one person: only
- * that person edits one; that person or a lab owner removes it. The rule, and
- * the PATCH/DELETE routes over it, are written once here.
+ * that person edits one; that person or a lab owner removes it. The rule, the
+ * edit and removal that apply it, and the PATCH/DELETE routes over them are
+ * written once here.
  */
+import type { z } from 'zod';
 import { withLab, type LabContext } from './access';
-import { forbidden } from './errors';
+import { findById, forbidden, parseWith } from './errors';
 import { readJsonBody } from './uploads';
 
 /** The author check of an edit: anyone else is refused with `message`. */
-export function requireAuthor(ctx: LabContext, authorId: string, message: string): void {
+function requireAuthor(ctx: LabContext, authorId: string, message: string): void {
   if (authorId !== ctx.user.id) throw forbidden(message);
 }
 
 /** The check of a removal: the author or a lab owner. */
-export function requireAuthorOrOwner(ctx: LabContext, authorId: string, message: string): void {
+function requireAuthorOrOwner(ctx: LabContext, authorId: string, message: string): void {
   if (authorId !== ctx.user.id && ctx.role !== 'owner') throw forbidden(message);
+}
+
+/** How one kind of item is stored: enough for the edit and the removal below. */
+export interface AuthoredStore<Row extends { id: string }, Schema extends z.ZodType, View> {
+  /** 'comment': in "comment not found" and "invalid comment: …". */
+  what: string;
+  /** The row, only when it belongs to this analysis of this lab. */
+  find(where: { id: string; analysisId: string; labId: string }): PromiseLike<Row | null>;
+  authorOf(row: Row): string;
+  editSchema: Schema;
+  /** The refusals of an edit and of a removal by someone else. */
+  editDenied: string;
+  removeDenied: string;
+  update(row: Row, input: z.output<Schema>): PromiseLike<Row>;
+  remove(row: Row): PromiseLike<unknown>;
+  view(row: Row, ctx: LabContext): View;
+}
+
+/**
+ * Edit and removal of an item named by a URL: found in this analysis of this
+ * lab (else 404), the body validated after the lookup (so another lab's id is
+ * a 404 whatever the body says), then the author rule.
+ */
+export function authoredItemActions<Row extends { id: string }, Schema extends z.ZodType, View>(store: AuthoredStore<Row, Schema, View>) {
+  const find = (ctx: LabContext, analysisId: string, id: string) => findById(id, store.what, (id) => store.find({ id, analysisId, labId: ctx.lab.id }));
+  return {
+    async edit(ctx: LabContext, analysisId: string, id: string, input: unknown): Promise<View> {
+      const row = await find(ctx, analysisId, id);
+      const parsed = parseWith(store.editSchema, input, store.what);
+      requireAuthor(ctx, store.authorOf(row), store.editDenied);
+      return store.view(await store.update(row, parsed), ctx);
+    },
+    async remove(ctx: LabContext, analysisId: string, id: string): Promise<void> {
+      const row = await find(ctx, analysisId, id);
+      requireAuthorOrOwner(ctx, store.authorOf(row), store.removeDenied);
+      await store.remove(row);
+    },
+  };
 }
 
 interface AuthoredItem<View> {

@@ -9,9 +9,9 @@
  */
 import { z } from 'zod';
 import { db } from '../db/client';
-import { badRequest, findById, notFound, parseWith } from './errors';
+import { badRequest, notFound, parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
-import { requireAuthor, requireAuthorOrOwner } from './authored-items';
+import { authoredItemActions } from './authored-items';
 import type { StoredLayer } from './models';
 import type { CommentView, ThreadView } from './shared/payloads';
 
@@ -148,22 +148,17 @@ export async function createComment(ctx: LabContext, analysisId: string, input: 
   return commentView(row, ctx);
 }
 
-/** The comment, only when it belongs to this analysis of this lab. */
-function findComment(ctx: LabContext, analysisId: string, commentId: string) {
-  return findById(commentId, 'comment', (id) => db.comment.findFirst({ where: { id, analysisId, labId: ctx.lab.id }, include: commentInclude }));
-}
+const commentActions = authoredItemActions({
+  what: 'comment',
+  find: (where) => db.comment.findFirst({ where, include: commentInclude }),
+  authorOf: (c) => c.authorId,
+  editSchema: editCommentSchema,
+  editDenied: 'only the author can edit a comment',
+  removeDenied: 'only the author or a lab owner can delete a comment',
+  update: (c, { body }) => db.comment.update({ where: { id: c.id }, data: { body, editedAt: new Date() }, include: commentInclude }),
+  remove: (c) => db.comment.delete({ where: { id: c.id } }),
+  view: commentView,
+});
 
-export async function editComment(ctx: LabContext, analysisId: string, commentId: string, input: unknown): Promise<CommentView> {
-  const c = await findComment(ctx, analysisId, commentId);
-  // Validate after the lookup, as in createComment.
-  const { body } = parseWith(editCommentSchema, input, 'comment');
-  requireAuthor(ctx, c.authorId, 'only the author can edit a comment');
-  const row = await db.comment.update({ where: { id: c.id }, data: { body, editedAt: new Date() }, include: commentInclude });
-  return commentView(row, ctx);
-}
-
-export async function deleteComment(ctx: LabContext, analysisId: string, commentId: string): Promise<void> {
-  const c = await findComment(ctx, analysisId, commentId);
-  requireAuthorOrOwner(ctx, c.authorId, 'only the author or a lab owner can delete a comment');
-  await db.comment.delete({ where: { id: c.id } });
-}
+export const editComment = commentActions.edit;
+export const deleteComment = commentActions.remove;

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { db } from '../db/client';
-import { findById, parseWith } from './errors';
+import { parseWith } from './errors';
 import { roleAtLeast, type LabContext } from './access';
-import { requireAuthor, requireAuthorOrOwner } from './authored-items';
+import { authoredItemActions } from './authored-items';
 import { analysisLayers, checkChannel, normalizeNewlines, type ChannelRef } from './comments';
 
 export const PIN_NOTE_MAX = 500;
@@ -132,20 +132,17 @@ export async function pinChannel(ctx: LabContext, analysisId: string, input: unk
   return { pin: pinView(row, ctx), created: !existing };
 }
 
-function findPin(ctx: LabContext, analysisId: string, pinId: string) {
-  return findById(pinId, 'pin', (id) => db.pin.findFirst({ where: { id, analysisId, labId: ctx.lab.id }, include: pinInclude }));
-}
+const pinActions = authoredItemActions({
+  what: 'pin',
+  find: (where) => db.pin.findFirst({ where, include: pinInclude }),
+  authorOf: (p) => p.userId,
+  editSchema: editPinSchema,
+  editDenied: "only the person who pinned a channel can change the pin's note",
+  removeDenied: 'only the person who pinned a channel or a lab owner can unpin it',
+  update: (p, { note }) => db.pin.update({ where: { id: p.id }, data: { note: blankToNull(note) }, include: pinInclude }),
+  remove: (p) => db.pin.delete({ where: { id: p.id } }),
+  view: pinView,
+});
 
-export async function editPin(ctx: LabContext, analysisId: string, pinId: string, input: unknown): Promise<PinView> {
-  const p = await findPin(ctx, analysisId, pinId);
-  const { note } = parseWith(editPinSchema, input, 'pin');
-  requireAuthor(ctx, p.userId, "only the person who pinned a channel can change the pin's note");
-  const row = await db.pin.update({ where: { id: p.id }, data: { note: blankToNull(note) }, include: pinInclude });
-  return pinView(row, ctx);
-}
-
-export async function unpin(ctx: LabContext, analysisId: string, pinId: string): Promise<void> {
-  const p = await findPin(ctx, analysisId, pinId);
-  requireAuthorOrOwner(ctx, p.userId, 'only the person who pinned a channel or a lab owner can unpin it');
-  await db.pin.delete({ where: { id: p.id } });
-}
+export const editPin = pinActions.edit;
+export const unpin = pinActions.remove;

@@ -9,6 +9,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { checkOnnxPolicy, onnxPolicyFromEnv } from '../../lib/models/onnx-policy';
+import { concatArrays } from '../../lib/models/concat';
 
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
@@ -150,15 +151,7 @@ export function lengthDelimited(field: number, payload: Uint8Array): Uint8Array 
   return Uint8Array.from([...varint((field << 3) | 2), ...varint(payload.length), ...payload]);
 }
 
-export const concatBytes = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+export const concatBytes = (...parts: Uint8Array[]): Uint8Array => concatArrays(parts, (n) => new Uint8Array(n));
 
 export { onnx, A as AttributeType };
 

@@ -12,10 +12,14 @@ export interface Rgb {
   height: number;
 }
 
-type Stop = [number, [number, number, number]];
+/** A colour stop: position in 0..1 and the colour there as '#rrggbb' (the form the palettes are published in). */
+type Stop = [number, string];
+
+const rgbOf = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 
 /** 256-entry lookup table interpolated linearly between colour stops. */
-function lut(stops: Stop[]): Uint8Array {
+function lut(hexStops: Stop[]): Uint8Array {
+  const stops = hexStops.map(([t, hex]) => [t, rgbOf(hex)] as const);
   const out = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {
     const t = i / 255;
@@ -34,24 +38,10 @@ function lut(stops: Stop[]): Uint8Array {
  * matters: a diverging map (ColorBrewer RdBu, blue below zero, red above)
  * centred on zero shows both, where a sequential map would hide the sign.
  */
-export const DIVERGING = lut([
-  [0, [5, 48, 97]],
-  [0.2, [67, 147, 195]],
-  [0.4, [209, 229, 240]],
-  [0.5, [247, 247, 247]],
-  [0.6, [253, 219, 199]],
-  [0.8, [214, 96, 77]],
-  [1, [103, 0, 31]],
-]);
+export const DIVERGING = lut([[0, '#053061'], [0.2, '#4393c3'], [0.4, '#d1e5f0'], [0.5, '#f7f7f7'], [0.6, '#fddbc7'], [0.8, '#d6604d'], [1, '#67001f']]);
 
 /** Grad-CAM/CAM heat (0..1): a perceptually ordered dark-to-bright map (inferno stops). */
-export const HEAT = lut([
-  [0, [0, 0, 4]],
-  [0.25, [87, 16, 110]],
-  [0.5, [188, 55, 84]],
-  [0.75, [249, 142, 9]],
-  [1, [252, 255, 164]],
-]);
+export const HEAT = lut([[0, '#000004'], [0.25, '#57106e'], [0.5, '#bc3754'], [0.75, '#f98e09'], [1, '#fcffa4']]);
 
 /** values (h×w) → colours, `lo`..`hi` spread over the table, outside values clamped. */
 export function colorize(values: ArrayLike<number>, width: number, height: number, table: Uint8Array, lo: number, hi: number): Rgb {

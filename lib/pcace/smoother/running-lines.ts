@@ -154,27 +154,37 @@ function frozenWindow(
   }
 }
 
-/** Tied x get the weighted mean of their values. */
+/** Tied x get the weighted mean of their values (runs of one value are left as they are). */
 export function averageTiesWeighted(n: number, x: Float64Array, w: Float64Array, smo: Float64Array): void {
+  tiedMeans(n, x, w, smo, smo, false);
+}
+
+/**
+ * Each run of tied x (x sorted) gets the weighted mean of its `src` values, written to
+ * `dst` (which may be `src`); a run of zero total weight gets the plain mean. With
+ * `singletons`, a run of one value is written too (as w·y/w, as acepack's categorical
+ * smooth computes it); without, it keeps its value.
+ */
+export function tiedMeans(n: number, x: Float64Array, w: Float64Array, src: Float64Array, dst: Float64Array, singletons: boolean): void {
   let j = 0;
   while (j < n) {
     const j0 = j;
-    let sy = smo[j] * w[j];
+    let sy = w[j] * src[j];
     let fbw = w[j];
     while (j < n - 1 && x[j + 1] <= x[j]) {
       j++;
-      sy = sy + w[j] * smo[j];
+      sy = sy + w[j] * src[j];
       fbw = fbw + w[j];
     }
-    if (j > j0) {
+    if (j > j0 || singletons) {
       if (fbw > 0) {
         sy = sy / fbw;
       } else {
         sy = 0;
-        for (let i = j0; i <= j; i++) sy += smo[i];
+        for (let i = j0; i <= j; i++) sy += src[i];
         sy /= j - j0 + 1;
       }
-      for (let i = j0; i <= j; i++) smo[i] = sy;
+      for (let i = j0; i <= j; i++) dst[i] = sy;
     }
     j++;
   }

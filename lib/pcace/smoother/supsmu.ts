@@ -18,7 +18,7 @@
  * (deliberate unrolling, checked bit-for-bit against the other variants).
  */
 import { makeMonotone } from './monotone';
-import { runningLines } from './running-lines';
+import { runningLines, tiedMeans } from './running-lines';
 import { fillWindowPlan, planSmooth, type SupsmuPlan } from './window-plan';
 import { planSmooth3, planSmoothSpans3 } from './window-plan-fused';
 
@@ -269,26 +269,7 @@ export function smothrInto(
   plan: SupsmuPlan | null = null,
 ): void {
   if (kind === SmoothKind.Categorical) {
-    let j = 0;
-    while (j < n) {
-      const j0 = j;
-      let sm = w[j] * y[j];
-      let sw = w[j];
-      while (j < n - 1 && x[j + 1] <= x[j]) {
-        j++;
-        sm = sm + w[j] * y[j];
-        sw = sw + w[j];
-      }
-      if (sw > 0) {
-        sm = sm / sw;
-      } else {
-        sm = 0;
-        for (let i = j0; i <= j; i++) sm += y[i];
-        sm /= j - j0 + 1;
-      }
-      for (let i = j0; i <= j; i++) smo[i] = sm;
-      j++;
-    }
+    tiedMeans(n, x, w, y, smo, true);
     return;
   }
   if (kind === SmoothKind.Linear) {

@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { startTransition, useActionState, useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { startTransition, useActionState, useEffect, useRef, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
 import { withDefaults, type FullOptions } from '@/lib/server/shared/analysis-options';
 import type { QueueAnalysisState } from './actions';
 import { EstimateLine, useCostEstimate } from './CostEstimate';
@@ -102,6 +102,16 @@ export function AnalysisForm({
       clear(name);
     },
   });
+  /** A controlled select in its Field; `options` are its <option>s. */
+  const selectField = (name: FieldName, label: string, help: string, value: string, change: (v: string) => void, options: ReactNode) => (
+    <Field name={name} label={label} help={help} error={errors[name]}>
+      {(a) => (
+        <select {...a} {...bound(name, value, change)}>
+          {options}
+        </select>
+      )}
+    </Field>
+  );
   const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format };
   ctxRef.current = ctx;
 
@@ -165,40 +175,36 @@ export function AnalysisForm({
           {(a) => <input {...a} name="title" maxLength={200} onChange={() => clear('title')} />}
         </Field>
         <div className="grid2">
-          <Field name="modelVersionId" label="Model version" help="Any stored version can be analysed; the newest is chosen." error={errors.modelVersionId}>
-            {(a) => (
-              <select
-                {...a}
-                {...bound('modelVersionId', versionId, chooseVersion)}
-              >
-                {[...new Set(versions.map((v) => v.modelName))].map((model) => (
-                  <optgroup key={model} label={model}>
-                    {versions
-                      .filter((v) => v.modelName === model)
-                      .map((v) => (
-                        <option key={v.id} value={v.id}>
-                          {v.modelName} v{v.version} ({v.format}){v.latest ? ' — latest' : ''}
-                        </option>
-                      ))}
-                  </optgroup>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field name="datasetId" label="Dataset" help="The images fed to the model; for a class target, images of that class." error={errors.datasetId}>
-            {(a) => (
-              <select
-                {...a}
-                {...bound('datasetId', datasetId, chooseDataset)}
-              >
-                {datasets.map((d) => (
-                  <option key={d.id} value={d.id}>
-                    {d.name} ({d.kind}, {d.total.toLocaleString('en-US')} images{d.digit !== null ? `, class ${d.digit}` : ''})
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          {selectField(
+            'modelVersionId',
+            'Model version',
+            'Any stored version can be analysed; the newest is chosen.',
+            versionId,
+            chooseVersion,
+            [...new Set(versions.map((v) => v.modelName))].map((model) => (
+              <optgroup key={model} label={model}>
+                {versions
+                  .filter((v) => v.modelName === model)
+                  .map((v) => (
+                    <option key={v.id} value={v.id}>
+                      {v.modelName} v{v.version} ({v.format}){v.latest ? ' — latest' : ''}
+                    </option>
+                  ))}
+              </optgroup>
+            )),
+          )}
+          {selectField(
+            'datasetId',
+            'Dataset',
+            'The images fed to the model; for a class target, images of that class.',
+            datasetId,
+            chooseDataset,
+            datasets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({d.kind}, {d.total.toLocaleString('en-US')} images{d.digit !== null ? `, class ${d.digit}` : ''})
+              </option>
+            )),
+          )}
         </div>
         <div className="pa-radios" role="radiogroup" aria-label="Target">
           <span className="pa-radios-label">Target</span>
@@ -233,19 +239,19 @@ export function AnalysisForm({
           </Field>
         ) : (
           <div className="grid2">
-            <Field name="regressionSource" label="Regression target from" help="The model's own output, or the target column of a CSV dataset (image,target)." error={errors.regressionSource}>
-              {(a) => (
-                <select
-                  {...a}
-                  {...bound('regressionSource', regressionSource, (v) => setRegressionSource(v as 'output' | 'dataset'))}
-                >
-                  <option value="output">the model output</option>
-                  <option value="dataset" disabled={dataset?.kind !== 'csv'}>
-                    the dataset's target column{dataset?.kind !== 'csv' ? ' (CSV datasets only)' : ''}
-                  </option>
-                </select>
-              )}
-            </Field>
+            {selectField(
+              'regressionSource',
+              'Regression target from',
+              "The model's own output, or the target column of a CSV dataset (image,target).",
+              regressionSource,
+              (v) => setRegressionSource(v as 'output' | 'dataset'),
+              <>
+                <option value="output">the model output</option>
+                <option value="dataset" disabled={dataset?.kind !== 'csv'}>
+                  the dataset's target column{dataset?.kind !== 'csv' ? ' (CSV datasets only)' : ''}
+                </option>
+              </>,
+            )}
             {regressionSource === 'output' ? (
               <Field name="outputIndex" label="Output index" hint={`(${outputsText})`} help="Which element of the output vector is the regressed value." error={errors.outputIndex}>
                 {(a) => <input {...a} name="outputIndex" type="number" inputMode="numeric" min={0} defaultValue={0} onChange={() => clear('outputIndex')} />}
