@@ -6,17 +6,11 @@
  * without cross-fit repeats); a refused combination shown at its field with the
  * declared message; and the queued analysis storing every option.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
-import { SESSION_COOKIE, callRoute, fileBlob, formOf, sessionToken } from '../helpers/db';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
-import { PIPELINE_DIR } from '../helpers/reference';
+import { mnistCnnLab } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 import { OPTION_LIST, REFUSALS, formatValue, nounOf, withDefaults } from '../../lib/analysis/options';
 
 const portal = usePortal();
@@ -26,8 +20,7 @@ describe('the analysis options on the form', () => {
   let userId = '';
 
   const open = async (): Promise<Page> => {
-    const page = await portal.page();
-    await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: portal.base }]);
+    const page = await portal.pageAs(userId);
     await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
     await page.locator('#an-images').waitFor();
     return page;
@@ -35,14 +28,9 @@ describe('the analysis options on the form', () => {
   const shown = (page: Page, field: string) => page.locator(`#an-${field}`).count().then((n) => n > 0);
 
   beforeAll(async () => {
-    const owner = await signUp({ name: 'Otto Options', email: 'otto@example.org', password: 'otto-password-1' }, new Headers());
+    const owner = await mnistCnnLab({ name: 'Otto Options', email: 'otto@example.org', password: 'otto-password-1' });
     userId = owner.user.id;
-    slug = owner.lab.slug;
-    const token = (await createApiToken(userId, 'e2e')).token;
-    const m = await callRoute(models.POST as never, '', { token, params: { lab: slug }, form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }) });
-    expect(m.status, JSON.stringify(m.body)).toBe(201);
-    const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-    expect(d.status).toBe(201);
+    slug = owner.slug;
   });
 
   it('has a field per declared option, with its label and default', async () => {

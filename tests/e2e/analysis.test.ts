@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { usePortal } from '../helpers/portal';
+import { signUpInBrowser, usePortal } from '../helpers/portal';
 import { db } from '../../lib/db/client';
 import { PIPELINE_DIR } from '../helpers/reference';
 
@@ -40,13 +40,7 @@ describe('an analysis in the browser', () => {
   });
 
   it('signs up, uploads the reference model and registers MNIST digit 3 through the UI', async () => {
-    await page.goto(`${base}/signup`);
-    await page.getByLabel('Name').fill('Grace Hopper');
-    await page.getByLabel('Email').fill('grace@example.org');
-    await page.getByLabel(/^Password/).fill('compiler-pioneer');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL(/\/labs\/[a-z0-9-]+$/);
-    slug = page.url().split('/labs/')[1];
+    slug = await signUpInBrowser(page, base, { name: 'Grace Hopper', email: 'grace@example.org', password: 'compiler-pioneer' });
 
     await page.goto(`${base}/labs/${slug}/models/new`);
     await page.getByLabel('Name').fill('mnist-cnn');

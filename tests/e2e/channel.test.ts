@@ -10,11 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
-import { SESSION_COOKIE, sessionToken } from '../helpers/db';
+import { joinLab, labOwner } from '../helpers/lab-fixture';
 import { waitFor } from '../helpers/worker-process';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const portal = usePortal({ workers: 1 });
 
@@ -32,23 +30,16 @@ describe('channel pages in a browser', () => {
     if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
-  const pageAs = async (userId: string): Promise<Page> => {
-    const page = await portal.page();
-    await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: portal.base }]);
-    return page;
-  };
   /** Every picture of the page has loaded (a broken image has naturalWidth 0). */
   const loadedImages = (page: Page, selector: string) =>
     page.locator(selector).evaluateAll((imgs) => Promise.all(imgs.map((i) => (i as HTMLImageElement).decode().then(() => (i as HTMLImageElement).naturalWidth, () => 0))));
 
   beforeAll(async () => {
-    const member = await signUp({ name: 'Maria Member', email: 'maria@example.org', password: 'maria-password-1' }, new Headers());
+    const member = await labOwner({ name: 'Maria Member', email: 'maria@example.org', password: 'maria-password-1' });
     memberId = member.user.id;
-    slug = member.lab.slug;
-    const viewer = await signUp({ name: 'Victor Viewer', email: 'victor@example.org', password: 'victor-password-1' }, new Headers());
-    viewerId = viewer.user.id;
-    await db.membership.create({ data: { labId: member.lab.id, userId: viewerId, role: 'viewer' } });
-    const token = (await createApiToken(memberId, 'e2e')).token;
+    slug = member.slug;
+    viewerId = await joinLab(member.lab.id, { name: 'Victor Viewer', email: 'victor@example.org', password: 'victor-password-1' }, 'viewer');
+    const token = member.token;
 
     const form = new FormData();
     form.append('name', 'mnist-cnn');
@@ -71,7 +62,7 @@ describe('channel pages in a browser', () => {
   }, 300_000);
 
   it('requests a channel’s pictures on opening and shows them when the worker is done', async () => {
-    const page = await pageAs(memberId);
+    const page = await portal.pageAs(memberId);
     await page.goto(`${layerUrl}/channels/${top}`);
     expect(await page.locator('h1').textContent()).toBe(`Channel ${top} · conv2`);
     expect(await page.locator('.ch-scores dt').allTextContents()).toEqual(expect.arrayContaining(['Rank', 'Cross-fitted score', 'Multiple correlation', 'PC1 score', 'ACE R²', 'Mean activation', 'q-value (layer)', 'q-value (network)', 'Effect']));
@@ -102,7 +93,7 @@ describe('channel pages in a browser', () => {
   });
 
   it('shows the layer strip: ten maps on the chosen image, each opening its channel', async () => {
-    const page = await pageAs(memberId);
+    const page = await portal.pageAs(memberId);
     await page.goto(layerUrl);
     const third = page.locator('.ch-picker a').nth(2);
     const id = decodeURIComponent((await third.getAttribute('href'))!.split('image=')[1]);
@@ -121,7 +112,7 @@ describe('channel pages in a browser', () => {
   });
 
   it('lets a viewer see computed pictures, with a clear message where none exist', async () => {
-    const page = await pageAs(viewerId);
+    const page = await portal.pageAs(viewerId);
     await page.goto(`${layerUrl}/channels/${top}`);
     expect((await loadedImages(page, 'img.ch-img')).filter((w) => w > 0)).toHaveLength(43);
     const other = (await db.channelResult.findFirstOrThrow({ where: { layerResult: { analysisId, name: 'conv1' }, rank: 2 } })).channel;
@@ -136,7 +127,7 @@ describe('channel pages in a browser', () => {
   it('shows why a picture failed and retries it on request', async () => {
     const channel = (await db.channelResult.findFirstOrThrow({ where: { layerResult: { analysisId, name: 'conv1' }, rank: 1 } })).channel;
     await db.channelArtifact.create({ data: { analysisId, layerName: 'conv1', channel, kind: 'actmax', status: 'failed', attempts: 3, error: 'the worker computing this stopped 3 times (crash or out of memory)' } });
-    const page = await pageAs(memberId);
+    const page = await portal.pageAs(memberId);
     await page.goto(`${portal.base}/labs/${slug}/analyses/${analysisId}/layers/conv1/channels/${channel}`);
     const failed = page.locator('section[data-kind="actmax"] .alert.error');
     expect(await failed.textContent()).toMatch(/Failed: the worker computing this stopped 3 times \(crash or out of memory\) \(after 3 attempts\)/);

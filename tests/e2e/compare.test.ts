@@ -9,7 +9,6 @@ import type { Page } from 'playwright-core';
 import { RESNET18, seedNetwork, VGG16 } from '../../bench/compare-seed';
 import { db } from '../../lib/db/client';
 import { signUp } from '../../lib/server/signup';
-import { SESSION_COOKIE, sessionToken } from '../helpers/db';
 import { usePortal } from '../helpers/portal';
 
 const portal = usePortal();
@@ -31,11 +30,7 @@ beforeAll(async () => {
   await db.membership.create({ data: { labId: empty.id, userId: user.id, role: 'viewer' } });
 }, 300_000);
 
-async function signedIn(): Promise<Page> {
-  const page = await portal.page();
-  await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: portal.base }]);
-  return page;
-}
+const signedIn = () => portal.pageAs(userId);
 
 const drawn = (page: Page) => page.locator('.cmp-view[data-drawn="true"]').waitFor({ timeout: 30_000 });
 const attr = async (page: Page, selector: string, name: string) => Number(await page.locator(selector).getAttribute(name));

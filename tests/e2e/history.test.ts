@@ -7,7 +7,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { SESSION_COOKIE, sessionToken } from '../helpers/db';
 import { usePortal } from '../helpers/portal';
 import { db } from '../../lib/db/client';
 
@@ -75,11 +74,7 @@ async function seed() {
   await db.lab.create({ data: { slug: 'empty-lab', name: 'Empty lab', memberships: { create: { userId: users.ada, role: 'owner' } } } });
 }
 
-async function signedIn(who: string): Promise<Page> {
-  const page = await portal.page();
-  await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(users[who]), url: portal.base }]);
-  return page;
-}
+const signedIn = (who: string) => portal.pageAs(users[who]);
 
 describe('lab history and discussions', () => {
   let page: Page;

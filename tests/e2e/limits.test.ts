@@ -5,17 +5,11 @@
  * same words), members see the limits read-only, an owner raises one on the
  * members page and the form then allows the analysis.
  */
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
-import { SESSION_COOKIE, callRoute, fileBlob, formOf, sessionToken } from '../helpers/db';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
-import { PIPELINE_DIR } from '../helpers/reference';
+import { joinLab, mnistCnnLab } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 
 const portal = usePortal();
 
@@ -24,32 +18,20 @@ describe('cost estimate and limits in the browser', () => {
   let ownerId = '';
   let memberId = '';
 
-  const pageAs = async (userId: string): Promise<Page> => {
-    const page = await portal.page();
-    await page.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: portal.base }]);
-    return page;
-  };
   const estimate = (page: Page) => page.getByTestId('estimate');
   const waitEstimate = (page: Page, re: RegExp) =>
     page.waitForFunction(([src, flags]) => new RegExp(src, flags).test(document.querySelector('[data-testid="estimate"]')?.textContent ?? ''), [re.source, re.flags] as const, { timeout: 30_000 });
 
   beforeAll(async () => {
-    const owner = await signUp({ name: 'Olga Owner', email: 'olga@example.org', password: 'olga-password-1' }, new Headers());
-    ownerId = owner.user.id;
-    slug = owner.lab.slug;
-    const member = await signUp({ name: 'Mo Member', email: 'mo@example.org', password: 'mo-password-1' }, new Headers());
-    memberId = member.user.id;
-    await db.membership.create({ data: { labId: owner.lab.id, userId: memberId, role: 'member' } });
     // Registered in this process through the same route handlers (the browser part is the form and the members page).
-    const token = (await createApiToken(ownerId, 'e2e')).token;
-    const m = await callRoute(models.POST as never, '', { token, params: { lab: slug }, form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }) });
-    expect(m.status, JSON.stringify(m.body)).toBe(201);
-    const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-    expect(d.status).toBe(201);
+    const owner = await mnistCnnLab({ name: 'Olga Owner', email: 'olga@example.org', password: 'olga-password-1' });
+    ownerId = owner.user.id;
+    slug = owner.slug;
+    memberId = await joinLab(owner.lab.id, { name: 'Mo Member', email: 'mo@example.org', password: 'mo-password-1' }, 'member');
   });
 
   it('shows the estimate on the form, follows the options, and shows the refusal past the limit', async () => {
-    const page = await pageAs(memberId);
+    const page = await portal.pageAs(memberId);
     await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
     await waitEstimate(page, /Estimated cost: ≈ .* CPU \(≈ .* on \d+ threads?\): 2 layers, 96 channels × 300 images — /);
     expect(await estimate(page).textContent()).toMatch(/Lab limit: 8 CPU-hours per analysis/);
@@ -74,7 +56,7 @@ describe('cost estimate and limits in the browser', () => {
   });
 
   it('shows the limits to members read-only; an owner raises one and the form then allows the analysis', async () => {
-    const member = await pageAs(memberId);
+    const member = await portal.pageAs(memberId);
     await member.goto(`${portal.base}/labs/${slug}/members`);
     const table = member.locator('table.limits');
     expect(await table.locator('tbody tr').allTextContents()).toEqual([
@@ -85,7 +67,7 @@ describe('cost estimate and limits in the browser', () => {
     ]);
     expect(await member.getByRole('button', { name: 'Save limits' }).count()).toBe(0);
 
-    const owner = await pageAs(ownerId);
+    const owner = await portal.pageAs(ownerId);
     await owner.goto(`${portal.base}/labs/${slug}/members`);
     await owner.getByLabel(/Estimated CPU-hours per analysis/).fill('500');
     await owner.getByRole('button', { name: 'Save limits' }).click();

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { usePortal } from '../helpers/portal';
+import { signUpInBrowser, usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
 import { db } from '../../lib/db/client';
 
@@ -22,13 +22,7 @@ describe('portal in a browser', () => {
   });
 
   it('signs up and lands in a lab of their own', async () => {
-    await page.goto(`${base}/signup`);
-    await page.getByLabel('Name').fill('Ada Lovelace');
-    await page.getByLabel('Email').fill('ada@example.org');
-    await page.getByLabel(/^Password/).fill('analytical-engine');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.waitForURL(/\/labs\/[a-z0-9-]+$/);
-    slug = page.url().split('/labs/')[1];
+    slug = await signUpInBrowser(page, base, { name: 'Ada Lovelace', email: 'ada@example.org', password: 'analytical-engine' });
     expect(await page.locator('h1').textContent()).toBe("Ada Lovelace's lab");
   });
 

@@ -43,6 +43,13 @@ export async function labOwner(who: Person): Promise<LabOwner> {
   return { user, lab, slug: lab.slug, token };
 }
 
+/** `who` signs up (a lab of their own, as sign-up makes it) and joins lab `labId` as `role`; returns their user id. */
+export async function joinLab(labId: string, who: Person, role: 'owner' | 'member' | 'viewer'): Promise<string> {
+  const { user } = await signUp(who, new Headers());
+  await db.membership.create({ data: { labId, userId: user.id, role } });
+  return user.id;
+}
+
 /** The MNIST CNN the published pipeline was run on (conv1: 32 channels, conv2: 64). */
 export const MNIST_CNN_ONNX = path.join(PIPELINE_DIR, 'mnist_cnn.onnx');
 

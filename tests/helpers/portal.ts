@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { useTestDatabase, type TestDatabase } from './db';
+import { SESSION_COOKIE, sessionToken, useTestDatabase, type TestDatabase } from './db';
 import { startWorker, type WorkerProcess } from './worker-process';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,6 +26,8 @@ export interface Portal {
   readonly db: TestDatabase;
   /** A new page in a fresh browser context (own cookies), 1280×800. */
   page(): Promise<Page>;
+  /** A new page signed in as `userId` (the session cookie next-auth sets after sign-in). */
+  pageAs(userId: string): Promise<Page>;
   /** Save a screenshot of `page` as test-artifacts/<name>.png. */
   screenshot(page: Page, name: string): Promise<string>;
 }
@@ -87,6 +89,12 @@ export function usePortal(opts: { workers?: number; env?: Record<string, string>
     }
   });
 
+  async function page(): Promise<Page> {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    return context.newPage();
+  }
+
   return {
     get base() {
       return base;
@@ -94,10 +102,11 @@ export function usePortal(opts: { workers?: number; env?: Record<string, string>
     get db() {
       return testDb.current;
     },
-    async page() {
-      const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
-      contexts.push(context);
-      return context.newPage();
+    page,
+    async pageAs(userId) {
+      const p = await page();
+      await p.context().addCookies([{ name: SESSION_COOKIE, value: await sessionToken(userId), url: base }]);
+      return p;
     },
     async screenshot(page, name) {
       mkdirSync(ARTIFACTS, { recursive: true });
@@ -106,4 +115,15 @@ export function usePortal(opts: { workers?: number; env?: Record<string, string>
       return file;
     },
   };
+}
+
+/** `who` signs up through the sign-up page on `page` and lands in a lab of their own; returns its slug. */
+export async function signUpInBrowser(page: Page, base: string, who: { name: string; email: string; password: string }): Promise<string> {
+  await page.goto(`${base}/signup`);
+  await page.getByLabel('Name').fill(who.name);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel(/^Password/).fill(who.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(/\/labs\/[a-z0-9-]+$/);
+  return page.url().split('/labs/')[1];
 }
