@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
+import { seedMembers } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
 
 const portal = usePortal();
@@ -23,15 +24,14 @@ const SLUG = 'vision';
 
 async function seed() {
   const lab = await db.lab.create({ data: { slug: SLUG, name: 'Vision lab' } });
-  for (const [key, name, role] of [
-    ['ada', 'Ada Lovelace', 'owner'],
-    ['bob', 'Bob Noyce', 'member'],
-    ['vic', 'Vic Viewer', 'viewer'],
-  ] as const) {
-    const u = await db.user.create({ data: { email: `${key}@example.org`, name } });
-    await db.membership.create({ data: { labId: lab.id, userId: u.id, role } });
-    users[key] = u.id;
-  }
+  Object.assign(
+    users,
+    await seedMembers(lab.id, [
+      ['ada', 'Ada Lovelace', 'owner'],
+      ['bob', 'Bob Noyce', 'member'],
+      ['vic', 'Vic Viewer', 'viewer'],
+    ]),
+  );
   const layers = [
     { name: 'conv1', channels: 4 },
     { name: 'conv2', channels: 8 },

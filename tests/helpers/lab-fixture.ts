@@ -3,7 +3,8 @@
  * routes (so the rows are the ones users get): a lab owner with an API token,
  * the same lab holding the MNIST CNN of tests/reference/pipeline and a
  * built-in MNIST dataset, analyses queued over the API, and waiting for an
- * analysis to finish on a worker.
+ * analysis to finish on a worker; and members made straight in the database
+ * for tests that need only the rows.
  *
  *   const lab = await mnistCnnLab({ name: 'Queue', email: 'queue@example.org', password: 'queue-password-1' });
  *   const id = await queueAnalysis(lab, { layers: ['conv1'], options: { images: 20 } });
@@ -44,10 +45,27 @@ export async function labOwner(who: Person): Promise<LabOwner> {
 }
 
 /** `who` signs up (a lab of their own, as sign-up makes it) and joins lab `labId` as `role`; returns their user id. */
-export async function joinLab(labId: string, who: Person, role: 'owner' | 'member' | 'viewer'): Promise<string> {
+export async function joinLab(labId: string, who: Person, role: Role): Promise<string> {
   const { user } = await signUp(who, new Headers());
   await db.membership.create({ data: { labId, userId: user.id, role } });
   return user.id;
+}
+
+type Role = 'owner' | 'member' | 'viewer';
+
+/**
+ * Members made straight in the database (no password, no lab of their own), for
+ * tests that only need the rows: each [key, name, role] of `people` becomes a user
+ * (`email(key)`, key@example.org by default) in lab `labId`; returns their ids by key.
+ */
+export async function seedMembers<K extends string>(labId: string, people: readonly (readonly [K, string, Role])[], email = (key: K) => `${key}@example.org`): Promise<Record<K, string>> {
+  const ids = {} as Record<K, string>;
+  for (const [key, name, role] of people) {
+    const u = await db.user.create({ data: { email: email(key), name } });
+    await db.membership.create({ data: { labId, userId: u.id, role } });
+    ids[key] = u.id;
+  }
+  return ids;
 }
 
 /** The MNIST CNN the published pipeline was run on (conv1: 32 channels, conv2: 64). */

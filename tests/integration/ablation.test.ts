@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -7,6 +7,7 @@ import { OnnxTfjsModel } from '../../lib/models/onnx-to-tfjs';
 import { createTfjsEngine, type TfjsLayersEngine } from '../../lib/models/tfjs-engine';
 import { readNpy } from '../../lib/datasets/npy';
 import { PIPELINE_DIR } from '../helpers/reference';
+import { useOnnxTfjsModel } from '../helpers/models';
 
 const { onnx } = onnxProto;
 const MNIST = path.join(PIPELINE_DIR, 'mnist_cnn.onnx');
@@ -30,18 +31,12 @@ function zeroChannel(k: number): Uint8Array {
 }
 
 describe('channel ablation on the MNIST CNN', () => {
-  let tfm: OnnxTfjsModel;
-  beforeAll(async () => {
-    tfm = await OnnxTfjsModel.create(MNIST);
-  });
-  afterAll(async () => {
-    await tfm?.dispose();
-  });
+  const translated = useOnnxTfjsModel(MNIST);
 
   it('zeroing conv1 channels changes the class-3 score; ORT (split and whole graph) and TF.js agree', async () => {
     const split = await ablateLayerOrt(MNIST, { layer: 'conv1', images, count: N, labels, intraOpNumThreads: 1 });
     const whole = await ablateLayerOrt(MNIST, { layer: 'conv1', images, count: N, labels, split: false, intraOpNumThreads: 1 });
-    const viaTf = await ablateLayer(tfm, { layer: 'conv1', images, count: N, labels, channels: [0, 1, 2, 3] });
+    const viaTf = await ablateLayer(translated.model, { layer: 'conv1', images, count: N, labels, channels: [0, 1, 2, 3] });
     expect(split.channels).toHaveLength(32);
     expect(split.baseline.accuracy).toBeGreaterThan(0.9);
     expect(split.baseline.meanScore).toBeGreaterThan(5);
@@ -87,7 +82,7 @@ describe('channel ablation on the MNIST CNN', () => {
   it('rejects unknown layers, channels out of range and mismatched labels', async () => {
     await expect(ablateLayerOrt(MNIST, { layer: 'conv9', images, count: N })).rejects.toThrow(/unknown layer 'conv9'/);
     await expect(ablateLayerOrt(MNIST, { layer: 'conv1', images, count: N, channels: [32] })).rejects.toThrow('channel 32 is not in 0..31');
-    await expect(ablateLayer(tfm, { layer: 'conv1', images, count: N, labels: [3] })).rejects.toThrow('labels: 1 for 64 images');
+    await expect(ablateLayer(translated.model, { layer: 'conv1', images, count: N, labels: [3] })).rejects.toThrow('labels: 1 for 64 images');
   });
 });
 

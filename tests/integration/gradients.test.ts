@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,24 +9,19 @@ import { createTfjsEngine, type TfjsLayersEngine } from '../../lib/models/tfjs-e
 import { activationMaximisation, cam, gradCam } from '../../lib/models/gradients';
 import { readNpy } from '../../lib/datasets/npy';
 import { PIPELINE_DIR } from '../helpers/reference';
+import { useOnnxTfjsModel } from '../helpers/models';
 
 const MNIST = path.join(PIPELINE_DIR, 'mnist_cnn.onnx');
 const RESNET = path.resolve(__dirname, '../fixtures/resnet18-w4');
 const digits = readNpy(path.join(PIPELINE_DIR, 'inputs_digit3.npy'));
 
 describe('Grad-CAM on the MNIST CNN (ONNX through the TF.js translation)', () => {
-  let model: OnnxTfjsModel;
-  beforeAll(async () => {
-    model = await OnnxTfjsModel.create(MNIST);
-  });
-  afterAll(async () => {
-    await model?.dispose();
-  });
+  const mnist = useOnnxTfjsModel(MNIST);
 
   it('returns finite 28×28 maps normalised to 0..1 that concentrate on the digit', async () => {
     const n = 32;
     const before = tf.memory().numTensors;
-    const maps = await gradCam(model, digits.data.slice(0, n * 784), n, { layer: 'conv2', classIndex: 3 });
+    const maps = await gradCam(mnist.model, digits.data.slice(0, n * 784), n, { layer: 'conv2', classIndex: 3 });
     expect(tf.memory().numTensors).toBe(before);
     expect(maps).toHaveLength(n);
     let inside = 0;
@@ -51,7 +46,7 @@ describe('Grad-CAM on the MNIST CNN (ONNX through the TF.js translation)', () =>
     const ort = await OnnxEngine.fromFile(MNIST);
     const { output } = await ort.run(digits.data.slice(0, 4 * 784), 4, []);
     await ort.dispose();
-    const maps = await gradCam(model, digits.data.slice(0, 4 * 784), 4, { layer: 'conv1' });
+    const maps = await gradCam(mnist.model, digits.data.slice(0, 4 * 784), 4, { layer: 'conv1' });
     maps.forEach((h, i) => {
       const row = Array.from(output.data.subarray(i * 10, i * 10 + 10));
       expect(h.classIndex).toBe(row.indexOf(Math.max(...row)));
@@ -60,9 +55,9 @@ describe('Grad-CAM on the MNIST CNN (ONNX through the TF.js translation)', () =>
   });
 
   it('refuses CAM on a model without a global average pool, and bad arguments', async () => {
-    await expect(cam(model, digits.data.slice(0, 784), 1)).rejects.toThrow(/no global average pool/);
-    await expect(gradCam(model, digits.data.slice(0, 784), 1, { layer: 'fc1' })).rejects.toThrow(/unknown layer 'fc1'/);
-    await expect(gradCam(model, digits.data.slice(0, 784), 1, { layer: 'conv2', classIndex: 10 })).rejects.toThrow(/0\.\.9/);
+    await expect(cam(mnist.model, digits.data.slice(0, 784), 1)).rejects.toThrow(/no global average pool/);
+    await expect(gradCam(mnist.model, digits.data.slice(0, 784), 1, { layer: 'fc1' })).rejects.toThrow(/unknown layer 'fc1'/);
+    await expect(gradCam(mnist.model, digits.data.slice(0, 784), 1, { layer: 'conv2', classIndex: 10 })).rejects.toThrow(/0\.\.9/);
   });
 });
 
@@ -99,13 +94,7 @@ describe('CAM on the resnet18-w4 fixture', () => {
 });
 
 describe('Activation maximisation', () => {
-  let model: OnnxTfjsModel;
-  beforeAll(async () => {
-    model = await OnnxTfjsModel.create(MNIST);
-  });
-  afterAll(async () => {
-    await model?.dispose();
-  });
+  const mnist = useOnnxTfjsModel(MNIST);
 
   /** Highest mean activation of a channel over the 300 real digits. */
   async function bestReal(layer: string, ch: number): Promise<number> {
@@ -124,7 +113,7 @@ describe('Activation maximisation', () => {
 
   it('drives a conv2 channel far above its start and above every real digit', async () => {
     const before = tf.memory().numTensors;
-    const r = await activationMaximisation(model, { layer: 'conv2', channel: 5, steps: 60, seed: 1 });
+    const r = await activationMaximisation(mnist.model, { layer: 'conv2', channel: 5, steps: 60, seed: 1 });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.dims).toEqual([1, 1, 28, 28]);
     expect(r.image.every((v) => v >= 0 && v <= 1)).toBe(true);
@@ -135,15 +124,15 @@ describe('Activation maximisation', () => {
   });
 
   it('takes a conv1 channel from near zero to many times its start, reproducibly', async () => {
-    const a = await activationMaximisation(model, { layer: 'conv1', channel: 1, steps: 40, seed: 3 });
-    const b = await activationMaximisation(model, { layer: 'conv1', channel: 1, steps: 40, seed: 3 });
+    const a = await activationMaximisation(mnist.model, { layer: 'conv1', channel: 1, steps: 40, seed: 3 });
+    const b = await activationMaximisation(mnist.model, { layer: 'conv1', channel: 1, steps: 40, seed: 3 });
     expect(a.finalActivation).toBeGreaterThan(10 * Math.abs(a.startActivation));
     expect(a.finalActivation).toBeGreaterThan(await bestReal('conv1', 1));
     expect(Array.from(b.image)).toEqual(Array.from(a.image));
   });
 
   it('rejects a channel out of range', async () => {
-    await expect(activationMaximisation(model, { layer: 'conv1', channel: 32 })).rejects.toThrow('channel must be in 0..31');
+    await expect(activationMaximisation(mnist.model, { layer: 'conv1', channel: 32 })).rejects.toThrow('channel must be in 0..31');
   });
 });
 

@@ -8,6 +8,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { createElement } from 'react';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, formOf as form, useTestDatabase } from '../helpers/db';
+import { seedMembers } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import * as comments from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/comments/route';
@@ -31,11 +32,10 @@ let B = { slug: 'lab-b', analysis: '', comment: '', pin: '' };
 
 async function seedLab(slug: string, people: [Who, 'owner' | 'member' | 'viewer'][]) {
   const lab = await db.lab.create({ data: { slug, name: slug } });
-  for (const [who, role] of people) {
-    const u = await db.user.create({ data: { email: `${who}@${slug}.org`, name: `${who[0].toUpperCase()}${who.slice(1)} ${slug}` } });
-    await db.membership.create({ data: { labId: lab.id, userId: u.id, role } });
-    uid[who] = u.id;
-    t[who] = (await createApiToken(u.id, 'tests')).token;
+  const ids = await seedMembers(lab.id, people.map(([who, role]) => [who, `${who[0].toUpperCase()}${who.slice(1)} ${slug}`, role] as const), (who) => `${who}@${slug}.org`);
+  for (const [who] of people) {
+    uid[who] = ids[who];
+    t[who] = (await createApiToken(ids[who], 'tests')).token;
   }
   const owner = uid[people[0][0]];
   const layers = [
@@ -67,10 +67,16 @@ beforeAll(async () => {
 });
 
 const P = (analysisId = A.analysis, lab = A.slug) => ({ lab, analysisId });
-const list = (who: Who, query?: Record<string, string>, params = P()) => callRoute(comments.GET as never, '', { token: t[who], params, query });
-const post = (who: Who, json: unknown, params = P()) => callRoute(comments.POST as never, '', { token: t[who], params, json });
-const patch = (who: Who, commentId: string, json: unknown, params = P()) => callRoute(comment.PATCH as never, '', { method: 'PATCH', token: t[who], params: { ...params, commentId }, json });
-const del = (who: Who, commentId: string, params = P()) => callRoute(comment.DELETE as never, '', { method: 'DELETE', token: t[who], params: { ...params, commentId } });
+/** The API of one kind of item as `who`: the collection's GET and POST, the item's PATCH and DELETE (its id in the URL as `idParam`). */
+function itemApi(collection: { GET: unknown; POST: unknown }, item: { PATCH: unknown; DELETE: unknown }, idParam: string) {
+  return {
+    list: (who: Who, query?: Record<string, string>, params = P()) => callRoute(collection.GET as never, '', { token: t[who], params, query }),
+    post: (who: Who, json: unknown, params = P()) => callRoute(collection.POST as never, '', { token: t[who], params, json }),
+    patch: (who: Who, id: string, json: unknown, params = P()) => callRoute(item.PATCH as never, '', { method: 'PATCH', token: t[who], params: { ...params, [idParam]: id }, json }),
+    del: (who: Who, id: string, params = P()) => callRoute(item.DELETE as never, '', { method: 'DELETE', token: t[who], params: { ...params, [idParam]: id } }),
+  };
+}
+const { list, post, patch, del } = itemApi(comments, comment, 'commentId');
 
 describe('comments API', () => {
   let analysisComment = '';
@@ -234,10 +240,7 @@ describe('comment server actions', () => {
 
 // ---------------------------------------------------------------- pins
 
-const listPins = (who: Who, query?: Record<string, string>, params = P()) => callRoute(pins.GET as never, '', { token: t[who], params, query });
-const addPin = (who: Who, json: unknown, params = P()) => callRoute(pins.POST as never, '', { token: t[who], params, json });
-const patchPin = (who: Who, pinId: string, json: unknown, params = P()) => callRoute(pin.PATCH as never, '', { method: 'PATCH', token: t[who], params: { ...params, pinId }, json });
-const delPin = (who: Who, pinId: string, params = P()) => callRoute(pin.DELETE as never, '', { method: 'DELETE', token: t[who], params: { ...params, pinId } });
+const { list: listPins, post: addPin, patch: patchPin, del: delPin } = itemApi(pins, pin, 'pinId');
 
 describe('pins API', () => {
   let memberPin = '';

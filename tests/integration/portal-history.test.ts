@@ -8,6 +8,7 @@ import { createElement, isValidElement, type ReactElement, type ReactNode } from
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { actAs, callRoute, useTestDatabase } from '../helpers/db';
+import { seedMembers } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import * as history from '../../app/api/v1/labs/[lab]/history/route';
@@ -31,16 +32,15 @@ let otherAnalysis = '';
 
 beforeAll(async () => {
   const lab = await db.lab.create({ data: { slug: 'hist', name: 'History lab' } });
-  for (const [key, name, role] of [
-    ['ada', 'Ada', 'owner'],
-    ['bob', 'Bob', 'member'],
-    ['vic', 'Vic', 'viewer'],
-  ] as const) {
-    const u = await db.user.create({ data: { email: `${key}@example.org`, name } });
-    await db.membership.create({ data: { labId: lab.id, userId: u.id, role } });
-    users[key] = u.id;
-    tokens[key] = (await createApiToken(u.id, 't')).token;
-  }
+  Object.assign(
+    users,
+    await seedMembers(lab.id, [
+      ['ada', 'Ada', 'owner'],
+      ['bob', 'Bob', 'member'],
+      ['vic', 'Vic', 'viewer'],
+    ]),
+  );
+  for (const [key, id] of Object.entries(users)) tokens[key] = (await createApiToken(id, 't')).token;
   const layers = [{ name: 'conv1', channels: 4 }];
   const mk = async (name: string, versions: number) => {
     const m = await db.model.create({ data: { labId: lab.id, name, createdById: users.ada } });
