@@ -30,25 +30,23 @@ interface ExportedChannel {
 
 describe('an analysis in the browser', () => {
   let page: Page;
-  let base = '';
   let slug = '';
   let analysisUrl = '';
 
   beforeAll(async () => {
-    base = portal.base;
     page = await portal.page();
   });
 
   it('signs up, uploads the reference model and registers MNIST digit 3 through the UI', async () => {
-    slug = await signUpInBrowser(page, base, { name: 'Grace Hopper', email: 'grace@example.org', password: 'compiler-pioneer' });
+    slug = await signUpInBrowser(page, portal.base, { name: 'Grace Hopper', email: 'grace@example.org', password: 'compiler-pioneer' });
 
-    await page.goto(`${base}/labs/${slug}/models/new`);
+    await page.goto(`${portal.base}/labs/${slug}/models/new`);
     await page.getByLabel('Name').fill('mnist-cnn');
     await page.getByLabel(/Model files/).setInputFiles(path.join(PIPELINE_DIR, 'mnist_cnn.onnx'));
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.waitForURL(/\/models\/(?!new$)[a-z0-9]+$/);
 
-    await page.goto(`${base}/labs/${slug}/datasets/new`);
+    await page.goto(`${portal.base}/labs/${slug}/datasets/new`);
     await page.getByLabel('Name').fill('threes');
     await page.getByLabel('Digit').selectOption('3');
     await page.getByRole('button', { name: 'Register dataset' }).click();
@@ -56,7 +54,7 @@ describe('an analysis in the browser', () => {
   });
 
   it('shows the form with the model’s outputs and layers, and errors in place without losing input', async () => {
-    await page.goto(`${base}/labs/${slug}/analyses/new`);
+    await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
     expect(await page.getByLabel('Model version').locator('option:checked').textContent()).toBe('mnist-cnn v1 (onnx) — latest');
     expect(await page.locator('label[for="an-classIndex"]').textContent()).toContain('the model has 10 outputs: 0 … 9');
     // MNIST digit 3 holds one class: the class index is suggested from it.
@@ -165,14 +163,14 @@ describe('an analysis in the browser', () => {
   it('exports the results as CSV and JSON through the same access check', async () => {
     const csvHref = await page.getByRole('link', { name: 'CSV', exact: true }).getAttribute('href');
     const jsonHref = await page.getByRole('link', { name: 'JSON', exact: true }).getAttribute('href');
-    const csv = await page.request.get(`${base}${csvHref}`);
+    const csv = await page.request.get(`${portal.base}${csvHref}`);
     expect(csv.status()).toBe(200);
     expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
     const lines = (await csv.text()).trimEnd().split('\r\n');
     expect(lines[0].startsWith('layer,layer_index,channel,rank,score_pc1,score_multiple,rsq,score_crossfit,mcse,crossfit_repeats,p_value,p_value_empirical,q_value,q_value_network,beats_noise,effect,effect_ci_low,effect_ci_high')).toBe(true);
     expect(lines[0].endsWith(',verdict_rule,verdict_alpha,verdict_correction,layer_null_B,layer_null_pooled,layer_null_mean,layer_null_sd,layer_null_q50,layer_null_q95,layer_null_q99,layer_null_max')).toBe(true);
     expect(lines).toHaveLength(1 + 32 + 64);
-    const json = await (await page.request.get(`${base}${jsonHref}`)).json();
+    const json = await (await page.request.get(`${portal.base}${jsonHref}`)).json();
     expect(json.complete).toBe(true);
     expect(json.layers.map((l: { name: string; channels: unknown[] }) => [l.name, l.channels.length])).toEqual([
       ['conv1', 32],
@@ -180,7 +178,7 @@ describe('an analysis in the browser', () => {
     ]);
     // Signed out, the same link is refused.
     const anon = await portal.page();
-    expect((await anon.request.get(`${base}${csvHref}`)).status()).toBe(401);
+    expect((await anon.request.get(`${portal.base}${csvHref}`)).status()).toBe(401);
 
     // The table marks exactly the stored verdicts (q < α under the layer's rule), never p < 0.05 or score > 0.
     const conv1: ExportedChannel[] = json.layers[0].channels;
@@ -229,7 +227,7 @@ describe('an analysis in the browser', () => {
     // The link reproduces the view.
     const link = page.url();
     const again = await portal.page();
-    await again.goto(`${base}/signin`);
+    await again.goto(`${portal.base}/signin`);
     await again.getByLabel('Email').fill('grace@example.org');
     await again.getByLabel('Password').fill('compiler-pioneer');
     await again.getByRole('button', { name: 'Sign in' }).click();
@@ -259,7 +257,7 @@ describe('an analysis in the browser', () => {
     expect(histDl.suggestedFilename()).toMatch(/conv1-histogram-score_multiple\.svg$/);
   });
   it('cancels a running analysis from its page, and shows a failure with its reason', async () => {
-    await page.goto(`${base}/labs/${slug}/analyses/new`);
+    await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
     await page.getByLabel('Title').fill('Long run to cancel');
     await page.getByLabel('Number of images').fill('300');
     await page.getByLabel('Permutations').fill('500');
@@ -312,7 +310,7 @@ describe('an analysis in the browser', () => {
         index: i, rank: i + 1, score_pc1: 0.5, score_multiple: 0.6, rsq: 0.36, score_crossfit: crossfit, p_value: [0.01, 0.2, 0.6][i], components: 5, explained_variance: 0.8, mean_activation: 0.1, max_activation: 1, flags: [],
       })),
     });
-    await page.goto(`${base}/labs/${slug}/analyses/${old.id}`);
+    await page.goto(`${portal.base}/labs/${slug}/analyses/${old.id}`);
     await page.locator('table.pa-channels tbody tr').first().waitFor();
     expect(await page.locator('.pa-noise-note').getAttribute('data-verdict-rule')).toBe('none');
     expect(await page.locator('.pa-noise-note').textContent()).toContain('Verdict: not calibrated.');

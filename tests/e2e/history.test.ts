@@ -24,14 +24,7 @@ const SLUG = 'vision';
 
 async function seed() {
   const lab = await db.lab.create({ data: { slug: SLUG, name: 'Vision lab' } });
-  Object.assign(
-    users,
-    await seedMembers(lab.id, [
-      ['ada', 'Ada Lovelace', 'owner'],
-      ['bob', 'Bob Noyce', 'member'],
-      ['vic', 'Vic Viewer', 'viewer'],
-    ]),
-  );
+  Object.assign(users, await seedMembers(lab.id, [['ada', 'Ada Lovelace', 'owner'], ['bob', 'Bob Noyce', 'member'], ['vic', 'Vic Viewer', 'viewer']]));
   const layers = [
     { name: 'conv1', channels: 4 },
     { name: 'conv2', channels: 8 },

@@ -13,27 +13,25 @@ const portal = usePortal();
 
 describe('portal in a browser', () => {
   let page: Page;
-  let base = '';
   let slug = '';
 
   beforeAll(async () => {
-    base = portal.base;
     page = await portal.page();
   });
 
   it('signs up and lands in a lab of their own', async () => {
-    slug = await signUpInBrowser(page, base, { name: 'Ada Lovelace', email: 'ada@example.org', password: 'analytical-engine' });
+    slug = await signUpInBrowser(page, portal.base, { name: 'Ada Lovelace', email: 'ada@example.org', password: 'analytical-engine' });
     expect(await page.locator('h1').textContent()).toBe("Ada Lovelace's lab");
   });
 
   it('is keyboard accessible: the first Tab reaches the skip link', async () => {
-    await page.goto(`${base}/labs/${slug}`);
+    await page.goto(`${portal.base}/labs/${slug}`);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
   });
 
   it('uploads a model through the form and shows its conv layers', async () => {
-    await page.goto(`${base}/labs/${slug}/models/new`);
+    await page.goto(`${portal.base}/labs/${slug}/models/new`);
     await page.getByLabel('Name').fill('mnist-cnn');
     await page.getByLabel(/Model files/).setInputFiles(path.join(PIPELINE_DIR, 'mnist_cnn.onnx'));
     await page.getByRole('button', { name: 'Upload' }).click();
@@ -42,7 +40,7 @@ describe('portal in a browser', () => {
   });
 
   it('shows the engine error for a broken model and stays on the form', async () => {
-    await page.goto(`${base}/labs/${slug}/models/new`);
+    await page.goto(`${portal.base}/labs/${slug}/models/new`);
     await page.getByLabel('Name').fill('broken');
     await page.getByLabel(/Model files/).setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model') });
     await page.getByRole('button', { name: 'Upload' }).click();
@@ -52,12 +50,12 @@ describe('portal in a browser', () => {
   });
 
   it('registers MNIST and queues an analysis', async () => {
-    await page.goto(`${base}/labs/${slug}/datasets/new`);
+    await page.goto(`${portal.base}/labs/${slug}/datasets/new`);
     await page.getByLabel('Name').fill('mnist-test');
     await page.getByLabel('Digit').selectOption('3');
     await page.getByRole('button', { name: 'Register dataset' }).click();
     await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
-    await page.goto(`${base}/labs/${slug}/analyses/new`);
+    await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
     await page.getByLabel(/Class index/).fill('3');
     await page.getByRole('button', { name: 'Queue analysis' }).click();
     await page.waitForURL(/\/analyses\/(?!new$)[a-z0-9]+$/);
@@ -65,19 +63,19 @@ describe('portal in a browser', () => {
   });
 
   it('creates an API token shown once, which works on the API', async () => {
-    await page.goto(`${base}/settings/tokens`);
+    await page.goto(`${portal.base}/settings/tokens`);
     await page.getByLabel('Token name').fill('scripts');
     await page.getByRole('button', { name: 'Create token' }).click();
     const token = (await page.getByLabel('New API token').textContent())!.trim();
     expect(token).toMatch(/^pcl_/);
-    const res = await fetch(`${base}/api/v1/labs/${slug}/models`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${portal.base}/api/v1/labs/${slug}/models`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     await page.reload();
     expect(await page.content()).not.toContain(token);
   });
 
   it('invites a viewer, who signs up through the link and cannot write', async () => {
-    await page.goto(`${base}/labs/${slug}/members`);
+    await page.goto(`${portal.base}/labs/${slug}/members`);
     await page.getByLabel('Email').fill('vic@example.org');
     await page.getByLabel('Role', { exact: true }).selectOption('viewer');
     await page.getByRole('button', { name: 'Create invitation' }).click();
@@ -93,7 +91,7 @@ describe('portal in a browser', () => {
     await other.getByRole('button', { name: 'Create account' }).click();
     await other.waitForURL(new RegExp(`/labs/${slug}$`));
     expect(await other.getByText('you are viewer').count()).toBe(1);
-    await other.goto(`${base}/labs/${slug}/models/new`);
+    await other.goto(`${portal.base}/labs/${slug}/models/new`);
     expect(await other.locator('h1').textContent()).toBe('Not allowed');
     // The link has been used: it now only points its owner to the lab.
     await other.goto(link);
@@ -101,16 +99,16 @@ describe('portal in a browser', () => {
   });
 
   it('signs out', async () => {
-    await page.goto(`${base}/signout`);
+    await page.goto(`${portal.base}/signout`);
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${base}/`);
-    await page.goto(`${base}/labs`);
+    await page.waitForURL(`${portal.base}/`);
+    await page.goto(`${portal.base}/labs`);
     expect(page.url()).toMatch(/\/signin\?callbackUrl=%2Flabs$/);
   });
 
   it('refuses sign-in after 5 failures with a 429 message', async () => {
     const anon = await portal.page();
-    await anon.goto(`${base}/signin`);
+    await anon.goto(`${portal.base}/signin`);
     for (let i = 0; i < 6; i++) {
       await anon.getByLabel('Email').fill('ada@example.org');
       await anon.getByLabel('Password').fill(i < 5 ? `wrong-${i}` : 'analytical-engine');

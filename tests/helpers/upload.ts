@@ -6,7 +6,9 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { beforeAll } from 'vitest';
 import { callRoute, formOf } from './db';
+import { labOwner, type Person } from './lab-fixture';
 import * as datasetsRoute from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as modelsRoute from '../../app/api/v1/labs/[lab]/models/route';
 
@@ -39,4 +41,27 @@ export function filesUnder(root: string, keep: (name: string) => boolean = () =>
   };
   walk(root);
   return out.sort();
+}
+
+/**
+ * A lab owner (signed up before the tests of the enclosing block) who uploads to
+ * their own lab, and the files uploads left in the storage directory `storageDir()`.
+ */
+export function useUploader(who: Person, storageDir: () => string) {
+  const to: Uploader = { slug: '', token: '' };
+  beforeAll(async () => {
+    ({ slug: to.slug, token: to.token } = await labOwner(who));
+  });
+  return {
+    get slug() {
+      return to.slug;
+    },
+    get token() {
+      return to.token;
+    },
+    uploadModel: (fields: Parameters<typeof formOf>[0]) => uploadModel(to, fields),
+    postDataset: (body: { json?: unknown; form?: FormData }) => postDataset(to, body),
+    /** Every file under the storage directory (tmp/ must be empty after any request). */
+    storedFiles: () => filesUnder(storageDir()),
+  };
 }

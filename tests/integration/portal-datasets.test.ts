@@ -7,8 +7,7 @@
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { labOwner } from '../helpers/lab-fixture';
-import { filesUnder, postDataset } from '../helpers/upload';
+import { useUploader } from '../helpers/upload';
 import { classFiles, corruptPng, patternImage } from '../fixtures/datasets/images';
 import { buildZip } from '../fixtures/datasets/zip-writer';
 import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
@@ -19,15 +18,8 @@ import { materialiseDatasetSpec } from '../../lib/storage/resolve';
 
 const testDb = useTestDatabase();
 
-let token = '';
-let slug = '';
-
-beforeAll(async () => {
-  ({ token, slug } = await labOwner({ name: 'Data', email: 'data@example.org', password: 'dataset-owner' }));
-});
-
-const post = (opts: { json?: unknown; form?: FormData }) => postDataset({ token, slug }, opts);
-const storedFiles = () => filesUnder(testDb.current.storageDir);
+const owner = useUploader({ name: 'Data', email: 'data@example.org', password: 'dataset-owner' }, () => testDb.current.storageDir);
+const { postDataset: post, storedFiles } = owner;
 
 describe('dataset registration', () => {
   it('registers built-in MNIST with its class counts', async () => {
@@ -49,7 +41,7 @@ describe('dataset registration', () => {
     expect(storedFiles()).toContain(`datasets/${d.sha256}.zip`);
     const row = await db.dataset.findUniqueOrThrow({ where: { id: d.id } });
     expect((await materialiseDatasetSpec(row.spec as never)).value).toMatchObject({ path: path.join(testDb.current.storageDir, `datasets/${d.sha256}.zip`) });
-    const one = await callRoute(dataset.GET as never, '', { token, params: { lab: slug, datasetId: d.id } });
+    const one = await callRoute(dataset.GET as never, '', { token: owner.token, params: { lab: owner.slug, datasetId: d.id } });
     expect(one).toMatchObject({ status: 200, body: { dataset: { id: d.id, name: 'pets' } } });
   });
 
@@ -75,7 +67,7 @@ describe('dataset registration', () => {
   });
 
   it('lists the lab datasets', async () => {
-    const res = await callRoute(datasets.GET as never, '', { token, params: { lab: slug } });
+    const res = await callRoute(datasets.GET as never, '', { token: owner.token, params: { lab: owner.slug } });
     expect(res.body.datasets.map((d: { name: string }) => d.name).sort()).toEqual(['ages', 'mnist-test', 'pets', 'pre']);
   });
 });
@@ -87,6 +79,11 @@ describe('bad datasets store nothing', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  /** A zip holding one small picture named `name`. */
+  const oneImageZip = async (name: string) => fileBlob(buildZip([{ name, data: await patternImage(8, 6, 1) }]));
+  /** A CSV dataset upload (`csv` as x.csv) whose images zip holds one picture named `image`. */
+  const csvUpload = async (csv: string, image: string) => ({ form: formOf({ name: 'x', kind: 'csv', file: [fileBlob(csv), 'x.csv'], images: [await oneImageZip(image), 'i.zip'] }) });
+
   const cases: [string, () => Promise<{ json?: unknown; form?: FormData }>, number, RegExp][] = [
     ['a duplicate name', async () => ({ json: { name: 'pets', kind: 'mnist' } }), 409, /exists already/],
     ['an unknown kind', async () => ({ json: { name: 'x', kind: 'imagenet' } }), 400, /kind must be/],
@@ -95,7 +92,7 @@ describe('bad datasets store nothing', () => {
     ['a file that is not a zip', async () => ({ form: formOf({ name: 'x', kind: 'zip', file: [fileBlob('not a zip at all'), 'x.zip'] }) }), 400, /dataset rejected: zip .*cannot open/],
     [
       'a zip with a path-escaping entry',
-      async () => ({ form: formOf({ name: 'x', kind: 'zip', file: [fileBlob(buildZip([{ name: '../evil/a.png', data: await patternImage(8, 6, 1) }])), 'x.zip'] }) }),
+      async () => ({ form: formOf({ name: 'x', kind: 'zip', file: [await oneImageZip('../evil/a.png'), 'x.zip'] }) }),
       400,
       /refused: entry "\.\.\/evil\/a\.png" contains a '\.\.' segment/,
     ],
@@ -105,34 +102,10 @@ describe('bad datasets store nothing', () => {
       400,
       /dataset rejected: no usable images/,
     ],
-    ['a zip without class folders', async () => ({ form: formOf({ name: 'x', kind: 'zip', file: [fileBlob(buildZip([{ name: 'a.png', data: await patternImage(8, 6, 1) }])), 'x.zip'] }) }), 400, /dataset rejected/],
-    [
-      'a CSV with a non-numeric target',
-      async () => ({
-        form: formOf({
-          name: 'x',
-          kind: 'csv',
-          file: [fileBlob('image,target\na.png,abc\n'), 'x.csv'],
-          images: [fileBlob(buildZip([{ name: 'a.png', data: await patternImage(8, 6, 1) }])), 'i.zip'],
-        }),
-      }),
-      400,
-      /line 2: target "abc" is not a finite number/,
-    ],
+    ['a zip without class folders', async () => ({ form: formOf({ name: 'x', kind: 'zip', file: [await oneImageZip('a.png'), 'x.zip'] }) }), 400, /dataset rejected/],
+    ['a CSV with a non-numeric target', () => csvUpload('image,target\na.png,abc\n', 'a.png'), 400, /line 2: target "abc" is not a finite number/],
     ['a CSV without its images', async () => ({ form: formOf({ name: 'x', kind: 'csv', file: [fileBlob('image,target\na.png,1\n'), 'x.csv'] }) }), 400, /needs its images as one zip/],
-    [
-      'a CSV images zip with an absolute path',
-      async () => ({
-        form: formOf({
-          name: 'x',
-          kind: 'csv',
-          file: [fileBlob('image,target\na.png,1\n'), 'x.csv'],
-          images: [fileBlob(buildZip([{ name: '/tmp/a.png', data: await patternImage(8, 6, 1) }])), 'i.zip'],
-        }),
-      }),
-      400,
-      /is an absolute path/,
-    ],
+    ['a CSV images zip with an absolute path', () => csvUpload('image,target\na.png,1\n', '/tmp/a.png'), 400, /is an absolute path/],
     ['an .npy that is not [N, C, H, W]', async () => ({ form: formOf({ name: 'x', kind: 'npy', file: [fileBlob(encodeNpy(new Float32Array(6), [2, 3])), 'x.npy'] }) }), 400, /dataset rejected/],
     ['a wrong file type', async () => ({ form: formOf({ name: 'x', kind: 'zip', file: [fileBlob('x'), 'x.tar'] }) }), 400, /expected a \.zip archive/],
   ];

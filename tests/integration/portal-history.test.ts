@@ -32,14 +32,7 @@ let otherAnalysis = '';
 
 beforeAll(async () => {
   const lab = await db.lab.create({ data: { slug: 'hist', name: 'History lab' } });
-  Object.assign(
-    users,
-    await seedMembers(lab.id, [
-      ['ada', 'Ada', 'owner'],
-      ['bob', 'Bob', 'member'],
-      ['vic', 'Vic', 'viewer'],
-    ]),
-  );
+  Object.assign(users, await seedMembers(lab.id, [['ada', 'Ada', 'owner'], ['bob', 'Bob', 'member'], ['vic', 'Vic', 'viewer']]));
   for (const [key, id] of Object.entries(users)) tokens[key] = (await createApiToken(id, 't')).token;
   const layers = [{ name: 'conv1', channels: 4 }];
   const mk = async (name: string, versions: number) => {

@@ -8,8 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { labOwner } from '../helpers/lab-fixture';
-import { filesUnder, uploadModel } from '../helpers/upload';
+import { useUploader } from '../helpers/upload';
 import { buildOnnx } from '../fixtures/tfjs/onnx-builder';
 import { PIPELINE_DIR } from '../helpers/reference';
 import * as models from '../../app/api/v1/labs/[lab]/models/route';
@@ -27,17 +26,8 @@ const tfjsJson = readFileSync(path.join(FIXTURES, 'tfjs/tiny-cnn/model.json'));
 const tfjsBin = readFileSync(path.join(FIXTURES, 'tfjs/tiny-cnn/weights.bin'));
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-let token = '';
-let slug = '';
-
-beforeAll(async () => {
-  ({ token, slug } = await labOwner({ name: 'Modeller', email: 'models@example.org', password: 'model-uploader' }));
-});
-
-const upload = (fields: Parameters<typeof formOf>[0]) => uploadModel({ token, slug }, fields);
-
-/** Every file under the storage dir (tmp/ must be empty after any request). */
-const storedFiles = () => filesUnder(testDb.current.storageDir);
+const owner = useUploader({ name: 'Modeller', email: 'models@example.org', password: 'model-uploader' }, () => testDb.current.storageDir);
+const { uploadModel: upload, storedFiles } = owner;
 
 describe('model upload', () => {
   it('stores an ONNX model under its sha256 with the layers the engine lists', async () => {
@@ -63,10 +53,10 @@ describe('model upload', () => {
     expect(v2.body.model.id).toBe(v3.body.model.id);
     expect(storedFiles()).toEqual([`models/${sha(mnist)}.onnx`, `models/${sha(resnet)}.onnx`].sort());
 
-    const one = await callRoute(model.GET as never, '', { token, params: { lab: slug, modelId: v3.body.model.id } });
+    const one = await callRoute(model.GET as never, '', { token: owner.token, params: { lab: owner.slug, modelId: v3.body.model.id } });
     expect(one.status).toBe(200);
     expect(one.body.model.versions.map((x: { version: number }) => x.version)).toEqual([3, 2, 1]);
-    const list = await callRoute(models.GET as never, '', { token, params: { lab: slug } });
+    const list = await callRoute(models.GET as never, '', { token: owner.token, params: { lab: owner.slug } });
     expect(list.body.models).toHaveLength(1);
   });
 
@@ -88,9 +78,9 @@ describe('model upload', () => {
   it('needs the member role: viewers get 403, other labs 404, no credentials 401', async () => {
     const { user: other } = await signUp({ name: 'Stranger', email: 'stranger@example.org', password: 'stranger-pass-7302' }, new Headers());
     const strangerToken = (await createApiToken(other.id, 't')).token;
-    const res = await callRoute(models.POST as never, '', { token: strangerToken, params: { lab: slug }, form: formOf({ name: 'x', file: [fileBlob(mnist), 'm.onnx'] }) });
+    const res = await callRoute(models.POST as never, '', { token: strangerToken, params: { lab: owner.slug }, form: formOf({ name: 'x', file: [fileBlob(mnist), 'm.onnx'] }) });
     expect(res.status).toBe(404);
-    const anon = await callRoute(models.POST as never, '', { params: { lab: slug }, form: formOf({ name: 'x', file: [fileBlob(mnist), 'm.onnx'] }) });
+    const anon = await callRoute(models.POST as never, '', { params: { lab: owner.slug }, form: formOf({ name: 'x', file: [fileBlob(mnist), 'm.onnx'] }) });
     expect(anon.status).toBe(401);
   });
 });
@@ -150,7 +140,7 @@ describe('malformed model uploads store nothing', () => {
 
   it('refuses a body that is not multipart', async () => {
     before = await snapshot();
-    const res = await callRoute(models.POST as never, '', { token, params: { lab: slug }, json: { name: 'x' } });
+    const res = await callRoute(models.POST as never, '', { token: owner.token, params: { lab: owner.slug }, json: { name: 'x' } });
     expect(res).toMatchObject({ status: 400, body: { error: 'expected a multipart/form-data upload' } });
   });
 });

@@ -198,22 +198,22 @@ describe('acePcace2021 precision float32 against Python ace on float32 arrays', 
     expect(y[199]).toBe(1.0603259801864624);
   });
 
+  /** What the Python run printed for one fit: iteration counts, θ at rows 0, 1 and 199, each φ at row 7, |cor(φ₁, θ)|. */
+  const expectFit = (fit: ReturnType<typeof acePcace2021>, want: { outer: number; inner: number; ty: number[]; tx7: number[]; cor: number }) => {
+    expect([fit.iterations, fit.innerIterations]).toEqual([want.outer, want.inner]);
+    expect([fit.ty[0], fit.ty[1], fit.ty[199]]).toEqual(want.ty);
+    expect(fit.tx.map((t) => t[7])).toEqual(want.tx7);
+    expect(Math.abs(Math.abs(pearson(fit.tx[0], fit.ty)) - want.cor)).toBeLessThan(1e-12);
+  };
+
   it('matches the Python transforms bit for bit', () => {
-    const fit = acePcace2021(x, y, { precision: 'float32' });
-    expect(fit.iterations).toBe(4);
-    expect(fit.innerIterations).toBe(24);
-    expect([fit.ty[0], fit.ty[1], fit.ty[199]]).toEqual([0.19684269190603929, -0.5788355297943022, -0.32449283863655604]);
-    expect(fit.tx.map((t) => t[7])).toEqual([-0.7499168682576458, -0.7219666812740675, -0.007997590492917478]);
-    expect(Math.abs(Math.abs(pearson(fit.tx[0], fit.ty)) - 0.8910519525763317)).toBeLessThan(1e-12);
+    const want = { outer: 4, inner: 24, ty: [0.19684269190603929, -0.5788355297943022, -0.32449283863655604], tx7: [-0.7499168682576458, -0.7219666812740675, -0.007997590492917478], cor: 0.8910519525763317 };
+    expectFit(acePcace2021(x, y, { precision: 'float32' }), want);
   });
 
   it('differs from the float64 fit of the same values, which matches Python on float64 lists', () => {
-    const fit = acePcace2021(x, y);
-    expect(fit.iterations).toBe(4);
-    expect(fit.innerIterations).toBe(23);
-    expect([fit.ty[0], fit.ty[1], fit.ty[199]]).toEqual([0.1968475185837891, -0.5788337093346322, -0.3244901222007985]);
-    expect(fit.tx.map((t) => t[7])).toEqual([-0.749916056055854, -0.7219705717279881, -0.00799530501872903]);
-    expect(Math.abs(Math.abs(pearson(fit.tx[0], fit.ty)) - 0.8910503678198854)).toBeLessThan(1e-12);
+    const want = { outer: 4, inner: 23, ty: [0.1968475185837891, -0.5788337093346322, -0.3244901222007985], tx7: [-0.749916056055854, -0.7219705717279881, -0.00799530501872903], cor: 0.8910503678198854 };
+    expectFit(acePcace2021(x, y), want);
   });
 
   it('rejects values that are not float32 in float32 precision', () => {

@@ -10,8 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pcace, ROOT } from '../helpers/cli';
 import { fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { labOwner } from '../helpers/lab-fixture';
-import { filesUnder, uploadModel } from '../helpers/upload';
+import { useUploader } from '../helpers/upload';
 import { db } from '../../lib/db/client';
 import { classifierGraph, encodeModel, leakModel, loopNodes } from './onnx-crafted';
 
@@ -57,14 +56,7 @@ describe('pcace refuses a model with external data', () => {
 });
 
 describe('the portal refuses it at upload', () => {
-  let token = '';
-  let slug = '';
-  beforeAll(async () => {
-    ({ token, slug } = await labOwner({ name: 'Policy', email: 'policy@example.org', password: 'policy-uploader' }));
-  });
-
-  const upload = (fields: Parameters<typeof formOf>[0]) => uploadModel({ token, slug }, fields);
-  const storedFiles = () => filesUnder(testDb.current.storageDir);
+  const { uploadModel: upload, storedFiles } = useUploader({ name: 'Policy', email: 'policy@example.org', password: 'policy-uploader' }, () => testDb.current.storageDir);
   afterEach(async () => {
     expect(storedFiles()).toEqual([]);
     expect(await db.model.count()).toBe(0);
