@@ -25,7 +25,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { encode } from 'next-auth/jwt';
-import pg from 'pg';
+import { adminStatement } from '../lib/db/migrate-adapter';
 import { machineReport } from './machine';
 import { RESNET18, seedNetwork, VGG16 } from './compare-seed';
 
@@ -52,11 +52,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: BASE_URL });
-  await c.connect();
-  await c.query(sql).finally(() => c.end());
-}
+const admin = (sql: string) => adminStatement(BASE_URL, sql);
 
 /** The production server (scripts/dev.ts --production) on a free port; resolves once it listens. */
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess }> {

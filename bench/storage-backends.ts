@@ -21,7 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { adminStatement } from '../lib/db/migrate-adapter';
 import { machineReport } from './machine';
 import { openDataset } from '../lib/datasets/index';
 import type { Preprocessing } from '../lib/datasets/types';
@@ -88,15 +88,7 @@ async function writeNpy(file: string): Promise<void> {
   }
 }
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: BASE_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (sql: string) => adminStatement(BASE_URL, sql);
 
 async function waitFor<T>(f: () => Promise<T | null | false>, what: string, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -93,14 +93,14 @@ export class MigrationAdapterFactory {
 
   async connectToShadowDb(): Promise<Adapter> {
     const name = `prisma_shadow_${randomUUID().replace(/-/g, '')}`;
-    await admin(this.url, `CREATE DATABASE "${name}"`);
+    await adminStatement(this.url, `CREATE DATABASE "${name}"`);
     const adapter = await new PrismaPg(pool(databaseUrl(this.url, name)), { disposeExternalPool: true }).connect();
-    return withWholeScripts(adapter, () => admin(this.url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    return withWholeScripts(adapter, () => adminStatement(this.url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   }
 }
 
-/** Run a statement that cannot run inside a transaction (CREATE/DROP DATABASE). */
-async function admin(url: string, sql: string): Promise<void> {
+/** Run a statement that cannot run inside a transaction (CREATE/DROP DATABASE) on its own connection to `url`. */
+export async function adminStatement(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

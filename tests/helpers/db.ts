@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from 'next-auth/jwt';
-import pg from 'pg';
+import { adminStatement } from '../../lib/db/migrate-adapter';
 import { afterAll, beforeAll } from 'vitest';
+import { setEnv } from './env';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -39,15 +40,7 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: BASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string) => adminStatement(BASE_URL, sql);
 
 export interface TestDatabase {
   name: string;
@@ -58,13 +51,13 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `pcace_test_${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  await admin(`CREATE DATABASE "${name}"`);
   const url = withDatabase(BASE_URL, name);
   const { migrateDeploy } = await import('../../lib/db/migrate');
   try {
     await migrateDeploy(url);
   } catch (err) {
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     throw err;
   }
   const storageDir = mkdtempSync(path.join(tmpdir(), 'pcace-storage-'));
@@ -77,7 +70,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const { closeStore } = await import('../../lib/storage/backend');
       await closeDb();
       await closeStore();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       rmSync(storageDir, { recursive: true, force: true });
     },
   };
@@ -86,23 +79,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** Register hooks: a migrated database (DATABASE_URL) and storage dir (STORAGE_DIR) for this test file. */
 export function useTestDatabase(): { readonly current: TestDatabase } {
   const holder: { current?: TestDatabase } = {};
-  const saved = { db: process.env.DATABASE_URL, storage: process.env.STORAGE_DIR, secret: process.env.NEXTAUTH_SECRET };
+  let restoreEnv = () => {};
   beforeAll(async () => {
     holder.current = await createTestDatabase();
-    process.env.DATABASE_URL = holder.current.url;
-    process.env.STORAGE_DIR = holder.current.storageDir;
-    process.env.NEXTAUTH_SECRET ??= randomBytes(32).toString('base64url');
+    restoreEnv = setEnv({ DATABASE_URL: holder.current.url, STORAGE_DIR: holder.current.storageDir, NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? randomBytes(32).toString('base64url') });
   });
   afterAll(async () => {
     await holder.current?.drop();
-    for (const [key, value] of [
-      ['DATABASE_URL', saved.db],
-      ['STORAGE_DIR', saved.storage],
-      ['NEXTAUTH_SECRET', saved.secret],
-    ] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restoreEnv();
   });
   return {
     get current() {

@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runAnalysis } from '../../lib/analysis/run-analysis';
-import { withDefaults } from '../../lib/analysis/options';
-import type { AnalysisResult, AnalysisSpec, LayerResult } from '../../lib/analysis/types';
-import { CONSTRUCTED_TARGET, CONSTRUCTED_TRUTH, writeConstructedFixture } from '../fixtures/constructed-network';
+import type { AnalysisResult, LayerResult } from '../../lib/analysis/types';
+import { CONSTRUCTED_TRUTH, constructedSpec, writeConstructedFixture } from '../fixtures/constructed-network';
 
 let dir = '';
 let result: AnalysisResult;
@@ -20,13 +19,7 @@ let result: AnalysisResult;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'importance-'));
   const files = writeConstructedFixture(dir, 200, 5);
-  const spec: AnalysisSpec = {
-    ...withDefaults({ images: 200, ablation: true, conductanceSteps: 8, curveRandomOrders: 20, nullPermutations: 0, crossFitRepeats: 2, crossFitCap: 2 }),
-    model: { path: files.modelPath, format: 'onnx' },
-    dataset: { kind: 'npy', path: files.datasetPath },
-    target: CONSTRUCTED_TARGET,
-    layers: 'all',
-  } as AnalysisSpec;
+  const spec = constructedSpec(files, { images: 200, ablation: true, conductanceSteps: 8, curveRandomOrders: 20, nullPermutations: 0, crossFitRepeats: 2, crossFitCap: 2 });
   result = await runAnalysis(spec, { threads: 1, modelThreads: 1 });
 }, 120_000);
 

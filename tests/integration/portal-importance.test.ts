@@ -16,13 +16,12 @@ import * as methodsRoute from '../../app/api/v1/labs/[lab]/compare/methods/route
 import { seedNetwork } from '../../bench/compare-seed';
 import { saveLayerResult } from '../../lib/queue/result-rows';
 import { runAnalysis } from '../../lib/analysis/run-analysis';
-import { withDefaults } from '../../lib/analysis/options';
-import type { AnalysisResult, AnalysisSpec } from '../../lib/analysis/types';
+import type { AnalysisResult } from '../../lib/analysis/types';
 import { channelImportance } from '../../lib/server/channel-importance';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
-import { CONSTRUCTED_TARGET, CONSTRUCTED_TRUTH, writeConstructedFixture } from '../fixtures/constructed-network';
+import { CONSTRUCTED_TRUTH, constructedSpec, writeConstructedFixture } from '../fixtures/constructed-network';
 
 useTestDatabase();
 
@@ -32,13 +31,7 @@ let result: AnalysisResult;
 
 beforeAll(async () => {
   const files = writeConstructedFixture(mkdtempSync(path.join(os.tmpdir(), 'portal-importance-')), 120, 4);
-  const spec = {
-    ...withDefaults({ images: 120, ablation: true, conductanceSteps: 2, curveRandomOrders: 4, nullPermutations: 20, crossFitRepeats: 2, crossFitCap: 2 }),
-    model: { path: files.modelPath, format: 'onnx' },
-    dataset: { kind: 'npy', path: files.datasetPath },
-    target: CONSTRUCTED_TARGET,
-    layers: 'all',
-  } as AnalysisSpec;
+  const spec = constructedSpec(files, { images: 120, ablation: true, conductanceSteps: 2, curveRandomOrders: 4, nullPermutations: 20, crossFitRepeats: 2, crossFitCap: 2 });
   result = await runAnalysis(spec, { threads: 1, modelThreads: 1 });
   const { user, lab } = await signUp({ name: 'Imp Owner', email: 'imp@example.org', password: 'importance-password' }, new Headers());
   Object.assign(w, { slug: lab.slug, token: (await createApiToken(user.id, 't')).token });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
+import { setEnv } from '../helpers/env';
 import { analysisCompleted, labOwner, MNIST_CNN_ONNX, queueAnalysis, uploadMnistCnn, type MnistLab } from '../helpers/lab-fixture';
 import { PIPELINE_DIR } from '../helpers/reference';
 import { filesUnder } from '../helpers/upload';
@@ -29,7 +30,7 @@ const testDb = useTestDatabase();
 const NPY = path.join(PIPELINE_DIR, 'inputs_digit3.npy');
 const machine = mkdtempSync(path.join(tmpdir(), 'pcace-other-machine-'));
 const portalCache = mkdtempSync(path.join(tmpdir(), 'pcace-portal-cache-'));
-const saved = { storage: process.env.PCACE_STORAGE, cache: process.env.PCACE_STORAGE_CACHE_DIR };
+let restoreEnv = () => {};
 let lab: MnistLab;
 let worker: WorkerProcess | undefined;
 
@@ -47,8 +48,7 @@ async function uploadNpy(name: string, bytes: Buffer) {
 }
 
 beforeAll(async () => {
-  process.env.PCACE_STORAGE = 'postgres';
-  process.env.PCACE_STORAGE_CACHE_DIR = portalCache;
+  restoreEnv = setEnv({ PCACE_STORAGE: 'postgres', PCACE_STORAGE_CACHE_DIR: portalCache });
   const owner = await labOwner({ name: 'Remote', email: 'remote@example.org', password: 'remote-storage-1' });
   lab = { ...owner, versionId: '', datasetId: '' };
   lab.versionId = await uploadMnistCnn(owner.token, owner.slug);
@@ -60,13 +60,7 @@ afterAll(async () => {
     worker.child.kill('SIGTERM');
     await worker.exited;
   }
-  for (const [k, v] of [
-    ['PCACE_STORAGE', saved.storage],
-    ['PCACE_STORAGE_CACHE_DIR', saved.cache],
-  ] as const) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   rmSync(machine, { recursive: true, force: true });
   rmSync(portalCache, { recursive: true, force: true });
 });

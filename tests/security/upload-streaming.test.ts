@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../helpers/db';
+import { setEnv } from '../helpers/env';
 import { labOwner } from '../helpers/lab-fixture';
 import { filesUnder } from '../helpers/upload';
 import { npyHeader, streamedUpload, uploadRequest, type StreamedUpload } from '../helpers/upload-stream';
@@ -72,10 +73,8 @@ describe('large uploads', () => {
   }, 300_000);
 
   it('stream a ~180 MB .npy into PostgreSQL large objects with far less memory than its size', async () => {
-    const saved = { storage: process.env.PCACE_STORAGE, cache: process.env.PCACE_STORAGE_CACHE_DIR };
     const cache = mkdtempSync(path.join(tmpdir(), 'pcace-upload-cache-'));
-    process.env.PCACE_STORAGE = 'postgres';
-    process.env.PCACE_STORAGE_CACHE_DIR = cache;
+    const restoreEnv = setEnv({ PCACE_STORAGE: 'postgres', PCACE_STORAGE_CACHE_DIR: cache });
     try {
       expect((await send(datasets.POST as never, npyUpload('pg-warm-up', 64))).status).toBe(201);
       const images = 60_000;
@@ -100,13 +99,7 @@ describe('large uploads', () => {
       expect(storedFiles()).toEqual(filesBefore);
       expect(readdirSync(path.join(cache, 'uploads'))).toEqual([]);
     } finally {
-      for (const [k, v] of [
-        ['PCACE_STORAGE', saved.storage],
-        ['PCACE_STORAGE_CACHE_DIR', saved.cache],
-      ] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreEnv();
       rmSync(cache, { recursive: true, force: true });
     }
   }, 300_000);
