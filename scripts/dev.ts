@@ -107,8 +107,16 @@ async function main() {
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  // npm start runs this file with `node --import tsx`, not the tsx command: tsx's parent process relays
+  // Ctrl-C and SIGKILLs its child when the child's acknowledgement takes over 30 ms (a loaded machine),
+  // which cut this shutdown short and left the embedded PostgreSQL running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    console.log(`[portal] ${signal}: stopping the web server, the workers${startedEmbedded && !keepDb ? ' and the embedded PostgreSQL' : ''}…`);
+    void shutdown(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   if (production && !existsSync(path.join(PROJECT_ROOT, process.env.PCACE_NEXT_DIST || '.next', 'BUILD_ID'))) {
     console.log('[portal] no build yet: next build');

@@ -68,13 +68,16 @@ export function demoAnalyses(digits: number[]): DemoAnalysis[] {
 export async function seedDemo(log: (line: string) => void = console.log): Promise<Credentials> {
   const existing = await db.user.findUnique({ where: { email: DEMO_EMAIL } });
   if (existing) {
+    // Demo labs seeded before the lab could be public become public now.
+    await db.lab.updateMany({ where: { publicDemo: false, memberships: { some: { userId: existing.id, role: 'owner' } }, name: 'PCACE demo lab' }, data: { publicDemo: true } });
     const file = credentialsFile();
     const creds = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials) : { email: DEMO_EMAIL, password: '(set at first start; see .data/demo-credentials.json)' };
     return creds;
   }
   const password = process.env.PCACE_DEMO_PASSWORD || newDemoPassword();
   const { user, lab } = await signUp({ name: 'Demo Researcher', email: DEMO_EMAIL, password }, new Headers());
-  await db.lab.update({ where: { id: lab.id }, data: { name: 'PCACE demo lab' } });
+  // Public: every account can read the demo's results at once, before uploading anything.
+  await db.lab.update({ where: { id: lab.id }, data: { name: 'PCACE demo lab', publicDemo: true } });
   mkdirSync(dataDir(), { recursive: true });
   writeFileSync(credentialsFile(), JSON.stringify({ email: DEMO_EMAIL, password }, null, 1), { mode: 0o600 });
   const ctx: LabContext = { user: { id: user.id, email: user.email, name: user.name }, via: 'session', lab: { id: lab.id, slug: lab.slug, name: 'PCACE demo lab' }, role: 'owner' };

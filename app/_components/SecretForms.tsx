@@ -1,4 +1,5 @@
 'use client';
+import { CopyButton } from './CopyButton';
 
 import { useState, type ReactNode } from 'react';
 import { useFormAction } from './useFormAction';
@@ -7,29 +8,6 @@ import { ErrorAlert } from './FormMessages';
 type Result<T> = { ok: true; data: T } | { ok: false; status: number; error: string } | null;
 
 type NewToken = { token: string; name: string; expiresAt: string | null; lab: string | null; readOnly: boolean };
-
-/** Copies `text` to the clipboard and says so (or says to select it by hand when the browser refuses). */
-export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
-  const [done, setDone] = useState<'copied' | 'failed' | null>(null);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setDone('copied');
-    } catch {
-      setDone('failed');
-    }
-  };
-  return (
-    <>
-      <button type="button" className="secondary" onClick={() => void copy()}>
-        {label}
-      </button>
-      <span role="status" className="small muted">
-        {done === 'copied' ? ' Copied.' : done === 'failed' ? ' The browser refused: select the text and copy it.' : ''}
-      </span>
-    </>
-  );
-}
 
 /** What a token may do, in words (the list and the creation notice). */
 function tokenScopeText(t: { lab: string | null; readOnly: boolean }): string {

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireUser } from '@/lib/server/access';
 import { labsOf } from '@/lib/server/labs';
+import { publicDemoLab } from '@/lib/server/demo';
 import { createLabAction } from '@/app/actions/labs';
 import { ActionForm } from '@/app/_components/ActionForm';
 import { Field } from '@/app/_components/Field';
@@ -11,7 +12,8 @@ export const metadata: Metadata = { title: 'Labs' };
 
 export default async function LabsPage() {
   const me = await requireUser('/labs');
-  const memberships = await labsOf(me.user.id);
+  const [memberships, demo] = await Promise.all([labsOf(me.user.id), publicDemoLab()]);
+  const inDemo = demo && memberships.some((m) => m.lab.slug === demo.slug);
   return (
     <>
       <h1>Your labs</h1>
@@ -33,6 +35,12 @@ export default async function LabsPage() {
           </tbody>
         </table>
       )}
+      {demo && !inDemo ? (
+        <p className="panel demo-card" data-testid="demo-lab">
+          <strong>{demo.name}</strong> is open to everyone for reading: analysed MNIST models to explore before uploading your own.{' '}
+          <Link href={demo.featured ? `/labs/${demo.slug}/analyses/${demo.featured.id}` : `/labs/${demo.slug}`}>Open the demo lab</Link>
+        </p>
+      ) : null}
       <h2>Create a lab</h2>
       <ActionForm action={createLabAction} submitLabel="Create lab" redirectTo="/labs/{slug}" className="panel">
         <div className="field">

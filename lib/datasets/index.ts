@@ -58,7 +58,11 @@ const KINDS: { [K in Kind]: SourceKind<SpecOf<K>> } = {
   mnist: {
     open: async (spec, opts) =>
       openImageSource(await mnistSource(checkMnistSpec(spec.split, spec.digit)), { className: spec.digit === undefined ? undefined : String(spec.digit), mix: spec.mix }, opts),
-    count: (spec) => mnistCounts(checkMnistSpec(spec.split, spec.digit)),
+    // A digit's dataset holds that digit's images only (a mix draws from all ten).
+    count: (spec) => {
+      const all = mnistCounts(checkMnistSpec(spec.split, spec.digit));
+      return spec.digit === undefined || spec.mix ? all : { [String(spec.digit)]: all[String(spec.digit)] };
+    },
     thumbnail: (_spec, id) => {
       const { split, index } = parseMnistId(id);
       return mnistImage(split, index);

@@ -13,8 +13,9 @@
  *   - any other status means the caller asked for something that cannot
  *     happen (cancelling a completed analysis, completing a cancelled one,
  *     completing a task twice): InvalidTransition is thrown.
- * Statuses only move forward out of completed, failed and cancelled (they are
- * final), so the second read cannot mistake a race for a bug.
+ * Statuses only move forward out of completed and failed (they are final);
+ * cancelled is final too except for a person's resume, made under the
+ * analysis row's lock, so the second read cannot mistake a race for a bug.
  *
  * An analysis and its tasks change together in one transaction that updates
  * the analysis row first and its tasks second, the order persist.ts locks them
@@ -45,8 +46,8 @@ export interface Transition<S extends string> {
  * request cancels a queued analysis at once and flags a running one, which its
  * worker then cancels (`cancel`) when it sees the flag.
  */
-export type AnalysisEvent = 'start' | 'complete' | 'fail' | 'cancel' | 'requestCancel';
-export type TaskEvent = 'claim' | 'takeOver' | 'complete' | 'release' | 'fail' | 'exhaust' | 'cancel';
+export type AnalysisEvent = 'start' | 'complete' | 'fail' | 'cancel' | 'requestCancel' | 'resume';
+export type TaskEvent = 'claim' | 'takeOver' | 'complete' | 'release' | 'fail' | 'exhaust' | 'cancel' | 'resume';
 export type ArtifactEvent = 'request' | 'claim' | 'takeOver' | 'complete' | 'release' | 'fail' | 'exhaust';
 
 export const ANALYSIS_TRANSITIONS: Readonly<Record<AnalysisEvent, Transition<AnalysisStatus>>> = Object.freeze({
@@ -60,6 +61,12 @@ export const ANALYSIS_TRANSITIONS: Readonly<Record<AnalysisEvent, Transition<Ana
   cancel: { from: ['queued', 'running'], to: 'cancelled', raced: ['failed', 'cancelled'] },
   /** A person asks to stop it: a queued analysis is cancelled now, a running one flagged. */
   requestCancel: { from: ['queued', 'running'], to: { queued: 'cancelled', running: 'running' }, raced: [] },
+  /**
+   * A person resumes a cancelled analysis: queued again, its completed layers
+   * kept and only its cancelled layer tasks queued. Under the analysis row's
+   * lock (resumeAnalysis), so no worker can see it half-resumed.
+   */
+  resume: { from: ['cancelled'], to: 'queued', raced: [] },
 });
 
 /**
@@ -79,6 +86,8 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskEvent, Transition<TaskStatus>
   exhaust: { from: ['running'], to: 'failed', raced: [] },
   /** With its analysis (fail or cancel; a sweep over the analysis' unfinished tasks). */
   cancel: { from: ['queued', 'running'], to: 'cancelled', raced: [] },
+  /** With its analysis when it is resumed: a cancelled layer is queued again, with fresh attempts. */
+  resume: { from: ['cancelled'], to: 'queued', raced: [] },
 });
 
 /** Channel artifact: as a layer task, without cancel; a new request retries a failed one. */
@@ -213,6 +222,36 @@ export async function requestCancel(db: PrismaClient, id: string, labId: string)
     if (ended) await cancelTasks(tx, id);
     return updated;
   });
+}
+
+/**
+ * A person resumes a cancelled analysis: it is queued again with its cancel
+ * request cleared, its cancelled layer tasks queued with fresh attempts, and
+ * its completed layers (tasks and results) kept, so workers compute only what
+ * is missing. Null when the lab has no such analysis; InvalidTransition when
+ * it is not cancelled. `admit` runs inside the transaction first (the lab's
+ * queue limit).
+ */
+export async function resumeAnalysis(db: PrismaClient, id: string, labId: string, admit: (tx: Tx) => Promise<void> = async () => {}) {
+  const t = ANALYSIS_TRANSITIONS.resume;
+  const resumed = await db.$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: AnalysisStatus }[]>`
+      SELECT status::text AS status FROM "Analysis" WHERE id = ${id} AND "labId" = ${labId} FOR UPDATE`;
+    if (!row) return null;
+    if (nextStatus(t, row.status) === null) throw new InvalidTransition('analysis', id, 'resume', row.status, `analysis is ${row.status}; only a cancelled analysis can be resumed`);
+    await admit(tx);
+    const tt = TASK_TRANSITIONS.resume;
+    const requeued = await tx.$executeRaw`
+      UPDATE "LayerTask" SET status = ${sqlStatus(targetOf(tt))}, attempts = 0, progress = 0, error = NULL, "lockedBy" = NULL, "lockedAt" = NULL, "updatedAt" = now()
+      WHERE "analysisId" = ${id} AND status IN ${sqlStatuses(tt.from)}`;
+    const updated = await tx.analysis.update({
+      where: { id },
+      data: { status: targetOf(t), cancelRequested: false, finishedAt: null, etaSeconds: null, error: null, currentLayer: null },
+    });
+    return { analysis: updated, requeued };
+  });
+  if (resumed) await notifyWorkers(db);
+  return resumed;
 }
 
 // ---------------------------------------------------------------- layer tasks

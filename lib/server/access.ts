@@ -48,6 +48,8 @@ export interface LabRef {
 export interface LabContext extends Identity {
   lab: LabRef;
   role: Role;
+  /** Reading the public demo lab without being a member of it (role viewer). */
+  guest?: boolean;
 }
 
 type CookieSource = { getAll(): { name: string; value: string }[] } | Map<string, string>;
@@ -161,12 +163,27 @@ export async function loadLab(identity: Identity, slug: string, role: Role): Pro
     where: { userId: identity.user.id, lab: { slug } },
     select: { role: true, lab: { select: { id: true, slug: true, name: true } } },
   });
+  const found = m ?? (await publicDemoGuest(slug));
   // A token limited to one lab sees the others as missing, like labs one is not in.
-  if (!m || (identity.tokenScope?.labId && identity.tokenScope.labId !== m.lab.id)) throw notFound('lab not found');
-  if (!roleAtLeast(m.role, role)) {
-    throw forbidden(`this needs the ${role} role in lab '${m.lab.slug}'; you are a ${m.role}`);
+  if (!found || (identity.tokenScope?.labId && identity.tokenScope.labId !== found.lab.id)) throw notFound('lab not found');
+  if (!roleAtLeast(found.role, role)) {
+    throw forbidden(
+      m
+        ? `this needs the ${role} role in lab '${found.lab.slug}'; you are a ${found.role}`
+        : `'${found.lab.slug}' is the public demo lab: it is read-only for visitors. Copy what you need into your own lab`,
+    );
   }
-  return { ...identity, lab: m.lab, role: m.role };
+  return { ...identity, lab: found.lab, role: found.role, ...(m ? {} : { guest: true }) };
+}
+
+/**
+ * The public demo lab lets every signed-in user in as a viewer without a
+ * membership, so a new account has results to explore before uploading
+ * anything. Other labs stay invisible to non-members.
+ */
+async function publicDemoGuest(slug: string): Promise<{ role: Role; lab: LabRef } | null> {
+  const lab = await db.lab.findFirst({ where: { slug, publicDemo: true }, select: { id: true, slug: true, name: true } });
+  return lab ? { role: 'viewer', lab } : null;
 }
 
 // ---------------------------------------------------------------- route handlers

@@ -8,7 +8,8 @@ import { validateOptions, withDefaults } from '../analysis/options';
 import { estimateAnalysisCost } from '../analysis/cost';
 import { db, Prisma } from '../db/client';
 import { CREATED_STATUS, notifyWorkers } from '../queue/analysis-status';
-import { badRequest, conflict, notFound, parseWith } from './errors';
+import { badRequest, conflict, fieldError, notFound, parseWith } from './errors';
+import { usableImages } from './datasets';
 import type { LabContext } from './access';
 import type { StoredLayer } from './models';
 import { createAnalysisSchema } from './schemas';
@@ -40,7 +41,15 @@ async function prepareAnalysis(ctx: LabContext, body: unknown) {
     throw badRequest(`target class index ${input.target.index} is out of range: the model has ${outputs} outputs`);
   }
   // Every option stored (withDefaults), checked by the same validation the worker runs, now that the model and dataset are known.
-  const options = withDefaults(input.options);
+  let options = withDefaults(input.options);
+  // The images an analysis can draw: asking for more than the dataset holds would run on fewer while the
+  // settings said otherwise. Refused at the images field; an unstated count takes what there is.
+  const usable = usableImages(dataset);
+  if (usable !== null && options.images > usable) {
+    const holds = `dataset '${dataset.name}' has ${usable.toLocaleString('en-US')} image${usable === 1 ? '' : 's'} for this analysis`;
+    if (input.options.images !== undefined) throw fieldError('images', `options.images: ${options.images.toLocaleString('en-US')} images asked for, but ${holds}; ask for ${usable.toLocaleString('en-US')} or fewer`);
+    options = { ...options, images: usable };
+  }
   const issues = validateOptions(options, { format: mv.format, target: input.target, datasetKind: dataset.kind });
   if (issues.length) throw badRequest(issues.map((i) => (i.option === 'target' ? i.message : `options.${i.option}: ${i.message}`)).join('; '));
 
@@ -51,7 +60,7 @@ async function prepareAnalysis(ctx: LabContext, body: unknown) {
     layers: input.layers,
     options,
     threads: workerThreads(),
-    availableImages: (dataset.counts as { total?: number } | null)?.total,
+    availableImages: usable ?? undefined,
   });
   const limits = await labLimits(ctx.lab.id);
   return { input, mv, dataset, options, stored, chosen, estimate, limits };

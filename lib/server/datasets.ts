@@ -54,6 +54,19 @@ export interface DatasetSummary {
 }
 
 /**
+ * How many images an analysis of this dataset can draw: the one class the
+ * dataset stands for (MNIST digit 3, a zip's class folder) unless it mixes
+ * classes, else all of them; null when the counts are unknown.
+ */
+export function usableImages(d: { spec: unknown; counts: unknown }): number | null {
+  const counts = (d.counts ?? {}) as { total?: number; perClass?: Record<string, number> };
+  const spec = (d.spec ?? {}) as { digit?: number; className?: string; mix?: unknown };
+  const one = spec.mix ? undefined : spec.digit !== undefined ? String(spec.digit) : spec.className;
+  if (one !== undefined && typeof counts.perClass?.[one] === 'number') return counts.perClass[one];
+  return typeof counts.total === 'number' ? counts.total : null;
+}
+
+/**
  * The check: what lib/datasets counts in the source, and a small seeded draw
  * through openDataset so undecodable or unsafe sources are refused now rather
  * than in the middle of an analysis.

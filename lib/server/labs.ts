@@ -101,6 +101,10 @@ export async function createInvitation(ctx: LabContext, input: unknown) {
   const normalized = normalizeEmail(email);
   const already = await db.membership.findFirst({ where: { labId: ctx.lab.id, user: { email: normalized } } });
   if (already) throw conflict(`${normalized} is already a member of this lab`);
+  const pending = await db.invitation.findFirst({ where: { labId: ctx.lab.id, email: normalized, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } });
+  if (pending) {
+    throw conflict(`${normalized} already has an open invitation (as ${pending.role}, until ${pending.expiresAt.toISOString().slice(0, 10)}); revoke it under Open invitations to send a new one`);
+  }
   const token = newSecret(32);
   const invitation = await db.invitation.create({
     data: {

@@ -262,6 +262,6 @@ export function pickableVersions(labId: string) {
   return db.modelVersion.findMany({
     where: { model: { labId, archivedAt: null } },
     orderBy: [{ model: { name: 'asc' } }, { version: 'desc' }],
-    select: { id: true, version: true, format: true, layers: true, outputShape: true, createdAt: true, model: { select: { name: true } } },
+    select: { id: true, version: true, format: true, layers: true, outputShape: true, createdAt: true, modelCard: true, model: { select: { name: true } } },
   });
 }

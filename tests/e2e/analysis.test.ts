@@ -140,7 +140,7 @@ describe('an analysis in the browser', () => {
       'q',
       'Effect [95 % CI]',
       'z',
-      'Rank interval',
+      'Rank interval · across k',
       'Ablation',
       'Mean act.',
       'Max act.',

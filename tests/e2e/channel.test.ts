@@ -87,7 +87,7 @@ describe('channel pages in a browser', () => {
     // Exports: a PNG per picture, the values as JSON.
     const png = await page.request.get(portal.base + (await page.locator('section[data-kind="maps"] a.ch-dl').first().getAttribute('href'))!);
     expect([png.status(), png.headers()['content-type'], png.headers()['content-disposition']]).toEqual([200, 'image/png', expect.stringMatching(/^attachment; filename=".*\.png"$/)]);
-    const json = await page.request.get(portal.base + (await page.getByRole('link', { name: 'values (JSON)' }).first().getAttribute('href'))!);
+    const json = await page.request.get(portal.base + (await page.locator('section[data-kind="maps"]').getByRole('link', { name: 'values (JSON)' }).getAttribute('href'))!);
     expect((await json.json()).rows).toHaveLength(6);
     await portal.screenshot(page, 'channel-page');
   });

@@ -14,7 +14,7 @@ import { mnistCnnLab, queueAnalysis } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
 import {
   ANALYSIS_TRANSITIONS, ARTIFACT_TRANSITIONS, TASK_TRANSITIONS, InvalidTransition, LeaseLost, cancelAnalysis, completeAnalysis, completeArtifact, completeTask,
-  failAnalysis, failArtifact, failTask, nextStatus, releaseArtifact, releaseTask, requestCancel, startAnalysis, type AnalysisStatus, type ArtifactStatus, type Transition,
+  failAnalysis, failArtifact, failTask, nextStatus, releaseArtifact, releaseTask, requestCancel, resumeAnalysis, startAnalysis, type AnalysisStatus, type ArtifactStatus, type Transition,
 } from '../../lib/queue/analysis-status';
 import { claimTask } from '../../lib/queue/layer-tasks';
 import { claimArtifact, requestArtifacts } from '../../lib/queue/artifact-tasks';
@@ -33,6 +33,7 @@ const ANALYSIS_EXPECTED: Record<string, { outcomes: Record<string, Outcome>; to:
   fail: { outcomes: row('ok', 'ok', 'throws', 'raced', 'raced'), to: { queued: 'failed', running: 'failed' } },
   cancel: { outcomes: row('ok', 'ok', 'throws', 'raced', 'raced'), to: { queued: 'cancelled', running: 'cancelled' } },
   requestCancel: { outcomes: row('ok', 'ok', 'throws', 'throws', 'throws'), to: { queued: 'cancelled', running: 'running' } },
+  resume: { outcomes: row('throws', 'throws', 'throws', 'throws', 'ok'), to: { cancelled: 'queued' } },
 };
 /** Changes a lease holder makes to its own task / artifact. */
 const TASK_EXPECTED: Record<string, { outcomes: Record<string, Outcome>; to: string }> = {
@@ -91,6 +92,7 @@ const analysisEvents: Record<string, (id: string) => Promise<unknown>> = {
   fail: (id) => failAnalysis(db, id, 'a reason'),
   cancel: (id) => cancelAnalysis(db, id),
   requestCancel: (id) => requestCancel(db, id, labId),
+  resume: (id) => resumeAnalysis(db, id, labId),
 };
 
 describe('analysis transitions', () => {
@@ -135,6 +137,26 @@ describe('analysis transitions', () => {
     await expect(cancelAnalysis(db, done)).rejects.toThrow(/is completed: 'cancel' applies only to an analysis that is queued or running/);
     const cancelled = await analysisIn('cancelled');
     await expect(db.$transaction((tx) => completeAnalysis(tx, cancelled, {}))).rejects.toThrow(/is cancelled: 'complete' applies only to an analysis that is running/);
+  });
+
+  it('resuming a cancelled analysis queues only its unfinished layers, with fresh attempts, and keeps the finished ones', async () => {
+    const id = await analysisIn('running');
+    await requestCancel(db, id, labId);
+    expect(await cancelAnalysis(db, id)).toBe(true);
+    expect(await taskStatuses(id)).toEqual(['completed', 'cancelled', 'cancelled']);
+    const resumed = await resumeAnalysis(db, id, labId);
+    expect(resumed?.requeued).toBe(2);
+    const a = await db.analysis.findUniqueOrThrow({ where: { id } });
+    expect([a.status, a.cancelRequested, a.finishedAt]).toEqual(['queued', false, null]);
+    const tasks = await db.layerTask.findMany({ where: { analysisId: id }, orderBy: { layerIndex: 'asc' } });
+    expect(tasks.map((t) => [t.status, t.attempts, t.lockedBy])).toEqual([
+      ['completed', 0, null],
+      ['queued', 0, null],
+      ['queued', 0, null],
+    ]);
+    // A second resume finds it queued: refused by name; another lab's analysis is not found.
+    await expect(resumeAnalysis(db, id, labId)).rejects.toThrow('analysis is queued; only a cancelled analysis can be resumed');
+    expect(await resumeAnalysis(db, id, 'another-lab')).toBeNull();
   });
 
   it("another lab's analysis is not found by a cancel request", async () => {

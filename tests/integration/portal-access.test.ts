@@ -152,6 +152,7 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
     GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', artifactId: artifactIds[ids.lab], file: 'values.json' } }),
   },
   '/labs/[lab]/analyses/[analysisId]/cancel': { POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
+  '/labs/[lab]/analyses/[analysisId]/resume': { POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/progress': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/export': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis } }) },
   '/labs/[lab]/analyses/[analysisId]/comments': {

@@ -94,9 +94,11 @@ describe('invitations', () => {
     const { user: late } = await signUp({ name: 'Late', email: 'late@example.org', password: 'late-joiner-pass-1' }, new Headers());
     await actAs(ownerId);
     const a = await inviteAction(null, form({ lab: slug, email: 'late@example.org', role: 'member' }));
-    const b = await inviteAction(null, form({ lab: slug, email: 'late@example.org', role: 'member' }));
-    if (!a?.ok || !b?.ok) throw new Error('invite failed');
+    if (!a?.ok) throw new Error('invite failed');
     await db.invitation.update({ where: { tokenHash: sha256Hex(tokenOf(a.data.link)) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    // The expired one no longer blocks a new invitation to the same address.
+    const b = await inviteAction(null, form({ lab: slug, email: 'late@example.org', role: 'member' }));
+    if (!b?.ok) throw new Error('invite failed');
     const revokeId = (await db.invitation.findUniqueOrThrow({ where: { tokenHash: sha256Hex(tokenOf(b.data.link)) } })).id;
     expect(await revokeInvitationAction(null, form({ lab: slug, invitationId: revokeId }))).toMatchObject({ ok: true });
 
@@ -108,6 +110,19 @@ describe('invitations', () => {
     if (revoked && !revoked.ok) expect(revoked.error).toMatch(/revoked/);
     expect(await acceptInvitationAction(null, form({ token: 'A'.repeat(43) }))).toMatchObject({ ok: false, status: 404 });
     expect(await db.membership.findFirst({ where: { userId: late.id, lab: { slug } } })).toBeNull();
+  });
+
+  it('one open invitation per address: a second is refused until the first is revoked', async () => {
+    await actAs(ownerId);
+    const first = await inviteAction(null, form({ lab: slug, email: 'twice@example.org', role: 'member' }));
+    if (!first?.ok) throw new Error('invite failed');
+    const second = await inviteAction(null, form({ lab: slug, email: 'Twice@Example.org', role: 'viewer' }));
+    expect(second).toMatchObject({ ok: false, status: 409 });
+    if (second && !second.ok) expect(second.error).toMatch(/^twice@example\.org already has an open invitation \(as member, until \d{4}-\d\d-\d\d\); revoke it/);
+    expect(await db.invitation.count({ where: { email: 'twice@example.org' } })).toBe(1);
+    const id = (await db.invitation.findFirstOrThrow({ where: { email: 'twice@example.org' } })).id;
+    expect(await revokeInvitationAction(null, form({ lab: slug, invitationId: id }))).toMatchObject({ ok: true });
+    expect(await inviteAction(null, form({ lab: slug, email: 'twice@example.org', role: 'viewer' }))).toMatchObject({ ok: true });
   });
 
   it('members and viewers cannot invite (403)', async () => {

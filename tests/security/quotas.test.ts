@@ -25,7 +25,8 @@ let slug = '';
 let versionId = '';
 let datasetId = '';
 
-const MONSTER = { images: 100_000, permutations: 10_000, bootstrap: 10_000, crossFitRepeats: 100, components: 1000, ablation: true };
+// Every image the dataset (MNIST test digit 3: 1,010) holds; asking for more is refused at the images field.
+const MONSTER = { images: 1_010, permutations: 10_000, bootstrap: 10_000, crossFitRepeats: 100, components: 1000, ablation: true };
 
 beforeAll(async () => {
   const a = await signUp({ name: 'Owner', email: 'owner@example.org', password: 'owner-password-1' }, new Headers());
@@ -139,7 +140,7 @@ describe('limits', () => {
 
   it('accept an expensive analysis once an owner raises the CPU-hours limit', async () => {
     await db.analysis.updateMany({ data: { status: 'cancelled' } });
-    const heavy = body({ images: 6000, permutations: 10_000, bootstrap: 2000 });
+    const heavy = body({ images: 1_010, permutations: 10_000, bootstrap: 10_000 });
     const est = await callRoute(estimateRoute.POST as never, '', { token: member, params: { lab: slug }, json: heavy });
     expect(est.body.estimate.cpuHours).toBeGreaterThan(8);
     const refused = await create(heavy);

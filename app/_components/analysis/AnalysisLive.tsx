@@ -122,6 +122,19 @@ export function AnalysisLive({
     }
   };
 
+  const resume = async () => {
+    setCancelState({ pending: true, error: null });
+    try {
+      const res = await fetch(`${base}/resume`, { method: 'POST' });
+      const body = (await res.json().catch(() => ({}))) as { error?: string };
+      if (!res.ok) throw new Error(`${body.error ?? 'could not resume'} (${res.status})`);
+      setView((v) => ({ ...v, status: 'queued', cancelRequested: false, layers: v.layers.map((l) => (l.status === 'cancelled' ? { ...l, status: 'queued', progress: 0 } : l)) }));
+      setCancelState({ pending: false, error: null });
+    } catch (err) {
+      setCancelState({ pending: false, error: (err as Error).message });
+    }
+  };
+
   // Never "completed" while the page still lacks some layers' results: those arrive with the refresh.
   const total = view.layers.length;
   const loadingLast = view.status === 'completed' && resultLayers < total;
@@ -137,6 +150,11 @@ export function AnalysisLive({
           Status <span className={`badge ${loadingLast ? 'running' : view.status}`}>{statusText}</span>
           {view.cancelRequested && view.status === 'running' ? <span className="small muted"> cancelling at the next check…</span> : null}
         </h2>
+        {canCancel && view.status === 'cancelled' ? (
+          <button type="button" className="secondary" onClick={resume} disabled={cancelState.pending}>
+            {cancelState.pending ? 'Resuming…' : `Resume${done ? ` (keeps the ${done} finished layer${done === 1 ? '' : 's'})` : ''}`}
+          </button>
+        ) : null}
         {canCancel && active ? (
           <button type="button" className="danger" onClick={cancel} disabled={cancelState.pending || view.cancelRequested}>
             {cancelState.pending ? 'Cancelling…' : 'Cancel analysis'}

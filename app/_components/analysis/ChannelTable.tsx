@@ -6,7 +6,7 @@
  * verdicts is spelled out above the table, or "not calibrated" when the layer
  * has none.
  */
-import { MEASURES, NOT_CALIBRATED, rankChannels, ruleSentence, verdictOf, type LayerView, type MeasureKey } from './measures';
+import { rankInstability, MEASURES, NOT_CALIBRATED, rankChannels, ruleSentence, verdictOf, type LayerView, type MeasureKey } from './measures';
 
 const fixed = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
 const sig = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '—' : Number(v.toPrecision(d)).toString());
@@ -98,8 +98,8 @@ export function ChannelTable({
               </th>
               {SCORE_COLS.map(header)}
               {TEST_COLS.map(header)}
-              <th scope="col" className="num" title="95 % confidence set for the rank (bootstrap of the ranking estimator), or the older 5th–95th percentile interval">
-                Rank interval
+              <th scope="col" className="num" title="95 % confidence set for the rank (bootstrap of the ranking estimator), or the older 5th–95th percentile interval; then how far the rank moves across the numbers of components k. Unstable: either spans a quarter of the layer or more">
+                Rank interval · across k
               </th>
               {header({ key: 'ablation_drop', label: 'Ablation', title: 'class-score drop when the channel is zeroed' })}
               <th scope="col" className="num" title="Mean activation over images and positions">
@@ -160,7 +160,16 @@ export function ChannelTable({
                     {c.effect === undefined || !Number.isFinite(c.effect) ? '—' : `${fixed(c.effect, 2)}${c.effect_ci ? ` [${fixed(c.effect_ci[0], 2)}, ${fixed(c.effect_ci[1], 2)}]` : ''}`}
                   </td>
                   <td className="num">{fixed(c.z_score, 2)}</td>
-                  <td className="num">{rankInterval(c)}</td>
+                  <td className="num" data-col="rank-interval">
+                    {rankInterval(c)}
+                    {c.rank_range_k !== undefined ? <span className="muted"> · moves {c.rank_range_k} across k</span> : null}
+                    {rankInstability(c, layer.channels.length) ? (
+                      <span className="pa-unstable" title={rankInstability(c, layer.channels.length)!}>
+                        {' '}
+                        unstable
+                      </span>
+                    ) : null}
+                  </td>
                   <td className="num">{fixed(c.ablation_drop)}</td>
                   <td className="num">{sig(c.mean_activation)}</td>
                   <td className="num">{sig(c.max_activation)}</td>

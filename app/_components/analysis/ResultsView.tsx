@@ -5,8 +5,10 @@
  * driven by one ranking measure. The selected layer and measure live in the
  * URL (?layer=&measure=), so a link reproduces the view.
  */
+import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
 import { Histogram } from '@/app/_components/charts/Histogram';
+import { ChartSubject } from '@/app/_components/charts/frame';
 import { SortedCurves } from '@/app/_components/charts/SortedCurves';
 import { layerSegment } from '@/app/_components/layer-path';
 import { ChannelTable } from './ChannelTable';
@@ -36,7 +38,10 @@ export function ResultsView({
   defaultMeasure,
   initialLayer,
   initialMeasure,
+  subject,
 }: {
+  /** What the analysis is ("MNIST CNN × digit 3"): exported charts carry it. */
+  subject?: string;
   lab: string;
   analysisId: string;
   layers: LayerView[];
@@ -89,8 +94,11 @@ export function ResultsView({
   const base = `/api/v1/labs/${encodeURIComponent(lab)}/analyses/${encodeURIComponent(analysisId)}`;
   const pageBase = `/labs/${encodeURIComponent(lab)}/analyses/${encodeURIComponent(analysisId)}`;
   const ref = referenceFor(measure, rule?.alpha);
+  const router = useRouter();
+  const openChannel = (layerName: string, channel: string | number) => router.push(`${pageBase}/layers/${layerSegment(layerName)}/channels/${channel}`);
 
   return (
+    <ChartSubject.Provider value={`${subject ?? `analysis ${analysisId}`} · ranked by ${m.label.toLowerCase()}`}>
     <div className="pa-results">
       <div className="pa-toolbar panel">
         <div className="field pa-toolbar-field">
@@ -124,6 +132,7 @@ export function ResultsView({
         xLabel="Channel rank, normalised (0 = best, 1 = worst)"
         order={m.order}
         reference={ref}
+        onOpen={openChannel}
         verdictLegend={rule ? { beats: 'beats noise', not: '≈ noise', rule: cal === 'all' ? ruleShort(rule) : `${ruleShort(rule)}; some layers ${NOT_CALIBRATED}`, title: rule.text } : undefined}
         caption={
           <>
@@ -132,7 +141,7 @@ export function ResultsView({
             {rule
               ? `Filled points beat noise, hollow ones do not (${rule.text}).`
               : `No verdicts: this analysis is ${NOT_CALIBRATED} (it ran without a null of its ranking statistic).`}{' '}
-            Hover or tab to a point for its exact value; click a legend entry to hide a layer.
+            Hover or tab to a point for its exact value, click it (or press Enter) to open its channel; click a legend entry to hide a layer.
           </>
         }
       />
@@ -204,5 +213,6 @@ export function ResultsView({
         />
       </section>
     </div>
+    </ChartSubject.Provider>
   );
 }

@@ -76,6 +76,7 @@ export type ChannelRow = Pick<
   | 'effect_ci'
   | 'mcse'
   | 'rank_ci'
+  | 'rank_range_k'
   | 'z_score'
   | 'rank_p05'
   | 'rank_p95'
@@ -101,10 +102,10 @@ export interface LayerView {
 }
 
 export function toChannelRow(c: ChannelResult): ChannelRow {
-  const { index, rank, score_pc1, score_multiple, score_crossfit, p_value, q_value, q_value_network, beats_noise, effect, effect_ci, mcse, rank_ci } = c;
+  const { index, rank, score_pc1, score_multiple, score_crossfit, p_value, q_value, q_value_network, beats_noise, effect, effect_ci, mcse, rank_ci, rank_range_k } = c;
   const { z_score, rank_p05, rank_p95, ablation_drop, mean_activation, max_activation, weight_mean, reverse, flags } = c;
   return {
-    index, rank, score_pc1, score_multiple, score_crossfit, p_value, q_value, q_value_network, beats_noise, effect, effect_ci, mcse, rank_ci,
+    index, rank, score_pc1, score_multiple, score_crossfit, p_value, q_value, q_value_network, beats_noise, effect, effect_ci, mcse, rank_ci, rank_range_k,
     z_score, rank_p05, rank_p95, ablation_drop, mean_activation, max_activation, weight_mean, reverse, flags,
   };
 }
@@ -186,4 +187,21 @@ export function rankChannels(channels: ChannelRow[], key: MeasureKey): { row: Ch
       return (va - vb) * dir || a.index - b.index;
     })
     .map((row, i) => ({ row, rank: i + 1 }));
+}
+
+/** A rank that moves by this share of the layer or more is flagged unstable. */
+export const UNSTABLE_RANK_SHARE = 0.25;
+
+/**
+ * Why a channel's rank should not be read as exact, or null: its 95 % rank
+ * set, or its rank across the numbers of components k, spans a quarter of
+ * the layer or more.
+ */
+export function rankInstability(c: Pick<ChannelRow, 'rank_ci' | 'rank_p05' | 'rank_p95' | 'rank_range_k'>, channels: number): string | null {
+  const limit = Math.max(3, UNSTABLE_RANK_SHARE * channels);
+  const ci = c.rank_ci ? c.rank_ci[1] - c.rank_ci[0] : c.rank_p05 !== undefined && c.rank_p95 !== undefined ? c.rank_p95 - c.rank_p05 : undefined;
+  const reasons: string[] = [];
+  if (c.rank_range_k !== undefined && c.rank_range_k >= limit) reasons.push(`its rank moves ${c.rank_range_k} places across k`);
+  if (ci !== undefined && ci >= limit) reasons.push(`its 95 % rank set spans ${Math.round(ci)} places`);
+  return reasons.length ? `unstable rank: ${reasons.join(' and ')} (of ${channels} channels)` : null;
 }

@@ -25,10 +25,12 @@ export function ChannelArtifacts({ url, initial, channel, canRequest }: { url: s
   }, [canRequest, initial, request]);
 
   const ask = (kind: ArtifactKind) => void request({ kinds: [kind] });
+  // Pictures lead with what the channel responds to: its top images first.
+  const ordered = [...items].sort((x, y) => ORDER.indexOf(x.kind) - ORDER.indexOf(y.kind));
   return (
     <div className="ch-artifacts">
       <nav aria-label="Pictures" className="row small ch-jump">
-        {items.map((a) => (
+        {ordered.map((a) => (
           <a key={a.kind} href={`#ch-${a.kind}`}>
             {ARTIFACT_LABELS[a.kind]}
           </a>
@@ -39,7 +41,7 @@ export function ChannelArtifacts({ url, initial, channel, canRequest }: { url: s
           {error}
         </p>
       ) : null}
-      {items.map((a) => (
+      {ordered.map((a) => (
         <section key={a.kind} className="ch-section" aria-labelledby={`ch-${a.kind}`} data-kind={a.kind} data-status={a.status}>
           <SectionHeader artifact={a} />
           <p className="small muted ch-what">{DESCRIPTIONS[a.kind]}</p>
@@ -50,6 +52,8 @@ export function ChannelArtifacts({ url, initial, channel, canRequest }: { url: s
     </div>
   );
 }
+
+const ORDER: ArtifactKind[] = ['top', 'maps', 'gradcam', 'actmax', 'strip'];
 
 const DESCRIPTIONS: Record<ArtifactKind, string> = {
   maps: "The channel's activation map on the first images of the analysis' sample, beside each input as the model saw it (PCACE paper, Fig. 2–4 and 8). Red: positive, blue: negative.",

@@ -127,16 +127,6 @@ export function ChannelScores({
       </div>
       <VerdictLine channel={channel} rule={rule} />
       <BaselineLine channel={channel} sanity={sanity} />
-      {channel.flags.length ? (
-        <p className="small">
-          Flags:{' '}
-          {channel.flags.map((f) => (
-            <span key={f} className="badge">
-              {f}
-            </span>
-          ))}
-        </p>
-      ) : null}
       <dl className="ch-scores">
         {rows.map(([k, label, hint]) => (
           <div key={k} title={hint || undefined}>

@@ -7,7 +7,7 @@
  * the mouse, legend entries toggle curves, and a data table is one click away.
  */
 import * as d3 from 'd3';
-import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
 import { AxisBottom, AxisLeft } from './axes';
 import { cursorGroups, cursorStep, useNearest, type CursorPoint } from './cursor';
 import { ChartFrame, ChartSvg, tipAt } from './frame';
@@ -60,6 +60,8 @@ export interface SortedCurvesProps {
   caption?: ReactNode;
   /** Set when points carry verdicts: drawn as a legend block under the series. */
   verdictLegend?: VerdictLegend;
+  /** Opens what a point stands for (e.g. its channel's page): on click, or Enter on the focused point. */
+  onOpen?: (seriesKey: string, id: string | number) => void;
 }
 
 const NOT_BEATING = '#9aa0aa';
@@ -103,6 +105,7 @@ export function SortedCurves({
   filename,
   caption,
   verdictLegend,
+  onOpen,
 }: SortedCurvesProps) {
   const svgRef = useRef<SVGSVGElement>(null);
   const [hidden, setHidden] = useState<Set<string>>(new Set());
@@ -163,6 +166,7 @@ export function SortedCurves({
     `rank ${p.i + 1} of ${placed[p.s].length} (x = ${p.x.toFixed(3)})`,
     `${yLabel}: ${exact(p.value)}`,
     ...(p.note ? [p.note] : []),
+    ...(onOpen ? ['click or Enter: open'] : []),
   ]);
 
   // The one tab stop: the focused point, else the first point of the first visible curve.
@@ -179,6 +183,11 @@ export function SortedCurves({
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     const target = e.target as Element;
     if (!target.hasAttribute('data-point') || !focus) return;
+    if (e.key === 'Enter' && onOpen) {
+      e.preventDefault();
+      onOpen(series[focus.s].key, placed[focus.s][focus.i].id);
+      return;
+    }
     const at = flat.findIndex((p) => p.s === focus.s && p.i === focus.i);
     const next = cursorStep(e.key, flat, groups, at < 0 ? null : at);
     if (next === undefined) return;
@@ -192,6 +201,11 @@ export function SortedCurves({
   const onPointerMove = (e: PointerEvent<SVGSVGElement>) => {
     const k = nearest(e);
     setHover(k === null ? null : { s: flat[k].s, i: flat[k].i });
+  };
+  const onClick = (e: MouseEvent<SVGSVGElement>) => {
+    if (!onOpen || (e.target as Element).closest('[data-legend]')) return;
+    const k = nearest(e);
+    if (k !== null) onOpen(series[flat[k].s].key, flat[k].id);
   };
 
   const toggle = (key: string) =>
@@ -225,6 +239,8 @@ export function SortedCurves({
           onKeyDown={onKeyDown}
           onPointerMove={onPointerMove}
           onPointerLeave={() => setHover(null)}
+          onClick={onOpen ? onClick : undefined}
+          style={onOpen && activePoint ? { cursor: 'pointer' } : undefined}
           data-chart="sorted-curves"
         >
           <AxisLeft scale={y} at={m.left} label={yLabel} grid={width - m.left - m.right} format={fmt} />

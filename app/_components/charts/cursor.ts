@@ -75,7 +75,7 @@ export function cursorStep(key: string, points: readonly CursorPoint[], groups: 
  */
 export function useNearest(points: readonly CursorPoint[], svgRef: RefObject<SVGSVGElement | null>, radius: number) {
   const cache = useRef<{ of: readonly CursorPoint[]; d: d3.Delaunay<CursorPoint> } | null>(null);
-  return (e: PointerEvent<SVGSVGElement>): number | null => {
+  return (e: { clientX: number; clientY: number }): number | null => {
     const ctm = svgRef.current?.getScreenCTM();
     if (!ctm || points.length === 0) return null;
     if (cache.current?.of !== points) cache.current = { of: points, d: d3.Delaunay.from(points, (p) => p.px, (p) => p.py) };

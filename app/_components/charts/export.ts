@@ -24,11 +24,32 @@ export function download(blob: Blob, filename: string): void {
  * A standalone copy of the chart: explicit size from the viewBox, a white
  * background, no interaction-only elements (marked data-export="skip").
  */
-export function serializeSvg(svg: SVGSVGElement): { text: string; width: number; height: number } {
+export function serializeSvg(svg: SVGSVGElement, heading: string[] = []): { text: string; width: number; height: number } {
   const clone = svg.cloneNode(true) as SVGSVGElement;
   const vb = svg.viewBox.baseVal;
   const width = vb && vb.width ? vb.width : svg.clientWidth;
-  const height = vb && vb.height ? vb.height : svg.clientHeight;
+  const plotHeight = vb && vb.height ? vb.height : svg.clientHeight;
+  // A heading band above the plot: a file passed around still says what it shows.
+  const band = heading.length ? 12 + 17 * heading.length : 0;
+  const height = plotHeight + band;
+  if (band) {
+    const plot = document.createElementNS(SVG_NS, 'g');
+    plot.setAttribute('transform', `translate(0,${band})`);
+    while (clone.firstChild) plot.appendChild(clone.firstChild);
+    clone.appendChild(plot);
+    heading.forEach((line, i) => {
+      const t = document.createElementNS(SVG_NS, 'text');
+      t.setAttribute('x', '8');
+      t.setAttribute('y', String(18 + 17 * i));
+      t.setAttribute('font-size', i === 0 ? '14' : '11');
+      t.setAttribute('font-weight', i === 0 ? '600' : '400');
+      t.setAttribute('fill', i === 0 ? '#1d1f23' : '#5c6370');
+      t.setAttribute('data-export-heading', '');
+      t.textContent = line;
+      clone.appendChild(t);
+    });
+    clone.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  }
   clone.setAttribute('xmlns', SVG_NS);
   clone.setAttribute('width', String(width));
   clone.setAttribute('height', String(height));
@@ -45,13 +66,13 @@ export function serializeSvg(svg: SVGSVGElement): { text: string; width: number;
   return { text, width, height };
 }
 
-export function exportSvg(svg: SVGSVGElement, filename: string): void {
-  download(new Blob([serializeSvg(svg).text], { type: 'image/svg+xml;charset=utf-8' }), filename);
+export function exportSvg(svg: SVGSVGElement, filename: string, heading: string[] = []): void {
+  download(new Blob([serializeSvg(svg, heading).text], { type: 'image/svg+xml;charset=utf-8' }), filename);
 }
 
 /** Rasterise the SVG at `scale`× its viewBox size (2× by default: sharp on slides and high-DPI screens). */
-export async function exportPng(svg: SVGSVGElement, filename: string, scale = 2): Promise<void> {
-  const { text, width, height } = serializeSvg(svg);
+export async function exportPng(svg: SVGSVGElement, filename: string, heading: string[] = [], scale = 2): Promise<void> {
+  const { text, width, height } = serializeSvg(svg, heading);
   const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml;charset=utf-8' }));
   try {
     const img = new Image();
@@ -106,4 +127,9 @@ export function exportJson(data: unknown, filename: string): void {
 /** A file-name-safe version of a title: "conv2 / sorted scores" → "conv2-sorted-scores". */
 export function fileSlug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'chart';
+}
+
+/** An exported chart's heading: its title, then what it is of and the day it was exported. */
+export function exportHeading(title: string, subject: string | null, now = new Date()): string[] {
+  return [title, `${subject ? `${subject} · ` : ''}exported ${now.toISOString().slice(0, 10)} from PCACE Lab`];
 }

@@ -4,8 +4,8 @@
  * JSON), the plot with its tooltip, and a caption saying how to read it. Also
  * the tooltip and the in-SVG legend entry, so every chart reads the same way.
  */
-import { useId, useState, type ReactNode, type RefObject, type SVGProps } from 'react';
-import { exportCsv, exportJson, exportPng, exportSvg, fileSlug, type Cell } from './export';
+import { createContext, useContext, useId, useState, type ReactNode, type RefObject, type SVGProps } from 'react';
+import { exportCsv, exportHeading, exportJson, exportPng, exportSvg, fileSlug, type Cell } from './export';
 import { FONT, INK } from './theme';
 
 export interface Tip {
@@ -43,6 +43,12 @@ export function ChartTooltip({ tip, width, height }: { tip: Tip | null; width: n
   );
 }
 
+/**
+ * What the charts below are of (e.g. "MNIST CNN × digit 3 · ranked by cross-fitted
+ * score"): exported SVG and PNG files carry it under the chart's title.
+ */
+export const ChartSubject = createContext<string | null>(null);
+
 export interface ChartFrameProps {
   title: string;
   /** Download file name without extension (default: the title). */
@@ -67,6 +73,7 @@ export interface ChartFrameProps {
 
 export function ChartFrame({ title, file, svgRef, rows, json, tip, width, height, caption, below, testId, headingLevel = 3, children }: ChartFrameProps) {
   const [error, setError] = useState<string | null>(null);
+  const subject = useContext(ChartSubject);
   const base = fileSlug(file ?? title);
   const H = `h${headingLevel}` as 'h3';
   const run = (fn: () => void | Promise<void>) => async () => {
@@ -87,10 +94,10 @@ export function ChartFrame({ title, file, svgRef, rows, json, tip, width, height
       <div className="pc-chart-head">
         <H className="pc-chart-title">{title}</H>
         <div className="pc-chart-tools" role="group" aria-label={`Download ${title}`}>
-          <button type="button" className="secondary pc-chart-btn" onClick={run(() => exportSvg(svgNow(), `${base}.svg`))} aria-label={`Download ${title} as SVG`}>
+          <button type="button" className="secondary pc-chart-btn" onClick={run(() => exportSvg(svgNow(), `${base}.svg`, exportHeading(title, subject)))} aria-label={`Download ${title} as SVG`}>
             SVG
           </button>
-          <button type="button" className="secondary pc-chart-btn" onClick={run(() => exportPng(svgNow(), `${base}.png`))} aria-label={`Download ${title} as PNG`}>
+          <button type="button" className="secondary pc-chart-btn" onClick={run(() => exportPng(svgNow(), `${base}.png`, exportHeading(title, subject)))} aria-label={`Download ${title} as PNG`}>
             PNG
           </button>
           {rows ? (

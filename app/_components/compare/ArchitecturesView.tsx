@@ -5,6 +5,7 @@ import { SCORE_LABELS, type AnalysisInfo, type ArchitecturesPayload } from '@/li
 import { exact, exportJson, SIDE_COLORS } from '@/app/_components/charts';
 import { DepthBoxes, DepthCurves, layered, MaxByDepth } from './ArchitectureCharts';
 import { AnalysisSelect, ScoreSelect } from './Pickers';
+import { Mismatch } from './Mismatch';
 import { DataStatus, useCompareView, type Query } from './useCompare';
 import { TableHead } from '@/app/_components/TableHead';
 
@@ -39,6 +40,7 @@ export function ArchitecturesView({ lab, candidates, initial }: { lab: string; c
         <ScoreSelect value={query.score ?? 'auto'} onChange={(score) => setQuery({ score })} />
       </div>
       <DataStatus state={state} retry={retry} idle="Choose two analyses to compare." />
+      <Mismatch infos={payload?.sides ? payload.sides.map((x) => x.analysis) : []} />
       {payload && data ? (
         <div className="cmp-results" aria-busy={state.status === 'loading'}>
           {payload.sides.some((s) => s.analysis.status !== 'completed') ? (

@@ -4,6 +4,7 @@
  * JavaScript or typing a URL.
  */
 import Link from 'next/link';
+import { architecturePair, runPair } from './defaults';
 import type { ReactNode } from 'react';
 import type { AnalysisInfo } from '@/lib/server/shared/compare';
 import { VIEWS } from './CompareNav';
@@ -57,11 +58,11 @@ function LandingSection({ id, title, blurb, missing, children }: { id: string; t
 export function CompareLanding({ lab, candidates }: { lab: string; candidates: AnalysisInfo[] }) {
   const base = `/labs/${lab}/compare`;
   const blurb = Object.fromEntries(VIEWS.map((v) => [v.key, v.blurb]));
-  const otherModel = candidates.find((c) => c.model.id !== candidates[0]?.model.id) ?? candidates[1];
+  const archPair = architecturePair(candidates);
   const versions = new Map<string, AnalysisInfo[]>();
   for (const a of candidates) versions.set(a.model.versionId, [...(versions.get(a.model.versionId) ?? []), a]);
   const classGroups = [...versions.values()].filter((g) => g.length >= 2);
-  const runPair = candidates.flatMap((a) => candidates.filter((b) => b.id !== a.id && b.model.id === a.model.id).map((b) => [a, b] as const))[0];
+  const runs = runPair(candidates);
   if (candidates.length === 0) {
     return (
       <p className="empty">
@@ -73,8 +74,8 @@ export function CompareLanding({ lab, candidates }: { lab: string; candidates: A
     <div className="cmp-landing">
       <LandingSection id="cmp-l-arch" title="Architectures" blurb={blurb.architectures} missing={candidates.length < 2 ? 'Needs two completed analyses.' : null}>
         <form method="get" action={`${base}/architectures`}>
-          <Select id="l-arch-a" name="a" text="Network A" candidates={candidates} value={candidates[0].id} />
-          <Select id="l-arch-b" name="b" text="Network B" candidates={candidates} value={otherModel.id} />
+          <Select id="l-arch-a" name="a" text="Network A" candidates={candidates} value={archPair?.[0].id ?? candidates[0].id} />
+          <Select id="l-arch-b" name="b" text="Network B" candidates={candidates} value={archPair?.[1].id ?? candidates[0].id} />
           <button type="submit">Compare architectures</button>
         </form>
       </LandingSection>
@@ -92,11 +93,11 @@ export function CompareLanding({ lab, candidates }: { lab: string; candidates: A
         </ul>
       </LandingSection>
 
-      <LandingSection id="cmp-l-runs" title="Runs" blurb={blurb.runs} missing={!runPair ? 'Needs two completed analyses of the same model.' : null}>
-        {runPair ? (
+      <LandingSection id="cmp-l-runs" title="Runs" blurb={blurb.runs} missing={!runs ? 'Needs two completed analyses of the same model.' : null}>
+        {runs ? (
           <form method="get" action={`${base}/runs`}>
-            <Select id="l-runs-a" name="a" text="Run A" candidates={candidates} value={runPair[0].id} />
-            <Select id="l-runs-b" name="b" text="Run B (same model)" candidates={candidates} value={runPair[1].id} />
+            <Select id="l-runs-a" name="a" text="Run A" candidates={candidates} value={runs[0].id} />
+            <Select id="l-runs-b" name="b" text="Run B (same model)" candidates={candidates} value={runs[1].id} />
             <button type="submit">Compare runs</button>
           </form>
         ) : null}

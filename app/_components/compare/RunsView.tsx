@@ -6,6 +6,7 @@ import { exact, exportCsv, exportJson, fmt3, fmtP, stars } from '@/app/_componen
 import { AnalysisSelect, KInput, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { runPair } from './defaults';
+import { Mismatch } from './Mismatch';
 import { DataStatus, useCompareView, type Query } from './useCompare';
 import { TableHead } from '@/app/_components/TableHead';
 
@@ -48,6 +49,7 @@ export function RunsView({ lab, candidates, initial }: { lab: string; candidates
         <ScoreSelect value={query.score ?? 'auto'} onChange={(score) => setQuery({ score })} />
       </div>
       <DataStatus state={state} retry={retry} idle="Choose two runs of the same model." />
+      <Mismatch infos={payload ? [payload.a, payload.b] : []} />
       {payload ? (
         <div className="cmp-results" aria-busy={state.status === 'loading'}>
           <Differences payload={payload} />

@@ -4,7 +4,7 @@
  * the scripts load) and the views (client: to fetch it), so both build the
  * very same URL and the browser reuses the preloaded response.
  */
-import type { AnalysisInfo } from '@/lib/server/shared/compare';
+import { SCORE_LABELS, type AnalysisInfo } from '@/lib/server/shared/compare';
 
 export type Query = Record<string, string>;
 export type View = 'architectures' | 'classes' | 'runs' | 'methods';
@@ -19,13 +19,42 @@ export function versionGroups(c: AnalysisInfo[]): AnalysisInfo[][] {
   return [...groups.values()].filter((g) => g.length >= 2).sort((x, y) => y.length - x.length);
 }
 
-/** The newest analysis with a sibling of the same model, and that sibling. */
-export function runPair(c: AnalysisInfo[]): [AnalysisInfo, AnalysisInfo] | null {
-  for (const a of c) {
-    const b = c.find((x) => x.id !== a.id && x.model.id === a.model.id);
-    if (b) return [a, b];
+/** Two analyses can be read side by side when they explain the same target with the same statistic. */
+export function comparable(a: AnalysisInfo, b: AnalysisInfo): boolean {
+  return a.targetLabel === b.targetLabel && a.scoreField === b.scoreField;
+}
+
+/** What differs between two analyses that a comparison of them must say (empty when they are comparable). */
+export function differences(a: AnalysisInfo, b: AnalysisInfo): string[] {
+  const out: string[] = [];
+  if (a.targetLabel !== b.targetLabel) out.push(`their targets differ (${a.targetLabel} vs ${b.targetLabel})`);
+  if (a.scoreField !== b.scoreField) out.push(`they rank by different statistics (${SCORE_LABELS[a.scoreField]} vs ${SCORE_LABELS[b.scoreField]})`);
+  return out;
+}
+
+/**
+ * The newest pair (newest first member) that passes `fits`, trying the
+ * stricter tests first: a comparable pair of the kind asked, then any pair
+ * of that kind.
+ */
+function newestPair(c: AnalysisInfo[], kind: (a: AnalysisInfo, b: AnalysisInfo) => boolean): [AnalysisInfo, AnalysisInfo] | null {
+  for (const fits of [(a: AnalysisInfo, b: AnalysisInfo) => kind(a, b) && comparable(a, b), kind]) {
+    for (const a of c) {
+      const b = c.find((x) => x.id !== a.id && fits(a, x));
+      if (b) return [a, b];
+    }
   }
   return null;
+}
+
+/** The newest analysis with a sibling of the same model (on the same target with the same statistic when there is one), and that sibling. */
+export function runPair(c: AnalysisInfo[]): [AnalysisInfo, AnalysisInfo] | null {
+  return newestPair(c, (a, b) => a.model.id === b.model.id);
+}
+
+/** Two different models on the same target and statistic, else two different models, else any two. */
+export function architecturePair(c: AnalysisInfo[]): [AnalysisInfo, AnalysisInfo] | null {
+  return newestPair(c, (a, b) => a.model.id !== b.model.id) ?? newestPair(c, () => true);
 }
 
 /** The query with what it lacks filled in from the lab's completed analyses (candidates: newest first). */
@@ -33,10 +62,17 @@ export function withDefaults(view: View, q: Query, c: AnalysisInfo[]): Query {
   switch (view) {
     case 'architectures': {
       if ((q.a && q.b) || c.length < 2) return q;
-      const a = q.a ?? c[0].id;
-      const first = c.find((x) => x.id === a) ?? c[0];
-      const b = q.b ?? (c.find((x) => x.model.id !== first.model.id) ?? c.find((x) => x.id !== a)!).id;
-      return { ...q, a, b };
+      if (!q.a && !q.b) {
+        const pair = architecturePair(c)!;
+        return { ...q, a: pair[0].id, b: pair[1].id };
+      }
+      // One side given: the other is a different model on a comparable analysis when there is one.
+      const given = c.find((x) => x.id === (q.a ?? q.b));
+      const others = c.filter((x) => x.id !== (q.a ?? q.b));
+      const other = given
+        ? (others.find((x) => x.model.id !== given.model.id && comparable(given, x)) ?? others.find((x) => comparable(given, x)) ?? others.find((x) => x.model.id !== given.model.id) ?? others[0])
+        : others[0];
+      return q.a ? { ...q, b: other.id } : { ...q, a: other.id };
     }
     case 'classes': {
       const g = versionGroups(c)[0];

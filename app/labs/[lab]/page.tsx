@@ -2,10 +2,13 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { requireLab, roleAtLeast } from '@/lib/server/access';
-import { recentAnalyses } from '@/lib/server/analysis-results';
+import { analysisTable } from '@/lib/server/analysis-table';
+import { publicDemoLab, type DemoLab } from '@/lib/server/demo';
+import { listLabPins } from '@/lib/server/pins';
+import { AnalysisTable } from '@/app/_components/analysis/AnalysisTable';
+import { PinnedChannels } from '@/app/_components/discussion/PinnedChannels';
 import { listDatasets } from '@/lib/server/datasets';
 import { listModelsWithLatest } from '@/lib/server/models';
-import { formatDate } from '@/app/_components/format';
 import { LabHeader } from './LabNav';
 import { TableHead } from '@/app/_components/TableHead';
 
@@ -16,35 +19,20 @@ export default async function LabHome({ params }: { params: Promise<{ lab: strin
   const ctx = await requireLab(slug);
   const canWrite = roleAtLeast(ctx.role, 'member');
   const base = `/labs/${slug}`;
-  const [models, datasets, analyses] = await Promise.all([listModelsWithLatest(ctx.lab.id), listDatasets(ctx.lab.id), recentAnalyses(ctx.lab.id, 50)]);
+  const [models, datasets, analyses, pins] = await Promise.all([listModelsWithLatest(ctx.lab.id), listDatasets(ctx.lab.id), analysisTable(ctx.lab.id, 100), listLabPins(ctx, { take: 20 })]);
+  const demo = analyses.length === 0 ? await publicDemoLab() : null;
 
   return (
     <>
       <LabHeader ctx={ctx} title={ctx.lab.name} />
 
+      {analyses.length === 0 && demo && demo.slug !== slug ? <DemoCard demo={demo} /> : null}
+
       <ListSection id="analyses-h" title="Analyses" action={canWrite && models.length > 0 && datasets.length > 0 ? <Link href={`${base}/analyses/new`}>New analysis</Link> : null} empty={analyses.length === 0 ? <>No analyses yet{canWrite ? ': upload a model and register a dataset, then start one.' : '.'}</> : null}>
-        <table>
-          <TableHead columns={['Analysis', 'Model', 'Dataset', 'Status', 'Created']} />
-          <tbody>
-            {analyses.map((a) => (
-              <tr key={a.id}>
-                <td>
-                  <Link href={`${base}/analyses/${a.id}`}>{a.title ?? a.id}</Link>
-                </td>
-                <td>
-                  {a.modelVersion.model.name} v{a.modelVersion.version}
-                </td>
-                <td>{a.dataset.name}</td>
-                <td>
-                  <span className={`badge ${a.status}`}>{a.status}</span>
-                  {a.status === 'running' ? <span className="small muted"> {Math.round(a.progress * 100)}%</span> : null}
-                </td>
-                <td className="small">{formatDate(a.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AnalysisTable lab={slug} rows={analyses} />
       </ListSection>
+
+      {pins.length > 0 ? <PinnedChannels lab={slug} pins={pins} showAnalysis headingId="lab-pins-h" /> : null}
 
       <div className="grid2">
         <ListSection id="models-h" title="Models" action={canWrite ? <Link href={`${base}/models/new`}>Upload a model</Link> : null} empty={models.length === 0 ? 'No models yet.' : null}>
@@ -100,5 +88,23 @@ function EntryName({ href, entry }: { href: string; entry: { name: string; archi
       <Link href={href}>{entry.name}</Link>
       {entry.archivedAt ? <span className="badge cancelled"> archived</span> : null}
     </td>
+  );
+}
+
+/** For a lab without analyses: the public demo lab, whose results can be opened at once without uploading anything. */
+function DemoCard({ demo }: { demo: DemoLab }) {
+  const href = demo.featured ? `/labs/${demo.slug}/analyses/${demo.featured.id}` : `/labs/${demo.slug}`;
+  return (
+    <section aria-labelledby="demo-h" className="panel demo-card">
+      <h2 id="demo-h">Try it now: the demo lab</h2>
+      <p>
+        The public demo lab holds MNIST models already analysed ({demo.completed} completed {demo.completed === 1 ? 'analysis' : 'analyses'}): ranked channels, the
+        channels that beat noise, what each channel responds to, and comparisons. You can read everything there; to run your own, upload a model
+        here.
+      </p>
+      <Link className="button" href={href} data-testid="demo-open">
+        {demo.featured ? `Open "${demo.featured.title}"` : `Open ${demo.name}`}
+      </Link>
+    </section>
   );
 }

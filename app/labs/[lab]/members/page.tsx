@@ -25,6 +25,14 @@ function RoleSelect({ id, defaultValue }: { id: string; defaultValue?: string })
 export default async function MembersPage({ params }: { params: Promise<{ lab: string }> }) {
   const { lab: slug } = await params;
   const ctx = await requireLab(slug, 'viewer', `/labs/${slug}/members`);
+  if (ctx.guest) {
+    return (
+      <>
+        <LabHeader ctx={ctx} title="Members" />
+        <p className="empty">This is the public demo lab: you are reading it as a visitor, and its members are not listed.</p>
+      </>
+    );
+  }
   const isOwner = ctx.role === 'owner';
   const [members, invitations, limits] = await Promise.all([
     listMembers(ctx.lab.id),
@@ -64,10 +72,14 @@ export default async function MembersPage({ params }: { params: Promise<{ lab: s
                       </label>
                       <RoleSelect id={`role-${m.id}`} defaultValue={m.role} />
                     </ActionForm>
-                    <ActionForm action={removeMemberAction} submitLabel="Remove" buttonClass="danger" confirm={`Remove ${m.user.email} from the lab?`}>
-                      <input type="hidden" name="lab" value={slug} />
-                      <input type="hidden" name="membershipId" value={m.id} />
-                    </ActionForm>
+                    {m.user.id === ctx.user.id ? (
+                      <span className="small muted">to leave, make someone else owner first and ask them to remove you</span>
+                    ) : (
+                      <ActionForm action={removeMemberAction} submitLabel="Remove" buttonClass="danger" confirm={`Remove ${m.user.email} from the lab?`}>
+                        <input type="hidden" name="lab" value={slug} />
+                        <input type="hidden" name="membershipId" value={m.id} />
+                      </ActionForm>
+                    )}
                   </div>
                 </td>
               ) : null}

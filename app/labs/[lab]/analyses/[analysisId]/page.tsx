@@ -122,6 +122,7 @@ export default async function AnalysisPage({ params, searchParams }: { params: P
         </p>
       ) : (
         <ResultsView
+          subject={`${a.title ?? 'Analysis'} (${a.modelVersion.model.name} v${a.modelVersion.version} × ${a.dataset.name}, ${describeTarget(a.target, a.dataset.kind)})`}
           lab={slug}
           analysisId={a.id}
           layers={layers}

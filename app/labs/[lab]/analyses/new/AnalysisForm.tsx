@@ -8,6 +8,7 @@ import { EstimateLine, useCostEstimate } from './CostEstimate';
 import { Field } from './Field';
 import { applies, currentOptions, OPTION_FIELDS, parseAnalysisForm, type FieldErrors, type FieldName, type FormContext } from './form-spec';
 import { OptionField, optionHelp } from './OptionField';
+import { suggestedClass } from './form-spec';
 import { LayerPicker, type LayerChoice } from './LayerPicker';
 
 export interface VersionChoice {
@@ -19,6 +20,8 @@ export interface VersionChoice {
   /** Size of the output vector, when the engine knew it. */
   outputs: number | null;
   layers: LayerChoice[];
+  /** The model card's class names, output by output, when it has them. */
+  classes: string[] | null;
 }
 
 export interface DatasetChoice {
@@ -29,13 +32,10 @@ export interface DatasetChoice {
   total: number;
   /** The class the images show, when the dataset holds one (MNIST digit 3 → 3). */
   digit: number | null;
+  /** The name of that class (a zip's class folder), when there is one. */
+  className: string | null;
 }
 
-/** The output index to explain by default: the dataset's one class, when the model has that output. */
-function suggestedClass(d: DatasetChoice | undefined, outputs: number | null): string | null {
-  if (!d || d.digit === null) return null;
-  return outputs === null || d.digit < outputs ? String(d.digit) : null;
-}
 
 export function AnalysisForm({
   lab,
@@ -60,7 +60,7 @@ export function AnalysisForm({
   const dataset = datasets.find((d) => d.id === datasetId);
   const [targetKind, setTargetKind] = useState<'class' | 'regression'>(dataset?.kind === 'csv' ? 'regression' : 'class');
   const [regressionSource, setRegressionSource] = useState<'output' | 'dataset'>(dataset?.kind === 'csv' ? 'dataset' : 'output');
-  const [classIndex, setClassIndex] = useState(suggestedClass(dataset, version?.outputs ?? null) ?? '0');
+  const [classIndex, setClassIndex] = useState(suggestedClass(dataset, version) ?? '0');
   const [classTouched, setClassTouched] = useState(false);
   const [layers, setLayers] = useState<Set<string>>(new Set(version?.layers.map((l) => l.name)));
   // The option values the form holds now: which fields apply, and the warnings some help lines give.
@@ -83,13 +83,13 @@ export function AnalysisForm({
     const v = versions.find((x) => x.id === id);
     setVersionId(id);
     setLayers(new Set(v?.layers.map((l) => l.name)));
-    if (!classTouched) setClassIndex(suggestedClass(dataset, v?.outputs ?? null) ?? '0');
+    if (!classTouched) setClassIndex(suggestedClass(dataset, v) ?? '0');
   };
   /** A new dataset: the class it suggests, and the model output as target when it has no target column. */
   const chooseDataset = (id: string) => {
     const d = datasets.find((x) => x.id === id);
     setDatasetId(id);
-    if (!classTouched) setClassIndex(suggestedClass(d, version?.outputs ?? null) ?? '0');
+    if (!classTouched) setClassIndex(suggestedClass(d, version) ?? '0');
     if (d?.kind !== 'csv' && regressionSource === 'dataset') setRegressionSource('output');
     clear('regressionSource');
   };
@@ -112,7 +112,7 @@ export function AnalysisForm({
       )}
     </Field>
   );
-  const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format };
+  const ctx = { outputs: version?.outputs ?? undefined, datasetKind: dataset?.kind, format: version?.format, datasetImages: dataset?.total };
   ctxRef.current = ctx;
 
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -151,7 +151,9 @@ export function AnalysisForm({
             ? 'z scores are measured against the permutation null: set permutations ≥ 2 below.'
             : field === 'permutations' && permutations > 0 && permutations < 20
               ? `With ${permutations} permutations the smallest possible p is ${(1 / (permutations + 1)).toFixed(3)}: no channel can reach p < 0.05. Use 99 or more.`
-              : optionHelp(decl)
+              : field === 'images' && dataset
+                ? `${optionHelp(decl)} The chosen dataset has ${dataset.total.toLocaleString('en-US')} image${dataset.total === 1 ? '' : 's'} for this analysis.`
+                : optionHelp(decl)
         }
       />
     ));

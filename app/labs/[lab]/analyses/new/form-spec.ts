@@ -39,6 +39,8 @@ export interface FormContext {
   outputs?: number;
   datasetKind?: string;
   format?: 'onnx' | 'tfjs';
+  /** Images the chosen dataset holds for an analysis (lib/server/datasets.ts usableImages). */
+  datasetImages?: number;
 }
 
 
@@ -120,6 +122,9 @@ export function parseAnalysisForm(form: FormLike, ctx: FormContext = {}): { body
     if (!errors[fieldOf(issue.option)]) errors[fieldOf(issue.option)] = issue.message;
   }
 
+  if (ctx.datasetImages !== undefined && options.images > ctx.datasetImages && !errors.images) {
+    errors.images = `the dataset has ${ctx.datasetImages.toLocaleString('en-US')} image${ctx.datasetImages === 1 ? '' : 's'} for this analysis: ask for ${ctx.datasetImages.toLocaleString('en-US')} or fewer`;
+  }
   if (Object.keys(errors).length > 0) return { body: null, errors };
   return {
     errors,
@@ -184,4 +189,22 @@ export function fieldOfServerError(message: string): FieldName | null {
 export function summariseErrors(errors: FieldErrors, labels: Record<FieldName, string>): string {
   const entries = Object.entries(errors) as [FieldName, string][];
   return `${entries.length === 1 ? 'One field needs' : `${entries.length} fields need`} attention: ${entries.map(([k, v]) => `${labels[k]} ${v}`).join('; ')}`;
+}
+
+/**
+ * The output index to explain by default: the dataset's one class, when the
+ * model has that output — its digit, or its class folder's name found among
+ * the model card's class names ("cat" → 3), or a number leading the folder
+ * name ("03_cat" → 3).
+ */
+export function suggestedClass(d: { digit: number | null; className: string | null } | undefined, v: { outputs: number | null; classes: string[] | null } | undefined): string | null {
+  if (!d) return null;
+  const fits = (i: number) => (v?.outputs === null || v?.outputs === undefined || i < v.outputs ? String(i) : null);
+  if (d.digit !== null) return fits(d.digit);
+  if (d.className === null) return null;
+  const name = d.className.trim().toLowerCase();
+  const named = v?.classes?.findIndex((c) => c.trim().toLowerCase() === name) ?? -1;
+  if (named >= 0) return fits(named);
+  const lead = /^(\d+)(?:[\s_.-]|$)/.exec(name);
+  return lead ? fits(Number(lead[1])) : null;
 }

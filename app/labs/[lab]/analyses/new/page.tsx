@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { requireLab } from '@/lib/server/access';
-import { pickableDatasets } from '@/lib/server/datasets';
+import { pickableDatasets, usableImages } from '@/lib/server/datasets';
 import { pickableVersions, type StoredLayer } from '@/lib/server/models';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { queueAnalysisAction } from './actions';
@@ -15,6 +15,14 @@ function datasetClass(spec: unknown, classes: unknown): number | null {
   if (typeof digit === 'number' && Number.isInteger(digit)) return digit;
   const list = Array.isArray(classes) ? (classes as string[]) : [];
   return list.length === 1 && /^\d+$/.test(list[0]) ? Number(list[0]) : null;
+}
+
+/** The name of the one class a dataset shows (its class folder, or the class chosen from a zip), else null. */
+function datasetClassName(spec: unknown, classes: unknown): string | null {
+  const chosen = (spec as { className?: unknown } | null)?.className;
+  if (typeof chosen === 'string') return chosen;
+  const list = Array.isArray(classes) ? (classes as string[]) : [];
+  return list.length === 1 ? list[0] : null;
 }
 
 export default async function NewAnalysisPage({ params }: { params: Promise<{ lab: string }> }) {
@@ -33,6 +41,7 @@ export default async function NewAnalysisPage({ params }: { params: Promise<{ la
     latest: latestOfModel.get(v.model.name) === v.version,
     outputs: Array.isArray(v.outputShape) ? (v.outputShape as number[]).reduce((a, b) => a * b, 1) : null,
     layers: (v.layers as unknown as StoredLayer[]).map((l) => ({ name: l.name, channels: l.channels, mapHeight: l.mapHeight, mapWidth: l.mapWidth })),
+    classes: Array.isArray((v.modelCard as { classes?: unknown } | null)?.classes) ? ((v.modelCard as { classes: unknown[] }).classes.map(String)) : null,
   }));
   // The most recently uploaded version: usually the one just uploaded to be analysed.
   const newest = rows.reduce<(typeof rows)[number] | undefined>((best, v) => (!best || v.createdAt > best.createdAt ? v : best), undefined);
@@ -41,8 +50,9 @@ export default async function NewAnalysisPage({ params }: { params: Promise<{ la
     name: d.name,
     kind: d.kind,
     classes: Array.isArray(d.classes) ? (d.classes as string[]) : [],
-    total: Number((d.counts as { total?: number } | null)?.total ?? 0),
+    total: usableImages(d) ?? 0,
     digit: datasetClass(d.spec, d.classes),
+    className: datasetClassName(d.spec, d.classes),
   }));
 
   return (

@@ -11,6 +11,13 @@ import { ChannelArtifacts } from '@/app/_components/channel/ChannelArtifacts';
 import { ChannelScores } from '@/app/_components/channel/ChannelScores';
 import { layerApiBase, layerFromParam, layerPageHref } from '@/app/_components/layer-path';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
+import { listThread } from '@/lib/server/comments';
+import { targetLabel } from '@/lib/server/history';
+import { myPins, pinKey } from '@/lib/server/pins';
+import { ChannelFlags } from '@/app/_components/channel/ChannelFlags';
+import { CopyButton } from '@/app/_components/CopyButton';
+import { CommentThread } from '@/app/_components/discussion/CommentThread';
+import { PinButton } from '@/app/_components/discussion/PinButton';
 
 export const metadata: Metadata = { title: 'Channel' };
 
@@ -28,14 +35,17 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
     throw err;
   });
   const ref = { slug, analysisId, layer };
-  const [artifacts, near, verdict, importance] = await Promise.all([
+  const [artifacts, near, verdict, importance, thread, mine] = await Promise.all([
     channelArtifacts(ctx.lab.id, ref, c),
     rankNeighbours(found.layerResult.id, found.result.rank),
     layerVerdict(ctx.lab.id, analysisId, layer),
     channelImportance(found.layerResult, found.channel),
+    listThread(ctx, analysisId, { layer, channel: found.channel }),
+    myPins(ctx, analysisId),
   ]);
   const canRequest = roleAtLeast(ctx.role, 'member');
   const a = found.analysis;
+  const self = `${layerPath}/channels/${found.channel}`;
   return (
     <>
       <LabHeader ctx={ctx} title={`Channel ${found.channel} · ${layer}`} />
@@ -46,28 +56,25 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
         </Link>{' '}
         › channel {found.channel}
       </nav>
-      <p className="small muted">
-        {a.modelVersion.model.name} v{a.modelVersion.version} × {a.dataset.name} · target <span className="mono">{JSON.stringify(a.target)}</span> · rank{' '}
-        {found.result.rank} of {found.channels}
+      <p className="small muted ch-context">
+        {a.modelVersion.model.name} v{a.modelVersion.version} × {a.dataset.name} · explains <strong data-testid="ch-target">{targetLabel(a.target)}</strong> ·
+        rank {found.result.rank} of {found.channels}
+      </p>
+      <div className="row ch-actions">
         {near.above !== null ? (
-          <>
-            {' · '}
-            <Link href={`${layerPath}/channels/${near.above}`} rel="prev">
-              ← rank {found.result.rank - 1} (channel {near.above})
-            </Link>
-          </>
+          <Link className="button secondary" href={`${layerPath}/channels/${near.above}`} rel="prev">
+            ← rank {found.result.rank - 1} (channel {near.above})
+          </Link>
         ) : null}
         {near.below !== null ? (
-          <>
-            {' · '}
-            <Link href={`${layerPath}/channels/${near.below}`} rel="next">
-              rank {found.result.rank + 1} (channel {near.below}) →
-            </Link>
-          </>
+          <Link className="button secondary" href={`${layerPath}/channels/${near.below}`} rel="next">
+            rank {found.result.rank + 1} (channel {near.below}) →
+          </Link>
         ) : null}
-      </p>
-      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} rule={verdict.verdict_rule} sanity={verdict.sanity} />
-      {importance ? <ChannelDeletion view={importance} channel={found.channel} layer={layer} /> : null}
+        <CopyButton text={self} absolute label="Copy link" what="to this channel" />
+        <PinButton lab={slug} analysisId={analysisId} layer={layer} channel={found.channel} pin={mine.get(pinKey(layer, found.channel)) ?? null} canWrite={canRequest} />
+      </div>
+      <ChannelFlags channel={found.result} />
       {!canRequest ? (
         <p className="alert ch-viewer small" role="note">
           You are a viewer in this lab: you can see pictures that have been computed, but only members can ask the workers for new ones.
@@ -79,6 +86,9 @@ export default async function ChannelPage({ params }: { params: Promise<Params> 
         channel={found.channel}
         canRequest={canRequest}
       />
+      <ChannelScores channel={found.result} channels={found.channels} filename={`${layer}-channel-${found.channel}-scores.json`} rule={verdict.verdict_rule} sanity={verdict.sanity} />
+      {importance ? <ChannelDeletion view={importance} channel={found.channel} layer={layer} /> : null}
+      <CommentThread lab={slug} analysisId={analysisId} layer={layer} channel={found.channel} initial={thread} />
     </>
   );
 }
