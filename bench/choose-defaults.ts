@@ -8,7 +8,7 @@
  * per design and pooled.
  *
  *   nice npx tsx bench/choose-defaults.ts [--seeds 20] [--first-seed 1001]
- *     [--channels 20] [--size 8] [--n 300] [--ks 2,3,5,10] [--threads 1] [--out file.json]
+ *     [--channels 16] [--size 8] [--n 300] [--ks 3,5,10] [--threads 1] [--out file.json]
  */
 import { writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
@@ -24,10 +24,10 @@ const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '20' },
     'first-seed': { type: 'string', default: '1001' },
-    channels: { type: 'string', default: '20' },
+    channels: { type: 'string', default: '16' },
     size: { type: 'string', default: '8' },
     n: { type: 'string', default: '300' },
-    ks: { type: 'string', default: '2,3,5,10' },
+    ks: { type: 'string', default: '3,5,10' },
     threads: { type: 'string', default: '1' },
     out: { type: 'string' },
   },

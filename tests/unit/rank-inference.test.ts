@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { bootstrapChannelRefit, rankConfidenceSets } from '../../lib/pcace/rank-inference';
 import { channelMaps } from '../../lib/pcace/layer';
 import { Rng } from '../../lib/pcace/random';
-import { disattenuatedCorrelation, testRetest } from '../../lib/pcace/reliability';
 import { syntheticLayer } from '../fixtures/synthetic-layer';
 
 /** Channels = sample means of n normal draws with known, ordered true means; bootstrap over draws. */
@@ -67,22 +66,5 @@ describe('refit bootstrap', () => {
     // Same maps at another channel index: same values (the draws do not depend on the channel).
     const cf = bootstrapChannelRefit(maps(1), 80, 9, L.y, { ...o, statistic: 'crossfit' });
     expect(cf.every((v) => v > -1 && v < 1)).toBe(true);
-  });
-});
-
-describe('test–retest reliability', () => {
-  it('recovers a perfect latent agreement by disattenuation', () => {
-    const rng = new Rng(8);
-    const m = 200;
-    const t = Float64Array.from({ length: m }, () => rng.normal());
-    const noisy = () => Float64Array.from(t, (v) => v + 0.8 * rng.normal());
-    const [x1, x2, y1, y2] = [noisy(), noisy(), noisy(), noisy()];
-    const d = disattenuatedCorrelation(x1, x2, y1, y2, { resamples: 300, seed: 1 });
-    expect(d.rho_xy).toBeLessThan(0.75);
-    expect(d.rho).toBeGreaterThan(0.9);
-    expect(d.ci[0]).toBeLessThan(1);
-    expect(d.ci[1]).toBeGreaterThan(1);
-    expect(testRetest({ conv1: x1 }, { conv1: x2 }).conv1).toBeCloseTo(d.rel_x, 12);
-    expect(() => testRetest({ conv1: x1 }, {})).toThrow(/missing/);
   });
 });
