@@ -45,7 +45,7 @@ export interface CostModel {
 /** The options that price an analysis: the declared ones (lib/analysis/options.ts), not a copy of them. */
 export type CostOptions = Pick<
   AnalysisSpec,
-  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'conductanceSteps' | 'curveRandomOrders' | 'nullPermutations' | 'perChannelNull' | 'sanityChecks'
+  'images' | 'components' | 'flavour' | 'rankBy' | 'permutations' | 'crossFitRepeats' | 'bootstrap' | 'stabilityComponents' | 'ablation' | 'conductanceSteps' | 'curveRandomOrders' | 'nullPermutations' | 'perChannelNull' | 'sanityChecks' | 'retest'
 >;
 
 export interface CostBreakdown {
@@ -64,6 +64,8 @@ export interface CostBreakdown {
   ablation: number;
   /** Random-filter baseline and model randomisation (lib/analysis/sanity.ts). */
   sanity: number;
+  /** The second sample of a test–retest: forward pass, PCA, fit and cross-fit again. */
+  retest: number;
 }
 
 export interface CostEstimate {
@@ -205,7 +207,7 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
   const passSeconds = (flopsPerImage: number, perImage: number) => n * (flopsPerImage / COST.forwardFlopsPerSecond + perImage);
   const chosen = input.layers === 'all' ? model.layers.map((_, i) => i) : input.layers.map((name) => model.layers.findIndex((l) => l.name === name)).filter((i) => i >= 0);
 
-  const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, null: 0, ablation: 0, sanity: 0 };
+  const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, null: 0, ablation: 0, sanity: 0, retest: 0 };
   let channels = 0;
   const bootstrapStat = options.rankBy === 'crossfit' ? 'crossfit' : 'other';
   for (const i of chosen) {
@@ -234,6 +236,10 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
     if (nb !== undefined && nb !== 0) {
       const perLayer = nullPermutationCount(options, c) * (options.perChannelNull ? c : 1);
       b.null += perLayer * draw;
+    }
+    if (options.retest) {
+      b.retest += passSeconds(totalFlops, COST.perImagePass + inputValues * COST.perInputValue);
+      b.retest += c * (pcaSeconds(n, positions, k.lanczos) + fit + options.crossFitRepeats * fit);
     }
     for (const ks of options.stabilityComponents) {
       const kk = componentsFor(ks, positions, n);
@@ -286,6 +292,7 @@ function summarise(b: CostBreakdown, cpu: number, wall: number, threads: number,
     ['null', 'null'],
     ['ablation', 'ablation'],
     ['sanity', 'sanity checks'],
+    ['retest', 'retest'],
   ];
   const parts = labels
     .filter(([k]) => b[k] > 0 && b[k] / cpu >= 0.005)

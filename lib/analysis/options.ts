@@ -29,7 +29,7 @@ export type OptionName = keyof AnalysisOptions;
 export type FullOptions = Required<AnalysisOptions>;
 
 /** Parts of the cost estimate an option can drive (the keys of lib/analysis/cost.ts CostBreakdown). */
-export type CostTerm = 'pca' | 'fit' | 'crossfit' | 'permutations' | 'bootstrap' | 'stability' | 'null' | 'ablation' | 'sanity';
+export type CostTerm = 'pca' | 'fit' | 'crossfit' | 'permutations' | 'bootstrap' | 'stability' | 'null' | 'ablation' | 'sanity' | 'retest';
 export type OptionType = 'int' | 'number' | 'enum' | 'boolean' | 'components' | 'components-list' | 'int-or-auto';
 export type TargetKind = 'class' | 'regression';
 export type ModelFormat = 'onnx' | 'tfjs';
@@ -190,6 +190,13 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     cost: 'two forward passes of the whole model per layer, and three scorings of max(16, channels/8) channels', costly: true, costTerm: 'sanity',
     appliesTo: { format: ['onnx'], text: 'ONNX models' },
     form: { caption: 'random-filter baseline and model randomisation' },
+  }),
+  retest: option('retest', 'calibration', '--retest', {
+    type: 'boolean', default: false, label: 'Test–retest', noun: 'test–retest',
+    meaning: "also rank every layer on a second sample of as many images, disjoint from the first (the dataset needs twice the images), and store how well the two rankings agree: the ranking's reliability, which the class comparison corrects for",
+    cost: 'a second forward pass and ranking statistic for every channel: about the cost of an uncalibrated analysis again (no null, bootstrap or stability on the second sample)',
+    costly: true, costTerm: 'retest',
+    form: { caption: 'rank a second, disjoint image sample' },
   }),
   nullPermutations: option('nullPermutations', 'verdicts', '--null B', {
     type: 'int-or-auto', default: 'auto', min: 3, max: 10_000, zero: true, label: 'Null draws', noun: 'null permutations',

@@ -9,7 +9,7 @@ import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/e
 import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
 import type { OpenedDataset } from '../datasets/types';
 import { PcaceInputError } from '../pcace/index';
-import type { ChannelTaskResult } from './channel-task';
+import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { DEFAULT_MEMORY_BUDGET_BYTES, planPasses, type CaptureSlice } from './plan';
 import { asInputError, forwardBatches, InputBatches, openAnalysisInputs } from './inputs';
@@ -17,6 +17,7 @@ import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
 import { layerVerdictFields } from './layer-verdicts';
 import { globalRanking } from './global-ranking';
+import { attachRetest, openRetestSample, retestTaskOptions } from './retest';
 import { softwareVersions } from './versions';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
@@ -70,7 +71,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     // The response comes from the first forward pass (every pass sees the same images).
     const y = targetsFromDataset ? datasetTargets(ds) : new Float64Array(n);
 
-    const totalChannels = layers.reduce((s, l) => s + l.channels, 0);
+    // A retest ranks every channel a second time.
+    const totalChannels = layers.reduce((s, l) => s + l.channels, 0) * (spec.retest ? 2 : 1);
     let channelsDone = 0;
     let forwardSeconds = 0;
     let statsSeconds = 0;
@@ -85,101 +87,139 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const stop = () => {
       if (options.shouldStop?.()) throw new AnalysisCancelled();
     };
-
-    for (let p = 0; p < passes.length; p++) {
-      const pass = passes[p];
-      report('forward', p, { layer: pass.slices[0].layer.name });
-      const tf = performance.now();
-      const captured = await forwardPass(engine, inputs, pass.slices, n, arena, spillDir, stop, (out, offset, count) => {
-        if (p === 0 && !targetsFromDataset) writeTargets(y, out, offset, count, spec);
-      });
-      forwardSeconds += (performance.now() - tf) / 1000;
-
-      for (let s = 0; s < pass.slices.length; s++) {
-        const slice = pass.slices[s];
-        const { layer } = slice;
-        const ts = performance.now();
-        const layerIndex = layers.indexOf(layer);
-        report('statistics', p, { layer: layer.name, layerIndex, layerCount: layers.length });
-        const before = channelsDone;
-        let chunk: ChannelTaskResult[];
-        try {
-          chunk = await scoreChannels(
-            { data: captured.load(s), n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y },
-            {
-              ...channelTaskOptions(spec, layer.channels),
-              channelOffset: slice.start,
-              threads: options.threads,
-              shouldStop: options.shouldStop,
-              onChannel: (done) => {
-                channelsDone = before + done;
-                report('statistics', p, { layer: layer.name, layerIndex, layerCount: layers.length });
+    /**
+     * Every pass over one image sample (the analysis' own, or the retest's):
+     * the forward pass captures the pass's slices, the first pass also fills
+     * the response, and each slice's channels are scored and handed on.
+     */
+    const sweep = async (
+      batches: InputBatches,
+      response: Float64Array,
+      taskOptions: (layer: ConvLayerInfo) => ChannelTaskOptions,
+      onChunk: (slice: CaptureSlice, chunk: ChannelTaskResult[], seconds: number, passIndex: number, data: Float32Array) => Promise<void>,
+    ) => {
+      for (let p = 0; p < passes.length; p++) {
+        const pass = passes[p];
+        report('forward', p, { layer: pass.slices[0].layer.name });
+        const tf = performance.now();
+        const captured = await forwardPass(engine, batches, pass.slices, n, arena, spillDir, stop, (out, offset, count) => {
+          if (p === 0 && !targetsFromDataset) writeTargets(response, out, offset, count, spec);
+        });
+        forwardSeconds += (performance.now() - tf) / 1000;
+        for (let s = 0; s < pass.slices.length; s++) {
+          const slice = pass.slices[s];
+          const { layer } = slice;
+          const ts = performance.now();
+          const where = { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length };
+          report('statistics', p, where);
+          const before = channelsDone;
+          const data = captured.load(s);
+          let chunk: ChannelTaskResult[];
+          try {
+            chunk = await scoreChannels(
+              { data, n, channels: slice.end - slice.start, positions: layer.mapHeight * layer.mapWidth, y: response },
+              {
+                ...taskOptions(layer),
+                channelOffset: slice.start,
+                threads: options.threads,
+                shouldStop: options.shouldStop,
+                onChannel: (done) => {
+                  channelsDone = before + done;
+                  report('statistics', p, where);
+                },
               },
-            },
-          );
-        } catch (err) {
-          if (err instanceof LayerScoringCancelled) throw new AnalysisCancelled();
-          throw err;
+            );
+          } catch (err) {
+            if (err instanceof LayerScoringCancelled) throw new AnalysisCancelled();
+            throw err;
+          }
+          const seconds = (performance.now() - ts) / 1000;
+          statsSeconds += seconds;
+          await onChunk(slice, chunk, seconds, p, data);
         }
-        const seconds = (performance.now() - ts) / 1000;
-        statsSeconds += seconds;
-        partial.set(layer.name, [...(partial.get(layer.name) ?? []), ...chunk]);
-        layerSeconds.set(layer.name, (layerSeconds.get(layer.name) ?? 0) + seconds);
-        if (slice.end === layer.channels) {
-          const layerResult = buildLayerResult(layer, n, partial.get(layer.name)!, layerSeconds.get(layer.name)!, spec);
-          if (spec.ablation) {
-            stop();
-            report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length });
-            const ta = performance.now();
-            // Loaded on demand: a plain analysis never needs the edited-graph runner.
-            const { importanceForLayer } = await import('./importance/layer-step');
-            layerResult.importance = await importanceForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), layerResult.channels, {
-              memoryBudgetBytes: budget,
-              threads: options.modelThreads,
-              shouldStop: options.shouldStop,
-              onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length }),
-            });
-            // Group PCACE needs the whole layer's maps: in memory when the layer was one unspilled slice.
-            if (slice.start === 0 && !slice.spill) {
-              const { layerGroups } = await import('./importance/groups');
-              const values = (key: string) => [...layerResult.channels].sort((a, b) => a.index - b.index).map((c) => (c as unknown as Record<string, number | undefined>)[key] ?? NaN);
-              const pcace = layerResult.importance.settings.pcace;
-              layerResult.importance.groups = layerGroups(
-                { data: captured.load(s), n, channels: layer.channels, positions: layer.mapHeight * layer.mapWidth },
-                y,
-                spec,
-                layerResult.channels,
-                [{ by: pcace, values: values(pcace) }, { by: 'mean_ablation_rms', values: values('mean_ablation_rms') }],
-              );
-            }
-            layerResult.seconds += (performance.now() - ta) / 1000;
-          }
-          if (spec.sanityChecks) {
-            stop();
-            report('sanity', p + 1, { layer: layer.name, layerIndex, layerCount: layers.length });
-            const ts2 = performance.now();
-            const { addSanityChecks } = await import('./sanity');
-            await addSanityChecks(layerResult, {
-              spec,
-              layer,
-              n,
-              y,
-              load: (start, count) => inputs.batch(start, count),
-              batchSize,
-              threads: options.threads,
-              modelThreads: options.modelThreads,
-              stop,
-            });
-            layerResult.seconds += (performance.now() - ts2) / 1000;
-          }
-          partial.delete(layer.name);
-          results.push(layerResult);
+      }
+    };
+
+    await sweep(inputs, y, (layer) => channelTaskOptions(spec, layer.channels), async (slice, chunk, seconds, p, data) => {
+      const { layer } = slice;
+      partial.set(layer.name, [...(partial.get(layer.name) ?? []), ...chunk]);
+      layerSeconds.set(layer.name, (layerSeconds.get(layer.name) ?? 0) + seconds);
+      if (slice.end < layer.channels) return;
+      const layerResult = buildLayerResult(layer, n, partial.get(layer.name)!, layerSeconds.get(layer.name)!, spec);
+      if (spec.ablation) {
+        stop();
+        report('ablation', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length });
+        const ta = performance.now();
+        // Loaded on demand: a plain analysis never needs the edited-graph runner.
+        const { importanceForLayer } = await import('./importance/layer-step');
+        layerResult.importance = await importanceForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), layerResult.channels, {
+          memoryBudgetBytes: budget,
+          threads: options.modelThreads,
+          shouldStop: options.shouldStop,
+          onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length }),
+        });
+        // Group PCACE needs the whole layer's maps: in memory when the layer was one unspilled slice.
+        if (slice.start === 0 && !slice.spill) {
+          const { layerGroups } = await import('./importance/groups');
+          const values = (key: string) => [...layerResult.channels].sort((a, b) => a.index - b.index).map((c) => (c as unknown as Record<string, number | undefined>)[key] ?? NaN);
+          const pcace = layerResult.importance.settings.pcace;
+          layerResult.importance.groups = layerGroups(
+            { data, n, channels: layer.channels, positions: layer.mapHeight * layer.mapWidth },
+            y,
+            spec,
+            layerResult.channels,
+            [{ by: pcace, values: values(pcace) }, { by: 'mean_ablation_rms', values: values('mean_ablation_rms') }],
+          );
+        }
+        layerResult.seconds += (performance.now() - ta) / 1000;
+      }
+      if (spec.sanityChecks) {
+        stop();
+        report('sanity', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length });
+        const ts2 = performance.now();
+        const { addSanityChecks } = await import('./sanity');
+        await addSanityChecks(layerResult, {
+          spec,
+          layer,
+          n,
+          y,
+          load: (start, count) => inputs.batch(start, count),
+          batchSize,
+          threads: options.threads,
+          modelThreads: options.modelThreads,
+          stop,
+        });
+        layerResult.seconds += (performance.now() - ts2) / 1000;
+      }
+      partial.delete(layer.name);
+      results.push(layerResult);
+    });
+
+    if (spec.retest) {
+      const sample = await openRetestSample(spec, opened, ds.samples);
+      if ('reason' in sample) {
+        for (const l of results) l.warnings.push(sample.reason);
+      } else {
+        try {
+          const retestResponse = targetsFromDataset ? datasetTargets(sample) : new Float64Array(n);
+          const retestBatches = new InputBatches({ load: sample.load, inputShape: opened.inputShape }, n, batchSize);
+          await sweep(retestBatches, retestResponse, (layer) => retestTaskOptions(spec, layer.channels), async (slice, chunk, seconds) => {
+            const { layer } = slice;
+            const layerResult = results.find((r) => r.name === layer.name)!;
+            layerResult.seconds += seconds;
+            partial.set(layer.name, [...(partial.get(layer.name) ?? []), ...chunk]);
+            if (slice.end < layer.channels) return;
+            attachRetest(layerResult, partial.get(layer.name)!, spec, n);
+            partial.delete(layer.name);
+          });
+        } finally {
+          await sample.close();
         }
       }
     }
+    const global = globalRanking(results);
     const elapsed = (performance.now() - t0) / 1000;
     progress({ fraction: 1, phase: 'done', channelsDone, channels: totalChannels, etaSeconds: 0 });
-    const global = globalRanking(results);
     return {
       spec: echoSpec(spec),
       model: { backend: engine.backend, input: engine.input.shape, layers: all.length },
@@ -335,7 +375,7 @@ function writeTargets(y: Float64Array, out: Float32Array, offset: number, count:
   for (let b = 0; b < count; b++) y[offset + b] = out[b * width + index];
 }
 
-function datasetTargets(dataset: OpenedDataset): Float64Array {
+function datasetTargets(dataset: Pick<OpenedDataset, 'samples'>): Float64Array {
   return Float64Array.from(dataset.samples, (s, i) => {
     if (s.target === undefined) throw new PcaceInputError(`sample ${i} (${s.id}) has no regression target`);
     return s.target;

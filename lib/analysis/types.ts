@@ -52,6 +52,8 @@ export interface AnalysisSpec {
   curveRandomOrders?: number;
   /** Per layer: the random-filter baseline and model randomisation (lib/analysis/sanity.ts). */
   sanityChecks?: boolean;
+  /** Also rank every layer on a second, disjoint sample of `images` images and store the rankings' agreement (reliability). */
+  retest?: boolean;
 }
 
 export interface ChannelResult {
@@ -114,6 +116,8 @@ export interface ChannelResult {
   baseline_z?: number;
   baseline_p?: number;
   baseline_q?: number;
+  /** The ranking statistic on the retest sample (a second, disjoint sample of as many images). */
+  score_retest?: number;
   flags: string[];
 }
 
@@ -166,7 +170,20 @@ export interface LayerResult {
   /** Importance measures' layer block: deletion curves, PCACE's agreement with each measure, settings. */
   importance?: LayerImportance;
   sanity?: LayerSanity;
+  /** Test–retest: Spearman between the rankings on the analysis' sample and on a disjoint one of as many images. */
+  reliability?: LayerReliability;
   warnings: string[];
+}
+
+export interface LayerReliability {
+  spearman: number;
+  /** 95 % interval (Fisher z, Bonett–Wright variance). */
+  ci: [number, number];
+  /** Channels compared, and images in each of the two samples. */
+  channels: number;
+  images: number;
+  /** The statistic both rankings are by. */
+  statistic: 'pc1' | 'multiple' | 'crossfit';
 }
 
 export interface AnalysisResult {

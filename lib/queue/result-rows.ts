@@ -135,16 +135,18 @@ function layerExtra(l: LayerResult): Prisma.InputJsonValue | undefined {
   if (l.verdict_rule) extra.verdict_rule = l.verdict_rule;
   // JSON has no NaN/Infinity: a curve point or interval that is not finite is stored as null.
   if (l.importance) extra.importance = JSON.parse(JSON.stringify(l.importance, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  if (l.reliability) extra.reliability = { ...l.reliability, spearman: finite(l.reliability.spearman), ci: l.reliability.ci.map(finite) };
   return Object.keys(extra).length ? (extra as Prisma.InputJsonValue) : undefined;
 }
 
-/** A stored layer's `extra` back as LayerResult fields; layers stored before verdicts existed give {}. */
-export function layerVerdictRecord(extra: unknown): Pick<LayerResult, 'null' | 'verdict_rule'> {
+/** A stored layer's `extra` back as LayerResult fields; layers stored before verdicts (or a retest) existed give {}. */
+export function layerVerdictRecord(extra: unknown): Pick<LayerResult, 'null' | 'verdict_rule' | 'reliability'> {
   if (!extra || typeof extra !== 'object') return {};
   const e = extra as Record<string, unknown>;
-  const out: Pick<LayerResult, 'null' | 'verdict_rule'> = {};
+  const out: Pick<LayerResult, 'null' | 'verdict_rule' | 'reliability'> = {};
   if (e.null && typeof e.null === 'object') out.null = e.null as LayerResult['null'];
   if (e.verdict_rule && typeof e.verdict_rule === 'object') out.verdict_rule = e.verdict_rule as LayerResult['verdict_rule'];
+  if (e.reliability && typeof e.reliability === 'object') out.reliability = e.reliability as LayerResult['reliability'];
   return out;
 }
 

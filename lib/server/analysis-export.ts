@@ -53,6 +53,7 @@ export const CHANNEL_CSV_FIELDS = [
   'baseline_z',
   'baseline_p',
   'baseline_q',
+  'score_retest',
   'flags',
 ] as const;
 
@@ -62,7 +63,8 @@ const INTERVALS = ['effect_ci', 'rank_ci', 'rank_ci_simultaneous'] as const;
 /**
  * Per-layer columns, repeated on each of the layer's rows: the rule its
  * verdicts were made under and the null they were tested against (empty for
- * layers without a null: their channels carry no verdict).
+ * layers without a null: their channels carry no verdict), and the ranking's
+ * test–retest reliability (empty without a retest).
  */
 export const LAYER_CSV_FIELDS = [
   'verdict_rule',
@@ -89,6 +91,10 @@ export const LAYER_CSV_FIELDS = [
   'independent_rho',
   'independent_rho_ci_low',
   'independent_rho_ci_high',
+  'layer_reliability',
+  'layer_reliability_ci_low',
+  'layer_reliability_ci_high',
+  'layer_reliability_images',
 ] as const;
 
 function layerCells(l: StoredResults['layers'][number]): Record<(typeof LAYER_CSV_FIELDS)[number], unknown> {
@@ -127,6 +133,10 @@ function sanityCells(s: StoredResults['layers'][number]['sanity']) {
     independent_rho: s?.independent.rho,
     independent_rho_ci_low: s?.independent.rho_ci?.[0],
     independent_rho_ci_high: s?.independent.rho_ci?.[1],
+    layer_reliability: l.reliability?.spearman,
+    layer_reliability_ci_low: l.reliability?.ci[0],
+    layer_reliability_ci_high: l.reliability?.ci[1],
+    layer_reliability_images: l.reliability?.images,
   };
 }
 

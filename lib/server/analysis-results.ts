@@ -51,8 +51,8 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
   return { analysis: a, layers: views, globalRanking: opts.top ? null : globalRanking(views) };
 }
 
-/** One layer's verdict record (null and rule) and sanity checks, for the channel page; {} when the layer has none. */
-export async function layerVerdict(labId: string, analysisId: string, layer: string): Promise<Pick<StoredLayerView, 'null' | 'verdict_rule' | 'sanity'>> {
+/** One layer's verdict record (null, rule, reliability) and sanity checks, for the channel page; {} when the layer has none. */
+export async function layerVerdict(labId: string, analysisId: string, layer: string): Promise<Pick<StoredLayerView, 'null' | 'verdict_rule' | 'reliability' | 'sanity'>> {
   const row = await db.layerResult.findFirst({ where: { analysisId, name: layer, analysis: { labId } }, select: { extra: true, sanity: true } });
   return row ? { ...layerVerdictRecord(row.extra), sanity: layerSanity(row.sanity) } : {};
 }

@@ -49,6 +49,10 @@ describe('cost estimate', () => {
     const pooled = est({ nullPermutations: 100 }).breakdown.null;
     expect(pooled).toBeGreaterThan(0);
     expect(est({ nullPermutations: 100, perChannelNull: true }).breakdown.null / pooled).toBeCloseTo(48, 6);
+    // A retest repeats the uncalibrated analysis on a second sample (forward, PCA, fit, cross-fit; no setup, null or bootstrap).
+    expect(base.breakdown.retest).toBe(0);
+    const b = est({ retest: true, nullPermutations: 0 }).breakdown;
+    expect(b.retest).toBeCloseTo(b.forward + b.pca + b.fit + b.crossfit, 6);
   });
 
   it('uses no more images than the dataset has', () => {

@@ -14,6 +14,8 @@ export type AnalysisStatus = 'queued' | 'running' | 'completed' | 'failed' | 'ca
 export type VerdictRuleView = NonNullable<LayerResult['verdict_rule']>;
 /** The layer's null: B draws, pooled or per channel, mean, sd and quantiles. */
 export type NullSummaryView = NonNullable<LayerResult['null']>;
+/** Test–retest: the Spearman between the rankings on two disjoint image samples, with its interval. */
+export type ReliabilityView = NonNullable<LayerResult['reliability']>;
 
 /**
  * One stored layer as the results API, the JSON export and the pages see it.
@@ -34,6 +36,8 @@ export interface StoredLayerView {
   importance?: LayerResult['importance'];
   /** Random-filter baseline and model randomisation, for analyses run with sanity checks. */
   sanity?: LayerResult['sanity'];
+  /** Present when the analysis ran a test–retest. */
+  reliability?: ReliabilityView;
   channels: ChannelResult[];
 }
 
