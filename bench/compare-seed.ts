@@ -17,6 +17,7 @@ import type { ChannelResult, LayerResult } from '../lib/analysis/types';
 import { saveLayerResult } from '../lib/queue/result-rows';
 import { ordinalRanks } from '../lib/pcace/ranking';
 import { Rng } from '../lib/pcace/random';
+import { reliabilityOf } from '../lib/pcace/reliability';
 import type { PrismaClient } from '../lib/db/client';
 
 type Layer = [name: string, channels: number, mapSize: number];
@@ -69,6 +70,8 @@ export interface SeedNetwork {
   permutations?: number;
   ablation?: boolean;
   images?: number;
+  /** Also a test–retest: a second run's noise on the same strengths, and the layer's reliability. */
+  retest?: boolean;
 }
 
 /** FNV-1a: a stable seed from text. */
@@ -118,6 +121,19 @@ export function syntheticLayer(opts: SeedNetwork, layerIndex: number): LayerResu
   const ranks = ordinalRanks(crossfit);
   rows.forEach((r, i) => (r.rank = ranks[i]));
   const layer: LayerResult = { name, shape: [opts.images ?? 300, channels, size, size], kernel: [3, 3], seconds: 1, channels: rows, warnings: [] };
+  if (opts.retest) {
+    // The same latent strengths (recovered from the first run's draw order) measured with another sample's noise.
+    const again = new Rng(hashSeed(`${opts.runSeed}|${name}|retest`));
+    const strengths = new Rng(hashSeed(`${opts.modelName}|${opts.classIndex}|${name}`));
+    const retest = Float64Array.from({ length: channels }, () => {
+      const strength = strengths.next() < signalShare ? 0.12 + 0.6 * depth * strengths.next() : 0;
+      strengths.normal();
+      return strength + 0.04 * again.normal();
+    });
+    rows.forEach((r, i) => (r.score_retest = retest[i]));
+    const rel = reliabilityOf(crossfit, retest);
+    layer.reliability = { spearman: rel.spearman, ci: rel.ci, channels, images: opts.images ?? 300, statistic: 'crossfit' };
+  }
   if (opts.permutations) {
     // The p-values stand for a pooled null of B = permutations draws: verdicts as the worker makes them (BH within the layer, q < 0.05).
     const options = { alpha: 0.05, pi0: false };
@@ -181,7 +197,7 @@ export async function seedNetwork(db: PrismaClient, opts: SeedNetwork): Promise<
       title: opts.title ?? `${opts.modelName} · class ${opts.classIndex} · run ${opts.runSeed}`,
       target: { kind: 'class', index: opts.classIndex },
       layers: 'all',
-      options: { images: opts.images ?? 300, components: 5, flavour: 'acepack', rankBy: 'crossfit', permutations: opts.permutations ?? 0, crossFitRepeats: 2, bootstrap: 0, stabilityComponents: [], seed: opts.runSeed, ablation: opts.ablation ?? false },
+      options: { images: opts.images ?? 300, components: 5, flavour: 'acepack', rankBy: 'crossfit', permutations: opts.permutations ?? 0, crossFitRepeats: 2, bootstrap: 0, stabilityComponents: [], seed: opts.runSeed, ablation: opts.ablation ?? false, retest: opts.retest ?? false },
       status: 'completed',
       progress: 1,
       createdById: opts.userId,

@@ -2,19 +2,27 @@
  * Compare classes: analyses of one model version and layer that differ by
  * target class → class × class Spearman ρ of the channel rankings, with p
  * per cell, and top-k overlap. The PCACE paper reported no correlation
- * between class rankings; this view shows the numbers.
+ * between class rankings; this view shows the numbers. Analyses that ran a
+ * test–retest also get ρ disattenuated for both rankings' unreliability
+ * (lib/pcace/reliability.ts), since a noisy ranking agrees with nothing.
  */
 import { z } from 'zod';
 import { badRequest } from './errors';
-import { cachedView, type ViewBody, idListParam, parseArrays, kParam, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
+import { cachedView, type ViewBody, idListParam, parseArrays, kParam, layerParam, loadAnalyses, missingScore, oneStatistic, parseQuery, pickLayer, r6, scoreSql, scoreParam, toFloat } from './compare';
 import { median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, ClassesPayload } from './shared/compare';
-import { SCORE_LABELS } from './shared/compare';
 import { db, Prisma } from '../db/client';
+import { disattenuatedCorrelation } from '../pcace/reliability';
+import type { ScoreField } from './shared/compare';
 
 export const classesQuery = z.object({ analyses: idListParam, layer: layerParam, score: scoreParam, k: kParam }).strict();
 
-type Row = { aid: string; ch: number[]; sc: (number | null)[] };
+type Row = { aid: string; ch: number[]; sc: (number | null)[]; rt: (number | null)[]; rel: string | null };
+
+/** The statistic a stored retest is of, by the score field it can be compared with. */
+const RETEST_FIELD: Record<string, ScoreField> = { crossfit: 'score_crossfit', multiple: 'score_multiple', pc1: 'score_pc1' };
+/** Bootstrap resamples of channels behind each disattenuated interval. */
+const DISATTENUATION_RESAMPLES = 1000;
 
 export async function compareClasses(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, classesQuery);
@@ -32,50 +40,80 @@ export async function compareClasses(labId: string, req: Request): Promise<ViewB
     const raw = await db.$queryRaw<Record<string, unknown>[]>`
       SELECT l."analysisId" AS aid,
         array_to_json(array_agg(ch.channel ORDER BY ch.channel))::text AS ch,
-        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc
+        array_to_json(array_agg(${scoreSql(q.score)} ORDER BY ch.channel))::text AS sc,
+        array_to_json(array_agg((ch.extra->>'score_retest')::float8 ORDER BY ch.channel))::text AS rt,
+        (l.extra->'reliability')::text AS rel
       FROM "Analysis" a
       JOIN "LayerResult" l ON l."analysisId" = a.id AND l.name = ${layer}
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set(q.analyses)])})
-      GROUP BY l."analysisId"`;
-    return { ...classMatrix(infos, parseArrays<Row>(raw, ['ch', 'sc']), { layer, common, k: q.k, score: q.score }), statistic };
+      GROUP BY l."analysisId", rel`;
+    const rows = parseArrays<Row>(raw, ['ch', 'sc', 'rt']);
+    const matrix = classMatrix(infos, rows, { layer, common, k: q.k, score: q.score });
+    return { ...matrix, statistic, ...disattenuation(infos, rows) };
+  });
+}
+
+const rowOf = (rows: Row[], id: string): Row => rows.find((r) => r.aid === id) ?? { aid: id, ch: [], sc: [], rt: [], rel: null };
+
+/** One column of each analysis, aligned by channel index: the first analysis' channels, NaN where another lacks one. */
+function aligned(infos: AnalysisInfo[], rows: Row[], column: 'sc' | 'rt'): Float64Array[] {
+  const channels = rowOf(rows, infos[0].id).ch;
+  return infos.map((info) => {
+    const r = rowOf(rows, info.id);
+    const byChannel = new Map(r.ch.map((c, i) => [c, r[column][i]]));
+    return toFloat(channels.map((c) => byChannel.get(c) ?? null));
   });
 }
 
 /**
- * The one statistic the compared rankings share. A Spearman ρ between a
- * ranking by the cross-fitted score and one by pc1 measures how two
- * statistics differ as much as how two classes do, so such a comparison is
- * refused, naming each analysis' statistic. The stored z_score is the pc1 z
- * for analyses ranked by pc1 or z_pc1 and the multiple-correlation z
- * otherwise: two statistics under one column.
+ * Each ranking's test–retest reliability in the layer and, for every pair that
+ * both have one, ρ disattenuated with its bootstrap interval. A retest counts
+ * only when it is of the statistic being compared (a reliability of the
+ * cross-fitted ranking says nothing about a pc1 ranking).
  */
-export function statisticOf(info: AnalysisInfo): string {
-  if (info.scoreField !== 'z_score') return SCORE_LABELS[info.scoreField];
-  return info.options.rankBy === 'pc1' || info.options.rankBy === 'z_pc1' ? 'permutation z-score of pc1' : 'permutation z-score of the multiple correlation';
+function disattenuation(infos: AnalysisInfo[], rows: Row[]): Pick<ClassesPayload, 'reliability' | 'disattenuated' | 'disattenuationNote'> {
+  const scores = aligned(infos, rows, 'sc');
+  const retests = aligned(infos, rows, 'rt');
+  const missing: string[] = [];
+  const reliability = infos.map((info, i): ClassesPayload['reliability'][number] => {
+    const rel = rowOf(rows, info.id).rel;
+    const r = rel ? (JSON.parse(rel) as { spearman: number | null; ci: (number | null)[]; images: number; statistic: string }) : null;
+    if (!r || RETEST_FIELD[r.statistic] !== info.scoreField || !retests[i].some(Number.isFinite)) {
+      missing.push(`'${info.title}'`);
+      return null;
+    }
+    return { spearman: r6(r.spearman), low: r6(r.ci[0]), high: r6(r.ci[1]), images: r.images, statistic: r.statistic };
+  });
+  const m = infos.length;
+  const grid = () => Array.from({ length: m }, () => new Array<number | null>(m).fill(null));
+  const rho = grid();
+  const low = grid();
+  const high = grid();
+  for (let i = 0; i < m; i++) {
+    for (let j = i + 1; j < m; j++) {
+      if (!reliability[i] || !reliability[j]) continue;
+      const keep: number[] = [];
+      for (let c = 0; c < scores[i].length; c++) if ([scores[i], retests[i], scores[j], retests[j]].every((v) => Number.isFinite(v[c]))) keep.push(c);
+      if (keep.length < 4) continue;
+      const pick = (v: Float64Array) => Float64Array.from(keep, (c) => v[c]);
+      const d = disattenuatedCorrelation(pick(scores[i]), pick(retests[i]), pick(scores[j]), pick(retests[j]), { resamples: DISATTENUATION_RESAMPLES, seed: 1 });
+      rho[i][j] = rho[j][i] = r6(d.rho);
+      low[i][j] = low[j][i] = r6(d.ci[0]);
+      high[i][j] = high[j][i] = r6(d.ci[1]);
+    }
+  }
+  const note = missing.length
+    ? `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} no test–retest of this statistic in this layer: run ${missing.length === 1 ? 'it' : 'them'} again with test–retest (the dataset needs twice the images) to correct ρ for the rankings' noise`
+    : null;
+  return { reliability, disattenuated: { rho, low, high }, disattenuationNote: note };
 }
 
-function oneStatistic(infos: AnalysisInfo[], score: ClassesPayload['score']): string {
-  const stats = infos.map(statisticOf);
-  if (stats.every((s) => s === stats[0])) return stats[0];
-  const groups = [...new Set(stats)].map((s) => `${infos.filter((_, i) => stats[i] === s).map((a) => `'${a.title}'`).join(', ')} by the ${s}`);
-  const how =
-    score === 'auto'
-      ? 'choose one score for all of them (crossfit, multiple, pc1) or pick analyses ranked alike'
-      : 'pick analyses ranked alike, or another score';
-  throw badRequest(`these analyses rank channels by different statistics (${groups.join('; ')}): one comparison needs one statistic; ${how}`);
-}
-
-function classMatrix(infos: AnalysisInfo[], rows: Row[], o: { layer: string; common: string[]; k: number; score: ClassesPayload['score'] }): Omit<ClassesPayload, 'statistic'> {
-  // Scores aligned by channel index: channels the first analysis has, NaN where another lacks one.
-  const rowOf = (id: string) => rows.find((r) => r.aid === id) ?? { aid: id, ch: [], sc: [] };
-  const channels = rowOf(infos[0].id).ch;
-  const vectors = infos.map((info) => {
-    const r = rowOf(info.id);
-    const byChannel = new Map(r.ch.map((c, i) => [c, r.sc[i]]));
-    const v = toFloat(channels.map((c) => byChannel.get(c) ?? null));
-    if (!v.some(Number.isFinite)) missingScore(info);
-    return v;
+function classMatrix(infos: AnalysisInfo[], rows: Row[], o: { layer: string; common: string[]; k: number; score: ClassesPayload['score'] }): Omit<ClassesPayload, 'statistic' | 'reliability' | 'disattenuated' | 'disattenuationNote'> {
+  const channels = rowOf(rows, infos[0].id).ch;
+  const vectors = aligned(infos, rows, 'sc');
+  vectors.forEach((v, i) => {
+    if (!v.some(Number.isFinite)) missingScore(infos[i]);
   });
   const m = infos.length;
   const grid = <T>(fill: T) => Array.from({ length: m }, () => new Array<T>(m).fill(fill));

@@ -2,11 +2,14 @@
  * Compare runs: two analyses of the same model (another image sample, seed,
  * k, flavour, model version or date) → per layer, both rankings of every
  * channel and how much they agree (Spearman, Kendall τ-b, top-k overlap).
+ * Both rankings must be by one statistic: runs ranked by different ones are
+ * refused (choose a score both have), since their agreement would mix how the
+ * runs differ with how the statistics do.
  */
 import { z } from 'zod';
 import { ordinalRanks } from '../pcace/ranking';
 import { badRequest } from './errors';
-import { cachedView, type ViewBody, idParam, parseArrays, kParam, loadAnalyses, missingScore, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
+import { cachedView, type ViewBody, idParam, parseArrays, kParam, loadAnalyses, missingScore, oneStatistic, parseQuery, r6, scoreParam, scoreSql, toFloat } from './compare';
 import { kendallOrNull, median, spearmanOrNull, topKOrNull } from './compare-stats';
 import type { AnalysisInfo, RunsLayer, RunsPayload } from './shared/compare';
 import { db, Prisma } from '../db/client';
@@ -22,6 +25,7 @@ export async function compareRuns(labId: string, req: Request): Promise<ViewBody
     if (a.model.id !== b.model.id) {
       throw badRequest(`runs must be of the same model: '${a.title}' is ${a.model.name}, '${b.title}' is ${b.model.name} (compare architectures instead)`);
     }
+    const statistic = oneStatistic([a, b], q.score);
     const raw = await db.$queryRaw<Record<string, unknown>[]>`
       SELECT l."analysisId" AS aid, l.name, l.extra->'verdict_rule'->>'text' AS rule,
         array_to_json(array_agg(ch.channel ORDER BY ch.channel))::text AS ch,
@@ -35,11 +39,11 @@ export async function compareRuns(labId: string, req: Request): Promise<ViewBody
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join([...new Set([a.id, b.id])])})
       GROUP BY l."analysisId", l."index", l.name, rule ORDER BY l."index"`;
-    return runsPayload(a, b, parseArrays<Row>(raw, ['ch', 'sc', 'q', 'ef', 'lo', 'hi']), q.score, q.k);
+    return { ...runsPayload(a, b, parseArrays<Row>(raw, ['ch', 'sc', 'q', 'ef', 'lo', 'hi']), q.score, q.k), statistic };
   });
 }
 
-function runsPayload(a: AnalysisInfo, b: AnalysisInfo, rows: Row[], score: RunsPayload['score'], k: number): RunsPayload {
+function runsPayload(a: AnalysisInfo, b: AnalysisInfo, rows: Row[], score: RunsPayload['score'], k: number): Omit<RunsPayload, 'statistic'> {
   const ofA = new Map(rows.filter((r) => r.aid === a.id).map((r) => [r.name, r]));
   const ofB = new Map(rows.filter((r) => r.aid === b.id).map((r) => [r.name, r]));
   const layers: RunsLayer[] = [];

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { db, Prisma } from '../db/client';
 import { badRequest, notFound, parseWith } from './errors';
 import type { AnalysisInfo, ScoreChoice, ScoreField } from './shared/compare';
-import { SCORE_CHOICES } from './shared/compare';
+import { SCORE_CHOICES, SCORE_LABELS } from './shared/compare';
 
 export * from './shared/compare';
 
@@ -75,6 +75,30 @@ export function scoreSql(choice: ScoreChoice): Prisma.Sql {
       return Prisma.sql`(CASE a.options->>'rankBy' WHEN 'pc1' THEN ch.score_pc1 WHEN 'multiple' THEN ch.score_multiple
         WHEN 'z_pc1' THEN ch.z_score WHEN 'z_multiple' THEN ch.z_score ELSE ch.score_crossfit END)`;
   }
+}
+
+/**
+ * The one statistic the compared rankings share. A Spearman ρ between a
+ * ranking by the cross-fitted score and one by pc1 measures how two
+ * statistics differ as much as how two classes (or runs) do, so such a
+ * comparison is refused, naming each analysis' statistic. The stored z_score is the pc1 z
+ * for analyses ranked by pc1 or z_pc1 and the multiple-correlation z
+ * otherwise: two statistics under one column.
+ */
+export function statisticOf(info: AnalysisInfo): string {
+  if (info.scoreField !== 'z_score') return SCORE_LABELS[info.scoreField];
+  return info.options.rankBy === 'pc1' || info.options.rankBy === 'z_pc1' ? 'permutation z-score of pc1' : 'permutation z-score of the multiple correlation';
+}
+
+export function oneStatistic(infos: AnalysisInfo[], score: ScoreChoice): string {
+  const stats = infos.map(statisticOf);
+  if (stats.every((s) => s === stats[0])) return stats[0];
+  const groups = [...new Set(stats)].map((s) => `${infos.filter((_, i) => stats[i] === s).map((a) => `'${a.title}'`).join(', ')} by the ${s}`);
+  const how =
+    score === 'auto'
+      ? 'choose one score for all of them (crossfit, multiple, pc1) or pick analyses ranked alike'
+      : 'pick analyses ranked alike, or another score';
+  throw badRequest(`these analyses rank channels by different statistics (${groups.join('; ')}): one comparison needs one statistic; ${how}`);
 }
 
 /** A 400 that says how to get the missing score, instead of an empty chart. */

@@ -14,6 +14,7 @@ import * as methodsRoute from '../../app/api/v1/labs/[lab]/compare/methods/route
 import { seedNetwork, syntheticLayer, type SeedNetwork } from '../../bench/compare-seed';
 import { saveLayerResult } from '../../lib/queue/result-rows';
 import { ordinalRanks, spearman, topKOverlap } from '../../lib/pcace/ranking';
+import { disattenuatedCorrelation } from '../../lib/pcace/reliability';
 import { kendallOrNull } from '../../lib/server/compare-stats';
 import { analysisResults } from '../../lib/server/analysis-results';
 import { db } from '../../lib/db/client';
@@ -218,6 +219,36 @@ describe('compare classes', () => {
     expect(one.body).toMatchObject({ statistic: 'multiple correlation', labels: ['class 1', 'class 2', 'class 4'] });
     await db.analysis.delete({ where: { id: pc1.id } });
   });
+
+  it('disattenuates ρ for analyses with a test–retest, with the interval from the stored scores, and says which lack one', async () => {
+    const base = { labId: w.labId, userId: '', modelName: 'resnet', layers: NET_A, runSeed: 1, retest: true };
+    const a6 = (await seedNetwork(db, { ...base, userId: (await db.analysis.findUniqueOrThrow({ where: { id: ids.a1 } })).createdById, classIndex: 6 })).analysisId;
+    const a7 = (await seedNetwork(db, { ...base, userId: (await db.analysis.findUniqueOrThrow({ where: { id: ids.a1 } })).createdById, classIndex: 7 })).analysisId;
+    // seedNetwork stores them on the newest version (2), as the class-5 analysis without a retest.
+    const res = await get(classesRoute, { analyses: `${a6},${a7},${ids.otherVersion}`, layer: 'conv4' });
+    expect(res.status).toBe(200);
+    const body = res.body;
+    const layerOf = async (id: string) => (await analysisResults(w.labId, id, { layer: 'conv4' })).layers[0];
+    const [l6, l7] = await Promise.all([layerOf(a6), layerOf(a7)]);
+    expect(body.reliability[0]).toMatchObject({ spearman: expect.closeTo(l6.reliability!.spearman, 6), images: 300, statistic: 'crossfit' });
+    expect(body.reliability[0].low).toBeCloseTo(l6.reliability!.ci[0], 6);
+    expect(body.reliability[2]).toBeNull();
+    const col = (l: typeof l6, key: 'score_crossfit' | 'score_retest') => Float64Array.from([...l.channels].sort((x, y) => x.index - y.index), (c) => c[key]!);
+    const d = disattenuatedCorrelation(col(l6, 'score_crossfit'), col(l6, 'score_retest'), col(l7, 'score_crossfit'), col(l7, 'score_retest'), { resamples: 1000, seed: 1 });
+    expect(body.disattenuated.rho[0][1]).toBeCloseTo(d.rho, 6);
+    expect(body.disattenuated.rho[1][0]).toBe(body.disattenuated.rho[0][1]);
+    expect(body.disattenuated.low[0][1]).toBeCloseTo(d.ci[0], 6);
+    expect(body.disattenuated.high[0][1]).toBeCloseTo(d.ci[1], 6);
+    // Classes with independent latent strengths: the corrected ρ's interval holds 0.
+    expect(body.disattenuated.low[0][1]).toBeLessThan(0);
+    expect(body.disattenuated.high[0][1]).toBeGreaterThan(0);
+    expect(body.disattenuated.rho[0][2]).toBeNull();
+    expect(body.disattenuationNote).toMatch(/^'resnet · class 1 · run 1' has no test–retest of this statistic in this layer/);
+    // The retest is of the cross-fitted score: comparing multiple correlations gets no correction.
+    const other = await get(classesRoute, { analyses: `${a6},${a7}`, layer: 'conv4', score: 'multiple' });
+    expect(other.body.reliability).toEqual([null, null]);
+    await db.analysis.deleteMany({ where: { id: { in: [a6, a7] } } });
+  });
 });
 
 describe('compare runs', () => {
@@ -268,6 +299,19 @@ describe('compare runs', () => {
     expect(k.p).toBeCloseTo(0.0003627859782809728, 6);
     expect(kendallOrNull([1, 2, 2, 3, 4, 5, 6, 7], [2, 1, 3, 3, 5, 4, 7, 6])!.tau).toBeCloseTo(0.7407407407407407, 12);
     expect(kendallOrNull([1, 2], [2, 1])).toBeNull();
+  });
+
+  it('refuses runs ranked by different statistics, and compares them by one score', async () => {
+    const a = await db.analysis.findUniqueOrThrow({ where: { id: ids.a0run2 } });
+    const pc1 = await db.analysis.create({ data: { ...a, id: undefined, title: 'run by pc1', options: { ...(a.options as object), rankBy: 'pc1' }, layers: 'all', summary: undefined } });
+    for (let i = 0; i < NET_A.length; i++) await saveLayerResult(db, pc1.id, i, syntheticLayer({ labId: w.labId, userId: '', modelName: 'resnet', layers: NET_A, classIndex: 0, runSeed: 2 }, i));
+    const mixed = await get(runsRoute, { a: ids.a0, b: pc1.id });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error).toMatch(/rank channels by different statistics \(.+ by the cross-fitted score; 'run by pc1' by the PC1 correlation\)/);
+    const one = await get(runsRoute, { a: ids.a0, b: pc1.id, score: 'crossfit' });
+    expect(one.status).toBe(200);
+    expect(one.body.statistic).toBe('cross-fitted score');
+    await db.analysis.delete({ where: { id: pc1.id } });
   });
 
   it('refuses runs of different models', async () => {

@@ -66,17 +66,50 @@ export function ClassesView({ lab, candidates, initial }: { lab: string; candida
 }
 
 function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolean }) {
-  const { labels, rho, p, overlap, k, n } = payload;
+  const { labels, rho, p, overlap, k, n, reliability, disattenuated } = payload;
+  const anyRetest = reliability.some((r) => r !== null);
+  const ci = (i: number, j: number) => (disattenuated.low[i][j] === null ? '—' : `[${fmt3(disattenuated.low[i][j])}, ${fmt3(disattenuated.high[i][j])}]`);
   const pairs: [number, number][] = [];
   for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) pairs.push([i, j]);
   const pairRows = () =>
-    pairs.map(([i, j]) => ({ class_a: labels[i], class_b: labels[j], layer: payload.layer, channels: n, spearman_rho: rho[i][j], p_value: p[i][j], top_k: k, shared: overlap.shared[i][j], expected: overlap.expected, overlap_p: overlap.p[i][j] }));
+    pairs.map(([i, j]) => ({
+      class_a: labels[i],
+      class_b: labels[j],
+      layer: payload.layer,
+      channels: n,
+      spearman_rho: rho[i][j],
+      p_value: p[i][j],
+      reliability_a: reliability[i]?.spearman ?? null,
+      reliability_b: reliability[j]?.spearman ?? null,
+      rho_disattenuated: disattenuated.rho[i][j],
+      rho_disattenuated_low: disattenuated.low[i][j],
+      rho_disattenuated_high: disattenuated.high[i][j],
+      top_k: k,
+      shared: overlap.shared[i][j],
+      expected: overlap.expected,
+      overlap_p: overlap.p[i][j],
+    }));
   return (
     <div className="cmp-results" aria-busy={busy}>
       <p className="cmp-verdict" data-testid="cmp-verdict">
         Layer <span className="mono">{payload.layer}</span>, {n} channels ranked by the <span data-testid="cmp-statistic">{payload.statistic}</span>: <strong>{payload.significant}</strong> of {payload.pairs} class pairs have p &lt; 0.05 (
         <strong>{payload.bonferroni}</strong> after Bonferroni correction for {payload.pairs} tests); median |ρ| = {fmt3(payload.medianAbsRho)}. Two unrelated top-{k} lists share {exact(overlap.expected)} channels on
         average.
+      </p>
+      <p className="small" data-testid="cmp-reliability">
+        {anyRetest ? (
+          <>
+            Test–retest reliability of each ranking (Spearman between rankings on two disjoint image samples, 95 % interval):{' '}
+            {reliability.map((r, i) => (
+              <span key={i}>
+                {i > 0 ? '; ' : ''}
+                {labels[i]} {r ? `${fmt3(r.spearman)} [${fmt3(r.low)}, ${fmt3(r.high)}], ${r.images} + ${r.images} images` : 'no retest'}
+              </span>
+            ))}
+            . Disattenuated ρ = ρ across samples / √(r_A r_B): how the rankings would agree without sampling noise.{' '}
+          </>
+        ) : null}
+        {payload.disattenuationNote ? <span className="muted">{payload.disattenuationNote}.</span> : null}
       </p>
       <div className="cmp-actions">
         <button type="button" className="secondary" onClick={() => exportJson(payload, 'class-comparison.json')}>
@@ -126,6 +159,9 @@ function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolea
               p
             </th>
             <th scope="col" className="num">
+              Disattenuated ρ [95 % CI]
+            </th>
+            <th scope="col" className="num">
               Top-{k} shared
             </th>
             <th scope="col" className="num">
@@ -142,6 +178,7 @@ function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolea
               <td className="num">
                 {fmtP(p[i][j])} {stars(p[i][j])}
               </td>
+              <td className="num">{disattenuated.rho[i][j] === null ? '—' : `${fmt3(disattenuated.rho[i][j])} ${ci(i, j)}`}</td>
               <td className="num">{overlap.shared[i][j]}</td>
               <td className="num">{fmtP(overlap.p[i][j])}</td>
             </tr>

@@ -102,7 +102,9 @@ function AgreementTable({ payload, selected, onSelect }: { payload: RunsPayload;
           </button>
         </div>
       </div>
-      <p className="small muted">Median Spearman ρ over layers: {fmt3(payload.medianRho)}. * p &lt; 0.05, ** p &lt; 0.01, *** p &lt; 0.001.</p>
+      <p className="small muted">
+        Both runs ranked by the <span data-testid="cmp-statistic">{payload.statistic}</span>. Median Spearman ρ over layers: {fmt3(payload.medianRho)}. * p &lt; 0.05, ** p &lt; 0.01, *** p &lt; 0.001.
+      </p>
       <table className="cmp-table" data-testid="cmp-agreement">
         <TableHead columns={['Layer', { label: 'Channels', num: true }, { label: 'Spearman ρ', num: true }, { label: 'Kendall τ-b', num: true }, { label: `Top-${payload.k} shared`, num: true }]} />
         <tbody>

@@ -124,6 +124,21 @@ export interface ClassesPayload {
   significant: number;
   bonferroni: number;
   medianAbsRho: number | null;
+  /**
+   * Each ranking's test–retest reliability in this layer (Spearman between its
+   * rankings on two disjoint image samples, 95 % interval); null when the
+   * analysis ran without a retest or its retest is of another statistic.
+   */
+  reliability: ({ spearman: number | null; low: number | null; high: number | null; images: number; statistic: string } | null)[];
+  /**
+   * ρ corrected for both rankings' unreliability: the rankings correlated
+   * across the two samples over √(r_a r_b), with a 95 % bootstrap interval
+   * over channels; null where either ranking has no retest (or ρ is undefined,
+   * a reliability ≤ 0). Can exceed 1 by sampling error.
+   */
+  disattenuated: { rho: (number | null)[][]; low: (number | null)[][]; high: (number | null)[][] };
+  /** Why some pairs have no disattenuated ρ; null when all have one. */
+  disattenuationNote: string | null;
 }
 
 export interface Agreement {
@@ -155,6 +170,8 @@ export type RunsVerdicts = Record<'q' | 'effect' | 'effectLow' | 'effectHigh', S
 
 export interface RunsPayload {
   score: ScoreChoice;
+  /** The one statistic both rankings are by (runs ranked by different statistics are refused). */
+  statistic: string;
   k: number;
   a: AnalysisInfo;
   b: AnalysisInfo;
