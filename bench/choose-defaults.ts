@@ -8,9 +8,13 @@
  * per design and pooled.
  *
  *   nice npx tsx bench/choose-defaults.ts [--seeds 20] [--first-seed 1001]
- *     [--channels 16] [--size 8] [--n 300] [--ks 3,5,10] [--threads 1] [--out file.json]
+ *     [--channels 16] [--size 8] [--n 300] [--ks 3,5,10] [--threads 1] [--crossfit-cap R]
+ *     [--out file.json] [--units file.jsonl]
+ *
+ * --units appends each finished (design, seed) to a file and skips those
+ * already in it, so an interrupted run resumes where it stopped.
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { scoreLayer } from '../lib/analysis/layer-scorer';
@@ -29,7 +33,9 @@ const { values } = parseArgs({
     n: { type: 'string', default: '300' },
     ks: { type: 'string', default: '3,5,10' },
     threads: { type: 'string', default: '1' },
+    'crossfit-cap': { type: 'string' },
     out: { type: 'string' },
+    units: { type: 'string' },
   },
 });
 const seeds = Number(values.seeds);
@@ -39,6 +45,8 @@ const size = Number(values.size);
 const n = Number(values.n);
 const ks = values.ks!.split(',').map(Number);
 const threads = Number(values.threads);
+// The cross-fit rule of the candidates; a lower cap than the default makes the run affordable and only handicaps crossfit.
+const crossFitCap = values['crossfit-cap'] ? Number(values['crossfit-cap']) : (OPTIONS.crossFitCap.default as number);
 const statistics: RankingScore[] = ['crossfit', 'multiple', 'pc1'];
 const defaultK = OPTIONS.components.default as number;
 const defaultStat = OPTIONS.rankBy.default;
@@ -48,7 +56,7 @@ if (!candidates.some((c) => c.id === defaultId)) throw new Error(`today's defaul
 
 console.log(machineReport({ load: loadAverage() }));
 console.log(`\n${GENERATOR_DESIGNS.length} designs × ${seeds} seeds (${firstSeed}…${firstSeed + seeds - 1}); ${channels} channels, ${size}×${size} maps, n = ${n}`);
-console.log(`candidates: k ∈ {${ks.join(', ')}} × {${statistics.join(', ')}}; today's default ${defaultId}; acepack, cross-fit repeats 2 up to cap ${OPTIONS.crossFitCap.default}\n`);
+console.log(`candidates: k ∈ {${ks.join(', ')}} × {${statistics.join(', ')}}; today's default ${defaultId}; acepack, cross-fit repeats 2 up to cap ${crossFitCap}\n`);
 
 interface Unit {
   design: GeneratorDesign;
@@ -62,10 +70,16 @@ interface Unit {
 }
 
 const units: Unit[] = [];
+const saved: Unit[] = values.units && existsSync(values.units) ? readFileSync(values.units, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 const t0 = performance.now();
 for (let s = 0; s < seeds; s++) {
   for (const design of GENERATOR_DESIGNS) {
     const seed = firstSeed + s;
+    const done = saved.find((u) => u.design === design && u.seed === seed && candidates.every((c) => c.id in u.rho));
+    if (done) {
+      units.push(done);
+      continue;
+    }
     const L = generatorLayer(design, { n, channels, height: size, width: size, seed });
     const input = { data: L.data, n, channels, positions: size * size, y: L.y };
     const unit: Unit = { design, seed, rho: {}, auc: {}, seconds: {}, repeats: {} };
@@ -76,7 +90,7 @@ for (let s = 0; s < seeds; s++) {
         rankBy: 'crossfit',
         permutations: 0,
         crossFitRepeats: OPTIONS.crossFitRepeats.default,
-        crossFitCap: OPTIONS.crossFitCap.default,
+        crossFitCap,
         bootstrap: 0,
         stabilityComponents: [],
         seed,
@@ -92,6 +106,7 @@ for (let s = 0; s < seeds; s++) {
       }
     }
     units.push(unit);
+    if (values.units) appendFileSync(values.units, `${JSON.stringify(unit)}\n`);
     const elapsed = (performance.now() - t0) / 1000;
     console.log(`seed ${seed} ${design.padEnd(15)} ${defaultId}: ρ ${unit.rho[defaultId].toFixed(3)}  (${elapsed.toFixed(0)} s, load ${loadAverage()})`);
   }

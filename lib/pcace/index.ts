@@ -13,7 +13,7 @@ export { adaptiveCrossFit, crossFitSplit, type CrossFit, type CrossFitRule } fro
 export { nullStandardisedEffect, nullTest, summariseNull, type NullSummary } from './pooled-null';
 export { networkQValues, verdictRule, verdictsFor, type VerdictOptions, type VerdictRule } from './verdicts';
 export { bootstrapChannelRefit, rankConfidenceSets, type RankConfidence, type RankSet } from './rank-inference';
-export { disattenuatedCorrelation, reliabilityOf, spearmanInterval, type Disattenuated, type Reliability } from './reliability';
+export { disattenuatedCorrelation, reliabilityOf, type Disattenuated, type Reliability } from './reliability';
 export { aucWithCi, baselineTests, randomFilterVerdict, spearmanWithCi, type AucInterval, type BaselineTests, type RandomFilterVerdict, type SpearmanInterval } from './sanity';
 export { rankAgreement, bivariateNormalSpearman, type RankAgreement, type Interval } from './agreement';
 export { groupScore, maxGroupPredictors, type GroupScore, type GroupOptions } from './group';

@@ -13,6 +13,7 @@ import { Rng } from './random';
 import { spearman } from './ranking';
 import { quantile, sortedCopy } from './stats';
 import { PcaceInputError } from './validate';
+import { spearmanWithCi } from './sanity';
 
 export interface Reliability {
   /** Spearman ρ between the channels' scores on the two samples. */
@@ -25,26 +26,16 @@ export interface Reliability {
 
 /**
  * A layer's test–retest reliability from the scores its channels got on two
- * disjoint image samples. The interval treats the channels as a sample of
- * channels like them (as the disattenuated correlation's does); it is NaN
- * below 4 channels or for a constant ranking.
+ * disjoint image samples. The interval (sanity.ts spearmanWithCi) treats the
+ * channels as a sample of channels like them, as the disattenuated
+ * correlation's does; it is NaN below 4 channels or for a constant ranking.
  */
 export function reliabilityOf(first: ArrayLike<number>, second: ArrayLike<number>): Reliability {
   const m = first.length;
   if (second.length !== m) throw new PcaceInputError(`the two samples score ${m} and ${second.length} channels`);
-  const rho = m >= 3 ? spearman(first, second).rho : NaN;
-  return { spearman: rho, ci: spearmanInterval(rho, m), channels: m };
-}
-
-const Z975 = 1.959963984540054;
-
-/** 95 % Fisher-z interval for a Spearman ρ over m pairs (Bonett & Wright 2000). */
-export function spearmanInterval(rho: number, m: number): [number, number] {
-  if (!Number.isFinite(rho) || m < 4) return [NaN, NaN];
-  if (Math.abs(rho) >= 1) return [rho, rho];
-  const z = Math.atanh(rho);
-  const half = Z975 * Math.sqrt((1 + (rho * rho) / 2) / (m - 3));
-  return [Math.tanh(z - half), Math.tanh(z + half)];
+  if (m < 4) return { spearman: NaN, ci: [NaN, NaN], channels: m };
+  const s = spearmanWithCi(Float64Array.from(first), Float64Array.from(second));
+  return { spearman: s.rho, ci: s.ci, channels: m };
 }
 
 export interface Disattenuated {

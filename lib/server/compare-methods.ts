@@ -5,14 +5,17 @@
  * statistical ranking the one that matters to the output? With them come the
  * layer's stored agreement (Spearman and top-k with bootstrap intervals) and
  * deletion curves. Analyses run without ablation get the reason and how to
- * measure it instead of an empty chart.
+ * measure it instead of an empty chart. A calibrated layer's verdicts (q,
+ * beats noise, effect with its interval) come with the rule that made them;
+ * they are of the statistic that ranked, which the view names when the chosen
+ * score is another one.
  */
 import { z } from 'zod';
 import { cachedView, type ViewBody, idParam, parseArrays, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
 import { spearmanOrNull } from './compare-stats';
-import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload } from './shared/compare';
+import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload, type ScoreField } from './shared/compare';
 import { db } from '../db/client';
-import { layerImportanceRecord } from '../queue/result-rows';
+import { layerImportanceRecord, layerVerdictRecord } from '../queue/result-rows';
 import { MEASURE_LABELS } from '../analysis/importance/types';
 
 /** Measures stored in a channel's `extra` (no column of their own), in the order the view lists them. */
@@ -41,11 +44,43 @@ export async function compareMethods(labId: string, req: Request): Promise<ViewB
     // An aggregate without rows is one row of NULLs: parseArrays turns those into empty arrays.
     const [row] = parseArrays<Row>(raw, ['ch', 'sc', 'drop', 'acc', 'act', 'ex']);
     const stored = await db.layerResult.findFirst({ where: { analysisId: info.id, name: layer, analysis: { labId } }, select: { extra: true } });
-    return methodsPayload(info, layer, q.score, row, layerImportanceRecord(stored?.extra).importance ?? null);
+    const payload = methodsPayload(info, layer, q.score, row, layerImportanceRecord(stored?.extra).importance ?? null);
+    return { ...payload, ...verdicts(info, row, layerVerdictRecord(stored?.extra).verdict_rule) };
   });
 }
 
-function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row, importance: MethodsPayload['importance']): MethodsPayload {
+/** The layer's stored verdicts with their rule, and whether they are of the score shown; none for a layer without a null. */
+function verdicts(info: AnalysisInfo, row: Row, rule: { text: string; statistic: string } | undefined): Pick<MethodsPayload, 'verdicts' | 'verdictNote'> {
+  if (!rule) return { verdicts: null, verdictNote: null };
+  const num = (key: string) => row.ex.map((e) => (typeof e?.[key] === 'number' ? e[key] : null));
+  const ci = (k: 0 | 1) => row.ex.map((e) => {
+    const v = (e as Record<string, unknown> | null)?.effect_ci;
+    return Array.isArray(v) && typeof v[k] === 'number' ? r6(v[k]) : null;
+  });
+  const statistic = STATISTIC_FIELD[rule.statistic];
+  return {
+    verdicts: {
+      rule: rule.text,
+      q: num('q_value').map((v) => (v === null || !Number.isFinite(v) ? null : Number(v.toPrecision(6)))),
+      beats: row.ex.map((e) => {
+        const b = (e as Record<string, unknown> | null)?.beats_noise;
+        return typeof b === 'boolean' ? b : null;
+      }),
+      effect: num('effect').map(r6),
+      effectLow: ci(0),
+      effectHigh: ci(1),
+    },
+    verdictNote:
+      statistic === info.scoreField
+        ? null
+        : `q, the verdicts and the effects are of the ${statistic ? SCORE_LABELS[statistic] : rule.statistic}, the statistic this analysis ranked and tested; the charts show the ${SCORE_LABELS[info.scoreField]}`,
+  };
+}
+
+/** The score field of a verdict rule's statistic. */
+const STATISTIC_FIELD: Record<string, ScoreField> = { crossfit: 'score_crossfit', multiple: 'score_multiple', pc1: 'score_pc1' };
+
+function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row, importance: MethodsPayload['importance']): Omit<MethodsPayload, 'verdicts' | 'verdictNote'> {
   if (row.ch.length > 0 && !row.sc.some((v) => v !== null)) missingScore(info);
   const hasDrop = row.drop.some((v) => v !== null);
   const hasAcc = row.acc.some((v) => v !== null);

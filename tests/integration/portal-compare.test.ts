@@ -303,7 +303,7 @@ describe('compare runs', () => {
 
   it('refuses runs ranked by different statistics, and compares them by one score', async () => {
     const a = await db.analysis.findUniqueOrThrow({ where: { id: ids.a0run2 } });
-    const pc1 = await db.analysis.create({ data: { ...a, id: undefined, title: 'run by pc1', options: { ...(a.options as object), rankBy: 'pc1' }, layers: 'all', summary: undefined } });
+    const pc1 = await db.analysis.create({ data: { ...a, id: undefined, title: 'run by pc1', target: a.target as object, options: { ...(a.options as object), rankBy: 'pc1' }, layers: 'all', summary: undefined } });
     for (let i = 0; i < NET_A.length; i++) await saveLayerResult(db, pc1.id, i, syntheticLayer({ labId: w.labId, userId: '', modelName: 'resnet', layers: NET_A, classIndex: 0, runSeed: 2 }, i));
     const mixed = await get(runsRoute, { a: ids.a0, b: pc1.id });
     expect(mixed.status).toBe(400);
@@ -337,6 +337,28 @@ describe('compare methods', () => {
     expect(body.spearman.p[0][1]).toBeCloseTo(s.pValue, 12);
     expect(body.spearman.rho.map((r: number[]) => r.length)).toEqual([4, 4, 4, 4]);
     expect(body.measures[1].values[7]).toBeCloseTo(rows[7].ablationDrop!, 5);
+  });
+
+  it("gives a calibrated layer's q, verdict and effect with its interval under the layer's rule, and says when they are of another score than the one shown", async () => {
+    const res = await get(methodsRoute, { analysis: ids.a0, layer: 'conv3' });
+    expect(res.status).toBe(200);
+    const stor = (await analysisResults(w.labId, ids.a0, { layer: 'conv3' })).layers[0];
+    const byIndex = new Map(stor.channels.map((c) => [c.index, c]));
+    const v = res.body.verdicts;
+    expect(v.rule).toBe(stor.verdict_rule!.text);
+    res.body.channel.forEach((c: number, i: number) => {
+      expect(v.q[i]).toBeCloseTo(byIndex.get(c)!.q_value!, 6);
+      expect(v.beats[i]).toBe(byIndex.get(c)!.beats_noise);
+      expect(v.effect[i]).toBeCloseTo(byIndex.get(c)!.effect!, 6);
+      expect(v.effectHigh[i]).toBeCloseTo(byIndex.get(c)!.effect_ci![1], 6);
+    });
+    expect(res.body.verdictNote).toBeNull();
+    const other = await get(methodsRoute, { analysis: ids.a0, layer: 'conv3', score: 'multiple' });
+    expect(other.body.verdictNote).toBe(
+      'q, the verdicts and the effects are of the cross-fitted score, the statistic this analysis ranked and tested; the charts show the multiple correlation',
+    );
+    // Without a null there is nothing to show.
+    expect((await get(methodsRoute, { analysis: ids.abl, layer: 'conv3' })).body.verdicts).toBeNull();
   });
 
   it('explains a missing ablation and how to measure it', async () => {

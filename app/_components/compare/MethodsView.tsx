@@ -3,6 +3,8 @@
 import Link from 'next/link';
 import type { AnalysisInfo, MethodsPayload } from '@/lib/server/shared/compare';
 import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
+import { TableHead } from '@/app/_components/TableHead';
+import { effectText } from './effect-text';
 import { Heatmap } from './Heatmap';
 import { AgreementTable, DeletionPanel, GroupLine } from './MethodsImportance';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
@@ -42,7 +44,16 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
   if (drop > 0 && act > 0) pairs.push([drop, act]);
   const imp = payload.importance;
   const headline = imp?.agreement.find((a) => a.measure === measures[drop]?.key);
-  const rows = () => channel.map((c, i) => ({ layer: payload.layer, channel: c, ...Object.fromEntries(measures.map((m) => [m.key, m.values[i]])) }));
+  const v = payload.verdicts;
+  const rows = () =>
+    channel.map((c, i) => ({
+      layer: payload.layer,
+      channel: c,
+      ...Object.fromEntries(measures.map((m) => [m.key, m.values[i]])),
+      ...(v ? { q_value: v.q[i], beats_noise: v.beats[i], effect: v.effect[i], effect_ci_low: v.effectLow[i], effect_ci_high: v.effectHigh[i] } : {}),
+    }));
+  const verdictTip = (i: number) => (v ? [`${v.beats[i] ? 'beats noise' : 'does not beat noise'}: q = ${fmtP(v.q[i])}`, `effect ${effectText(v, i)}`] : []);
+  const beating = v ? v.beats.filter((b) => b === true).length : 0;
   const matrixRows = () => measures.flatMap((a, i) => measures.map((b, j) => ({ a: a.key, b: b.key, spearman_rho: sp.rho[i][j], p_value: sp.p[i][j], n: sp.n[i][j] })));
   return (
     <div className="cmp-results" aria-busy={busy}>
@@ -67,6 +78,16 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
         ) : null}
         With the mean activation: <strong>{sp.rho[0][act] === null ? '—' : exact(sp.rho[0][act]!)}</strong> (p = {fmtP(sp.p[0][act])}).
       </p>
+      <p className="small" data-testid="cmp-methods-rule">
+        {v ? (
+          <>
+            <strong>{beating}</strong> of {payload.n} channels beat noise. Beats noise means: {v.rule}. Filled points beat noise, hollow grey ones do not.
+            {payload.verdictNote ? <span className="muted"> {payload.verdictNote}.</span> : null}
+          </>
+        ) : (
+          <span className="muted">This layer has no verdicts: the analysis ran without a null (not calibrated).</span>
+        )}
+      </p>
       <div className="cmp-actions">
         <button type="button" className="secondary" onClick={() => exportJson(payload, `methods-${payload.layer}.json`)}>
           Download all data (JSON)
@@ -87,6 +108,8 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
             y={measures[j].values}
             ids={channel}
             rows={rows}
+            verdict={v ? v.beats : undefined}
+            extraTip={verdictTip}
             testId={`cmp-scatter-${measures[i].key}-${measures[j].key}`}
             ariaLabel={`${measures[j].label} against ${measures[i].label} for each channel of ${payload.layer}`}
             caption={`Spearman ρ = ${sp.rho[i][j] === null ? '—' : exact(sp.rho[i][j]!)} ${stars(sp.p[i][j])} over ${sp.n[i][j]} channels.`}
@@ -107,6 +130,36 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
           caption="* p < 0.05, ** p < 0.01, *** p < 0.001 (two-sided, uncorrected)."
         />
       </div>
+      {v ? <VerdictTable payload={payload} verdicts={v} /> : null}
     </div>
+  );
+}
+
+/** The channels with the lowest q first: q, the verdict and the effect with its 95 % interval beside each measure. */
+function VerdictTable({ payload, verdicts: v }: { payload: MethodsPayload; verdicts: NonNullable<MethodsPayload['verdicts']> }) {
+  const SHOWN = 20;
+  const order = payload.channel.map((_, i) => i).sort((a, b) => (v.q[a] ?? Infinity) - (v.q[b] ?? Infinity) || a - b);
+  return (
+    <table className="cmp-table" data-testid="cmp-methods-verdicts">
+      <caption>
+        Verdicts, lowest q first ({Math.min(SHOWN, order.length)} of {order.length}; the downloads hold all): {v.rule}
+      </caption>
+      <TableHead columns={['Channel', ...payload.measures.map((m) => ({ label: m.label, num: true })), { label: 'q', num: true }, 'Verdict', { label: 'Effect [95 % CI]', num: true }]} />
+      <tbody>
+        {order.slice(0, SHOWN).map((i) => (
+          <tr key={i}>
+            <td className="num">{payload.channel[i]}</td>
+            {payload.measures.map((m) => (
+              <td key={m.key} className="num">
+                {m.values[i] === null ? '—' : exact(m.values[i]!)}
+              </td>
+            ))}
+            <td className="num">{fmtP(v.q[i])}</td>
+            <td>{v.beats[i] === null ? '—' : v.beats[i] ? 'beats noise' : '≈ noise'}</td>
+            <td className="num">{effectText(v, i)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -9,6 +9,7 @@ import { runPair } from './defaults';
 import { Mismatch } from './Mismatch';
 import { DataStatus, useCompareView, type Query } from './useCompare';
 import { TableHead } from '@/app/_components/TableHead';
+import { effectText } from './effect-text';
 
 const MOVERS = 15;
 
@@ -131,11 +132,6 @@ function AgreementTable({ payload, selected, onSelect }: { payload: RunsPayload;
       </table>
     </section>
   );
-}
-
-function effectText(v: RunsLayer['verdictA'], i: number): string {
-  if (!v || v.effect[i] === null) return '—';
-  return `${v.effect[i]!.toFixed(2)} [${v.effectLow[i]?.toFixed(2) ?? '—'}, ${v.effectHigh[i]?.toFixed(2) ?? '—'}]`;
 }
 
 function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLayer }) {

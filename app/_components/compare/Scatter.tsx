@@ -19,6 +19,8 @@ export interface ScatterProps {
   identity?: boolean;
   /** Positions drawn emphasised (e.g. the biggest movers). */
   highlight?: Set<number>;
+  /** Each position's verdict: true beats noise (filled), false does not (hollow, grey), null none. The caller's caption names the rule. */
+  verdict?: (boolean | null)[];
   extraTip?: (i: number) => string[];
   rows: () => Row[];
   width?: number;
@@ -65,7 +67,9 @@ export function Scatter(props: ScatterProps) {
         <g data-points={points.length}>
           {points.map((q) => {
             const hot = props.highlight?.has(q.i);
-            return <circle key={q.i} cx={q.px} cy={q.py} r={hot ? 4 : 2.8} fill={hot ? SIDE_COLORS[1] : SIDE_COLORS[0]} fillOpacity={hot ? 0.95 : 0.55} />;
+            if (props.verdict?.[q.i] === false) return <circle key={q.i} cx={q.px} cy={q.py} r={3} fill="none" stroke={MUTED} strokeWidth={1.2} data-verdict="noise" />;
+            const beats = props.verdict?.[q.i] === true;
+            return <circle key={q.i} cx={q.px} cy={q.py} r={hot ? 4 : 2.8} fill={hot ? SIDE_COLORS[1] : SIDE_COLORS[0]} fillOpacity={hot || beats ? 0.95 : 0.55} data-verdict={beats ? 'beats' : undefined} />;
           })}
         </g>
         {p ? <circle cx={p.px} cy={p.py} r={7} fill="none" stroke={INK} strokeWidth={2} data-export="skip" /> : null}

@@ -195,4 +195,8 @@ export interface MethodsPayload {
   ablation: { available: boolean; reason?: string; howTo?: string };
   /** The layer's importance block when measured: deletion curves, PCACE's agreement with each measure (bootstrap intervals), settings. */
   importance: LayerResult['importance'] | null;
+  /** The layer's stored verdicts per channel (same order as `channel`) and their rule; null: the layer is not calibrated. */
+  verdicts: (RunsVerdicts & { beats: (boolean | null)[] }) | null;
+  /** Set when the verdicts are of another statistic than the score shown: says which is which. */
+  verdictNote: string | null;
 }
