@@ -62,10 +62,13 @@ describe('runAnalysis with a retest', () => {
     const result = await runAnalysis(spec, { threads: 2 });
     const [layer] = result.layers;
     const r = layer.reliability!;
-    expect(r).toMatchObject({ channels: 64, images: 60, statistic: 'crossfit' });
-    const first = layer.channels.map((c) => c.score_crossfit!);
-    const second = layer.channels.map((c) => c.score_retest!);
-    expect(second.every(Number.isFinite)).toBe(true);
+    expect(layer.channels.every((c) => c.score_retest !== undefined)).toBe(true);
+    // Channels scored on both samples (a channel dead on either has no cross-fitted score there).
+    const both = layer.channels.filter((c) => Number.isFinite(c.score_crossfit) && Number.isFinite(c.score_retest));
+    expect(both.length).toBeGreaterThan(56);
+    expect(r).toMatchObject({ channels: both.length, images: 60, statistic: 'crossfit' });
+    const first = both.map((c) => c.score_crossfit!);
+    const second = both.map((c) => c.score_retest!);
     // Another sample: other scores; the stored reliability is their rankings' agreement.
     expect(second).not.toEqual(first);
     expect(r.spearman).toBeCloseTo(spearman(first, second).rho, 12);
