@@ -112,6 +112,10 @@ function layerCells(l: StoredResults['layers'][number]): Record<(typeof LAYER_CS
     layer_null_q95: n?.q95,
     layer_null_q99: n?.q99,
     layer_null_max: n?.max,
+    layer_reliability: l.reliability?.spearman,
+    layer_reliability_ci_low: l.reliability?.ci[0],
+    layer_reliability_ci_high: l.reliability?.ci[1],
+    layer_reliability_images: l.reliability?.images,
     ...sanityCells(l.sanity),
   };
 }
@@ -133,10 +137,6 @@ function sanityCells(s: StoredResults['layers'][number]['sanity']) {
     independent_rho: s?.independent.rho,
     independent_rho_ci_low: s?.independent.rho_ci?.[0],
     independent_rho_ci_high: s?.independent.rho_ci?.[1],
-    layer_reliability: l.reliability?.spearman,
-    layer_reliability_ci_low: l.reliability?.ci[0],
-    layer_reliability_ci_high: l.reliability?.ci[1],
-    layer_reliability_images: l.reliability?.images,
   };
 }
 
