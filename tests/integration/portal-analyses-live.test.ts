@@ -243,6 +243,8 @@ describe('the new-analysis form action', () => {
       perChannelNull: false,
       alpha: 0.05,
       pi0: false,
+      retest: false,
+      sanityChecks: false,
     });
     expect(a.layerTasks.map((t) => t.layerName)).toEqual(['conv2']);
   });
