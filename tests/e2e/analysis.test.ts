@@ -168,7 +168,7 @@ describe('an analysis in the browser', () => {
     expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
     const lines = (await csv.text()).trimEnd().split('\r\n');
     expect(lines[0].startsWith('layer,layer_index,channel,rank,score_pc1,score_multiple,rsq,score_crossfit,mcse,crossfit_repeats,p_value,p_value_empirical,q_value,q_value_network,beats_noise,effect,effect_ci_low,effect_ci_high')).toBe(true);
-    expect(lines[0].endsWith(',verdict_rule,verdict_alpha,verdict_correction,layer_null_B,layer_null_pooled,layer_null_mean,layer_null_sd,layer_null_q50,layer_null_q95,layer_null_q99,layer_null_max')).toBe(true);
+    expect(lines[0].endsWith(',verdict_rule,verdict_alpha,verdict_correction,layer_null_B,layer_null_pooled,layer_null_mean,layer_null_sd,layer_null_q50,layer_null_q95,layer_null_q99,layer_null_max,sanity_statistic,random_filters,random_filter_mean,random_filter_auc,random_filter_auc_ci_low,random_filter_auc_ci_high,random_filter_verdict,cascading_rho,cascading_rho_ci_low,cascading_rho_ci_high,independent_rho,independent_rho_ci_low,independent_rho_ci_high,layer_reliability,layer_reliability_ci_low,layer_reliability_ci_high,layer_reliability_images')).toBe(true);
     expect(lines).toHaveLength(1 + 32 + 64);
     const json = await (await page.request.get(`${portal.base}${jsonHref}`)).json();
     expect(json.complete).toBe(true);
