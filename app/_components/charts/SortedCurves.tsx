@@ -10,7 +10,7 @@ import * as d3 from 'd3';
 import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
 import { AxisBottom, AxisLeft } from './axes';
 import { cursorGroups, cursorStep, useNearest, type CursorPoint } from './cursor';
-import { ChartFrame, ChartSvg, tipAt } from './frame';
+import { ChartFrame, ChartSvg, ToggleLegendEntry, tipAt } from './frame';
 import { DataTable } from './table';
 import { exact, INK, MUTED, palette } from './theme';
 
@@ -302,30 +302,14 @@ export function SortedCurves({
           {series.length > 1 ? (
             <g transform={`translate(${width - legendW + 12},${m.top})`} fontSize={12} data-legend="">
               {series.map((s, k) => (
-                <g
-                  key={s.key}
-                  transform={`translate(0,${k * 18})`}
-                  role="button"
-                  tabIndex={0}
-                  aria-pressed={!hidden.has(s.key)}
-                  aria-label={`Show ${s.label}`}
-                  style={{ cursor: 'pointer' }}
-                  opacity={hidden.has(s.key) ? 0.35 : 1}
-                  onClick={() => toggle(s.key)}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') {
-                      e.preventDefault();
-                      toggle(s.key);
-                    }
-                  }}
-                >
+                <ToggleLegendEntry key={s.key} index={k} label={s.label} hidden={hidden.has(s.key)} onToggle={() => toggle(s.key)}>
                   <title>{s.label}</title>
                   <rect width={22} height={12} y={-1} fill="transparent" />
                   <line x1={0} x2={18} y1={5} y2={5} stroke={s.color ?? colors[k]} strokeWidth={3} />
                   <text x={24} y={9} fill={INK}>
                     {s.label.length > 20 ? `${s.label.slice(0, 19)}…` : s.label}
                   </text>
-                </g>
+                </ToggleLegendEntry>
               ))}
             </g>
           ) : null}

@@ -154,3 +154,30 @@ export function LegendItem({ x, y, color, label, dashed, swatch }: { x: number; 
     </g>
   );
 }
+
+/**
+ * A legend entry that shows or hides its series (click, Enter or Space), for
+ * the charts whose legends toggle series: one keyboard and ARIA behaviour.
+ */
+export function ToggleLegendEntry({ index, label, hidden, onToggle, children }: { index: number; label: string; hidden: boolean; onToggle: () => void; children: ReactNode }) {
+  return (
+    <g
+      transform={`translate(0,${index * 18})`}
+      role="button"
+      tabIndex={0}
+      aria-pressed={!hidden}
+      aria-label={`Show ${label}`}
+      style={{ cursor: 'pointer' }}
+      opacity={hidden ? 0.35 : 1}
+      onClick={onToggle}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onToggle();
+        }
+      }}
+    >
+      {children}
+    </g>
+  );
+}
