@@ -82,6 +82,8 @@ export interface OptionDecl<K extends OptionName = OptionName> {
 }
 
 const int = { type: 'int' } as const;
+/** Options that only mean something when the importance measures run. */
+const withImportance = { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' } as const;
 
 /**
  * Declares option `name`: its form field (named `name` unless `form` renames it)
@@ -177,13 +179,13 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     ...int, default: 8, min: 0, max: 64, label: 'Conductance steps', noun: 'conductance steps',
     meaning: "points of the path from each channel's mean map to its activation that the conductance integrates over (midpoint rule); 0 = no conductance",
     cost: 'S + S per channel passes from the layer on', costly: true, costTerm: 'ablation',
-    appliesTo: { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' },
+    appliesTo: withImportance,
   }),
   curveRandomOrders: option('curveRandomOrders', 'calibration', '--curve-random R', {
     ...int, default: 10, min: 0, max: 200, label: 'Random deletion orders', noun: 'random deletion orders',
     meaning: 'random removal orders whose 5–95 % band any ranking should beat on the deletion curves; 0 = no band',
     cost: '10 passes from the layer on per order', costly: true, costTerm: 'ablation',
-    appliesTo: { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' },
+    appliesTo: withImportance,
   }),
   sanityChecks: option('sanityChecks', 'calibration', '--sanity', {
     type: 'boolean', default: false, label: 'Sanity checks', noun: 'sanity checks',
