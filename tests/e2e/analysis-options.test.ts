@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
 import { mnistCnnLab } from '../helpers/lab-fixture';
 import { db } from '../../lib/db/client';
-import { OPTION_LIST, REFUSALS, formatValue, nounOf, withDefaults } from '../../lib/analysis/options';
+import { OPTION_LIST, REFUSALS, applies, formatValue, nounOf, withDefaults } from '../../lib/analysis/options';
 
 const portal = usePortal();
 
@@ -35,16 +35,29 @@ describe('the analysis options on the form', () => {
 
   it('has a field per declared option, with its label and default', async () => {
     const page = await open();
-    for (const d of OPTION_LIST) {
-      const label = page.locator(`label[for="an-${d.form.field}"]`);
-      expect(await label.count(), d.name).toBe(1);
-      expect(await label.textContent(), d.name).toContain(d.label);
-      const control = page.locator(`#an-${d.form.field}`);
-      if (d.type === 'boolean') expect(await control.isChecked(), d.name).toBe(d.default);
-      else if (d.type !== 'components-list') expect(await control.inputValue(), d.name).toBe(formatValue(d.default));
-      if (d.type === 'int') expect(await control.getAttribute('max'), d.name).toBe(String(d.max));
+    // Options that only apply once a boolean option is on (the importance measures' sub-options)
+    // are hidden at the defaults: the checked fields then come in two rounds.
+    const defaults = withDefaults({});
+    const hidden = OPTION_LIST.filter((d) => !applies(d, defaults, { format: 'onnx' }));
+    expect(hidden.map((d) => d.name).sort()).toEqual(['conductanceSteps', 'curveRandomOrders']);
+    for (const d of OPTION_LIST.filter((o) => !hidden.includes(o))) await expectField(page, d);
+    for (const d of hidden) expect(await page.locator(`#an-${d.form.field}`).count(), d.name).toBe(0);
+    await page.locator('#an-ablation').check();
+    for (const d of hidden) {
+      await page.locator(`#an-${d.form.field}`).waitFor();
+      await expectField(page, d);
     }
   });
+
+  const expectField = async (page: Page, d: (typeof OPTION_LIST)[number]) => {
+    const label = page.locator(`label[for="an-${d.form.field}"]`);
+    expect(await label.count(), d.name).toBe(1);
+    expect(await label.textContent(), d.name).toContain(d.label);
+    const control = page.locator(`#an-${d.form.field}`);
+    if (d.type === 'boolean') expect(await control.isChecked(), d.name).toBe(d.default);
+    else if (d.type !== 'components-list') expect(await control.inputValue(), d.name).toBe(formatValue(d.default));
+    if (d.type === 'int') expect(await control.getAttribute('max'), d.name).toBe(String(d.max));
+  };
 
   it('hides the options that do not apply, and shows them again', async () => {
     const page = await open();

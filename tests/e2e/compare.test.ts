@@ -150,7 +150,7 @@ describe('compare views in a browser', () => {
     const scatters = page.locator('[data-testid^="cmp-scatter-"]');
     expect(await scatters.count()).toBe(4);
     for (let i = 0; i < 4; i++) expect(Number(await scatters.nth(i).locator('g[data-points]').getAttribute('data-points'))).toBe(512);
-    expect(await page.locator('[data-testid="cmp-scatter-score_crossfit-ablation_drop"] [data-axis-label]').allTextContents()).toEqual(['ablation drop (class score)', 'PCACE cross-fitted score']);
+    expect(await page.locator('[data-testid="cmp-scatter-score_crossfit-ablation_drop"] [data-axis-label]').allTextContents()).toEqual(['zero-ablation drop (class score)', 'PCACE cross-fitted score']);
     expect(await page.locator('[data-testid="cmp-methods-matrix"] [data-cell]').count()).toBe(16);
     await portal.screenshot(page, 'compare-methods');
 
