@@ -1,8 +1,9 @@
 /**
  * Fast version of bench/null-calibration.ts: on synthetic pure-noise layers
  * (response independent of the maps) the verdict p-values must not be
- * anti-conservative and beats_noise must stay rare. Small layers and a low
- * repeat cap keep it fast; the full check runs in the benchmark.
+ * anti-conservative and beats_noise must stay rare, over 20 seeds as in the
+ * benchmark's criterion. Small layers and a low repeat cap keep it fast; the
+ * full check (default cap, real layers with random targets) runs in the benchmark.
  */
 import { describe, expect, it } from 'vitest';
 import { scoreLayer } from '../../lib/analysis/layer-scorer';
@@ -27,26 +28,29 @@ describe('null calibration (synthetic pure-noise layers)', () => {
     const p: number[] = [];
     let flagged = 0;
     let layersFlagged = 0;
-    const layers = 12;
+    const layers = 20;
     for (let s = 1; s <= layers; s++) {
       const L = syntheticLayer({ n: 100, channels: 8, height: 4, width: 4, seed: 500 + s, strength: () => 0 });
-      const res = await scoreLayer({ data: L.data, n: 100, channels: 8, positions: 16, y: L.y }, opts(s, 10));
+      // B = 20: what the default 'auto' gives a layer of 8 channels (max(20, ⌈m/4⌉)).
+      const res = await scoreLayer({ data: L.data, n: 100, channels: 8, positions: 16, y: L.y }, opts(s, 20));
       const v = res.verdicts!;
-      expect(v.rule.null).toEqual({ kind: 'permutation', B: 10, pooled: true, tail: 'empirical+normal-t' });
+      expect(v.rule.null).toEqual({ kind: 'permutation', B: 20, pooled: true, tail: 'empirical+normal-t' });
       p.push(...v.p);
       const f = v.beats.filter(Boolean).length;
       flagged += f;
       if (f) layersFlagged++;
     }
     const frac = (a: number) => p.filter((x) => x <= a).length / p.length;
-    // 96 p-values: under uniformity P(≤ 0.1) has sd 0.031, P(≤ 0.2) sd 0.041; bounds at +2 sd.
+    // 160 p-values: under uniformity P(≤ 0.05) has sd 0.017, P(≤ 0.1) sd 0.024, P(≤ 0.2) sd 0.032; bounds at ≥ +2 sd.
     // A null whose spread is 40 % too narrow (anti-conservative) gives ≈ 0.29 at 0.2 and fails.
     expect(frac(0.05)).toBeLessThanOrEqual(0.1);
     expect(frac(0.1)).toBeLessThanOrEqual(0.16);
     expect(frac(0.2)).toBeLessThanOrEqual(0.28);
     expect(flagged / p.length).toBeLessThanOrEqual(0.05);
-    expect(layersFlagged).toBeLessThanOrEqual(3);
-  }, 60_000);
+    // The benchmark's layer criterion (≤ 10 % of layers with any flagged channel) over its 20 seeds.
+    console.log(`pure-noise layers: ${flagged} of ${p.length} channels flagged, ${layersFlagged} of ${layers} layers with any`);
+    expect(layersFlagged).toBeLessThanOrEqual(2);
+  }, 120_000);
 
   it('still finds strong signal', async () => {
     const L = syntheticLayer({ n: 100, channels: 8, height: 4, width: 4, seed: 9, strength: (c) => (c < 4 ? 0 : 1) });
