@@ -2,26 +2,29 @@
  * Labs for API tests, made through the real sign-up and the real upload
  * routes (so the rows are the ones users get): a lab owner with an API token,
  * the same lab holding the MNIST CNN of tests/reference/pipeline and a
- * built-in MNIST dataset, analyses queued over the API, and waiting for an
- * analysis to finish on a worker; and members made straight in the database
- * for tests that need only the rows.
+ * built-in MNIST dataset, analyses queued over the API, waiting for an
+ * analysis to finish on a worker and reading its results; and members made
+ * straight in the database for tests that need only the rows.
  *
  *   const lab = await mnistCnnLab({ name: 'Queue', email: 'queue@example.org', password: 'queue-password-1' });
  *   const id = await queueAnalysis(lab, { layers: ['conv1'], options: { images: 20 } });
  *   await analysisCompleted(id);
+ *   const layers = await resultLayers(lab, id);
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { callRoute, fileBlob, formOf } from './db';
 import { PIPELINE_DIR } from './reference';
-import { waitFor } from './worker-process';
+import { waitFor, type workerPool } from './worker-process';
 import * as analysesRoute from '../../app/api/v1/labs/[lab]/analyses/route';
+import * as resultsRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/results/route';
 import * as datasetsRoute from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as modelsRoute from '../../app/api/v1/labs/[lab]/models/route';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
 import { signUp } from '../../lib/server/signup';
+import type { StoredLayerView } from '../../lib/server/shared/payloads';
 
 export interface Person {
   name: string;
@@ -110,22 +113,49 @@ export interface AnalysisRequest {
   target?: object;
 }
 
-/** Queues an analysis of the lab's MNIST CNN on its threes (target class 3 unless given) as `token` (the owner's by default); returns its id. */
-export async function queueAnalysis(lab: MnistLab, req: AnalysisRequest = {}, token = lab.token): Promise<string> {
+/**
+ * Queues an analysis of the lab's MNIST CNN on its threes (target class 3 unless given) as `token`
+ * (the owner's by default); returns the API's 201 body (the analysis and its cost estimate).
+ */
+export async function postAnalysis(lab: MnistLab, req: AnalysisRequest = {}, token = lab.token) {
   const res = await callRoute(analysesRoute.POST as never, '', {
     token,
     params: { lab: lab.slug },
     json: { modelVersionId: lab.versionId, datasetId: lab.datasetId, target: req.target ?? { kind: 'class', index: 3 }, layers: req.layers ?? 'all', options: req.options ?? {} },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.analysis.id as string;
+  return res.body;
 }
 
-/** Waits until the analysis completed (throwing with its reason if it failed); returns its row. */
-export function analysisCompleted(id: string, timeoutMs = 240_000) {
+/** Queues an analysis as postAnalysis does; returns its id. */
+export async function queueAnalysis(lab: MnistLab, req: AnalysisRequest = {}, token = lab.token): Promise<string> {
+  return (await postAnalysis(lab, req, token)).analysis.id as string;
+}
+
+/**
+ * Waits until the analysis completed (throwing with its reason if it failed, followed by
+ * `detail()`, e.g. the tail of the worker's output); returns its row.
+ */
+export function analysisCompleted(id: string, timeoutMs = 240_000, detail: () => string = () => '') {
   return waitFor(`analysis ${id} to complete`, async () => {
     const a = await db.analysis.findUniqueOrThrow({ where: { id } });
-    if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}`);
+    if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}${detail() ? `\n${detail()}` : ''}`);
     return a.status === 'completed' && a;
   }, timeoutMs);
+}
+
+/**
+ * Starts worker `workerId` from `workers` and waits until each analysis of `ids` completed; a failed
+ * analysis throws with the tail of that worker's output.
+ */
+export async function completeOnWorker(workers: ReturnType<typeof workerPool>, workerId: string, ids: string[], timeoutMs = 240_000): Promise<void> {
+  const worker = workers.spawn(workerId);
+  for (const id of ids) await analysisCompleted(id, timeoutMs, () => worker.output().slice(-2000));
+}
+
+/** The results API's layers of an analysis of `lab`, read with `lab.token`. */
+export async function resultLayers(lab: LabOwner, analysisId: string): Promise<StoredLayerView[]> {
+  const res = await callRoute(resultsRoute.GET as never, '', { token: lab.token, params: { lab: lab.slug, analysisId } });
+  expect(res.status).toBe(200);
+  return res.body.layers as StoredLayerView[];
 }

@@ -7,75 +7,38 @@
  * and p-value, stored in their own columns; an analysis without the option
  * carries none.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { PIPELINE_DIR } from '../helpers/reference';
-import { startWorker, waitFor, type WorkerProcess } from '../helpers/worker-process';
-import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
-import * as results from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/results/route';
+import { callRoute, useTestDatabase } from '../helpers/db';
+import { completeOnWorker, mnistCnnLab, postAnalysis, resultLayers, type MnistLab } from '../helpers/lab-fixture';
+import { workerPool } from '../helpers/worker-process';
 import * as exportRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/export/route';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { db } from '../../lib/db/client';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
 import type { StoredLayerView } from '../../lib/server/shared/payloads';
 
 const testDb = useTestDatabase();
+const workers = workerPool(() => ({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }));
+let lab: MnistLab;
 let token = '';
 let slug = '';
-let worker: WorkerProcess | undefined;
 const ids = { sanity: '', plain: '' };
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Sanity', email: 'sanity@example.org', password: 'sanity-password-1x' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
-  const m = await callRoute(models.POST as never, '', {
-    token,
-    params: { lab: slug },
-    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }),
-  });
-  const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
+  lab = await mnistCnnLab({ name: 'Sanity', email: 'sanity@example.org', password: 'sanity-password-1x' });
+  ({ token, slug } = lab);
   const queue = async (options: Record<string, unknown>) => {
-    const res = await callRoute(analyses.POST as never, '', {
-      token,
-      params: { lab: slug },
-      json: { modelVersionId: m.body.version.id, datasetId: d.body.dataset.id, target: { kind: 'class', index: 3 }, layers: ['conv1', 'conv2'], options },
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const body = await postAnalysis(lab, { layers: ['conv1', 'conv2'], options });
     // The estimate prices the option.
-    if (options.sanityChecks) expect(res.body.estimate.breakdown.sanity).toBeGreaterThan(0);
-    return res.body.analysis.id as string;
+    if (options.sanityChecks) expect(body.estimate.breakdown.sanity).toBeGreaterThan(0);
+    return body.analysis.id as string;
   };
   ids.sanity = await queue({ images: 100, sanityChecks: true, seed: 2 });
   ids.plain = await queue({ images: 100, seed: 2 });
-  worker = startWorker({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }, 'w-sanity');
-  for (const id of Object.values(ids)) {
-    await waitFor(
-      `analysis ${id} to complete`,
-      async () => {
-        const a = await db.analysis.findUniqueOrThrow({ where: { id } });
-        if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}\n${worker!.output().slice(-2000)}`);
-        return a.status === 'completed';
-      },
-      480_000,
-      500,
-    );
-  }
+  await completeOnWorker(workers, 'w-sanity', Object.values(ids), 480_000);
 }, 600_000);
 
-afterAll(async () => {
-  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-  if (worker) await worker.exited;
-});
+afterAll(workers.stopAll);
 
-const getResults = async (analysisId: string) => {
-  const res = await callRoute(results.GET as never, '', { token, params: { lab: slug, analysisId } });
-  expect(res.status).toBe(200);
-  return res.body.layers as StoredLayerView[];
-};
+const getResults = (analysisId: string) => resultLayers(lab, analysisId);
 
 describe('sanity checks through the worker, the API and the exports', () => {
   it('the results API carries each layer’s block and each channel’s baseline columns', async () => {

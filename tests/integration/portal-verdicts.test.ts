@@ -8,81 +8,38 @@
  * and are BH over every channel of both layers. An analysis run without a
  * null, and one stored before verdicts existed, carry no verdicts at all.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callRoute, fileBlob, formOf, useTestDatabase } from '../helpers/db';
-import { PIPELINE_DIR } from '../helpers/reference';
-import { startWorker, waitFor, type WorkerProcess } from '../helpers/worker-process';
-import * as analyses from '../../app/api/v1/labs/[lab]/analyses/route';
-import * as results from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/results/route';
+import { callRoute, useTestDatabase } from '../helpers/db';
+import { completeOnWorker, mnistCnnLab, queueAnalysis, resultLayers, type MnistLab } from '../helpers/lab-fixture';
+import { workerPool } from '../helpers/worker-process';
 import * as exportRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/export/route';
-import * as models from '../../app/api/v1/labs/[lab]/models/route';
-import * as datasets from '../../app/api/v1/labs/[lab]/datasets/route';
 import { db } from '../../lib/db/client';
 import { networkQValues } from '../../lib/pcace/verdicts';
 import { saveLayerResult } from '../../lib/queue/result-rows';
 import { CHANNEL_CSV_FIELDS, LAYER_CSV_FIELDS } from '../../lib/server/analysis-export';
-import { createApiToken } from '../../lib/server/labs';
-import { signUp } from '../../lib/server/signup';
-import type { StoredLayerView } from '../../lib/server/shared/payloads';
 
 const testDb = useTestDatabase();
+const workers = workerPool(() => ({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }));
+let lab: MnistLab;
 let token = '';
 let slug = '';
 let versionId = '';
 let datasetId = '';
-let worker: WorkerProcess | undefined;
 const ids = { calibrated: '', uncalibrated: '' };
 
 beforeAll(async () => {
-  const { user, lab } = await signUp({ name: 'Verdicts', email: 'verdicts@example.org', password: 'verdicts-password-1' }, new Headers());
-  slug = lab.slug;
-  token = (await createApiToken(user.id, 'tests')).token;
-  const m = await callRoute(models.POST as never, '', {
-    token,
-    params: { lab: slug },
-    form: formOf({ name: 'mnist-cnn', file: [fileBlob(readFileSync(`${PIPELINE_DIR}/mnist_cnn.onnx`)), 'm.onnx'] }),
-  });
-  versionId = m.body.version.id;
-  const d = await callRoute(datasets.POST as never, '', { token, params: { lab: slug }, json: { name: 'threes', kind: 'mnist', digit: 3 } });
-  datasetId = d.body.dataset.id;
-  const queue = async (options: Record<string, unknown>) => {
-    const res = await callRoute(analyses.POST as never, '', {
-      token,
-      params: { lab: slug },
-      json: { modelVersionId: versionId, datasetId, target: { kind: 'class', index: 3 }, layers: ['conv1', 'conv2'], options },
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.analysis.id as string;
-  };
+  lab = await mnistCnnLab({ name: 'Verdicts', email: 'verdicts@example.org', password: 'verdicts-password-1' });
+  ({ token, slug, versionId, datasetId } = lab);
+  const queue = (options: Record<string, unknown>) => queueAnalysis(lab, { layers: ['conv1', 'conv2'], options });
   // The defaults (a pooled null, BH at 0.05) with a small refit bootstrap for rank confidence sets.
   ids.calibrated = await queue({ images: 100, bootstrap: 10, seed: 3 });
   ids.uncalibrated = await queue({ images: 100, nullPermutations: 0, crossFitRepeats: 1, seed: 3 });
-  worker = startWorker({ DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir }, 'w-verdicts');
-  for (const id of Object.values(ids)) {
-    await waitFor(
-      `analysis ${id} to complete`,
-      async () => {
-        const a = await db.analysis.findUniqueOrThrow({ where: { id } });
-        if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}\n${worker!.output().slice(-2000)}`);
-        return a.status === 'completed';
-      },
-      480_000,
-      500,
-    );
-  }
+  await completeOnWorker(workers, 'w-verdicts', Object.values(ids), 480_000);
 }, 600_000);
 
-afterAll(async () => {
-  if (worker && worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
-  if (worker) await worker.exited;
-});
+afterAll(workers.stopAll);
 
-const getResults = async (analysisId: string) => {
-  const res = await callRoute(results.GET as never, '', { token, params: { lab: slug, analysisId } });
-  expect(res.status).toBe(200);
-  return res.body.layers as StoredLayerView[];
-};
+const getResults = (analysisId: string) => resultLayers(lab, analysisId);
 
 /** CSV text → header and rows as objects (the fields checked here hold no commas or quotes). */
 async function csv(analysisId: string) {
