@@ -3,8 +3,8 @@
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 
-/** What a client-side submit ends in: an error to show, or a page to go to. */
-export type SubmitOutcome = { error: string } | { goTo: string };
+/** What a client-side submit ends in: an error to show (at `field` when it names one), or a page to go to. */
+export type SubmitOutcome = { error: string; field?: string } | { goTo: string };
 
 /**
  * A form submitted from the browser (fetch or sign-in) rather than by a server
@@ -14,17 +14,20 @@ export type SubmitOutcome = { error: string } | { goTo: string };
 export function useClientSubmit(send: (form: FormData) => Promise<SubmitOutcome>, initialError: string | null = null) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(initialError);
+  const [errorField, setErrorField] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     setPending(true);
     setError(null);
+    setErrorField(null);
     const form = new FormData(e.currentTarget);
     try {
       const outcome = await send(form);
       if ('error' in outcome) {
         setError(outcome.error);
+        setErrorField(outcome.field ?? null);
         return;
       }
       router.push(outcome.goTo);
@@ -34,5 +37,5 @@ export function useClientSubmit(send: (form: FormData) => Promise<SubmitOutcome>
     }
   }
 
-  return { error, pending, onSubmit };
+  return { error, errorField, pending, onSubmit };
 }

@@ -59,9 +59,13 @@ export function describeZodError(err: z.ZodError): string {
     .join('; ');
 }
 
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'request'): z.output<S> {
+/** `field`: the form field `value` came from, named in the 400 so that forms show it there. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'request', field?: string): z.output<S> {
   const res = schema.safeParse(value);
-  if (!res.success) throw badRequest(`invalid ${what}: ${describeZodError(res.error)}`);
+  if (!res.success) {
+    const message = `invalid ${what}: ${describeZodError(res.error)}`;
+    throw field ? fieldError(field, message) : badRequest(message);
+  }
   return res.data;
 }
 

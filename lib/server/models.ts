@@ -15,7 +15,7 @@ import { probeLimits } from '../models/sandbox/limits';
 import { runSandboxed } from '../models/sandbox/process';
 import { limits } from './config';
 import { db, Prisma } from '../db/client';
-import { ApiError, badRequest, isUniqueViolation, notFound, parseWith } from './errors';
+import { ApiError, badRequest, fieldError, isUniqueViolation, notFound, parseWith } from './errors';
 import { inputShapeSchema, modelCardSchema, objectName, preprocessingSchema } from './schemas';
 import { commitToStorage, removeFromStorage, sha256, tempDir } from '../storage/files';
 import { checkStorageQuota } from './limits';
@@ -125,10 +125,10 @@ export async function readModelUpload(req: Request): Promise<ModelUploadInput & 
 
 /** Validate, store and register an upload as the next version of the lab's model `name`. */
 export async function createModelVersion(labId: string, userId: string, input: ModelUploadInput) {
-  const name = parseWith(objectName, input.name, 'model name');
-  const inputShape = input.inputShape === undefined ? undefined : parseWith(inputShapeSchema, input.inputShape, 'inputShape');
-  const preprocessing = input.preprocessing === undefined ? undefined : parseWith(preprocessingSchema, input.preprocessing, 'preprocessing');
-  const modelCard = input.modelCard === undefined ? undefined : parseWith(modelCardSchema, input.modelCard, 'modelCard');
+  const name = parseWith(objectName, input.name, 'model name', 'name');
+  const inputShape = input.inputShape === undefined ? undefined : parseWith(inputShapeSchema, input.inputShape, 'inputShape', 'inputShape');
+  const preprocessing = input.preprocessing === undefined ? undefined : parseWith(preprocessingSchema, input.preprocessing, 'preprocessing', 'preprocessing');
+  const modelCard = input.modelCard === undefined ? undefined : parseWith(modelCardSchema, input.modelCard, 'modelCard', 'modelCard');
   const total = input.files.reduce((s, f) => s + f.size, 0);
   if (total > limits.modelBytes) throw new ApiError(413, `model files exceed the limit of ${limits.modelBytes / 1024 / 1024} MB`);
   await checkStorageQuota(labId, total);
@@ -147,10 +147,11 @@ export async function createModelVersion(labId: string, userId: string, input: M
     digest = sha256(new TextEncoder().encode(named.map(([n, d]) => `${n}:${d}`).join('\n')));
   }
   if (preprocessing && preprocessing.channels !== inspection.inputShape[0] && inspection.inputShape[0] !== 3) {
-    throw badRequest(`preprocessing.channels is ${preprocessing.channels} but the model takes ${inspection.inputShape[0]} channels`);
+    throw fieldError('preprocessing', `preprocessing.channels is ${preprocessing.channels} but the model takes ${inspection.inputShape[0]} channels`);
   }
   if (preprocessing && (preprocessing.height !== inspection.inputShape[1] || preprocessing.width !== inspection.inputShape[2])) {
-    throw badRequest(
+    throw fieldError(
+      'preprocessing',
       `preprocessing is ${preprocessing.width}×${preprocessing.height} but the model input is ${inspection.inputShape[2]}×${inspection.inputShape[1]}`,
     );
   }

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { badRequest, tooLarge } from './errors';
+import { badRequest, fieldError, tooLarge } from './errors';
 import { boundaryOf, parseMultipart, type ReceivedFile } from './multipart';
 import { tempDir } from '../storage/files';
 
@@ -126,7 +126,7 @@ export function jsonField(fields: Map<string, string>, name: string): unknown {
   if (raw === undefined || raw.trim() === '') return undefined;
   try {
     return JSON.parse(raw);
-  } catch {
-    throw badRequest(`field '${name}' is not valid JSON`);
+  } catch (err) {
+    throw fieldError(name, `field '${name}' is not valid JSON (${(err as Error).message})`);
   }
 }

@@ -130,6 +130,15 @@ describe('malformed model uploads store nothing', () => {
     });
   }
 
+  it('names the form field a refusal is about, so that forms show it there', async () => {
+    before = await snapshot();
+    const notJson = await upload({ name: 'bad', file: [fileBlob(mnist), 'm.onnx'], preprocessing: '{' });
+    const notRecord = await upload({ name: 'bad', file: [fileBlob(mnist), 'm.onnx'], modelCard: '[1]' });
+    const badName = await upload({ name: '../evil', file: [fileBlob(mnist), 'm.onnx'] });
+    const engine = await upload({ name: 'bad', file: [fileBlob(new Uint8Array(0)), 'empty.onnx'] });
+    expect([notJson.body.field, notRecord.body.field, badName.body.field, engine.body.field]).toEqual(['preprocessing', 'modelCard', 'name', undefined]);
+  });
+
   it('refuses an upload over the size limit with 413', async () => {
     before = await snapshot();
     process.env.PCACE_MAX_MODEL_MB = '1';

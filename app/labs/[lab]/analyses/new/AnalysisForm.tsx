@@ -180,7 +180,7 @@ export function AnalysisForm({
           {selectField(
             'modelVersionId',
             'Model version',
-            'Any stored version can be analysed; the newest is chosen.',
+            'Any stored version can be analysed; the one whose page you came from, else the newest, is chosen.',
             versionId,
             chooseVersion,
             [...new Set(versions.map((v) => v.modelName))].map((model) => (

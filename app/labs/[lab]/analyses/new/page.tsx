@@ -25,8 +25,10 @@ function datasetClassName(spec: unknown, classes: unknown): string | null {
   return list.length === 1 ? list[0] : null;
 }
 
-export default async function NewAnalysisPage({ params }: { params: Promise<{ lab: string }> }) {
+/** `?model=<version id>` (the model page's "Analyse this model") preselects that version. */
+export default async function NewAnalysisPage({ params, searchParams }: { params: Promise<{ lab: string }>; searchParams?: Promise<{ model?: string | string[] }> }) {
   const { lab: slug } = await params;
+  const { model: asked } = (await searchParams) ?? {};
   const ctx = await requireLab(slug, 'member', `/labs/${slug}/analyses/new`);
   // Archived models and datasets are kept for their analyses but not offered for new ones.
   const [rows, datasetRows] = await Promise.all([pickableVersions(ctx.lab.id), pickableDatasets(ctx.lab.id)]);
@@ -43,7 +45,8 @@ export default async function NewAnalysisPage({ params }: { params: Promise<{ la
     layers: (v.layers as unknown as StoredLayer[]).map((l) => ({ name: l.name, channels: l.channels, mapHeight: l.mapHeight, mapWidth: l.mapWidth })),
     classes: Array.isArray((v.modelCard as { classes?: unknown } | null)?.classes) ? ((v.modelCard as { classes: unknown[] }).classes.map(String)) : null,
   }));
-  // The most recently uploaded version: usually the one just uploaded to be analysed.
+  // The version asked for, else the most recently uploaded one: usually the one just uploaded to be analysed.
+  const chosen = rows.find((v) => v.id === asked);
   const newest = rows.reduce<(typeof rows)[number] | undefined>((best, v) => (!best || v.createdAt > best.createdAt ? v : best), undefined);
   const datasets: DatasetChoice[] = datasetRows.map((d) => ({
     id: d.id,
@@ -69,7 +72,7 @@ export default async function NewAnalysisPage({ params }: { params: Promise<{ la
             PCACE ranks each conv channel by how well its activation maps (reduced with PCA) explain the target through ACE&apos;s optimal transforms.
             The defaults are the measured best; each option says when to change it.
           </p>
-          <AnalysisForm lab={slug} action={queueAnalysisAction} versions={versions} defaultVersionId={newest!.id} datasets={datasets} />
+          <AnalysisForm lab={slug} action={queueAnalysisAction} versions={versions} defaultVersionId={(chosen ?? newest)!.id} datasets={datasets} />
         </>
       )}
     </>

@@ -1,9 +1,8 @@
 import type { Metadata } from 'next';
 import { limits } from '@/lib/server/config';
-import { UploadForm } from '@/app/_components/UploadForm';
-import { Field } from '@/app/_components/Field';
 import { LabHeader } from '@/app/labs/[lab]/LabNav';
 import { labPage } from '@/app/labs/[lab]/labPage';
+import { ModelForm } from './ModelForm';
 
 export const metadata: Metadata = { title: 'Upload a model' };
 
@@ -21,24 +20,7 @@ export default async function NewModelPage({ params }: { params: Promise<{ lab: 
           </>
         }
       />
-      <UploadForm endpoint={`/api/v1/labs/${slug}/models`} submitLabel="Upload" redirectTo={`/labs/${slug}/models/{model.id}`}>
-        <div className="field">
-          <label htmlFor="model-name">Name</label>
-          <input id="model-name" name="name" required maxLength={100} placeholder="mnist-cnn" />
-        </div>
-        <Field id="model-file" label="Model files" hint="one .onnx, or model.json + .bin shards">
-          <input id="model-file" name="file" type="file" required multiple accept=".onnx,.json,.bin" />
-        </Field>
-        <Field id="model-shape" label="Input shape" hint="optional, [C, H, W] — only for models with symbolic input dims">
-          <input id="model-shape" name="inputShape" placeholder="[3, 224, 224]" />
-        </Field>
-        <Field id="model-pre" label="Preprocessing" hint="optional JSON (width, height, channels, resize, scale, mean, std, channelOrder)">
-          <textarea id="model-pre" name="preprocessing" rows={3} className="mono" />
-        </Field>
-        <Field id="model-card" label="Model card" hint="optional JSON: description, training data, classes…">
-          <textarea id="model-card" name="modelCard" rows={3} className="mono" />
-        </Field>
-      </UploadForm>
+      <ModelForm lab={slug} />
     </>
   );
 }
