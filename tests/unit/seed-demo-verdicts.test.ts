@@ -16,8 +16,12 @@ describe('demo analyses', () => {
     expect(all.filter((a) => a.model === 'mnist-cnn' && Object.keys(a.options).length === 0).map((a) => a.digit).sort()).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('include one analysis with the sanity checks on', () => {
+  it('include one analysis with everything on: sanity checks and importance measures (ablation, curves, agreement)', () => {
     expect(all.filter((a) => a.options.sanityChecks === true).map((a) => a.title)).toEqual(['MNIST CNN × digit 3, calibrated']);
+    const full = withDefaults(all.find((a) => a.options.sanityChecks === true)!.options);
+    expect(full).toMatchObject({ ablation: true, sanityChecks: true });
+    expect(full.conductanceSteps).toBeGreaterThan(0);
+    expect(full.curveRandomOrders).toBeGreaterThan(0);
   });
 
   it('all keep the null and BH verdicts at the defaults', () => {
