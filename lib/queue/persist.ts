@@ -7,6 +7,7 @@ import { insertLayerRows } from './result-rows';
 import type { AnalysisResult, LayerResult } from '../analysis/types';
 import { completeAnalysis, completeTask } from './analysis-status';
 import { storeNetworkQValues } from './network-q';
+import { storeViewParts } from './view-parts';
 
 export async function persistLayer(
   db: PrismaClient,
@@ -27,6 +28,8 @@ export async function persistLayer(
       const summary = { model: run.model, dataset: run.dataset, versions: run.versions } as unknown as Prisma.InputJsonValue;
       if (remaining === 0) {
         await storeNetworkQValues(tx, task.analysisId);
+        // The compare views' per-analysis parts, once, so a first comparison reads them instead of every channel.
+        await storeViewParts(tx, task.analysisId);
         await completeAnalysis(tx, task.analysisId, {
           progress: 1, etaSeconds: 0, currentLayer: null, summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions),
         });

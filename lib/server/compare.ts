@@ -209,8 +209,7 @@ export async function listCandidates(labId: string, limit = 200): Promise<Analys
 
 // ---------------------------------------------------------------- numbers
 
-/** Scores live in [-1, 1] (z-scores a little wider): 6 decimals is exact for display and CSV. */
-export const r6 = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1e6) / 1e6);
+export { r6 } from '../analysis/architecture-part';
 /** Activations and ablation drops have any magnitude: 6 significant digits. */
 export const s6 = (v: number | null | undefined): number | null => (v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toPrecision(6)));
 /**
@@ -237,6 +236,11 @@ export interface ViewBody {
   cached: boolean;
 }
 
+/** A view body that is JSON text already (spliced from stored parts): sent as it is, not stringified again. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 const pending = new Map<string, Promise<ViewBody>>();
 const cache = new Map<string, ViewBody>();
 let cachedBytes = 0;
@@ -255,7 +259,10 @@ export async function cachedView(labId: string, ids: string[], view: string, com
   const stamps = await db.$queryRaw<{ id: string; status: string; finishedAt: Date | null }[]>`
     SELECT id, status::text AS status, "finishedAt" FROM "Analysis" WHERE "labId" = ${labId} AND id IN (${Prisma.join(unique)})`;
   if (stamps.length !== unique.length) throw notFound('analysis not found');
-  const run = async (cached: boolean): Promise<ViewBody> => ({ raw: new TextEncoder().encode(JSON.stringify(await compute())), cached });
+  const run = async (cached: boolean): Promise<ViewBody> => {
+    const body = await compute();
+    return { raw: new TextEncoder().encode(body instanceof JsonText ? body.text : JSON.stringify(body)), cached };
+  };
   if (cacheLimit() <= 0 || stamps.some((a) => a.status !== 'completed')) return run(false);
   const byId = new Map(stamps.map((a) => [a.id, a]));
   const key = `${view}|${ids.map((id) => `${id}@${byId.get(id)!.finishedAt?.getTime()}`).join(',')}`;

@@ -13,6 +13,8 @@ import * as runsRoute from '../../app/api/v1/labs/[lab]/compare/runs/route';
 import * as methodsRoute from '../../app/api/v1/labs/[lab]/compare/methods/route';
 import { seedNetwork, syntheticLayer, type SeedNetwork } from '../../bench/compare-seed';
 import { saveLayerResult } from '../../lib/queue/result-rows';
+import { computePart } from '../../lib/queue/view-parts';
+import { setEnv } from '../helpers/env';
 import { ordinalRanks, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { disattenuatedCorrelation } from '../../lib/pcace/reliability';
 import { kendallOrNull } from '../../lib/server/compare-stats';
@@ -162,6 +164,40 @@ describe('compare architectures', () => {
     );
     expect(raw.headers.get('cache-control')).toBe('private, no-cache');
     await db.analysis.delete({ where: { id: running.id } });
+  });
+
+  it("serves a completed analysis' side from its stored part (stored on first use when it completed before parts existed); a running one is computed live and stores none", async () => {
+    const restore = setEnv({ PCACE_COMPARE_CACHE_MB: '0' });
+    try {
+      const keys = async (id: string) => (await db.analysisView.findMany({ where: { analysisId: id }, select: { key: true } })).map((r) => r.key).sort();
+      const fresh = await get(archRoute, { a: ids.a2, b: ids.b0 });
+      expect(fresh.status).toBe(200);
+      const all = ['architecture-side:score_crossfit', 'architecture-side:score_multiple', 'architecture-side:score_pc1', 'architecture-side:z_score'];
+      expect(await keys(ids.a2)).toEqual(all);
+      // The stored part is the one computed from the channel rows now.
+      const info = fresh.body.sides[0].analysis;
+      const live = await computePart(db, ids.a2, 'score_crossfit', info.model.layerCount);
+      const { analysis, ...part } = fresh.body.sides[0];
+      expect(analysis.id).toBe(ids.a2);
+      expect(part).toEqual(JSON.parse(live.json));
+      // What is served is the stored text: a changed part shows (never in practice: completed results do not change).
+      const row = await db.analysisView.findUniqueOrThrow({ where: { analysisId_key: { analysisId: ids.a2, key: 'architecture-side:score_crossfit' } } });
+      await db.analysisView.update({ where: { analysisId_key: { analysisId: ids.a2, key: row.key } }, data: { body: row.body.replace('"summary":{"layers":4', '"summary":{"layers":44') } });
+      expect((await get(archRoute, { a: ids.a2, b: ids.b0 })).body.sides[0].summary.layers).toBe(44);
+      await db.analysisView.update({ where: { analysisId_key: { analysisId: ids.a2, key: row.key } }, data: { body: row.body } });
+      expect((await get(archRoute, { a: ids.a2, b: ids.b0 })).body).toEqual(fresh.body);
+
+      const running = await db.analysis.create({
+        data: { labId: w.labId, modelVersionId: (await db.analysis.findUniqueOrThrow({ where: { id: ids.b0 } })).modelVersionId, datasetId: (await db.dataset.findFirstOrThrow({ where: { labId: w.labId } })).id, target: { kind: 'class', index: 0 }, layers: 'all', options: {}, status: 'running', createdById: w.viewerId },
+      });
+      await saveLayerResult(db, running.id, 0, syntheticLayer({ labId: w.labId, userId: w.viewerId, modelName: 'vgg', layers: NET_B, classIndex: 0, runSeed: 8 }, 0));
+      const res = await get(archRoute, { a: ids.a2, b: running.id });
+      expect(res.body.sides[1].layers.name).toEqual(['features.0']);
+      expect(await keys(running.id)).toEqual([]);
+      await db.analysis.delete({ where: { id: running.id } });
+    } finally {
+      restore();
+    }
   });
 });
 

@@ -16,6 +16,7 @@ import * as exportRoute from '../../app/api/v1/labs/[lab]/analyses/[analysisId]/
 import { db } from '../../lib/db/client';
 import { networkQValues } from '../../lib/pcace/verdicts';
 import { saveLayerResult } from '../../lib/queue/result-rows';
+import { computePart } from '../../lib/queue/view-parts';
 import { CHANNEL_CSV_FIELDS, LAYER_CSV_FIELDS } from '../../lib/server/analysis-export';
 
 const testDb = useTestDatabase();
@@ -157,5 +158,18 @@ describe('verdicts through the worker, the API and the exports', () => {
     expect(layer.verdict_rule).toBeUndefined();
     expect(layer.channels[0]).toMatchObject({ p_value: 0.01 });
     expect(layer.channels[0].beats_noise).toBeUndefined();
+  });
+
+  it("the completing transaction stores the compare views' parts: each layer's verdict counts and sorted scores as the rows say", async () => {
+    const stored = await db.analysisView.findMany({ where: { analysisId: ids.calibrated }, orderBy: { key: 'asc' } });
+    expect(stored.map((r) => r.key)).toEqual(['architecture-side:score_crossfit', 'architecture-side:score_multiple', 'architecture-side:score_pc1', 'architecture-side:z_score']);
+    const { scored, part } = JSON.parse(stored[0].body);
+    expect(scored).toBe(96);
+    expect(part).toEqual(JSON.parse((await computePart(db, ids.calibrated, 'score_crossfit', 2)).json));
+    const layers = await getResults(ids.calibrated);
+    expect(part.layers.beatNoise).toEqual(layers.map((l) => l.channels.filter((c) => c.beats_noise).length));
+    expect(part.layers.withVerdict).toEqual([32, 64]);
+    const conv2 = layers[1].channels.map((c) => c.score_crossfit!).sort((a, b) => b - a);
+    expect(part.score.slice(32)).toEqual(conv2.map((v) => Math.round(v * 1e6) / 1e6));
   });
 });

@@ -8,12 +8,14 @@
  */
 
 import type { LayerResult } from './analysis-types';
+import type { ArchitecturePart, ScoreField, Series } from '../../analysis/architecture-part';
+
+/** The ChannelResult field a choice resolves to (lib/analysis/types.ts names). */
+export type { ScoreField, Series, LayerBoxes } from '../../analysis/architecture-part';
 
 /** Which per-channel statistic ranks the channels; `auto` is each analysis' own rankBy. */
 export type ScoreChoice = 'auto' | 'crossfit' | 'multiple' | 'pc1' | 'z';
 export const SCORE_CHOICES: readonly ScoreChoice[] = ['auto', 'crossfit', 'multiple', 'pc1', 'z'];
-/** The ChannelResult field a choice resolves to (lib/analysis/types.ts names). */
-export type ScoreField = 'score_crossfit' | 'score_multiple' | 'score_pc1' | 'z_score';
 
 export const SCORE_LABELS: Record<ScoreField, string> = {
   score_crossfit: 'cross-fitted score',
@@ -51,51 +53,8 @@ export interface AnalysisInfo {
   finishedAt: string | null;
 }
 
-/** One value per layer or channel, null where there is none. */
-export type Series = (number | null)[];
-
-/**
- * Box-plot statistics per layer (parallel arrays; null for a layer without
- * scores). `lo`/`hi` are the whisker ends: the most extreme scores within
- * 1.5 IQR of the box.
- */
-export type LayerBoxes = Record<'min' | 'q1' | 'median' | 'q3' | 'max' | 'lo' | 'hi', Series>;
-
-export interface ArchitectureSide {
-  analysis: AnalysisInfo;
-  layers: {
-    name: string[];
-    /** Position among the model's conv layers (0-based). */
-    index: number[];
-    /** (index + 1) / conv layers of the model: 1 = the last conv layer. */
-    depth: number[];
-    n: number[];
-    /**
-     * Channels with a verdict (their layer has a null and a verdict rule), and
-     * those that beat noise under it (q < α, BH within the layer).
-     */
-    withVerdict: number[];
-    beatNoise: number[];
-    /** Each layer's verdict rule in words; null: not calibrated. */
-    rule: (string | null)[];
-  } & LayerBoxes;
-  /** All channels, layer after layer (n[i] each), by score descending within a layer. */
-  channel: number[];
-  score: (number | null)[];
-  summary: {
-    layers: number;
-    channels: number;
-    median: number | null;
-    max: number | null;
-    /** Depth of the layer holding the maximum. */
-    maxDepth: number | null;
-    withVerdict: number;
-    /** Fraction of channels that beat noise among those with a verdict; null when no layer is calibrated. */
-    beatNoise: number | null;
-    /** The verdict rule of the first calibrated layer (the rule is the analysis' own: statistic, null, BH, α). */
-    rule: string | null;
-  };
-}
+/** One network of the architectures comparison: the analysis and its part (lib/analysis/architecture-part.ts). */
+export type ArchitectureSide = { analysis: AnalysisInfo } & ArchitecturePart;
 
 export interface ArchitecturesPayload {
   score: ScoreChoice;
