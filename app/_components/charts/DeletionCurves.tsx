@@ -9,10 +9,10 @@
  * switch curves), legend entries toggle curves, the data table is one click away.
  */
 import * as d3 from 'd3';
-import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
+import { useMemo, useRef, type ReactNode } from 'react';
 import { AxisBottom, AxisLeft } from './axes';
-import { cursorGroups, cursorStep, useNearest, type CursorPoint } from './cursor';
-import { ChartFrame, ChartSvg, ToggleLegendEntry, tipAt } from './frame';
+import { curveScales, CurveLegendEntry, useCurveCursor, type CurvePlaced } from './curves';
+import { ChartFrame, ChartSvg, tipAt } from './frame';
 import { DataTable } from './table';
 import { exact, INK, MUTED, palette } from './theme';
 
@@ -49,9 +49,7 @@ export interface DeletionCurvesProps {
   testId?: string;
 }
 
-interface Placed extends CursorPoint {
-  s: number;
-  i: number;
+interface Placed extends CurvePlaced {
   f: number;
   value: number;
 }
@@ -71,9 +69,6 @@ export function DeletionCurves({
   testId,
 }: DeletionCurvesProps) {
   const svgRef = useRef<SVGSVGElement>(null);
-  const [hidden, setHidden] = useState<Set<string>>(new Set());
-  const [focus, setFocus] = useState<{ s: number; i: number } | null>(null);
-  const [hover, setHover] = useState<{ s: number; i: number } | null>(null);
   const legendW = 190;
   const m = { top: 16, right: 16 + legendW, bottom: 50, left: 66 };
   const rowsInLegend = series.length + (band ? 1 : 0);
@@ -81,23 +76,14 @@ export function DeletionCurves({
   const colors = palette(series.length);
 
   const { x, y, placed } = useMemo(() => {
-    const x = d3.scaleLinear().domain([0, 1]).range([m.left, width - m.right]);
     const all = [...series.flatMap((s) => s.values), ...(band ? [...band.q05, ...band.q95] : [])].filter(Number.isFinite);
-    const lo = d3.min(all) ?? 0;
-    const hi = d3.max(all) ?? 1;
-    const y = d3
-      .scaleLinear()
-      .domain(lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi])
-      .nice()
-      .range([H - m.bottom, m.top]);
+    const { x, y } = curveScales(width, H, m, d3.min(all) ?? 0, d3.max(all) ?? 1);
     const placed: Placed[][] = series.map((s, si) =>
       s.values.map((v, i) => ({ s: si, g: si, i, f: fractions[i], value: v, px: x(fractions[i]), py: y(v) })),
     );
     return { x, y, placed };
   }, [series, band, fractions, width, H]);
-  const flat = useMemo(() => placed.filter((_, s) => !hidden.has(series[s].key)).flat(), [placed, hidden, series]);
-  const groups = useMemo(() => cursorGroups(flat), [flat]);
-  const nearest = useNearest(flat, svgRef, 40);
+  const { hidden, toggle, activePoint, pointProps, svgHandlers } = useCurveCursor(placed, series, svgRef);
   const line = d3
     .line<Placed>()
     .x((p) => p.px)
@@ -108,44 +94,12 @@ export function DeletionCurves({
     .y0((_, i) => y(band!.q05[i]))
     .y1((v) => y(v));
 
-  const active = hover ?? focus;
-  const activePoint = active ? placed[active.s]?.[active.i] : undefined;
   const tip = tipAt(activePoint, (p) => [
     series[p.s].label,
     `${(100 * p.f).toFixed(0)} % removed`,
     `${yLabel}: ${exact(p.value)}`,
     ...(band ? [`random orders: ${exact(band.q05[p.i])} – ${exact(band.q95[p.i])} (median ${exact(band.q50[p.i])})`] : []),
   ]);
-  const firstVisible = series.findIndex((s) => !hidden.has(s.key));
-  const tabStop = focus && !hidden.has(series[focus.s]?.key) ? focus : firstVisible >= 0 ? { s: firstVisible, i: 0 } : null;
-
-  const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
-    const target = e.target as Element;
-    if (!target.hasAttribute('data-point') || !focus) return;
-    const at = flat.findIndex((p) => p.s === focus.s && p.i === focus.i);
-    const next = cursorStep(e.key, flat, groups, at < 0 ? null : at);
-    if (next === undefined) return;
-    e.preventDefault();
-    if (next === null) {
-      setFocus(null);
-      (target as SVGElement).blur();
-    } else {
-      setFocus({ s: flat[next].s, i: flat[next].i });
-      setHover(null);
-      svgRef.current?.querySelector<SVGElement>(`[data-point="${flat[next].s}-${flat[next].i}"]`)?.focus();
-    }
-  };
-  const onPointerMove = (e: PointerEvent<SVGSVGElement>) => {
-    const k = nearest(e);
-    setHover(k === null ? null : { s: flat[k].s, i: flat[k].i });
-  };
-  const toggle = (key: string) =>
-    setHidden((h) => {
-      const next = new Set(h);
-      if (next.has(key)) next.delete(key);
-      else next.add(key);
-      return next;
-    });
 
   const markerAt = marker ? series.findIndex((s) => s.key === marker.series) : -1;
   const markerValue = markerAt >= 0 ? interpolate(fractions, series[markerAt].values, marker!.fraction) : null;
@@ -182,9 +136,7 @@ export function DeletionCurves({
         width={width}
         height={H}
         desc={`${title}: ${series.length} curves${band ? ' and the band of random orders' : ''}; ${yLabel} against ${xLabel}. Tab to the points, then use the arrow keys.`}
-        onKeyDown={onKeyDown}
-        onPointerMove={onPointerMove}
-        onPointerLeave={() => setHover(null)}
+        {...svgHandlers}
         data-chart="deletion-curves"
       >
         <AxisLeft scale={y} at={m.left} label={yLabel} grid={width - m.left - m.right} format={(v) => d3.format('.3~g')(v)} />
@@ -200,19 +152,7 @@ export function DeletionCurves({
             <g key={series[s].key} data-series={series[s].key} role="list" aria-label={`${series[s].label}: ${pts.length} points`}>
               <path d={line(pts) ?? ''} fill="none" stroke={series[s].color ?? colors[s]} strokeWidth={1.75} aria-hidden="true" />
               {pts.map((p) => (
-                <circle
-                  key={p.i}
-                  data-point={`${s}-${p.i}`}
-                  role="listitem"
-                  aria-label={`${series[s].label}, ${(100 * p.f).toFixed(0)} % removed, ${yLabel} ${exact(p.value)}`}
-                  tabIndex={tabStop && tabStop.s === s && tabStop.i === p.i ? 0 : -1}
-                  cx={p.px}
-                  cy={p.py}
-                  r={2.6}
-                  fill={series[s].color ?? colors[s]}
-                  onFocus={() => setFocus({ s, i: p.i })}
-                  onBlur={() => setFocus((f) => (f && f.s === s && f.i === p.i ? null : f))}
-                />
+                <circle key={p.i} {...pointProps(p, `${series[s].label}, ${(100 * p.f).toFixed(0)} % removed, ${yLabel} ${exact(p.value)}`)} r={2.6} fill={series[s].color ?? colors[s]} />
               ))}
             </g>
           ),
@@ -229,14 +169,16 @@ export function DeletionCurves({
         {activePoint ? <circle cx={activePoint.px} cy={activePoint.py} r={6} fill="none" stroke={INK} strokeWidth={2} data-export="skip" pointerEvents="none" /> : null}
         <g transform={`translate(${width - legendW + 12},${m.top})`} fontSize={12} data-legend="">
           {series.map((s, k) => (
-            <ToggleLegendEntry key={s.key} index={k} label={s.label} hidden={hidden.has(s.key)} onToggle={() => toggle(s.key)}>
-              <title>{s.area === undefined ? s.label : `${s.label}: area ${exact(s.area)}`}</title>
-              <rect width={22} height={12} y={-1} fill="transparent" />
-              <line x1={0} x2={18} y1={5} y2={5} stroke={s.color ?? colors[k]} strokeWidth={3} />
-              <text x={24} y={9} fill={INK}>
-                {s.label.length > 24 ? `${s.label.slice(0, 23)}…` : s.label}
-              </text>
-            </ToggleLegendEntry>
+            <CurveLegendEntry
+              key={s.key}
+              index={k}
+              label={s.label}
+              title={s.area === undefined ? s.label : `${s.label}: area ${exact(s.area)}`}
+              color={s.color ?? colors[k]}
+              maxChars={24}
+              hidden={hidden.has(s.key)}
+              onToggle={() => toggle(s.key)}
+            />
           ))}
           {band ? (
             <g transform={`translate(0,${series.length * 18})`} aria-label={band.label}>

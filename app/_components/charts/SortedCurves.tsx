@@ -7,10 +7,10 @@
  * the mouse, legend entries toggle curves, and a data table is one click away.
  */
 import * as d3 from 'd3';
-import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from 'react';
+import { useMemo, useRef, type MouseEvent, type ReactNode } from 'react';
 import { AxisBottom, AxisLeft } from './axes';
-import { cursorGroups, cursorStep, useNearest, type CursorPoint } from './cursor';
-import { ChartFrame, ChartSvg, ToggleLegendEntry, tipAt } from './frame';
+import { curveScales, CurveLegendEntry, useCurveCursor, type CurveAt, type CurvePlaced } from './curves';
+import { ChartFrame, ChartSvg, tipAt } from './frame';
 import { DataTable } from './table';
 import { exact, INK, MUTED, palette } from './theme';
 
@@ -80,9 +80,7 @@ function wrap(text: string, width: number): string[] {
   return lines;
 }
 
-interface Placed extends CursorPoint {
-  s: number;
-  i: number;
+interface Placed extends CurvePlaced {
   id: string | number;
   value: number;
   note?: string;
@@ -108,9 +106,6 @@ export function SortedCurves({
   onOpen,
 }: SortedCurvesProps) {
   const svgRef = useRef<SVGSVGElement>(null);
-  const [hidden, setHidden] = useState<Set<string>>(new Set());
-  const [focus, setFocus] = useState<{ s: number; i: number } | null>(null);
-  const [hover, setHover] = useState<{ s: number; i: number } | null>(null);
 
   const legendW = series.length > 1 || verdictLegend ? 170 : 0;
   const m = { top: 16, right: 16 + legendW, bottom: 50, left: 62 };
@@ -134,14 +129,9 @@ export function SortedCurves({
 
   // Scales and pixel positions change with the data and size only, not with hover/focus.
   const { x, y, placed } = useMemo(() => {
-    const x = d3.scaleLinear().domain([0, 1]).range([m.left, width - m.right]);
     const all = sorted.flat().map((p) => p.value);
     const [lo, hi] = yDomain ?? [Math.min(0, d3.min(all) ?? 0, reference?.value ?? 0), Math.max(d3.max(all) ?? 1, reference?.value ?? 0)];
-    const y = d3
-      .scaleLinear()
-      .domain(lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi])
-      .nice()
-      .range([H - m.bottom, m.top]);
+    const { x, y } = curveScales(width, H, m, lo, hi);
     const placed: Placed[][] = sorted.map((pts, s) =>
       pts.map((p, i) => {
         const xn = pts.length === 1 ? 0 : i / (pts.length - 1);
@@ -150,16 +140,14 @@ export function SortedCurves({
     );
     return { x, y, placed };
   }, [sorted, width, H, legendW, yDomain?.[0], yDomain?.[1], reference?.value]);
-  const flat = useMemo(() => placed.filter((_, s) => !hidden.has(series[s].key)).flat(), [placed, hidden, series]);
-  const groups = useMemo(() => cursorGroups(flat), [flat]);
-  const nearest = useNearest(flat, svgRef, 40);
+  // Enter on the focused point opens it.
+  const onEnter = onOpen ? (at: CurveAt) => onOpen(series[at.s].key, placed[at.s][at.i].id) : undefined;
+  const { hidden, toggle, flat, nearest, activePoint, pointProps, svgHandlers } = useCurveCursor(placed, series, svgRef, onEnter);
   const line = d3
     .line<Placed>()
     .x((p) => p.px)
     .y((p) => p.py);
 
-  const active = hover ?? focus;
-  const activePoint = active ? placed[active.s]?.[active.i] : undefined;
   const tip = tipAt(activePoint, (p) => [
     series[p.s].label,
     `${idLabel} ${p.id}`,
@@ -169,52 +157,11 @@ export function SortedCurves({
     ...(onOpen ? ['click or Enter: open'] : []),
   ]);
 
-  // The one tab stop: the focused point, else the first point of the first visible curve.
-  const firstVisible = series.findIndex((s, i) => !hidden.has(s.key) && placed[i].length > 0);
-  const tabStop = focus && !hidden.has(series[focus.s]?.key) ? focus : firstVisible >= 0 ? { s: firstVisible, i: 0 } : null;
-
-  const moveTo = (s: number, i: number) => {
-    setFocus({ s, i });
-    setHover(null);
-    svgRef.current?.querySelector<SVGElement>(`[data-point="${s}-${i}"]`)?.focus();
-  };
-
-  // Roving tab stop: the cursor moves the focus from circle to circle.
-  const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
-    const target = e.target as Element;
-    if (!target.hasAttribute('data-point') || !focus) return;
-    if (e.key === 'Enter' && onOpen) {
-      e.preventDefault();
-      onOpen(series[focus.s].key, placed[focus.s][focus.i].id);
-      return;
-    }
-    const at = flat.findIndex((p) => p.s === focus.s && p.i === focus.i);
-    const next = cursorStep(e.key, flat, groups, at < 0 ? null : at);
-    if (next === undefined) return;
-    e.preventDefault();
-    if (next === null) {
-      setFocus(null);
-      (target as SVGElement).blur();
-    } else moveTo(flat[next].s, flat[next].i);
-  };
-
-  const onPointerMove = (e: PointerEvent<SVGSVGElement>) => {
-    const k = nearest(e);
-    setHover(k === null ? null : { s: flat[k].s, i: flat[k].i });
-  };
   const onClick = (e: MouseEvent<SVGSVGElement>) => {
     if (!onOpen || (e.target as Element).closest('[data-legend]')) return;
     const k = nearest(e);
     if (k !== null) onOpen(series[flat[k].s].key, flat[k].id);
   };
-
-  const toggle = (key: string) =>
-    setHidden((h) => {
-      const next = new Set(h);
-      if (next.has(key)) next.delete(key);
-      else next.add(key);
-      return next;
-    });
 
   const fmt = format ?? ((v: number) => d3.format('.2~f')(v));
   const total = placed.reduce((a, p) => a + p.length, 0);
@@ -236,9 +183,7 @@ export function SortedCurves({
           width={width}
           height={H}
           desc={`${title}: ${series.length} curve${series.length === 1 ? '' : 's'}, ${total} points; ${yLabel} against ${xLabel}. Tab to the points, then use the arrow keys.`}
-          onKeyDown={onKeyDown}
-          onPointerMove={onPointerMove}
-          onPointerLeave={() => setHover(null)}
+          {...svgHandlers}
           onClick={onOpen ? onClick : undefined}
           style={onOpen && activePoint ? { cursor: 'pointer' } : undefined}
           data-chart="sorted-curves"
@@ -260,19 +205,12 @@ export function SortedCurves({
                 {pts.map((p) => (
                   <circle
                     key={p.i}
-                    data-point={`${s}-${p.i}`}
-                    role="listitem"
-                    aria-label={`${series[s].label}, ${idLabel} ${p.id}, rank ${p.i + 1} of ${pts.length}, ${yLabel} ${exact(p.value)}${p.note ? `, ${p.note}` : ''}`}
-                    tabIndex={tabStop && tabStop.s === s && tabStop.i === p.i ? 0 : -1}
-                    cx={p.px}
-                    cy={p.py}
+                    {...pointProps(p, `${series[s].label}, ${idLabel} ${p.id}, rank ${p.i + 1} of ${pts.length}, ${yLabel} ${exact(p.value)}${p.note ? `, ${p.note}` : ''}`)}
                     r={pts.length > 150 ? 1.8 : 2.8}
                     fill={p.verdict === false ? '#ffffff' : (series[s].color ?? colors[s])}
                     stroke={p.verdict === false ? NOT_BEATING : undefined}
                     strokeWidth={p.verdict === false ? 1 : undefined}
                     data-verdict={p.verdict === undefined ? undefined : p.verdict ? 'beats' : 'not'}
-                    onFocus={() => setFocus({ s, i: p.i })}
-                    onBlur={() => setFocus((f) => (f && f.s === s && f.i === p.i ? null : f))}
                   />
                 ))}
               </g>
@@ -302,14 +240,7 @@ export function SortedCurves({
           {series.length > 1 ? (
             <g transform={`translate(${width - legendW + 12},${m.top})`} fontSize={12} data-legend="">
               {series.map((s, k) => (
-                <ToggleLegendEntry key={s.key} index={k} label={s.label} hidden={hidden.has(s.key)} onToggle={() => toggle(s.key)}>
-                  <title>{s.label}</title>
-                  <rect width={22} height={12} y={-1} fill="transparent" />
-                  <line x1={0} x2={18} y1={5} y2={5} stroke={s.color ?? colors[k]} strokeWidth={3} />
-                  <text x={24} y={9} fill={INK}>
-                    {s.label.length > 20 ? `${s.label.slice(0, 19)}…` : s.label}
-                  </text>
-                </ToggleLegendEntry>
+                <CurveLegendEntry key={s.key} index={k} label={s.label} title={s.label} color={s.color ?? colors[k]} maxChars={20} hidden={hidden.has(s.key)} onToggle={() => toggle(s.key)} />
               ))}
             </g>
           ) : null}
