@@ -6,6 +6,7 @@
  * and the view only joins two parts.
  */
 import { quantile } from '../pcace/stats';
+import { ruleShort, type VerdictRule } from '../pcace/verdicts';
 
 /** A stored per-channel statistic a comparison can rank by (ChannelResult column names). */
 export type ScoreField = 'score_crossfit' | 'score_multiple' | 'score_pc1' | 'z_score';
@@ -41,6 +42,8 @@ export interface ArchitecturePart {
   /** All channels, layer after layer (n[i] each), by score descending within a layer. */
   channel: number[];
   score: (number | null)[];
+  /** Each channel's stored verdict (same order): true beats noise, false does not, null: its layer is not calibrated. */
+  beats: (boolean | null)[];
   summary: {
     layers: number;
     channels: number;
@@ -53,6 +56,8 @@ export interface ArchitecturePart {
     beatNoise: number | null;
     /** The verdict rule of the first calibrated layer (the rule is the analysis' own: statistic, null, BH, α). */
     rule: string | null;
+    /** That rule in a legend's few words ("q < 0.05, BH per layer"). */
+    ruleShort: string | null;
   };
 }
 
@@ -62,10 +67,13 @@ export interface PartLayerRow {
   name: string;
   ch: number[];
   sc: (number | null)[];
+  /** Each channel's verdict in the same order; null without one. */
+  bn: (boolean | null)[];
   /** Channels with a verdict, and those beating noise. */
   nv: number;
   beats: number;
-  rule: string | null;
+  /** The layer's verdict rule; null: not calibrated. */
+  rule: VerdictRule | null;
 }
 
 /** Scores live in [-1, 1] (z-scores a little wider): 6 decimals is exact for display and CSV. */
@@ -82,6 +90,7 @@ export function architecturePart(rows: PartLayerRow[], layerCount: number): { pa
   const boxes: LayerBoxes = { min: [], q1: [], median: [], q3: [], max: [], lo: [], hi: [] };
   const channel: number[] = [];
   const score: (number | null)[] = [];
+  const verdicts: (boolean | null)[] = [];
   const allScores: number[] = [];
   let scored = 0;
   let best: { v: number; depth: number } | null = null;
@@ -89,6 +98,7 @@ export function architecturePart(rows: PartLayerRow[], layerCount: number): { pa
     const values: number[] = [];
     for (let i = 0; i < r.ch.length; i++) {
       channel.push(r.ch[i]);
+      verdicts.push(r.bn[i] ?? null);
       const v = r.sc[i];
       score.push(r6(v));
       if (v !== null && Number.isFinite(v)) values.push(v);
@@ -105,6 +115,7 @@ export function architecturePart(rows: PartLayerRow[], layerCount: number): { pa
   // Verdicts are the stored ones (q < α under the layer's rule); uncalibrated layers count in neither number.
   const withVerdict = rows.reduce((s, r) => s + r.nv, 0);
   const beats = rows.reduce((s, r) => s + r.beats, 0);
+  const firstRule = rows.find((r) => r.rule !== null)?.rule ?? null;
   const part: ArchitecturePart = {
     layers: {
       name: rows.map((r) => r.name),
@@ -113,11 +124,12 @@ export function architecturePart(rows: PartLayerRow[], layerCount: number): { pa
       n: rows.map((r) => r.ch.length),
       withVerdict: rows.map((r) => r.nv),
       beatNoise: rows.map((r) => r.beats),
-      rule: rows.map((r) => r.rule),
+      rule: rows.map((r) => r.rule?.text ?? null),
       ...boxes,
     },
     channel,
     score,
+    beats: verdicts,
     summary: {
       layers: rows.length,
       channels: channel.length,
@@ -126,7 +138,8 @@ export function architecturePart(rows: PartLayerRow[], layerCount: number): { pa
       maxDepth: best ? r6(best.depth) : null,
       withVerdict,
       beatNoise: withVerdict > 0 ? r6(beats / withVerdict) : null,
-      rule: rows.find((r) => r.rule !== null)?.rule ?? null,
+      rule: firstRule?.text ?? null,
+      ruleShort: firstRule ? ruleShort(firstRule) : null,
     },
   };
   return { part, scored };

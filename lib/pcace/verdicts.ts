@@ -69,6 +69,11 @@ export interface VerdictRule {
 
 const STATISTIC_NAMES = { pc1: 'first-component correlation (pc1)', multiple: 'multiple correlation', crossfit: 'cross-fitted score' } as const;
 
+/** The rule in the few words a chart legend has room for: "q < 0.05, BH per layer" (or "BH with π₀ = 0.83 per layer"). */
+export function ruleShort(rule: Pick<VerdictRule, 'alpha' | 'correction' | 'pi0'>): string {
+  return `q < ${rule.alpha}, ${rule.correction === 'BH-Storey' ? `BH with π₀ = ${rule.pi0.toFixed(2)}` : 'BH'} per layer`;
+}
+
 export function verdictRule(
   statistic: VerdictRule['statistic'],
   nullInfo: VerdictRule['null'],

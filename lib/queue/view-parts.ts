@@ -9,6 +9,7 @@
  */
 import { Prisma, type PrismaClient } from '../db/generated/client';
 import { architecturePart, SCORE_FIELDS, type PartLayerRow, type ScoreField } from '../analysis/architecture-part';
+import type { VerdictRule } from '../pcace/verdicts';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -20,7 +21,11 @@ const COLUMN: Record<ScoreField, Prisma.Sql> = {
   z_score: Prisma.sql`ch.z_score`,
 };
 
-export const architectureKey = (field: ScoreField) => `architecture-side:${field}`;
+/**
+ * The part's format version is in its key: a part stored in an older format
+ * (v1 had no per-channel verdicts) is not found, so it is stored anew on first use.
+ */
+export const architectureKey = (field: ScoreField) => `architecture-side:v2:${field}`;
 
 /** A part as stored: its JSON text, and how many channels have the score (0 with layers: the analysis has no such score). */
 export interface StoredPart {
@@ -35,9 +40,9 @@ export interface StoredPart {
  * aggregated row per layer (array_agg over the (layerResultId, channel) index).
  */
 export async function partRows(db: Db, analysisId: string, field: ScoreField): Promise<PartLayerRow[]> {
-  const raw = await db.$queryRaw<(Omit<PartLayerRow, 'ch' | 'sc'> & { ch: string; sc: string })[]>`
+  const raw = await db.$queryRaw<(Omit<PartLayerRow, 'ch' | 'sc' | 'bn' | 'rule'> & { ch: string; sc: string; bn: string; rule: string | null })[]>`
     WITH c AS (
-      SELECT l."index" AS index, l.name, l.extra->'verdict_rule'->>'text' AS rule, ch.channel,
+      SELECT l."index" AS index, l.name, (l.extra->'verdict_rule')::text AS rule, ch.channel,
         ch.extra->>'beats_noise' AS verdict, ${COLUMN[field]} AS s
       FROM "LayerResult" l
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
@@ -46,11 +51,18 @@ export async function partRows(db: Db, analysisId: string, field: ScoreField): P
     SELECT index, name, rule,
       array_to_json(array_agg(channel ORDER BY s DESC NULLS LAST, channel))::text AS ch,
       array_to_json(array_agg(s ORDER BY s DESC NULLS LAST, channel))::text AS sc,
+      array_to_json(array_agg(CASE WHEN rule IS NULL OR verdict IS NULL THEN NULL ELSE verdict = 'true' END ORDER BY s DESC NULLS LAST, channel))::text AS bn,
       (count(*) FILTER (WHERE rule IS NOT NULL AND verdict IS NOT NULL))::int AS nv,
       (count(*) FILTER (WHERE rule IS NOT NULL AND verdict = 'true'))::int AS beats
     FROM c GROUP BY index, name, rule ORDER BY index`;
   // Arrays come as JSON text: Postgres writes them and JSON.parse reads them, twice less Node time than Prisma decoding.
-  return raw.map((r) => ({ ...r, ch: JSON.parse(r.ch) as number[], sc: JSON.parse(r.sc) as (number | null)[] }));
+  return raw.map((r) => ({
+    ...r,
+    ch: JSON.parse(r.ch) as number[],
+    sc: JSON.parse(r.sc) as (number | null)[],
+    bn: JSON.parse(r.bn) as (boolean | null)[],
+    rule: r.rule === null ? null : (JSON.parse(r.rule) as VerdictRule | null),
+  }));
 }
 
 /** The analysis' part for one score field, computed from its rows now. */

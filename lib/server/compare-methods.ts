@@ -14,6 +14,8 @@ import { z } from 'zod';
 import { cachedView, type ViewBody, idParam, parseArrays, layerParam, loadAnalyses, missingScore, parseQuery, pickLayer, r6, s6, scoreParam, scoreSql, toFloat } from './compare';
 import { spearmanOrNull } from './compare-stats';
 import { SCORE_LABELS, type AnalysisInfo, type MethodsPayload, type ScoreField } from './shared/compare';
+import type { VerdictRuleView } from './shared/payloads';
+import { ruleShort } from './shared/verdict-words';
 import { db } from '../db/client';
 import { layerImportanceRecord, layerVerdictRecord } from '../queue/result-rows';
 import { MEASURE_LABELS } from '../analysis/importance/types';
@@ -50,7 +52,7 @@ export async function compareMethods(labId: string, req: Request): Promise<ViewB
 }
 
 /** The layer's stored verdicts with their rule, and whether they are of the score shown; none for a layer without a null. */
-function verdicts(info: AnalysisInfo, row: Row, rule: { text: string; statistic: string } | undefined): Pick<MethodsPayload, 'verdicts' | 'verdictNote'> {
+function verdicts(info: AnalysisInfo, row: Row, rule: VerdictRuleView | undefined): Pick<MethodsPayload, 'verdicts' | 'verdictNote'> {
   if (!rule) return { verdicts: null, verdictNote: null };
   const num = (key: string) => row.ex.map((e) => (typeof e?.[key] === 'number' ? e[key] : null));
   const ci = (k: 0 | 1) => row.ex.map((e) => {
@@ -61,6 +63,7 @@ function verdicts(info: AnalysisInfo, row: Row, rule: { text: string; statistic:
   return {
     verdicts: {
       rule: rule.text,
+      ruleShort: ruleShort(rule),
       q: num('q_value').map((v) => (v === null || !Number.isFinite(v) ? null : Number(v.toPrecision(6)))),
       beats: row.ex.map((e) => {
         const b = (e as Record<string, unknown> | null)?.beats_noise;

@@ -108,6 +108,10 @@ describe('compare architectures', () => {
       expect([...scores].sort((x: number, y: number) => y - x)).toEqual(scores);
       const truth = await stored(ids.a0, a.layers.name[l]);
       channels.forEach((c: number, i: number) => expect(scores[i]).toBeCloseTo(truth[c], 6));
+      // Each channel's stored verdict, in the curve's order (the chart dashes the ≈ noise stretches).
+      const layer = (await analysisResults(w.labId, ids.a0, { layer: a.layers.name[l] })).layers[0];
+      const verdictOf = new Map(layer.channels.map((c) => [c.index, c.beats_noise]));
+      expect(a.beats.slice(offset, offset + n)).toEqual(channels.map((c: number) => verdictOf.get(c)));
       expect(a.layers.max[l]).toBeCloseTo(Math.max(...truth), 6);
       expect(a.layers.q1[l]).toBeLessThanOrEqual(a.layers.median[l]);
       expect(a.layers.median[l]).toBeLessThanOrEqual(a.layers.q3[l]);
@@ -125,8 +129,10 @@ describe('compare architectures', () => {
     expect(a.summary.beatNoise).toBeCloseTo(beats / 128, 6);
     expect(a.summary.rule).toMatch(/^q < 0\.05 \(BH per layer\) against a pooled permutation null of the cross-fitted score, B = 99/);
     expect(a.layers.rule).toHaveLength(4);
-    expect(b.summary).toMatchObject({ withVerdict: 0, beatNoise: null, rule: null });
+    expect(a.summary.ruleShort).toBe('q < 0.05, BH per layer');
+    expect(b.summary).toMatchObject({ withVerdict: 0, beatNoise: null, rule: null, ruleShort: null });
     expect(b.layers.rule).toEqual([null, null]);
+    expect(b.beats).toEqual(new Array(64).fill(null));
     expect(a.summary.max).toBe(Math.max(...a.layers.max));
   });
 
@@ -172,7 +178,7 @@ describe('compare architectures', () => {
       const keys = async (id: string) => (await db.analysisView.findMany({ where: { analysisId: id }, select: { key: true } })).map((r) => r.key).sort();
       const fresh = await get(archRoute, { a: ids.a2, b: ids.b0 });
       expect(fresh.status).toBe(200);
-      const all = ['architecture-side:score_crossfit', 'architecture-side:score_multiple', 'architecture-side:score_pc1', 'architecture-side:z_score'];
+      const all = ['architecture-side:v2:score_crossfit', 'architecture-side:v2:score_multiple', 'architecture-side:v2:score_pc1', 'architecture-side:v2:z_score'];
       expect(await keys(ids.a2)).toEqual(all);
       // The stored part is the one computed from the channel rows now.
       const info = fresh.body.sides[0].analysis;
@@ -181,7 +187,7 @@ describe('compare architectures', () => {
       expect(analysis.id).toBe(ids.a2);
       expect(part).toEqual(JSON.parse(live.json));
       // What is served is the stored text: a changed part shows (never in practice: completed results do not change).
-      const row = await db.analysisView.findUniqueOrThrow({ where: { analysisId_key: { analysisId: ids.a2, key: 'architecture-side:score_crossfit' } } });
+      const row = await db.analysisView.findUniqueOrThrow({ where: { analysisId_key: { analysisId: ids.a2, key: 'architecture-side:v2:score_crossfit' } } });
       await db.analysisView.update({ where: { analysisId_key: { analysisId: ids.a2, key: row.key } }, data: { body: row.body.replace('"summary":{"layers":4', '"summary":{"layers":44') } });
       expect((await get(archRoute, { a: ids.a2, b: ids.b0 })).body.sides[0].summary.layers).toBe(44);
       await db.analysisView.update({ where: { analysisId_key: { analysisId: ids.a2, key: row.key } }, data: { body: row.body } });
@@ -382,6 +388,7 @@ describe('compare methods', () => {
     const byIndex = new Map(stor.channels.map((c) => [c.index, c]));
     const v = res.body.verdicts;
     expect(v.rule).toBe(stor.verdict_rule!.text);
+    expect(v.ruleShort).toBe('q < 0.05, BH per layer');
     res.body.channel.forEach((c: number, i: number) => {
       expect(v.q[i]).toBeCloseTo(byIndex.get(c)!.q_value!, 6);
       expect(v.beats[i]).toBe(byIndex.get(c)!.beats_noise);

@@ -162,7 +162,7 @@ describe('verdicts through the worker, the API and the exports', () => {
 
   it("the completing transaction stores the compare views' parts: each layer's verdict counts and sorted scores as the rows say", async () => {
     const stored = await db.analysisView.findMany({ where: { analysisId: ids.calibrated }, orderBy: { key: 'asc' } });
-    expect(stored.map((r) => r.key)).toEqual(['architecture-side:score_crossfit', 'architecture-side:score_multiple', 'architecture-side:score_pc1', 'architecture-side:z_score']);
+    expect(stored.map((r) => r.key)).toEqual(['architecture-side:v2:score_crossfit', 'architecture-side:v2:score_multiple', 'architecture-side:v2:score_pc1', 'architecture-side:v2:z_score']);
     const { scored, part } = JSON.parse(stored[0].body);
     expect(scored).toBe(96);
     expect(part).toEqual(JSON.parse((await computePart(db, ids.calibrated, 'score_crossfit', 2)).json));

@@ -150,10 +150,8 @@ export function calibration(layers: Pick<LayerView, 'verdict_rule'>[]): 'all' | 
   return n === 0 ? 'none' : n === layers.length ? 'all' : 'some';
 }
 
-/** The rule in a few words for legends: "q < 0.05, BH per layer". */
-export function ruleShort(rule: VerdictRuleView): string {
-  return `q < ${rule.alpha}, ${rule.correction === 'BH-Storey' ? `BH with π₀ = ${rule.pi0.toFixed(2)}` : 'BH'} per layer`;
-}
+/** The rule in a few words for legends (declared with the payloads: the compare views' server code names it too). */
+export { ruleShort } from '@/lib/server/shared/verdict-words';
 
 export const STATISTIC_NAMES: Record<VerdictRuleView['statistic'], string> = {
   crossfit: 'cross-fitted score',

@@ -7,7 +7,10 @@
 import * as d3 from 'd3';
 import { useMemo, useRef } from 'react';
 import type { ArchitectureSide } from '@/lib/server/shared/compare';
-import { ACCENT, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, FONT, LegendItem, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
+import { ACCENT, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, FONT, INK, LegendItem, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
+
+/** A channel's verdict in the tooltip. */
+const verdictWords = (b: boolean | null | undefined) => (b === true ? 'beats noise' : b === false ? 'does not beat noise' : 'verdict: not calibrated');
 
 const W = 900;
 const M = { top: 34, right: 18, bottom: 50, left: 62 };
@@ -42,40 +45,71 @@ function scoreDomain(values: (number | null)[]): [number, number] {
 
 type CurvePoint = CursorPoint & { s: number; l: number; r: number; channel: number; value: number };
 
-/** Every layer's scores sorted best first, drawn inside its depth segment; both networks overlaid. */
+/** What the verdict legend says about the rules: one rule for both networks, or each network's (or "not calibrated"). */
+function rulesLegend(data: Layered[]): { text: string; title: string } | null {
+  const shorts = data.map((d) => d.side.summary.ruleShort);
+  if (shorts.every((r) => r === null)) return null;
+  const same = shorts.every((r) => r === shorts[0]) && data.every((d) => d.side.summary.rule === data[0].side.summary.rule);
+  return {
+    text: same ? shorts[0]! : data.map((d, s) => `${d.label}: ${shorts[s] ?? 'not calibrated'}`).join('; '),
+    title: data.map((d) => `${d.label}: ${d.side.summary.rule ?? 'not calibrated (no null)'}`).join('\n'),
+  };
+}
+
+/**
+ * Every layer's scores sorted best first, drawn inside its depth segment; both
+ * networks overlaid. Stretches of channels that do not beat noise under their
+ * layer's stored rule are dashed, and the legend names the rule.
+ */
 export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel: string }) {
   const H = 400;
   const svgRef = useRef<SVGSVGElement>(null);
+  const rules = useMemo(() => rulesLegend(data), [data]);
+  // A second legend row (the verdicts) moves the plot down.
+  const top = M.top + (rules ? 16 : 0);
   const { x, y, points, paths } = useMemo(() => {
     const x = d3.scaleLinear().domain([0, 1]).range([M.left, W - M.right]);
     const y = d3
       .scaleLinear()
       .domain(scoreDomain(data.flatMap((d) => d.side.score)))
       .nice()
-      .range([H - M.bottom, M.top]);
+      .range([H - M.bottom, top]);
     const points: CurvePoint[] = [];
     const paths = data.map(({ side, offsets }, s) => {
       let d = '';
+      let noise = '';
       let count = 0;
+      let noiseCount = 0;
       side.layers.n.forEach((n, l) => {
         const { start, width } = segment(side, l);
         let move = true;
+        let prev: string | null = null;
+        let prevNoise = false;
         for (let r = 0; r < n; r++) {
           const value = side.score[offsets[l] + r];
           if (value === null) continue;
           // 4 % gaps between layers keep the segments apart.
           const px = x(start + width * (0.04 + 0.92 * (n === 1 ? 0.5 : r / (n - 1))));
           const py = y(value);
-          d += `${move ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`;
+          const at = `${px.toFixed(1)},${py.toFixed(1)}`;
+          d += `${move ? 'M' : 'L'}${at}`;
+          // A stretch of ≈ noise channels: the dashes run from the previous point, so a lone one still shows.
+          const isNoise = side.beats[offsets[l] + r] === false;
+          if (isNoise) {
+            noise += prevNoise ? `L${at}` : prev ? `M${prev}L${at}` : `M${at}`;
+            noiseCount++;
+          }
+          prevNoise = isNoise;
+          prev = at;
           move = false;
           count++;
           points.push({ px, py, g: s, s, l, r, channel: side.channel[offsets[l] + r], value });
         }
       });
-      return { d, count };
+      return { d, count, noise, noiseCount };
     });
     return { x, y, points, paths };
-  }, [data]);
+  }, [data, top]);
   const cursor = useCursor(points, svgRef);
   const p = cursor.index !== null ? points[cursor.index] : null;
   const tip = tipAt(p, (p) => [
@@ -83,6 +117,7 @@ export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel:
     `${data[p.s].side.layers.name[p.l]} (depth ${exact(data[p.s].side.layers.depth[p.l])})`,
     `channel ${p.channel}: rank ${p.r + 1} of ${data[p.s].side.layers.n[p.l]}`,
     `${scoreLabel}: ${exact(p.value)}`,
+    verdictWords(data[p.s].side.beats[data[p.s].offsets[p.l] + p.r]),
   ]);
   const rows = () =>
     points.map((q) => ({ network: data[q.s].label, layer: data[q.s].side.layers.name[q.l], depth: data[q.s].side.layers.depth[q.l], rank: q.r + 1, channel: q.channel, score: q.value }));
@@ -96,7 +131,7 @@ export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel:
       width={W}
       height={H}
       testId="cmp-depth-curves"
-      caption="Each layer's channels sorted best first inside the layer's stretch of the depth axis (its position among the model's conv layers). Hover or focus the chart and use the arrow keys for exact values."
+      caption={`Each layer's channels sorted best first inside the layer's stretch of the depth axis (its position among the model's conv layers).${rules ? " Dashed stretches are channels that do not beat noise under their layer's rule." : ''} Hover or focus the chart and use the arrow keys for exact values.`}
     >
       <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={`Sorted ${scoreLabel} of every layer against relative depth, both networks`} tabIndex={0} {...cursor.handlers}>
         <AxisLeft scale={y} at={M.left} label={scoreLabel} grid={W - M.left - M.right} />
@@ -105,9 +140,23 @@ export function DepthCurves({ data, scoreLabel }: { data: Layered[]; scoreLabel:
         {paths.map((path, s) => (
           <path key={s} d={path.d} fill="none" stroke={SIDE_COLORS[s]} strokeWidth={1.4} strokeOpacity={0.9} data-series={s} data-points={path.count} />
         ))}
+        {/* White gaps over the ≈ noise stretches turn them into dashes of the network's colour. */}
+        {paths.map((path, s) =>
+          path.noiseCount > 0 ? <path key={s} d={path.noise} fill="none" stroke="#ffffff" strokeWidth={2.4} strokeDasharray="3 3" data-verdict="not" data-side={s} data-points={path.noiseCount} /> : null,
+        )}
         {data.map((d, s) => (
           <LegendItem key={s} x={M.left + 8 + s * 380} y={14} color={SIDE_COLORS[s]} label={d.label} />
         ))}
+        {rules ? (
+          <g data-verdict-legend="" aria-label={rules.title}>
+            <title>{rules.title}</title>
+            <LegendItem x={M.left + 8} y={32} color={INK} label="beats noise" />
+            <LegendItem x={M.left + 128} y={32} color={INK} label="≈ noise" dashed />
+            <text x={M.left + 228} y={32} dy="0.32em" fontFamily={FONT} fontSize={10} fill={MUTED} data-legend-rule="">
+              {rules.text}
+            </text>
+          </g>
+        ) : null}
         {p ? <circle cx={p.px} cy={p.py} r={5} fill="none" stroke={SIDE_COLORS[p.s]} strokeWidth={2} data-export="skip" /> : null}
       </ChartSvg>
     </ChartFrame>

@@ -109,6 +109,7 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
             ids={channel}
             rows={rows}
             verdict={v ? v.beats : undefined}
+            verdictLegend={v ? { rule: v.ruleShort, title: v.rule } : undefined}
             extraTip={verdictTip}
             testId={`cmp-scatter-${measures[i].key}-${measures[j].key}`}
             ariaLabel={`${measures[j].label} against ${measures[i].label} for each channel of ${payload.layer}`}

@@ -2,7 +2,7 @@
 /** One point per channel, two measures against each other; pairs with a missing value are left out. */
 import * as d3 from 'd3';
 import { useMemo, useRef, type ReactNode } from 'react';
-import { type Cell, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, INK, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
+import { type Cell, AxisBottom, AxisLeft, ChartFrame, ChartSvg, exact, FONT, INK, MUTED, SIDE_COLORS, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
 
 type Row = Record<string, Cell>;
 
@@ -19,8 +19,10 @@ export interface ScatterProps {
   identity?: boolean;
   /** Positions drawn emphasised (e.g. the biggest movers). */
   highlight?: Set<number>;
-  /** Each position's verdict: true beats noise (filled), false does not (hollow, grey), null none. The caller's caption names the rule. */
+  /** Each position's verdict: true beats noise (filled), false does not (hollow, grey), null none. */
   verdict?: (boolean | null)[];
+  /** With `verdict`: the legend's rule in a few words, and in full (its title). */
+  verdictLegend?: { rule: string; title: string };
   extraTip?: (i: number) => string[];
   rows: () => Row[];
   width?: number;
@@ -35,7 +37,9 @@ export interface ScatterProps {
 export function Scatter(props: ScatterProps) {
   const W = props.width ?? 440;
   const H = props.height ?? 360;
-  const m = { top: 14, right: 16, bottom: 50, left: 64 };
+  // A verdict legend takes a row above the plot.
+  const legend = props.verdict && props.verdictLegend ? props.verdictLegend : null;
+  const m = { top: legend ? 34 : 14, right: 16, bottom: 50, left: 64 };
   const svgRef = useRef<SVGSVGElement>(null);
   const { xs, ys, points } = useMemo(() => {
     const idx = props.x.flatMap((v, i) => (v !== null && props.y[i] !== null ? [i] : []));
@@ -52,7 +56,7 @@ export function Scatter(props: ScatterProps) {
     // Keyboard order: left to right.
     points.sort((a, b) => a.px - b.px || a.py - b.py);
     return { xs, ys, points };
-  }, [props.x, props.y, props.identity, W, H]);
+  }, [props.x, props.y, props.identity, W, H, m.top]);
   const cursor = useCursor(points, svgRef, 24);
   const p = cursor.index !== null ? points[cursor.index] : null;
   const tip = tipAt(p, (p) => [`channel ${props.ids[p.i]}`, `${props.xLabel}: ${exact(props.x[p.i]!)}`, `${props.yLabel}: ${exact(props.y[p.i]!)}`, ...(props.extraTip?.(p.i) ?? [])]);
@@ -72,6 +76,22 @@ export function Scatter(props: ScatterProps) {
             return <circle key={q.i} cx={q.px} cy={q.py} r={hot ? 4 : 2.8} fill={hot ? SIDE_COLORS[1] : SIDE_COLORS[0]} fillOpacity={hot || beats ? 0.95 : 0.55} data-verdict={beats ? 'beats' : undefined} />;
           })}
         </g>
+        {legend ? (
+          <g transform={`translate(${m.left},12)`} fontFamily={FONT} fontSize={11} fill={INK} data-verdict-legend="" aria-label={legend.title}>
+            <title>{legend.title}</title>
+            <circle cx={4} cy={0} r={3} fill={SIDE_COLORS[0]} fillOpacity={0.95} />
+            <text x={11} dy="0.32em">
+              beats noise
+            </text>
+            <circle cx={88} cy={0} r={3} fill="none" stroke={MUTED} strokeWidth={1.2} />
+            <text x={95} dy="0.32em">
+              ≈ noise
+            </text>
+            <text x={150} dy="0.32em" fontSize={10} fill={MUTED} data-legend-rule="">
+              {legend.rule}
+            </text>
+          </g>
+        ) : null}
         {p ? <circle cx={p.px} cy={p.py} r={7} fill="none" stroke={INK} strokeWidth={2} data-export="skip" /> : null}
       </ChartSvg>
     </ChartFrame>

@@ -155,7 +155,7 @@ export interface MethodsPayload {
   /** The layer's importance block when measured: deletion curves, PCACE's agreement with each measure (bootstrap intervals), settings. */
   importance: LayerResult['importance'] | null;
   /** The layer's stored verdicts per channel (same order as `channel`) and their rule; null: the layer is not calibrated. */
-  verdicts: (RunsVerdicts & { beats: (boolean | null)[] }) | null;
+  verdicts: (RunsVerdicts & { beats: (boolean | null)[]; /** The rule in a legend's few words. */ ruleShort: string }) | null;
   /** Set when the verdicts are of another statistic than the score shown: says which is which. */
   verdictNote: string | null;
 }

@@ -34,6 +34,7 @@ function side(name: string, sizes: number[]): ArchitectureSide {
   const layers: ArchitectureSide['layers'] = { name: [], index: [], depth: [], n: [], withVerdict: [], beatNoise: [], rule: [], min: [], q1: [], median: [], q3: [], max: [], lo: [], hi: [] };
   const channel: number[] = [];
   const score: number[] = [];
+  const beats: boolean[] = [];
   sizes.forEach((n, l) => {
     const s = Array.from({ length: n }, () => round(rand() * (0.3 + (0.5 * l) / L))).sort((a, b) => b - a);
     const asc = [...s].reverse();
@@ -56,6 +57,7 @@ function side(name: string, sizes: number[]): ArchitectureSide {
     s.forEach((v, r) => {
       channel.push((r * 7) % n);
       score.push(v);
+      beats.push(v > 0.2);
     });
   });
   return {
@@ -63,7 +65,8 @@ function side(name: string, sizes: number[]): ArchitectureSide {
     layers,
     channel,
     score,
-    summary: { layers: L, channels: score.length, median: d3.median(score)!, max: d3.max(score)!, maxDepth: 1, withVerdict: score.length, beatNoise: 0.5, rule: 'q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 20' },
+    beats,
+    summary: { layers: L, channels: score.length, median: d3.median(score)!, max: d3.max(score)!, maxDepth: 1, withVerdict: score.length, beatNoise: 0.5, rule: 'q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 20', ruleShort: 'q < 0.05, BH per layer' },
   };
 }
 
@@ -73,6 +76,10 @@ describe('chart snapshots: compare architectures', () => {
   it('sorted scores by relative depth', async () => {
     const svg = chartSvg(<DepthCurves data={data} scoreLabel="cross-fitted score" />);
     expect(svg).toContain('data-points="80"');
+    // Channels that do not beat noise are dashed; the legend names the one rule both networks share.
+    const noise = data[0].side.beats.filter((b) => b === false).length;
+    expect(svg).toContain(`data-verdict="not" data-side="0" data-points="${noise}"`);
+    expect(svg).toMatch(/data-legend-rule="">q &lt; 0\.05, BH per layer</);
     await expect(svg).toMatchFileSnapshot('./__snapshots__/depth-curves.svg');
   });
 
@@ -165,5 +172,17 @@ describe('chart snapshots: compare runs and methods', () => {
     const svg = chartSvg(<Scatter title="ablation drop against PCACE" file="methods" xLabel="PCACE cross-fitted score" yLabel="ablation drop (class score)" x={x} y={y} ids={d3.range(n)} rows={noRows} ariaLabel="ablation drop against PCACE" />);
     expect(svg).toContain(`data-points="${n - 2}"`);
     await expect(svg).toMatchFileSnapshot('./__snapshots__/scatter-methods.svg');
+  });
+
+  it('filled and hollow points by verdict, with a legend naming the rule', async () => {
+    const x = d3.range(n).map(() => round(rand() * 0.8));
+    const y = x.map((v) => round(v * 0.05 + rand() * 0.02 - 0.005));
+    const verdict = x.map((v, i) => (i === 3 ? null : v > 0.4));
+    const rule = { rule: 'q < 0.05, BH per layer', title: 'q < 0.05 (BH per layer) against a pooled permutation null of the cross-fitted score, B = 20' };
+    const svg = chartSvg(<Scatter title="verdicts" file="methods-verdicts" xLabel="PCACE cross-fitted score" yLabel="ablation drop (class score)" x={x} y={y} ids={d3.range(n)} verdict={verdict} verdictLegend={rule} rows={noRows} ariaLabel="ablation drop against PCACE" />);
+    expect(svg.match(/data-verdict="noise"/g)).toHaveLength(verdict.filter((v) => v === false).length);
+    expect(svg.match(/data-verdict="beats"/g)).toHaveLength(verdict.filter((v) => v === true).length);
+    expect(svg).toContain('data-legend-rule="">q &lt; 0.05, BH per layer</text>');
+    await expect(svg).toMatchFileSnapshot('./__snapshots__/scatter-methods-verdicts.svg');
   });
 });
