@@ -26,13 +26,11 @@ export interface AuthoredStore<Row extends { id: string }, Schema extends z.ZodT
   /** The row, only when it belongs to this analysis of this lab. */
   find(where: { id: string; analysisId: string; labId: string }): PromiseLike<Row | null>;
   authorOf(row: Row): string;
-  editSchema: Schema;
-  /** The refusals of an edit and of a removal by someone else. */
-  editDenied: string;
-  removeDenied: string;
-  update(row: Row, input: z.output<Schema>): PromiseLike<Row>;
-  remove(row: Row): PromiseLike<unknown>;
   view(row: Row, ctx: LabContext): View;
+  /** An edit: the body's schema, the refusal to anyone but the author, and the update. */
+  edit: { schema: Schema; denied: string; apply(row: Row, input: z.output<Schema>): PromiseLike<Row> };
+  /** A removal: the refusal to anyone but the author or a lab owner, and the deletion. */
+  remove: { denied: string; apply(row: Row): PromiseLike<unknown> };
 }
 
 /**
@@ -45,14 +43,14 @@ export function authoredItemActions<Row extends { id: string }, Schema extends z
   return {
     async edit(ctx: LabContext, analysisId: string, id: string, input: unknown): Promise<View> {
       const row = await find(ctx, analysisId, id);
-      const parsed = parseWith(store.editSchema, input, store.what);
-      requireAuthor(ctx, store.authorOf(row), store.editDenied);
-      return store.view(await store.update(row, parsed), ctx);
+      const parsed = parseWith(store.edit.schema, input, store.what);
+      requireAuthor(ctx, store.authorOf(row), store.edit.denied);
+      return store.view(await store.edit.apply(row, parsed), ctx);
     },
     async remove(ctx: LabContext, analysisId: string, id: string): Promise<void> {
       const row = await find(ctx, analysisId, id);
-      requireAuthorOrOwner(ctx, store.authorOf(row), store.removeDenied);
-      await store.remove(row);
+      requireAuthorOrOwner(ctx, store.authorOf(row), store.remove.denied);
+      await store.remove.apply(row);
     },
   };
 }

@@ -152,12 +152,9 @@ const commentActions = authoredItemActions({
   what: 'comment',
   find: (where) => db.comment.findFirst({ where, include: commentInclude }),
   authorOf: (c) => c.authorId,
-  editSchema: editCommentSchema,
-  editDenied: 'only the author can edit a comment',
-  removeDenied: 'only the author or a lab owner can delete a comment',
-  update: (c, { body }) => db.comment.update({ where: { id: c.id }, data: { body, editedAt: new Date() }, include: commentInclude }),
-  remove: (c) => db.comment.delete({ where: { id: c.id } }),
   view: commentView,
+  edit: { schema: editCommentSchema, denied: 'only the author can edit a comment', apply: (c, { body }) => db.comment.update({ where: { id: c.id }, data: { body, editedAt: new Date() }, include: commentInclude }) },
+  remove: { denied: 'only the author or a lab owner can delete a comment', apply: (c) => db.comment.delete({ where: { id: c.id } }) },
 });
 
 export const editComment = commentActions.edit;

@@ -136,12 +136,9 @@ const pinActions = authoredItemActions({
   what: 'pin',
   find: (where) => db.pin.findFirst({ where, include: pinInclude }),
   authorOf: (p) => p.userId,
-  editSchema: editPinSchema,
-  editDenied: "only the person who pinned a channel can change the pin's note",
-  removeDenied: 'only the person who pinned a channel or a lab owner can unpin it',
-  update: (p, { note }) => db.pin.update({ where: { id: p.id }, data: { note: blankToNull(note) }, include: pinInclude }),
-  remove: (p) => db.pin.delete({ where: { id: p.id } }),
   view: pinView,
+  edit: { schema: editPinSchema, denied: "only the person who pinned a channel can change the pin's note", apply: (p, { note }) => db.pin.update({ where: { id: p.id }, data: { note: blankToNull(note) }, include: pinInclude }) },
+  remove: { denied: 'only the person who pinned a channel or a lab owner can unpin it', apply: (p) => db.pin.delete({ where: { id: p.id } }) },
 });
 
 export const editPin = pinActions.edit;
