@@ -132,13 +132,13 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
       { value: 'z_pc1', label: 'z vs permutation null (pc1)' },
     ],
     label: 'Ranking score', noun: 'ranking score',
-    meaning: "cross-fitted puts noise channels near 0; pc1/multiple are the paper's in-sample scores; z_* rank by distance from the permutation null",
+    meaning: "cross-fitted puts noise channels near 0; pc1/multiple are the paper's in-sample scores; z_* rank by distance from each channel's own permutation null (Permutations), not the null the verdicts test",
     defaultText: 'crossfit (multiple when cross-fit repeats = 0)',
     cost: 'crossfit makes each null draw and bootstrap replicate refit every cross-fit repeat',
   }),
   permutations: option('permutations', 'calibration', '--permutations B', {
     ...int, default: 0, min: 0, max: 10_000, label: 'Permutations', noun: 'permutations',
-    meaning: 'B shuffles of the target per channel: a p-value and z for every channel (needed by the z_* scores)',
+    meaning: "B shuffles of the target per channel, refitting the in-sample scores: an uncorrected p and a z per channel, which the z_* scores rank by. Not the verdicts' null: whether a channel beats noise is decided by the null draws of the ranking statistic, BH-corrected (an analysis with null draws reports their p instead)",
     cost: 'B extra ACE fits per channel (permuted responses take ~1.5× the iterations)', costly: true, costTerm: 'permutations',
   }),
   crossFitRepeats: option('crossFitRepeats', 'calibration', '--crossfit R', {
@@ -203,7 +203,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   }),
   nullPermutations: option('nullPermutations', 'verdicts', '--null B', {
     type: 'int-or-auto', default: 'auto', min: 3, max: 10_000, zero: true, label: 'Null draws', noun: 'null permutations',
-    meaning: "permutation draws of the ranking statistic's null per layer, pooled over its channels: auto = max(20, channels/4); 0 = no verdicts",
+    meaning: "permutation draws of the ranking statistic's null per layer, pooled over its channels, that the verdicts (beats noise, q, effect) are tested against: auto = max(20, channels/4); 0 = no verdicts",
     cost: 'each draw refits one channel (per-channel null: every channel) on a shuffled response', costly: true, costTerm: 'null',
     form: { placeholder: 'auto' },
   }),
