@@ -262,6 +262,11 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
       b.sanity += scored * channelScoringSeconds(options, n, positions);
     }
   }
+  if (options.ablation && chosen.length > 1) {
+    // The network-wide curves (importance/network-curves.ts): the whole model per
+    // edited run, PCACE's global order and every measure's, after the last layer.
+    b.ablation += COST.taskSetup + curveRuns(IMPORTANCE_MEASURES.length + 1, options.curveRandomOrders ?? 0) * passSeconds(totalFlops, COST.ablationPerImage);
+  }
   const cpuSeconds = Object.values(b).reduce((a, x) => a + x, 0);
   const wallSeconds = b.setup + (cpuSeconds - b.setup) / threads;
   return {

@@ -36,6 +36,12 @@ export interface RunAnalysisOptions {
   spillDir?: string;
   /** Free bytes under the spill folder (default: statfs); a seam for tests. */
   freeSpace?: (dir: string) => number;
+  /**
+   * With importance measures on two or more layers, the network-wide deletion
+   * curves once every layer is done (default true). A worker's layer task
+   * sees one layer: the worker runs them after the last task instead.
+   */
+  networkCurves?: boolean;
 }
 
 export class AnalysisCancelled extends Error {
@@ -218,6 +224,17 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       }
     }
     const global = globalRanking(results);
+    let network: AnalysisResult['network_curves'];
+    if (spec.ablation && options.networkCurves !== false && results.length > 1) {
+      stop();
+      report('ablation', passes.length, { layer: 'all analysed layers' });
+      const { networkDeletionCurves } = await import('./importance/network-curves');
+      const ordered = layers.map((l) => results.find((r) => r.name === l.name)!);
+      network = await networkDeletionCurves(spec, ordered, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), {
+        threads: options.modelThreads,
+        shouldStop: options.shouldStop,
+      });
+    }
     const elapsed = (performance.now() - t0) / 1000;
     progress({ fraction: 1, phase: 'done', channelsDone, channels: totalChannels, etaSeconds: 0 });
     return {
@@ -226,6 +243,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       dataset: { images: n, classes: ds.classes, skipped: ds.skipped.length },
       layers: results,
       ...(global ? { global_ranking: global } : {}),
+      ...(network ? { network_curves: network } : {}),
       timings: { total_seconds: elapsed, forward_seconds: forwardSeconds, statistics_seconds: statsSeconds },
       versions: softwareVersions(engine.backend),
     };

@@ -5,6 +5,7 @@
 import type { SandboxContext } from '../models/sandbox/protocol';
 import type { ArtifactOutput, ArtifactRequest } from './artifacts/compute';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
+import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curves';
 
 /** Progress messages at most this often: scoring reports every channel. */
 const PROGRESS_MS = 200;
@@ -28,6 +29,8 @@ export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; 
     memoryBudgetBytes: args.memoryBudgetBytes,
     // The process's own folder (process.ts): removed by the parent however the process ends.
     spillDir: process.cwd(),
+    // A layer task sees one layer; the worker runs the network-wide curves after the last (networkCurvesJob).
+    networkCurves: false,
     onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
   });
 }
@@ -36,4 +39,10 @@ export async function artifactJob(args: { spec: AnalysisSpec; req: ArtifactReque
   const { computeArtifact } = await import('./artifacts/compute');
   const report = throttled<number>(ctx);
   return computeArtifact(args.spec, args.req, { threads: Math.min(args.threads ?? ctx.threads, ctx.threads), onProgress: (f) => report(f) });
+}
+
+export async function networkCurvesJob(args: { spec: AnalysisSpec; layers: NetworkCurveLayer[]; threads?: number }, ctx: SandboxContext): Promise<NetworkCurves> {
+  const { networkCurvesForSpec } = await import('./importance/network-curves');
+  const report = throttled<number>(ctx);
+  return networkCurvesForSpec(args.spec, args.layers, { threads: Math.min(args.threads ?? ctx.threads, ctx.threads), onFraction: (f) => report(f) });
 }

@@ -16,6 +16,7 @@ import { runSandboxed, startSpareProcess } from '../models/sandbox/process';
 import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts/compute';
 import { AnalysisCancelled } from './run-analysis';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
+import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curves';
 
 const MODULE = 'lib/analysis/sandbox-jobs.ts';
 const ANALYSIS_PRELOAD = ['lib/analysis/run-analysis.ts'];
@@ -78,6 +79,23 @@ export async function computeArtifactSandboxed(
     return { ...out, files: out.files.map((f) => ({ name: f.name, png: Buffer.from(f.png.buffer, f.png.byteOffset, f.png.byteLength) })) };
   } catch (err) {
     if (err instanceof SandboxStopped) throw new ArtifactStopped();
+    throw err;
+  }
+}
+
+/** The network-wide deletion curves of an analysis whose layers are all stored, in a model process. */
+export async function networkCurvesSandboxed(
+  spec: AnalysisSpec,
+  layers: NetworkCurveLayer[],
+  opts: Pick<SandboxedOptions, 'threads' | 'shouldStop' | 'onStart' | 'log'> & { onProgress?: (fraction: number) => void } = {},
+): Promise<NetworkCurves> {
+  try {
+    return await runSandboxed<NetworkCurves>(
+      { module: MODULE, fn: 'networkCurvesJob', args: { spec, layers, threads: opts.threads } },
+      { limits: taskLimits(), shouldStop: opts.shouldStop, onStart: opts.onStart, log: opts.log, onProgress: (v) => opts.onProgress?.(v as number) },
+    );
+  } catch (err) {
+    if (err instanceof SandboxStopped) throw new AnalysisCancelled();
     throw err;
   }
 }

@@ -5,6 +5,7 @@ import type { NullSummary } from '../pcace/pooled-null';
 import type { VerdictRule } from '../pcace/verdicts';
 import type { LayerImportance } from './importance/types';
 import type { GlobalRanking } from './global-ranking';
+import type { NetworkCurves } from './importance/network-curves';
 
 export interface ModelRef {
   path: string;
@@ -193,6 +194,8 @@ export interface AnalysisResult {
   layers: LayerResult[];
   /** Channels of all layers ranked by the null-standardised effect (global-ranking.ts); absent without a null. */
   global_ranking?: GlobalRanking;
+  /** With importance measures on two or more layers: deletion curves removing channels of every analysed layer in each measure's global order. */
+  network_curves?: NetworkCurves;
   timings: { total_seconds: number; forward_seconds: number; statistics_seconds: number };
   versions: Record<string, string>;
 }

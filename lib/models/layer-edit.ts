@@ -31,12 +31,17 @@ export const MASK_INPUT = 'pcace_channel_mask';
 export const FILL_INPUT = 'pcace_channel_fill';
 
 /**
- * Copy of an ONNX model whose conv `layer` output passes through
- * mask · x + fill. Consumers keep reading the original tensor name, which
- * now holds the edited value; the unedited output is `rawName`.
+ * Inserts out = mask · conv + fill after conv `layer` of a decoded model, with
+ * `names.mask` [1, C, 1, 1] and `names.fill` [1, C, h, w] as new graph inputs.
+ * Consumers keep reading the original tensor name, which now holds the edited
+ * value; the unedited output is `rawName`. Several layers can be edited in one
+ * model with distinct names (network-edit.ts).
  */
-export function withChannelEdit(bytes: Uint8Array, layer: string): { bytes: Uint8Array; conv: ConvNode & { channels: number }; input: string; rawName: string; firstEditNode: string } {
-  const model = decodeOnnx(bytes);
+export function insertChannelEdit(
+  model: ReturnType<typeof decodeOnnx>,
+  layer: string,
+  names: { mask: string; fill: string } = { mask: MASK_INPUT, fill: FILL_INPUT },
+): { conv: ConvNode & { channels: number }; rawName: string; firstEditNode: string } {
   const conv = findConvNodes(model).find((c) => c.name === layer);
   if (!conv) throw new Error(`unknown layer '${layer}'; conv layers: ${findConvNodes(model).map((c) => c.name).join(', ')}`);
   if (!conv.channels) throw new Error(`layer '${layer}': channel count unknown (weight is not a constant)`);
@@ -50,24 +55,25 @@ export function withChannelEdit(bytes: Uint8Array, layer: string): { bytes: Uint
   nodes.splice(
     at + 1,
     0,
-    onnx.NodeProto.create({ opType: 'Mul', name: firstEditNode, input: [raw, MASK_INPUT], output: [scaled] }),
-    onnx.NodeProto.create({ opType: 'Add', name: `${conv.nodeName}/pcace_fill`, input: [scaled, FILL_INPUT], output: [conv.outputName] }),
+    onnx.NodeProto.create({ opType: 'Mul', name: firstEditNode, input: [raw, names.mask], output: [scaled] }),
+    onnx.NodeProto.create({ opType: 'Add', name: `${conv.nodeName}/pcace_fill`, input: [scaled, names.fill], output: [conv.outputName] }),
   );
   const tensorType = (dims: ({ dimValue: number } | { dimParam: string })[]) => ({ tensorType: { elemType: 1, shape: { dim: dims } } });
   graph.input!.push(
-    onnx.ValueInfoProto.create({ name: MASK_INPUT, type: tensorType([1, conv.channels, 1, 1].map((d) => ({ dimValue: d }))) }),
+    onnx.ValueInfoProto.create({ name: names.mask, type: tensorType([1, conv.channels, 1, 1].map((d) => ({ dimValue: d }))) }),
     onnx.ValueInfoProto.create({
-      name: FILL_INPUT,
-      type: tensorType([{ dimValue: 1 }, { dimValue: conv.channels }, { dimParam: 'pcace_h' }, { dimParam: 'pcace_w' }]),
+      name: names.fill,
+      type: tensorType([{ dimValue: 1 }, { dimValue: conv.channels }, { dimParam: `${names.fill}_h` }, { dimParam: `${names.fill}_w` }]),
     }),
   );
-  return {
-    bytes: onnx.ModelProto.encode(model).finish(),
-    conv: conv as ConvNode & { channels: number },
-    input: graphInputs(decodeOnnx(bytes))[0].name,
-    rawName: raw,
-    firstEditNode,
-  };
+  return { conv: conv as ConvNode & { channels: number }, rawName: raw, firstEditNode };
+}
+
+/** Copy of an ONNX model whose conv `layer` output passes through mask · x + fill (insertChannelEdit). */
+export function withChannelEdit(bytes: Uint8Array, layer: string): { bytes: Uint8Array; conv: ConvNode & { channels: number }; input: string; rawName: string; firstEditNode: string } {
+  const model = decodeOnnx(bytes);
+  const edit = insertChannelEdit(model, layer);
+  return { bytes: onnx.ModelProto.encode(model).finish(), ...edit, input: graphInputs(decodeOnnx(bytes))[0].name };
 }
 
 /**

@@ -193,6 +193,7 @@ export async function analysisExport(labId: string, id: string, format: 'csv' | 
     summary: a.summary ?? null,
     layers: res.layers,
     global_ranking: res.globalRanking,
+    network_curves: res.networkCurves,
   });
   return { filename, complete, contentType: 'application/json; charset=utf-8', body };
 }

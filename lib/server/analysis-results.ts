@@ -6,6 +6,7 @@
 import { layerImportanceRecord, layerSanity, layerVerdictRecord, rowToChannel } from '../queue/result-rows';
 import { db } from '../db/client';
 import { globalRanking } from '../analysis/global-ranking';
+import { networkCurvesOf } from '../queue/network-curves';
 import { notFound } from './errors';
 import type { AnalysisStatus, StoredLayerView } from './shared/payloads';
 
@@ -48,7 +49,9 @@ export async function analysisResults(labId: string, id: string, opts: { layer?:
     }),
   );
   // Only over every channel: with `top` the list would rank a truncated set.
-  return { analysis: a, layers: views, globalRanking: opts.top ? null : globalRanking(views) };
+  // Both over every layer's channels: with `layer` or `top` they would describe a part.
+  const whole = !opts.top && !opts.layer;
+  return { analysis: a, layers: views, globalRanking: opts.top ? null : globalRanking(views), networkCurves: whole ? networkCurvesOf(a.summary) : null };
 }
 
 /** One layer's verdict record (null, rule, reliability) and sanity checks, for the channel page; {} when the layer has none. */

@@ -4,7 +4,7 @@
  * filter L1, Taylor, conductance; lib/analysis/importance) — is the
  * statistical ranking the one that matters to the output? With them come the
  * layer's stored agreement (Spearman and top-k with bootstrap intervals) and
- * deletion curves. Analyses run without ablation get the reason and how to
+ * deletion curves, and the analysis' network-wide deletion curves. Analyses run without ablation get the reason and how to
  * measure it instead of an empty chart. A calibrated layer's verdicts (q,
  * beats noise, effect with its interval) come with the rule that made them;
  * they are of the statistic that ranked, which the view names when the chosen
@@ -18,6 +18,7 @@ import type { VerdictRuleView } from './shared/payloads';
 import { ruleShort } from './shared/verdict-words';
 import { db } from '../db/client';
 import { layerImportanceRecord, layerVerdictRecord } from '../queue/result-rows';
+import { networkCurvesOf } from '../queue/network-curves';
 import { MEASURE_LABELS } from '../analysis/importance/types';
 
 /** Measures stored in a channel's `extra` (no column of their own), in the order the view lists them. */
@@ -46,8 +47,9 @@ export async function compareMethods(labId: string, req: Request): Promise<ViewB
     // An aggregate without rows is one row of NULLs: parseArrays turns those into empty arrays.
     const [row] = parseArrays<Row>(raw, ['ch', 'sc', 'drop', 'acc', 'act', 'ex']);
     const stored = await db.layerResult.findFirst({ where: { analysisId: info.id, name: layer, analysis: { labId } }, select: { extra: true } });
+    const run = await db.analysis.findFirst({ where: { id: info.id, labId }, select: { summary: true } });
     const payload = methodsPayload(info, layer, q.score, row, layerImportanceRecord(stored?.extra).importance ?? null);
-    return { ...payload, ...verdicts(info, row, layerVerdictRecord(stored?.extra).verdict_rule) };
+    return { ...payload, network: networkCurvesOf(run?.summary), ...verdicts(info, row, layerVerdictRecord(stored?.extra).verdict_rule) };
   });
 }
 
@@ -83,7 +85,7 @@ function verdicts(info: AnalysisInfo, row: Row, rule: VerdictRuleView | undefine
 /** The score field of a verdict rule's statistic. */
 const STATISTIC_FIELD: Record<string, ScoreField> = { crossfit: 'score_crossfit', multiple: 'score_multiple', pc1: 'score_pc1' };
 
-function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row, importance: MethodsPayload['importance']): Omit<MethodsPayload, 'verdicts' | 'verdictNote'> {
+function methodsPayload(info: AnalysisInfo, layer: string, score: MethodsPayload['score'], row: Row, importance: MethodsPayload['importance']): Omit<MethodsPayload, 'verdicts' | 'verdictNote' | 'network'> {
   if (row.ch.length > 0 && !row.sc.some((v) => v !== null)) missingScore(info);
   const hasDrop = row.drop.some((v) => v !== null);
   const hasAcc = row.acc.some((v) => v !== null);

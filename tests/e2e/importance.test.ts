@@ -5,11 +5,15 @@
  * analysis page shows each layer's sanity verdict; the channel page the
  * baseline-corrected score, the flags in words and the channel's place on
  * the deletion curves; the methods view every measure, PCACE's agreement
- * with each and the curves against the random band.
+ * with each and the curves against the random band, and the network-wide
+ * curves the worker runs across both layers after the last.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { usePortal } from '../helpers/portal';
 import { analysisCompleted, mnistCnnLab, queueAnalysis, resultLayers } from '../helpers/lab-fixture';
+import { waitFor } from '../helpers/worker-process';
+import { networkCurvesOf } from '../../lib/queue/network-curves';
+import { db } from '../../lib/db/client';
 import { orderOf } from '../../lib/analysis/importance/curves';
 import { IMPORTANCE_MEASURES } from '../../lib/analysis/importance/types';
 import type { StoredLayerView } from '../../lib/server/shared/payloads';
@@ -35,6 +39,8 @@ describe('sanity checks and importance measures in a browser', () => {
     });
     await analysisCompleted(analysisId, 480_000);
     layers = await resultLayers(lab, analysisId);
+    // The worker runs the network-wide curves after the last layer.
+    await waitFor('the network-wide curves', async () => networkCurvesOf((await db.analysis.findUniqueOrThrow({ where: { id: analysisId } })).summary), 240_000, 500);
   }, 600_000);
 
   it('the analysis page shows each layer’s sanity verdict with the AUC and the randomisation ρ', async () => {
@@ -96,8 +102,14 @@ describe('sanity checks and importance measures in a browser', () => {
     expect(await curves.locator('g[data-series]').count()).toBe(1 + IMPORTANCE_MEASURES.length);
     expect(await curves.locator('[data-band]').count()).toBe(1);
     expect(await curves.textContent()).toContain(`${RANDOM_ORDERS} random orders`);
-    await page.getByTestId('cmp-curve-direction').selectOption('bottom');
+    await page.getByTestId('cmp-deletion-direction').selectOption('bottom');
     await expect.poll(() => curves.locator('g[data-series]').count()).toBe(1 + IMPORTANCE_MEASURES.length);
+    // The network-wide curves: both layers' channels in PCACE's global order (by effect) and every measure's.
+    const network = page.getByTestId('cmp-network');
+    expect(await network.locator('p').first().textContent()).toMatch(/^The channels of all 2 analysed layers \(conv1, conv2: 96 channels\) removed together/);
+    const networkCurves = page.getByTestId('cmp-network-deletion');
+    expect(await networkCurves.locator('g[data-series]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-series')))).toEqual(['effect', ...IMPORTANCE_MEASURES]);
+    expect(await networkCurves.locator('[data-band]').count()).toBe(1);
     await portal.screenshot(page, 'methods-importance');
   });
 });

@@ -43,6 +43,10 @@ describe('cost estimate', () => {
     expect(est({ flavour: 'pcace-2021' }).breakdown.fit).toBeGreaterThan(base.breakdown.fit);
     expect(est({ ablation: true }).breakdown.ablation).toBeGreaterThan(0);
     expect(base.breakdown.ablation).toBe(0);
+    // Two layers add the network-wide curves (whole-model runs) to the layers' own importance steps.
+    const both = est({ ablation: true }).breakdown.ablation;
+    const alone = est({ ablation: true }, ['conv1']).breakdown.ablation + est({ ablation: true }, ['conv2']).breakdown.ablation;
+    expect(both).toBeGreaterThan(alone);
     expect(est({ stabilityComponents: [3, 10] }).breakdown.stability).toBeGreaterThan(0);
     // The verdicts' null: B pooled draws per layer, or B per channel on request.
     expect(est({ nullPermutations: 0 }).breakdown.null).toBe(0);

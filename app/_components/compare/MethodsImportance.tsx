@@ -10,6 +10,8 @@ import { DeletionCurves, exact, fmtP, type DeletionSeries } from '@/app/_compone
 import { curveLabel, CURVE_READINGS, type CurveReading } from './importance-words';
 
 type Importance = NonNullable<MethodsPayload['importance']>;
+/** Stored curves of one layer (its importance block) or of the network (the analysis' network-wide curves). */
+type WithCurves = { curves: Importance['curves'] };
 
 export function AgreementTable({ importance }: { importance: Importance }) {
   const level = importance.agreement[0]?.level ?? 0.95;
@@ -74,7 +76,7 @@ export function GroupLine({ importance }: { importance: Importance }) {
 }
 
 /** The series of one reading and direction, from the stored curves. */
-export function curveSeries(importance: Importance, reading: CurveReading, direction: 'top' | 'bottom'): DeletionSeries[] {
+export function curveSeries(importance: WithCurves, reading: CurveReading, direction: 'top' | 'bottom'): DeletionSeries[] {
   return importance.curves.curves
     .filter((c) => c.direction === direction && (reading !== 'accuracy' || c.accuracy))
     .map((c) => ({
@@ -85,7 +87,7 @@ export function curveSeries(importance: Importance, reading: CurveReading, direc
     }));
 }
 
-export function curveBand(importance: Importance, reading: CurveReading) {
+export function curveBand(importance: WithCurves, reading: CurveReading) {
   const r = importance.curves.random;
   if (!r) return null;
   const b = reading === 'score' ? r.score : reading === 'rms' ? r.rms : r.accuracy;
@@ -93,16 +95,44 @@ export function curveBand(importance: Importance, reading: CurveReading) {
 }
 
 export function DeletionPanel({ importance, layer }: { importance: Importance; layer: string }) {
+  return <CurvesPanel stored={importance} images={importance.settings.images} title={`Deletion curves, ${layer}`} file={layer} testId="cmp-deletion" what="Channels are removed" />;
+}
+
+/** The analysis' network-wide curves: every analysed layer's channels removed together in each measure's global order. */
+export function NetworkDeletionPanel({ network }: { network: NonNullable<MethodsPayload['network']> }) {
+  if ('error' in network) {
+    return (
+      <p className="cmp-note small" role="note" data-testid="cmp-network-error">
+        The network-wide deletion curves could not be computed: {network.error}
+      </p>
+    );
+  }
+  const layers = network.layers.map((l) => l.name).join(', ');
+  return (
+    <section aria-labelledby="cmp-network-h" data-testid="cmp-network">
+      <h3 id="cmp-network-h">Network-wide deletion curves</h3>
+      <p className="small">
+        The channels of all {network.layers.length} analysed layers ({layers}: {network.layers.reduce((s, l) => s + l.channels, 0)} channels) removed together, in each measure&apos;s order across layers.
+        PCACE&apos;s order is the global ranking by the null-standardised effect (raw scores are not comparable across layers); the ablation drops, Taylor and conductance are in the class
+        score&apos;s units whatever the layer; |activation| and filter L1 have a scale per layer, so their global order is the naive one magnitude pruning uses.
+        {network.left_out.length ? ` Left out: ${network.left_out.map((l) => `${curveLabel(l.measure)} (${l.reason})`).join('; ')}.` : ''}
+      </p>
+      <CurvesPanel stored={{ curves: network }} images={network.settings.images} title="Deletion curves, all analysed layers" file="network" testId="cmp-network-deletion" what="Channels of every analysed layer are removed" />
+    </section>
+  );
+}
+
+function CurvesPanel({ stored, images, title, file, testId, what }: { stored: WithCurves; images: number; title: string; file: string; testId: string; what: string }) {
   const [reading, setReading] = useState<CurveReading>('rms');
   const [direction, setDirection] = useState<'top' | 'bottom'>('top');
-  const readings = CURVE_READINGS.filter((r) => r.key !== 'accuracy' || importance.curves.baseline.accuracy !== null);
+  const readings = CURVE_READINGS.filter((r) => r.key !== 'accuracy' || stored.curves.baseline.accuracy !== null);
   const words = CURVE_READINGS.find((r) => r.key === reading)!;
   return (
-    <section className="cmp-deletion" aria-label="Deletion curves">
+    <section className="cmp-deletion" aria-label={title}>
       <div className="cmp-controls" role="group" aria-label="Which curves">
         <label>
           Reading{' '}
-          <select value={reading} onChange={(e) => setReading(e.target.value as CurveReading)} data-testid="cmp-curve-reading">
+          <select value={reading} onChange={(e) => setReading(e.target.value as CurveReading)} data-testid={`${testId}-reading`}>
             {readings.map((r) => (
               <option key={r.key} value={r.key}>
                 {r.label}
@@ -112,25 +142,25 @@ export function DeletionPanel({ importance, layer }: { importance: Importance; l
         </label>
         <label>
           Order{' '}
-          <select value={direction} onChange={(e) => setDirection(e.target.value as 'top' | 'bottom')} data-testid="cmp-curve-direction">
+          <select value={direction} onChange={(e) => setDirection(e.target.value as 'top' | 'bottom')} data-testid={`${testId}-direction`}>
             <option value="top">top-ranked removed first (deletion)</option>
             <option value="bottom">bottom-ranked removed first (insertion)</option>
           </select>
         </label>
       </div>
       <DeletionCurves
-        title={`Deletion curves, ${layer}`}
-        filename={`deletion-${reading}-${direction}-${layer}`}
-        fractions={importance.curves.fractions}
-        series={curveSeries(importance, reading, direction)}
-        band={curveBand(importance, reading)}
+        title={title}
+        filename={`deletion-${reading}-${direction}-${file}`}
+        fractions={stored.curves.fractions}
+        series={curveSeries(stored, reading, direction)}
+        band={curveBand(stored, reading)}
         yLabel={words.axis}
-        testId="cmp-deletion"
+        testId={testId}
         caption={
           <>
-            Channels are removed by mean-ablation (replaced by their mean map over the {importance.settings.images} images) in each measure&apos;s order. {words.read(direction)} The grey band is the
-            5–95 % range of random orders: a ranking that matters leaves it. Baseline score {exact(importance.curves.baseline.score)}
-            {importance.curves.baseline.accuracy !== null ? `, accuracy ${exact(importance.curves.baseline.accuracy)}` : ''}.
+            {what} by mean-ablation (replaced by their mean map over the {images} images) in each measure&apos;s order. {words.read(direction)} The grey band is the
+            5–95 % range of random orders: a ranking that matters leaves it. Baseline score {exact(stored.curves.baseline.score)}
+            {stored.curves.baseline.accuracy !== null ? `, accuracy ${exact(stored.curves.baseline.accuracy)}` : ''}.
           </>
         }
       />

@@ -1,12 +1,12 @@
 'use client';
-/** Compare methods: the PCACE score against every importance measure, their agreement and the deletion curves, for one analysis and layer. */
+/** Compare methods: the PCACE score against every importance measure, their agreement and the deletion curves, for one analysis and layer, and the analysis' network-wide deletion curves. */
 import Link from 'next/link';
 import type { AnalysisInfo, MethodsPayload } from '@/lib/server/shared/compare';
 import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
 import { TableHead } from '@/app/_components/TableHead';
 import { effectText } from './effect-text';
 import { Heatmap } from './Heatmap';
-import { AgreementTable, DeletionPanel, GroupLine } from './MethodsImportance';
+import { AgreementTable, DeletionPanel, GroupLine, NetworkDeletionPanel } from './MethodsImportance';
 import { AnalysisSelect, LayerSelect, ScoreSelect } from './Pickers';
 import { Scatter } from './Scatter';
 import { DataStatus, useCompareView, type Query } from './useCompare';
@@ -96,6 +96,7 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
       {imp ? <AgreementTable importance={imp} /> : null}
       {imp ? <GroupLine importance={imp} /> : null}
       {imp ? <DeletionPanel importance={imp} layer={payload.layer} /> : null}
+      {payload.network ? <NetworkDeletionPanel network={payload.network} /> : null}
       <div className="cmp-grid2">
         {pairs.map(([i, j]) => (
           <Scatter

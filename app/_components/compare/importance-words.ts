@@ -32,6 +32,8 @@ export const CURVE_READINGS: { key: CurveReading; label: string; axis: string; r
 
 /** A measure key (or the PCACE field) in words. */
 export function curveLabel(key: string): string {
+  // The network-wide curves follow PCACE's global ranking (lib/analysis/importance/network-curves.ts).
+  if (key === 'effect') return 'PCACE (global ranking by effect)';
   if (key in MEASURE_LABELS) return MEASURE_LABELS[key as keyof typeof MEASURE_LABELS].label;
   if (key.startsWith('score_') || key.startsWith('z_')) return `PCACE (${key.replace('score_', '').replace('_', ' ')})`;
   return key;

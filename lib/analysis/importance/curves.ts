@@ -23,6 +23,37 @@ import { quantile } from '../../pcace/stats';
 import type { LayerEditor } from '../../models/layer-edit';
 import { rmsDiff, summarise, type Summary, type Targets } from './measures';
 
+/**
+ * What the curves remove channels from: `channels` removable channels (one
+ * layer's, or every analysed layer's in a row for the network-wide curves)
+ * and a run of the network with a set of them mean-ablated.
+ */
+export interface ChannelRemover {
+  channels: number;
+  classes: number;
+  /** Logits [images, classes] with the channels `removed` (sorted indices) replaced by their mean maps. */
+  runRemoved(removed: readonly number[]): Promise<Float32Array>;
+}
+
+/** One layer's channels, removed through its LayerEditor. */
+export function layerRemover(editor: LayerEditor): ChannelRemover {
+  const C = editor.channels;
+  const P = editor.positions;
+  return {
+    channels: C,
+    classes: editor.classes,
+    runRemoved(removed) {
+      const mask = new Float32Array(C).fill(1);
+      const fill = new Float32Array(C * P);
+      for (const c of removed) {
+        mask[c] = 0;
+        fill.set(editor.meanMaps.subarray(c * P, (c + 1) * P), c * P);
+      }
+      return editor.run(mask, fill);
+    },
+  };
+}
+
 type Point = Summary & { rms: number };
 
 /** The fractions removed at which every curve is read (0 and 1 are shared by all orders). */
@@ -95,13 +126,12 @@ export interface CurveOptions {
 }
 
 export async function deletionCurves(
-  editor: LayerEditor,
+  remover: ChannelRemover,
   t: Targets,
   measures: { key: string; values: ArrayLike<number> }[],
   options: CurveOptions,
 ): Promise<LayerCurves> {
-  const C = editor.channels;
-  const P = editor.positions;
+  const C = remover.channels;
   const seen = new Map<string, Point>();
   let unedited: Float32Array | null = null;
   // The set removed at each fraction, run once whatever order reached it.
@@ -111,15 +141,9 @@ export async function deletionCurves(
     const hit = seen.get(key);
     if (hit) return hit;
     if (options.shouldStop?.()) throw new Error('deletion curves stopped');
-    const mask = new Float32Array(C).fill(1);
-    const fill = new Float32Array(C * P);
-    for (const c of removed) {
-      mask[c] = 0;
-      fill.set(editor.meanMaps.subarray(c * P, (c + 1) * P), c * P);
-    }
-    const logits = await editor.run(mask, fill);
+    const logits = await remover.runRemoved(removed);
     unedited ??= logits;
-    const s = { ...summarise(logits, editor.classes, t), rms: rmsDiff(logits, unedited, editor.classes, t.target) };
+    const s = { ...summarise(logits, remover.classes, t), rms: rmsDiff(logits, unedited, remover.classes, t.target) };
     options.onRun?.();
     seen.set(key, s);
     return s;

@@ -10,7 +10,7 @@ import type { DatasetSample } from '../../datasets/types';
 import { rankAgreement } from '../../pcace/agreement';
 import type { RankingScore } from '../../pcace/index';
 import type { AnalysisSpec, ChannelResult } from '../types';
-import { deletionCurves, curveRuns } from './curves';
+import { deletionCurves, curveRuns, layerRemover } from './curves';
 import { measureLayer, measureRuns } from './measures';
 import { IMPORTANCE_MEASURES, pcaceField, type LayerImportance, type MeasureKey } from './types';
 
@@ -76,7 +76,7 @@ export async function importanceForLayer(
     const pcaceValues = byIndex.map((c) => (c[pcace] as number | undefined) ?? NaN);
     const present = IMPORTANCE_MEASURES.filter((k) => columns[k]);
     const curves = await deletionCurves(
-      editor,
+      layerRemover(editor),
       t,
       [{ key: pcace, values: pcaceValues }, ...present.map((k) => ({ key: k as string, values: columns[k]! }))],
       { randomOrders, seed: spec.seed, onRun: tick, shouldStop: options.shouldStop },
@@ -105,7 +105,7 @@ export async function importanceForLayer(
 }
 
 /** Labels as output indices, when every sample's class name is an index of the output. */
-function classLabels(samples: DatasetSample[], outputWidth: number): Int32Array | null {
+export function classLabels(samples: DatasetSample[], outputWidth: number): Int32Array | null {
   const out = new Int32Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
     const v = Number(samples[i].label);

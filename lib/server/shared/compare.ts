@@ -12,6 +12,7 @@ import type { ArchitecturePart, ScoreField, Series } from '../../analysis/archit
 
 /** The ChannelResult field a choice resolves to (lib/analysis/types.ts names). */
 export type { ScoreField, Series, LayerBoxes } from '../../analysis/architecture-part';
+import type { StoredNetworkCurves } from '../../analysis/importance/network-curves';
 
 /** Which per-channel statistic ranks the channels; `auto` is each analysis' own rankBy. */
 export type ScoreChoice = 'auto' | 'crossfit' | 'multiple' | 'pc1' | 'z';
@@ -154,6 +155,11 @@ export interface MethodsPayload {
   ablation: { available: boolean; reason?: string; howTo?: string };
   /** The layer's importance block when measured: deletion curves, PCACE's agreement with each measure (bootstrap intervals), settings. */
   importance: LayerResult['importance'] | null;
+  /**
+   * The analysis' network-wide deletion curves (every analysed layer's channels removed together,
+   * in each measure's global order), or why they failed; null when there are none (yet).
+   */
+  network: StoredNetworkCurves | null;
   /** The layer's stored verdicts per channel (same order as `channel`) and their rule; null: the layer is not calibrated. */
   verdicts: (RunsVerdicts & { beats: (boolean | null)[]; /** The rule in a legend's few words. */ ruleShort: string }) | null;
   /** Set when the verdicts are of another statistic than the score shown: says which is which. */
