@@ -140,44 +140,51 @@ export function AnalysisTable({ lab, rows }: { lab: string; rows: AnalysisRow[] 
           </thead>
           <tbody>
             {sorted.map((r) => (
-              <tr key={r.id} data-analysis={r.id} className={ticked.includes(r.id) ? 'at-ticked' : undefined}>
-                <td>
-                  <input type="checkbox" checked={ticked.includes(r.id)} onChange={() => toggle(r.id)} aria-label={`Tick ${r.title} to compare`} />
-                </td>
-                <td>
-                  <Link href={`${base}/${r.id}`}>{r.title}</Link>
-                  <div className="small">
-                    <span className={`badge ${r.status}`}>{r.status}</span>
-                    {r.status === 'running' ? <span className="muted"> {Math.round(r.progress * 100)}%</span> : null}
-                  </div>
-                </td>
-                <td>{r.model.label}</td>
-                <td>{r.dataset}</td>
-                <td>{r.target}</td>
-                <td className="small">{r.statistic}</td>
-                <td className="num" data-col="beat-noise">
-                  {r.channels === 0 ? '—' : r.beatNoise === null ? <span className="muted" title="Ran without a null of its ranking statistic: no beats-noise claim">not calibrated</span> : `${r.beatNoise} of ${r.withVerdict}`}
-                </td>
-                <td className="small" data-col="top">
-                  {r.top ? (
-                    <Link href={`${base}/${r.id}/layers/${layerSegment(r.top.layer)}/channels/${r.top.channel}`}>
-                      <span className="mono">{r.top.layer}</span> #{r.top.channel} ({r.top.score.toFixed(3)})
-                    </Link>
-                  ) : (
-                    '—'
-                  )}
-                </td>
-                <td className="num">{r.median === null ? '—' : r.median.toFixed(3)}</td>
-                <td className="num">{formatDuration(r.seconds)}</td>
-                <td>{r.who}</td>
-                <td className="small">
-                  <time dateTime={r.createdAt}>{r.createdAt.slice(0, 16).replace('T', ' ')}</time>
-                </td>
-              </tr>
+              <RunRow key={r.id} r={r} base={base} ticked={ticked.includes(r.id)} onToggle={() => toggle(r.id)} />
             ))}
           </tbody>
         </table>
       </div>
     </div>
+  );
+}
+
+/** One analysis' row: its tick box, its summary cells and the links to it and to its top channel (`base`: the lab's analyses path). */
+function RunRow({ r, base, ticked, onToggle }: { r: AnalysisRow; base: string; ticked: boolean; onToggle: () => void }) {
+  return (
+    <tr data-analysis={r.id} className={ticked ? 'at-ticked' : undefined}>
+      <td>
+        <input type="checkbox" checked={ticked} onChange={onToggle} aria-label={`Tick ${r.title} to compare`} />
+      </td>
+      <td>
+        <Link href={`${base}/${r.id}`}>{r.title}</Link>
+        <div className="small">
+          <span className={`badge ${r.status}`}>{r.status}</span>
+          {r.status === 'running' ? <span className="muted"> {Math.round(r.progress * 100)}%</span> : null}
+        </div>
+      </td>
+      <td>{r.model.label}</td>
+      <td>{r.dataset}</td>
+      <td>{r.target}</td>
+      <td className="small">{r.statistic}</td>
+      <td className="num" data-col="beat-noise">
+        {r.channels === 0 ? '—' : r.beatNoise === null ? <span className="muted" title="Ran without a null of its ranking statistic: no beats-noise claim">not calibrated</span> : `${r.beatNoise} of ${r.withVerdict}`}
+      </td>
+      <td className="small" data-col="top">
+        {r.top ? (
+          <Link href={`${base}/${r.id}/layers/${layerSegment(r.top.layer)}/channels/${r.top.channel}`}>
+            <span className="mono">{r.top.layer}</span> #{r.top.channel} ({r.top.score.toFixed(3)})
+          </Link>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className="num">{r.median === null ? '—' : r.median.toFixed(3)}</td>
+      <td className="num">{formatDuration(r.seconds)}</td>
+      <td>{r.who}</td>
+      <td className="small">
+        <time dateTime={r.createdAt}>{r.createdAt.slice(0, 16).replace('T', ' ')}</time>
+      </td>
+    </tr>
   );
 }
