@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { signUpInBrowser, usePortal } from '../helpers/portal';
+import { registerMnistInBrowser, signUpInBrowser, usePortal } from '../helpers/portal';
 import { db } from '../../lib/db/client';
 import { PIPELINE_DIR } from '../helpers/reference';
 
@@ -46,11 +46,7 @@ describe('an analysis in the browser', () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.waitForURL(/\/models\/(?!new$)[a-z0-9]+$/);
 
-    await page.goto(`${portal.base}/labs/${slug}/datasets/new`);
-    await page.getByLabel('Name').fill('threes');
-    await page.getByLabel('Digit').selectOption('3');
-    await page.getByRole('button', { name: 'Register dataset' }).click();
-    await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
+    await registerMnistInBrowser(page, portal.base, slug, 'threes', 3);
   });
 
   it('shows the form with the model’s outputs and layers, and errors in place without losing input', async () => {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { signUpInBrowser, usePortal } from '../helpers/portal';
+import { registerMnistInBrowser, signUpInBrowser, usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
 import { db } from '../../lib/db/client';
 
@@ -50,11 +50,7 @@ describe('portal in a browser', () => {
   });
 
   it('registers MNIST and queues an analysis', async () => {
-    await page.goto(`${portal.base}/labs/${slug}/datasets/new`);
-    await page.getByLabel('Name').fill('mnist-test');
-    await page.getByLabel('Digit').selectOption('3');
-    await page.getByRole('button', { name: 'Register dataset' }).click();
-    await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
+    await registerMnistInBrowser(page, portal.base, slug, 'mnist-test', 3);
     await page.goto(`${portal.base}/labs/${slug}/analyses/new`);
     await page.getByLabel(/Class index/).fill('3');
     await page.getByRole('button', { name: 'Queue analysis' }).click();

@@ -19,7 +19,7 @@ import { signUp } from '../../lib/server/signup';
 import { classFiles } from '../fixtures/datasets/images';
 import { buildZip } from '../fixtures/datasets/zip-writer';
 import { SESSION_COOKIE, sessionToken } from '../helpers/db';
-import { usePortal } from '../helpers/portal';
+import { registerMnistInBrowser, usePortal } from '../helpers/portal';
 
 const portal = usePortal();
 
@@ -166,11 +166,7 @@ describe('a researcher in the portal', () => {
     await page.getByRole('button', { name: 'Register dataset' }).click();
     await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
     // The built-in MNIST digit 3 holds that digit's images only.
-    await page.goto(`${portal.base}/labs/${ownSlug}/datasets/new`);
-    await page.getByLabel('Name').fill('threes');
-    await page.getByLabel('Digit').selectOption('3');
-    await page.getByRole('button', { name: 'Register dataset' }).click();
-    await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
+    await registerMnistInBrowser(page, portal.base, ownSlug, 'threes', 3);
     const threes = await db.dataset.findFirstOrThrow({ where: { labId: lab.id, name: 'threes' } });
     expect(Object.keys((threes.counts as { perClass: Record<string, number> }).perClass)).toEqual(['3']);
 
@@ -268,23 +264,29 @@ describe('a researcher in the portal', () => {
     expect(await page.locator('[data-testid="cmp-agreement"] tbody tr').count()).toBe(2);
   });
 
+  /** The signed-in pages that the phone-width and the axe-core checks both visit, as [name, path]. */
+  const mainPages = (): [string, string][] => [
+    ['lab-home', `/labs/${ownSlug}`],
+    ['analysis', `/labs/${demoSlug}/analyses/${demo.featured}`],
+    ['channel', `/labs/${ownSlug}/analyses/${own.run1}/layers/conv2/channels/0`],
+    ['compare-architectures', `/labs/${demoSlug}/compare/architectures`],
+    ['compare-runs', `/labs/${ownSlug}/compare/runs?a=${own.run1}&b=${own.run2}`],
+    ['new-analysis', `/labs/${ownSlug}/analyses/new`],
+    ['members', `/labs/${ownSlug}/members`],
+  ];
+  /** Opens page `name` at `path`; a compare view ('compare-…') is waited for until it has drawn. */
+  async function open(page: Page, name: string, path: string): Promise<void> {
+    await page.goto(portal.base + path);
+    if (name.startsWith('compare-')) await page.locator('.cmp-view[data-drawn="true"]').waitFor({ timeout: 30_000 });
+  }
+
   it('fits a 390 px phone screen without sideways scrolling', async () => {
     const page = await signedIn();
     await page.setViewportSize({ width: 390, height: 844 });
-    const pages: [string, string][] = [
-      ['lab-home', `/labs/${ownSlug}`],
-      ['analysis', `/labs/${demoSlug}/analyses/${demo.featured}`],
-      ['channel', `/labs/${ownSlug}/analyses/${own.run1}/layers/conv2/channels/0`],
-      ['compare-architectures', `/labs/${demoSlug}/compare/architectures`],
-      ['compare-runs', `/labs/${ownSlug}/compare/runs?a=${own.run1}&b=${own.run2}`],
-      ['compare', `/labs/${demoSlug}/compare`],
-      ['new-analysis', `/labs/${ownSlug}/analyses/new`],
-      ['members', `/labs/${ownSlug}/members`],
-    ];
+    const pages: [string, string][] = [...mainPages(), ['compare', `/labs/${demoSlug}/compare`]];
     const wide: string[] = [];
     for (const [name, path] of pages) {
-      await page.goto(portal.base + path);
-      if (name.startsWith('compare-')) await page.locator('.cmp-view[data-drawn="true"]').waitFor({ timeout: 30_000 });
+      await open(page, name, path);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       if (width > 390) wide.push(`${name}: ${width} px (${await widest(page)})`);
       if (['lab-home', 'analysis', 'compare-architectures', 'channel'].includes(name)) await portal.screenshot(page, `researcher-390-${name}`);
@@ -299,21 +301,10 @@ describe('a researcher in the portal', () => {
 
   it('passes axe-core on the main pages with no serious or critical violation', async () => {
     const page = await signedIn();
-    const pages: [string, string][] = [
-      ['lab home', `/labs/${ownSlug}`],
-      ['analysis', `/labs/${demoSlug}/analyses/${demo.featured}`],
-      ['channel', `/labs/${ownSlug}/analyses/${own.run1}/layers/conv2/channels/0`],
-      ['compare architectures', `/labs/${demoSlug}/compare/architectures`],
-      ['compare runs', `/labs/${ownSlug}/compare/runs?a=${own.run1}&b=${own.run2}`],
-      ['history', `/labs/${ownSlug}/history`],
-      ['new analysis', `/labs/${ownSlug}/analyses/new`],
-      ['members', `/labs/${ownSlug}/members`],
-      ['tokens', '/settings/tokens'],
-    ];
+    const pages: [string, string][] = [...mainPages(), ['history', `/labs/${ownSlug}/history`], ['tokens', '/settings/tokens']];
     const problems: string[] = [];
     for (const [name, path] of pages) {
-      await page.goto(portal.base + path);
-      if (name.startsWith('compare ')) await page.locator('.cmp-view[data-drawn="true"]').waitFor({ timeout: 30_000 });
+      await open(page, name, path);
       for (const p of await axeProblems(page)) problems.push(`${name}: ${p}`);
     }
     const anon = await portal.page();

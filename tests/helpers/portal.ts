@@ -127,3 +127,12 @@ export async function signUpInBrowser(page: Page, base: string, who: { name: str
   await page.waitForURL(/\/labs\/[a-z0-9-]+$/);
   return page.url().split('/labs/')[1];
 }
+
+/** Registers the built-in MNIST test images of `digit` as dataset `name` of lab `slug` through the form on `page`, and waits for the dataset's page. */
+export async function registerMnistInBrowser(page: Page, base: string, slug: string, name: string, digit: number): Promise<void> {
+  await page.goto(`${base}/labs/${slug}/datasets/new`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Digit').selectOption(String(digit));
+  await page.getByRole('button', { name: 'Register dataset' }).click();
+  await page.waitForURL(/\/datasets\/(?!new$)[a-z0-9]+$/);
+}
