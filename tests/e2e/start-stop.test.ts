@@ -12,28 +12,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { embeddedConfig, isEmbeddedRunning, stopEmbeddedPostgres } from '../../lib/db/embedded';
+import { isEmbeddedRunning, stopEmbeddedPostgres, type EmbeddedPostgresConfig } from '../../lib/db/embedded';
+import { embeddedConfigAt } from '../helpers/env';
 import { freePort } from '../helpers/ports';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const root = mkdtempSync(path.join(tmpdir(), 'pcace-start-stop-'));
 chmodSync(root, 0o755); // as root, the cluster runs as the `postgres` system user
 
-function configFor(pgPort: number) {
-  const saved = { dir: process.env.PCACE_DATA_DIR, port: process.env.PCACE_PG_PORT };
-  process.env.PCACE_DATA_DIR = root;
-  process.env.PCACE_PG_PORT = String(pgPort);
-  try {
-    return embeddedConfig();
-  } finally {
-    for (const [k, v] of [['PCACE_DATA_DIR', saved.dir], ['PCACE_PG_PORT', saved.port]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
-
-let cfg: ReturnType<typeof embeddedConfig> | undefined;
+let cfg: EmbeddedPostgresConfig | undefined;
 
 afterAll(async () => {
   if (cfg && (await isEmbeddedRunning(cfg))) await stopEmbeddedPostgres(cfg).catch(() => {});
@@ -43,7 +30,7 @@ afterAll(async () => {
 describe('npm start', () => {
   it('Ctrl-C (SIGINT to the process group) stops the worker, the web server and the embedded PostgreSQL, and prints the stopped line', async () => {
     const [port, pgPort] = [await freePort(), await freePort()];
-    cfg = configFor(pgPort);
+    cfg = embeddedConfigAt(root, pgPort);
     const env: NodeJS.ProcessEnv = { ...process.env, PCACE_DATA_DIR: root, PCACE_PG_PORT: String(pgPort), STORAGE_DIR: path.join(root, 'storage'), PCACE_NO_SEED: '1', PCACE_WORKERS: '1', PCACE_WORKER_THREADS: '1' };
     for (const k of ['DATABASE_URL', 'NEXTAUTH_URL', 'PCACE_NO_WORKER', 'NODE_ENV']) delete env[k];
     // Its own process group, as a terminal gives a foreground job.

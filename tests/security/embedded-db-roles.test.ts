@@ -6,12 +6,13 @@
  * Real PostgreSQL 17 clusters in temporary data dirs, on their own ports.
  */
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { embeddedConfigAt } from '../helpers/env';
 import { freePort } from '../helpers/ports';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { embeddedConfig, startEmbeddedPostgres, stopEmbeddedPostgres, type EmbeddedPostgresConfig } from '../../lib/db/embedded';
+import { startEmbeddedPostgres, stopEmbeddedPostgres, type EmbeddedPostgresConfig } from '../../lib/db/embedded';
 import { migrateDeploy } from '../../lib/db/migrate';
 
 const OLD_PASSWORD = 'pcace-local';
@@ -23,17 +24,7 @@ async function tempConfig(): Promise<EmbeddedPostgresConfig> {
   const root = mkdtempSync(path.join(tmpdir(), 'pcace-pgroles-'));
   chmodSync(root, 0o755); // as root, the cluster runs as the `postgres` system user
   roots.push(root);
-  const saved = { dir: process.env.PCACE_DATA_DIR, port: process.env.PCACE_PG_PORT };
-  process.env.PCACE_DATA_DIR = root;
-  process.env.PCACE_PG_PORT = String(await freePort());
-  try {
-    return embeddedConfig();
-  } finally {
-    for (const [k, v] of [['PCACE_DATA_DIR', saved.dir], ['PCACE_PG_PORT', saved.port]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  return embeddedConfigAt(root, await freePort());
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
