@@ -3,17 +3,7 @@ import { bcaInterval, bivariateNormalSpearman, rankAgreement } from '../../lib/p
 import { normalCdf } from '../../lib/pcace/pooled-null';
 import { normalQuantile } from '../../lib/pcace/sanity';
 import { Rng } from '../../lib/pcace/random';
-
-function pairs(n: number, rho: number, rng: Rng) {
-  const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const u = rng.normal();
-    a[i] = u;
-    b[i] = rho * u + Math.sqrt(1 - rho * rho) * rng.normal();
-  }
-  return { a, b };
-}
+import { correlatedNormals } from '../helpers/random';
 
 /** P(b in its top q | a in its top q) for a bivariate normal with correlation ρ, by a large simulation. */
 function topQuantileAgreement(rho: number, q: number): number {
@@ -41,7 +31,7 @@ describe('rank agreement intervals (calibration on channels of known correlation
       const rng = new Rng(1000 + Math.round(rho * 100));
       let covered = 0;
       for (let r = 0; r < reps; r++) {
-        const { a, b } = pairs(n, rho, rng);
+        const { a, b } = correlatedNormals(n, rho, rng);
         const s = rankAgreement(a, b, { bootstrap: 300, seed: r + 1 }).spearman;
         if (s.lo <= truth && truth <= s.hi) covered++;
       }
@@ -58,7 +48,7 @@ describe('rank agreement intervals (calibration on channels of known correlation
     let covered = 0;
     const r2 = 200;
     for (let r = 0; r < r2; r++) {
-      const { a, b } = pairs(64, 0.7, rng);
+      const { a, b } = correlatedNormals(64, 0.7, rng);
       const t = rankAgreement(a, b, { bootstrap: 300, k: 16, seed: r + 1 }).topK;
       if (t.lo <= truth && truth <= t.hi) covered++;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { disattenuatedCorrelation, reliabilityOf } from '../../lib/pcace/reliability';
 import { Rng } from '../../lib/pcace/random';
+import { correlatedNormals } from '../helpers/random';
 
 /** Population Spearman of a bivariate normal with Pearson r (Pearson 1907). */
 const latentSpearman = (r: number) => (6 / Math.PI) * Math.asin(r / 2);
@@ -12,13 +13,7 @@ const latentSpearman = (r: number) => (6 / Math.PI) * Math.asin(r / 2);
  * rankings made on the same images share those images' sampling error.
  */
 function simulate(rng: Rng, m: number, rho: number, relX: number, relY: number, shared: number) {
-  const tx = new Float64Array(m);
-  const ty = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    const a = rng.normal();
-    tx[i] = a;
-    ty[i] = rho * a + Math.sqrt(1 - rho * rho) * rng.normal();
-  }
+  const { a: tx, b: ty } = correlatedNormals(m, rho, rng);
   const ex = Math.sqrt(1 / relX - 1);
   const ey = Math.sqrt(1 / relY - 1);
   const sample = () => {
