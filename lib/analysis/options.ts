@@ -84,6 +84,8 @@ export interface OptionDecl<K extends OptionName = OptionName> {
 const int = { type: 'int' } as const;
 /** Options that only mean something when the importance measures run. */
 const withImportance = { unless: { option: 'ablation', in: [false] }, text: 'with importance measures' } as const;
+/** Options that edit or run the model in ways only the ONNX engine offers (REFUSALS refuses them for other formats: onnxOnly). */
+const onnxModels = { format: ['onnx'], text: 'ONNX models' } as const;
 
 /**
  * Declares option `name`: its form field (named `name` unless `form` renames it)
@@ -172,7 +174,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     type: 'boolean', default: false, label: 'Importance measures', noun: 'importance measures',
     meaning: 'beside PCACE: mean- and zero-ablation drops (score and accuracy), mean |activation|, filter L1, Taylor, conductance; deletion curves in each order; agreement with PCACE',
     cost: 'four passes per channel from the layer on (the whole model when the layer does not fit in memory), plus the conductance steps and the curves', costly: true, costTerm: 'ablation',
-    appliesTo: { format: ['onnx'], text: 'ONNX models' },
+    appliesTo: onnxModels,
     form: { caption: 'measure importance beside PCACE (ablation, gradients, deletion curves)' },
   }),
   conductanceSteps: option('conductanceSteps', 'calibration', '--conductance-steps S', {
@@ -191,7 +193,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     type: 'boolean', default: false, label: 'Sanity checks', noun: 'sanity checks',
     meaning: 'per layer: score random filters of the same shape and norm (baseline, trained-vs-random AUC) and rerank under cascading and independent model randomisation (Spearman with the trained ranking)',
     cost: 'two forward passes of the whole model per layer, and three scorings of max(16, channels/8) channels', costly: true, costTerm: 'sanity',
-    appliesTo: { format: ['onnx'], text: 'ONNX models' },
+    appliesTo: onnxModels,
     form: { caption: 'random-filter baseline and model randomisation' },
   }),
   retest: option('retest', 'calibration', '--retest', {
@@ -259,6 +261,21 @@ export interface Refusal {
   message(o: FullOptions, name: Namer): string;
 }
 
+/**
+ * The refusal of switch `field` for a model that is not ONNX (the option edits or
+ * runs the model in ways only the ONNX engine offers): "<field> is/are available for ONNX models only".
+ */
+function onnxOnly(id: string, field: 'ablation' | 'sanityChecks', verb: 'is' | 'are'): Refusal {
+  return {
+    id,
+    field,
+    involves: [],
+    needs: 'format',
+    refused: (o, ctx) => o[field] && ctx.format !== 'onnx',
+    message: (_o, n) => `${n(field)} ${verb} available for ONNX models only`,
+  };
+}
+
 export const REFUSALS: readonly Refusal[] = [
   {
     id: 'z-needs-permutations',
@@ -274,22 +291,8 @@ export const REFUSALS: readonly Refusal[] = [
     refused: (o) => o.rankBy === 'crossfit' && o.crossFitRepeats < 1,
     message: (_o, n) => `ranking by crossfit needs ${n('crossFitRepeats')} ≥ 1: the score is fit on one half of the images and measured on the other`,
   },
-  {
-    id: 'ablation-onnx-only',
-    field: 'ablation',
-    involves: [],
-    needs: 'format',
-    refused: (o, ctx) => o.ablation && ctx.format !== 'onnx',
-    message: (_o, n) => `${n('ablation')} is available for ONNX models only`,
-  },
-  {
-    id: 'sanity-onnx-only',
-    field: 'sanityChecks',
-    involves: [],
-    needs: 'format',
-    refused: (o, ctx) => o.sanityChecks && ctx.format !== 'onnx',
-    message: (_o, n) => `${n('sanityChecks')} are available for ONNX models only`,
-  },
+  onnxOnly('ablation-onnx-only', 'ablation', 'is'),
+  onnxOnly('sanity-onnx-only', 'sanityChecks', 'are'),
   {
     id: 'dataset-target-needs-csv',
     field: 'target',
