@@ -6,7 +6,11 @@
  * independent chains keep it busy. Each chain performs exactly the operations of one
  * `planSmooth` call, so results are bit-for-bit the same. The per-chain blocks below
  * are unrolled by hand on purpose (their repetition is the point): a loop over the
- * chains or a helper per step would serialise them again.
+ * chains or a helper per step would serialise them again. For the same reason each
+ * chain repeats the window loops of `planSmooth` and `fillWindowPlan` in window-plan.ts
+ * inline (deliberate unrolling; tests/golden/supsmu.test.ts checks the planned path
+ * bit-for-bit against the direct one). The fused passes are part of the speed-up that
+ * bench/ace-vs-acepack.ts measures (bench/README.md); they are not timed on their own.
  */
 import { averageTiesWeighted } from './running-lines';
 import { frozenFits, type WindowPlan } from './window-plan';

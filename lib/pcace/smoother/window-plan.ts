@@ -15,6 +15,10 @@
  *
  * The window loops repeat running-lines.ts's x half on purpose (deliberate unrolling):
  * the same operations in the same order, inline, is what keeps them bit-for-bit equal.
+ * For the same reason window-plan-fused.ts repeats `planSmooth`'s y half three chains
+ * at a time (deliberate unrolling, its header says why); both are part of the speed-up
+ * that bench/ace-vs-acepack.ts measures (bench/README.md: ours 15 to 20 % faster than the
+ * Fortran), not timed on their own.
  */
 import { averageTiesWeighted, halfWidth } from './running-lines';
 
