@@ -5,7 +5,8 @@
  *   npx tsx bench/importance-cost.ts [--model .data/bench/resnet18.onnx] [--n 300] [--probe 16]
  *
  * 1. The cost estimate (lib/analysis/cost.ts) of the whole network with the
- *    defaults, without and with importance measures (and their parts).
+ *    defaults, without and with importance measures (and their parts), and
+ *    with the sanity checks alone and beside them.
  * 2. A check of the estimate's per-run price: edited runs timed at the first
  *    and the last conv layer on `probe` random images, scaled to n, against
  *    what the estimate charges for one run there.
@@ -39,6 +40,8 @@ const cases: [string, Partial<CostOptions>][] = [
   ['plain analysis (defaults)', {}],
   ['+ ablation, Taylor, activation, L1 (no conductance, no random band)', { ablation: true, conductanceSteps: 0, curveRandomOrders: 0 }],
   ['+ all measures and curves (defaults: 8 conductance steps, 10 random orders)', { ablation: true }],
+  ['+ sanity checks only', { sanityChecks: true }],
+  ['+ sanity checks and all measures and curves', { sanityChecks: true, ablation: true }],
 ];
 console.log(machineReport({ load: os.loadavg().map((v) => v.toFixed(1)).join(' ') }));
 console.log(`\n${values.model}: ${layers.length} conv layers, ${layers.reduce((s, l) => s + l.channels, 0)} channels, n = ${n}\n`);
