@@ -27,7 +27,8 @@ const DISATTENUATION_RESAMPLES = 1000;
 export async function compareClasses(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, classesQuery);
   return cachedView(labId, q.analyses, `classes:${q.score}:${q.layer ?? ''}:${q.k}`, async () => {
-    const infos = await loadAnalyses(labId, q.analyses, q.score);
+    // Rows and columns in class order (ties: oldest first), whatever order the analyses were picked in.
+    const infos = (await loadAnalyses(labId, q.analyses, q.score)).sort((a, b) => classIndex(a) - classIndex(b) || a.createdAt.localeCompare(b.createdAt));
     const version = infos[0].model.versionId;
     const other = infos.find((a) => a.model.versionId !== version);
     if (other) {
@@ -166,10 +167,20 @@ function classMatrix(infos: AnalysisInfo[], rows: Row[], o: { layer: string; com
   };
 }
 
-/** Target labels, told apart by title when two analyses share a class. */
-function uniqueLabels(infos: AnalysisInfo[]): string[] {
-  return infos.map((a, i) => {
-    const dup = infos.some((b, j) => j !== i && b.targetLabel === a.targetLabel);
-    return dup ? `${a.targetLabel} · ${a.title}` : a.targetLabel;
-  });
+/** The class an analysis explains (regression targets last). */
+const classIndex = (a: AnalysisInfo) => {
+  const t = a.target as { kind?: string; index?: unknown } | null;
+  return t?.kind === 'class' && typeof t.index === 'number' ? t.index : Number.MAX_SAFE_INTEGER;
+};
+
+/**
+ * Row labels, never two alike: the class; with the analysis' title when two
+ * analyses share a class; numbered #1, #2 … in the given (oldest-first) order
+ * when they share the title too.
+ */
+export function uniqueLabels(infos: Pick<AnalysisInfo, 'targetLabel' | 'title'>[]): string[] {
+  const alike = (labels: string[], i: number) => labels.some((l, j) => j !== i && l === labels[i]);
+  const byClass = infos.map((a) => a.targetLabel);
+  const byTitle = infos.map((a, i) => (alike(byClass, i) ? `${a.targetLabel} · ${a.title}` : a.targetLabel));
+  return byTitle.map((l, i) => (alike(byTitle, i) ? `${l} #${byTitle.slice(0, i + 1).filter((x) => x === l).length}` : l));
 }

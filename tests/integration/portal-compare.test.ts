@@ -270,21 +270,24 @@ describe('compare classes', () => {
     const res = await get(classesRoute, { analyses: `${a6},${a7},${ids.otherVersion}`, layer: 'conv4' });
     expect(res.status).toBe(200);
     const body = res.body;
+    // Rows in class order, whatever the pick order.
+    const [i6, i7, iO] = [a6, a7, ids.otherVersion].map((id) => (body.analyses as { id: string }[]).findIndex((a) => a.id === id));
+    expect(i6).toBeLessThan(i7);
     const layerOf = async (id: string) => (await analysisResults(w.labId, id, { layer: 'conv4' })).layers[0];
     const [l6, l7] = await Promise.all([layerOf(a6), layerOf(a7)]);
-    expect(body.reliability[0]).toMatchObject({ spearman: expect.closeTo(l6.reliability!.spearman, 6), images: 300, statistic: 'crossfit' });
-    expect(body.reliability[0].low).toBeCloseTo(l6.reliability!.ci[0], 6);
-    expect(body.reliability[2]).toBeNull();
+    expect(body.reliability[i6]).toMatchObject({ spearman: expect.closeTo(l6.reliability!.spearman, 6), images: 300, statistic: 'crossfit' });
+    expect(body.reliability[i6].low).toBeCloseTo(l6.reliability!.ci[0], 6);
+    expect(body.reliability[iO]).toBeNull();
     const col = (l: typeof l6, key: 'score_crossfit' | 'score_retest') => Float64Array.from([...l.channels].sort((x, y) => x.index - y.index), (c) => c[key]!);
     const d = disattenuatedCorrelation(col(l6, 'score_crossfit'), col(l6, 'score_retest'), col(l7, 'score_crossfit'), col(l7, 'score_retest'), { resamples: 1000, seed: 1 });
-    expect(body.disattenuated.rho[0][1]).toBeCloseTo(d.rho, 6);
-    expect(body.disattenuated.rho[1][0]).toBe(body.disattenuated.rho[0][1]);
-    expect(body.disattenuated.low[0][1]).toBeCloseTo(d.ci[0], 6);
-    expect(body.disattenuated.high[0][1]).toBeCloseTo(d.ci[1], 6);
+    expect(body.disattenuated.rho[i6][i7]).toBeCloseTo(d.rho, 6);
+    expect(body.disattenuated.rho[i7][i6]).toBe(body.disattenuated.rho[i6][i7]);
+    expect(body.disattenuated.low[i6][i7]).toBeCloseTo(d.ci[0], 6);
+    expect(body.disattenuated.high[i6][i7]).toBeCloseTo(d.ci[1], 6);
     // Classes with independent latent strengths: the corrected ρ's interval holds 0.
-    expect(body.disattenuated.low[0][1]).toBeLessThan(0);
-    expect(body.disattenuated.high[0][1]).toBeGreaterThan(0);
-    expect(body.disattenuated.rho[0][2]).toBeNull();
+    expect(body.disattenuated.low[i6][i7]).toBeLessThan(0);
+    expect(body.disattenuated.high[i6][i7]).toBeGreaterThan(0);
+    expect(body.disattenuated.rho[i6][iO]).toBeNull();
     expect(body.disattenuationNote).toMatch(/^'resnet · class 1 · run 1' has no test–retest of this statistic in this layer/);
     // The retest is of the cross-fitted score: comparing multiple correlations gets no correction.
     const other = await get(classesRoute, { analyses: `${a6},${a7}`, layer: 'conv4', score: 'multiple' });

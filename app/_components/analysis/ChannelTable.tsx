@@ -38,7 +38,10 @@ export function ChannelTable({
   onMeasure,
   available,
   channelHref,
+  filter,
 }: {
+  /** Rows shown: only the channels `keep` keeps (a histogram bar's), said above the table with a way back to all. */
+  filter?: { id: string; text: string; keep: (c: LayerView['channels'][number]) => boolean; onClear: () => void };
   /** Link to a channel's own page (activation maps, Grad-CAM, ...), when there is one. */
   channelHref?: (channel: number) => string;
   layer: LayerView;
@@ -46,7 +49,8 @@ export function ChannelTable({
   onMeasure: (m: MeasureKey) => void;
   available: MeasureKey[];
 }) {
-  const rows = rankChannels(layer.channels, measure);
+  const ranked = rankChannels(layer.channels, measure);
+  const rows = filter ? ranked.filter(({ row }) => filter.keep(row)) : ranked;
   const rule = layer.verdict_rule;
   const beating = rule ? layer.channels.filter((c) => verdictOf(c, layer) === 'beats').length : 0;
   const header = (c: Col) => {
@@ -80,6 +84,14 @@ export function ChannelTable({
           or an uncorrected p below 0.05 is not such a claim). Run the analysis again with null draws (the default) for q-values and verdicts.
         </p>
       )}
+      {filter ? (
+        <p id={filter.id} className="small pa-bin-filter" tabIndex={-1} data-shown={rows.length}>
+          Showing the {rows.length} of {layer.channels.length} channels with {filter.text} (ranks among all {layer.channels.length}).{' '}
+          <button type="button" className="linkish" onClick={filter.onClear}>
+            Show all channels
+          </button>
+        </p>
+      ) : null}
       <div className="pa-table-scroll">
         <table className="pa-channels" data-layer={layer.name}>
           <caption className="sr-only">

@@ -2,22 +2,33 @@
 /**
  * An analysis' results: sorted scores of all layers (the PCACE paper's
  * Fig. 6), per-layer histograms (Fig. 5) and the ranked channel table, all
- * driven by one ranking measure. The selected layer and measure live in the
- * URL (?layer=&measure=), so a link reproduces the view.
+ * driven by one ranking measure. A histogram bar lists its channels in the
+ * table. The selected layer, measure and bar live in the URL
+ * (?layer=&measure=&bin=), so a link reproduces the view.
  */
 import { useRouter } from 'next/navigation';
 import { useMemo, useState } from 'react';
-import { Histogram } from '@/app/_components/charts/Histogram';
+import { binHolds, Histogram, type HistogramBin } from '@/app/_components/charts/Histogram';
 import { ChartSubject } from '@/app/_components/charts/frame';
 import { SortedCurves } from '@/app/_components/charts/SortedCurves';
 import { layerSegment } from '@/app/_components/layer-path';
 import { ChannelTable } from './ChannelTable';
 import { MEASURES, NOT_CALIBRATED, availableMeasures, calibration, measureOfStatistic, ruleShort, valueOf, verdictOf, type LayerView, type MeasureKey } from './measures';
 
-function syncUrl(layer: string, measure: MeasureKey) {
+/** A bar in the URL: "x0,x1", with ",closed" for the last bar (which holds x1). */
+const binParam = (b: HistogramBin) => `${b.x0},${b.x1}${b.closed ? ',closed' : ''}`;
+function parseBin(text: string | undefined): HistogramBin | null {
+  const [x0, x1, closed] = (text ?? '').split(',');
+  const bin = { x0: Number(x0), x1: Number(x1), closed: closed === 'closed' };
+  return x0 && x1 && Number.isFinite(bin.x0) && Number.isFinite(bin.x1) && bin.x0 < bin.x1 ? bin : null;
+}
+
+function syncUrl(layer: string, measure: MeasureKey, bin: HistogramBin | null) {
   const params = new URLSearchParams(window.location.search);
   params.set('layer', layer);
   params.set('measure', measure);
+  if (bin) params.set('bin', binParam(bin));
+  else params.delete('bin');
   // Next.js keeps its router in step with history.replaceState (no server round trip).
   window.history.replaceState(null, '', `?${params.toString()}${window.location.hash}`);
 }
@@ -38,6 +49,7 @@ export function ResultsView({
   defaultMeasure,
   initialLayer,
   initialMeasure,
+  initialBin,
   subject,
 }: {
   /** What the analysis is ("MNIST CNN × digit 3"): exported charts carry it. */
@@ -48,24 +60,41 @@ export function ResultsView({
   defaultMeasure: MeasureKey;
   initialLayer?: string;
   initialMeasure?: string;
+  /** A histogram bar whose channels the table lists ("x0,x1[,closed]", of the initial layer and measure). */
+  initialBin?: string;
 }) {
   const available = useMemo(() => availableMeasures(layers), [layers]);
   const cal = calibration(layers);
   const rule = layers.find((l) => l.verdict_rule)?.verdict_rule;
   const [measureState, setMeasureState] = useState<string>(initialMeasure ?? defaultMeasure);
   const [layerState, setLayerState] = useState<string>(initialLayer ?? layers[0]?.name ?? '');
+  const [bin, setBin] = useState<HistogramBin | null>(() => parseBin(initialBin));
   // Unknown or not-yet-available values (an edited link, a layer still running) fall back quietly.
   const measure: MeasureKey = (available as string[]).includes(measureState) ? (measureState as MeasureKey) : available.includes(defaultMeasure) ? defaultMeasure : (available[0] ?? 'score_multiple');
   const layer = layers.find((l) => l.name === layerState) ?? layers[0];
   const m = MEASURES[measure];
 
+  // A bar belongs to one layer and measure: choosing another drops it.
   const setMeasure = (k: MeasureKey) => {
     setMeasureState(k);
-    syncUrl(layer.name, k);
+    setBin(null);
+    syncUrl(layer.name, k, null);
   };
   const setLayer = (name: string) => {
     setLayerState(name);
-    syncUrl(name, measure);
+    setBin(null);
+    syncUrl(name, measure, null);
+  };
+  const openBin = (name: string, b: HistogramBin) => {
+    setLayerState(name);
+    setBin(b);
+    syncUrl(name, measure, b);
+    // To the table it filtered, with the keyboard focus on what it now shows.
+    requestAnimationFrame(() => {
+      const note = document.getElementById('pa-bin-filter');
+      note?.scrollIntoView({ block: 'center' });
+      note?.focus({ preventScroll: true });
+    });
   };
 
   const series = useMemo(
@@ -172,6 +201,7 @@ export function ResultsView({
                 domain={domain}
                 reference={nullRef ?? (ref && measure !== 'z_score' ? ref : undefined)}
                 xLabel={m.axis}
+                onOpen={(b) => openBin(l.name, b)}
               />
             );
           })}
@@ -210,6 +240,22 @@ export function ResultsView({
           onMeasure={setMeasure}
           available={available}
           channelHref={(c) => `${pageBase}/layers/${layerSegment(layer.name)}/channels/${c}`}
+          filter={
+            bin
+              ? {
+                  id: 'pa-bin-filter',
+                  text: `${m.label.toLowerCase()} from ${bin.x0} to ${bin.x1}${bin.closed ? ' (inclusive)' : ''}`,
+                  keep: (c) => {
+                    const v = valueOf(c, measure);
+                    return v !== undefined && binHolds(bin, v);
+                  },
+                  onClear: () => {
+                    setBin(null);
+                    syncUrl(layer.name, measure, null);
+                  },
+                }
+              : undefined
+          }
         />
       </section>
     </div>

@@ -3,14 +3,25 @@
  * A histogram (the PCACE paper's Fig. 5: how a layer's scores are
  * distributed). Optionally splits each bar into marked / unmarked values (e.g.
  * channels that do not beat noise), takes a fixed domain so small multiples
- * share an x axis, and lets the keyboard walk the bars (one tab stop).
+ * share an x axis, and lets the keyboard walk the bars (one tab stop). With
+ * `onOpen`, a bar opens what it counts (click, or Enter on the focused bar).
  */
 import * as d3 from 'd3';
 import { useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { AxisBottom, AxisLeft } from './axes';
-import { cursorGroups, cursorStep } from './cursor';
+import { cursorGroups, cursorStep, openOnEnter } from './cursor';
 import { ChartFrame, ChartSvg, LegendItem, type Tip } from './frame';
 import { ACCENT, INK, MUTED } from './theme';
+
+/** One bar: the values v with x0 ≤ v < x1, or ≤ x1 for the last bar (`closed`). */
+export interface HistogramBin {
+  x0: number;
+  x1: number;
+  closed: boolean;
+}
+
+/** Whether bar `b` counts `v` (the binning d3.bin does). */
+export const binHolds = (b: HistogramBin, v: number) => v >= b.x0 && (v < b.x1 || (b.closed && v <= b.x1));
 
 export interface HistogramProps {
   values: number[];
@@ -39,6 +50,8 @@ export interface HistogramProps {
   filename?: string;
   caption?: ReactNode;
   headingLevel?: 2 | 3 | 4;
+  /** Opens what a bar counts (e.g. the channels in it). */
+  onOpen?: (bin: HistogramBin) => void;
 }
 
 const MARKED = '#b8bcc4';
@@ -63,6 +76,7 @@ export function Histogram({
   filename,
   caption,
   headingLevel = 4,
+  onOpen,
 }: HistogramProps) {
   const svgRef = useRef<SVGSVGElement>(null);
   const [focus, setFocus] = useState<number | null>(null);
@@ -82,7 +96,7 @@ export function Histogram({
       .value((d) => d.v)
       .domain([d0, d1])
       .thresholds(x.ticks(bins));
-    const groups = binner(items).map((b) => ({ x0: b.x0 ?? d0, x1: b.x1 ?? d1, total: b.length, marked: b.filter((d) => d.marked).length }));
+    const groups = binner(items).map((b, i, all) => ({ x0: b.x0 ?? d0, x1: b.x1 ?? d1, closed: i === all.length - 1, total: b.length, marked: b.filter((d) => d.marked).length }));
     const y = d3
       .scaleLinear()
       .domain([0, Math.max(1, d3.max(groups, (g) => g.total) ?? 1)])
@@ -101,6 +115,7 @@ export function Histogram({
           `${xLabel} ${exact(g.x0)} – ${exact(g.x1)}`,
           `${g.total} ${yLabel}`,
           ...(marked ? [`${g.marked} ${markedLabel}, ${g.total - g.marked} ${unmarkedLabel}`] : []),
+          ...(onOpen && g.total > 0 ? [`click or Enter: list these ${yLabel}`] : []),
         ],
       }
     : null;
@@ -113,8 +128,13 @@ export function Histogram({
   };
   // The bars as cursor points: one group, walked left to right.
   const bars = useMemo(() => groups.map((b) => ({ px: x((b.x0 + b.x1) / 2), py: 0, g: 0 })), [groups, x]);
+  const open = (i: number) => {
+    const { x0, x1, closed } = groups[i];
+    onOpen?.({ x0, x1, closed });
+  };
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     if (focus === null) return;
+    if (openOnEnter(e, onOpen && (() => open(focus)))) return;
     const next = cursorStep(e.key, bars, cursorGroups(bars), focus);
     if (next === undefined) return;
     e.preventDefault();
@@ -154,6 +174,8 @@ export function Histogram({
                   onFocus={() => setFocus(i)}
                   onBlur={() => setFocus((f) => (f === i ? null : f))}
                   onPointerEnter={() => setHover(i)}
+                  onClick={onOpen ? () => open(i) : undefined}
+                  style={onOpen ? { cursor: 'pointer' } : undefined}
                 >
                   {/* Full-height hit area: thin bars are hard to point at. */}
                   <rect x={x0} width={w} y={m.top} height={height - m.bottom - m.top} fill="transparent" />

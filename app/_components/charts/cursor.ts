@@ -6,7 +6,7 @@
  * The mouse takes the nearest point within a radius (Delaunay).
  */
 import * as d3 from 'd3';
-import { useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type RefObject } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type RefObject } from 'react';
 
 /** A point the cursor can stop at: pixel position and its group (series). */
 export interface CursorPoint {
@@ -86,16 +86,30 @@ export function useNearest(points: readonly CursorPoint[], svgRef: RefObject<SVG
 }
 
 /**
+ * Enter on the mark under the keyboard cursor opens what the mark shows (its
+ * channel, bin, pair): true when it did. Every chart whose marks lead
+ * somewhere opens them this way, and on click.
+ */
+export function openOnEnter(e: KeyboardEvent<Element>, open: (() => void) | undefined): boolean {
+  if (e.key !== 'Enter' || !open) return false;
+  e.preventDefault();
+  open();
+  return true;
+}
+
+/**
  * One cursor for mouse and keyboard with one tab stop per chart (the SVG
  * itself), not one per point: a full-network curve has ~9,000 points and a
- * focusable element each would cost more than drawing them.
+ * focusable element each would cost more than drawing them. With `onOpen`,
+ * a click on a point, or Enter at the cursor, opens that point.
  */
-export function useCursor(points: CursorPoint[], svgRef: RefObject<SVGSVGElement | null>, radius = 36) {
+export function useCursor(points: CursorPoint[], svgRef: RefObject<SVGSVGElement | null>, radius = 36, onOpen?: (index: number) => void) {
   const [index, setIndex] = useState<number | null>(null);
   const nearest = useNearest(points, svgRef, radius);
   const groups = useMemo(() => cursorGroups(points), [points]);
   const current = index !== null && index < points.length ? index : null;
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
+    if (current !== null && openOnEnter(e, onOpen && (() => onOpen(current)))) return;
     const next = cursorStep(e.key, points, groups, current);
     if (next === undefined) return;
     e.preventDefault();
@@ -110,6 +124,15 @@ export function useCursor(points: CursorPoint[], svgRef: RefObject<SVGSVGElement
       onKeyDown,
       onFocus: () => setIndex((i) => i ?? (points.length ? 0 : null)),
       onBlur: () => setIndex(null),
+      ...(onOpen
+        ? {
+            onClick: (e: MouseEvent<SVGSVGElement>) => {
+              const k = nearest(e);
+              if (k !== null) onOpen(k);
+            },
+            style: current !== null ? { cursor: 'pointer' } : undefined,
+          }
+        : {}),
     },
   };
 }

@@ -8,7 +8,7 @@
  */
 import * as d3 from 'd3';
 import { useMemo, useState, type KeyboardEvent, type PointerEvent, type RefObject } from 'react';
-import { cursorGroups, cursorStep, useNearest, type CursorPoint } from './cursor';
+import { cursorGroups, cursorStep, openOnEnter, useNearest, type CursorPoint } from './cursor';
 import { ToggleLegendEntry } from './frame';
 import { INK } from './theme';
 
@@ -59,11 +59,7 @@ export function useCurveCursor<P extends CurvePlaced>(placed: P[][], series: rea
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
     const target = e.target as Element;
     if (!target.hasAttribute('data-point') || !focus) return;
-    if (e.key === 'Enter' && onEnter) {
-      e.preventDefault();
-      onEnter(focus);
-      return;
-    }
+    if (openOnEnter(e, onEnter && (() => onEnter(focus)))) return;
     const at = flat.findIndex((p) => p.s === focus.s && p.i === focus.i);
     const next = cursorStep(e.key, flat, groups, at < 0 ? null : at);
     if (next === undefined) return;

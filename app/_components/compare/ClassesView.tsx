@@ -1,11 +1,12 @@
 'use client';
 /** Compare classes: do different target classes rank a layer's channels alike? */
+import { useRouter } from 'next/navigation';
 import { useMemo } from 'react';
 import type { AnalysisInfo, ClassesPayload } from '@/lib/server/shared/compare';
 import { exact, exportJson, fmt3, fmtP, stars } from '@/app/_components/charts';
 import { Heatmap } from './Heatmap';
 import { KInput, LayerSelect, ScoreSelect } from './Pickers';
-import { MAX_CLASSES as MAX, versionGroups, viewApiUrl } from './defaults';
+import { classPicks, MAX_CLASSES as MAX, versionGroups, viewApiUrl } from './defaults';
 import { DataStatus, useCompareData, useDrawnMark, useUrlQuery, type Query } from './useCompare';
 
 export function ClassesView({ lab, candidates, initial }: { lab: string; candidates: AnalysisInfo[]; initial: Query }) {
@@ -31,7 +32,7 @@ export function ClassesView({ lab, candidates, initial }: { lab: string; candida
       <div className="cmp-controls" role="group" aria-label="What to compare">
         <div className="cmp-field">
           <label htmlFor="cmp-version">Model version</label>
-          <select id="cmp-version" value={group?.[0]?.model.versionId ?? ''} onChange={(e) => setQuery({ analyses: groups.find((g) => g[0].model.versionId === e.target.value)!.slice(0, MAX).map((a) => a.id).join(','), layer: '' })}>
+          <select id="cmp-version" value={group?.[0]?.model.versionId ?? ''} onChange={(e) => setQuery({ analyses: classPicks(groups.find((g) => g[0].model.versionId === e.target.value)!).map((a) => a.id).join(','), layer: '' })}>
             {group ? null : <option value="">Choose a model version</option>}
             {groups.map((g) => (
               <option key={g[0].model.versionId} value={g[0].model.versionId}>
@@ -60,13 +61,23 @@ export function ClassesView({ lab, candidates, initial }: { lab: string; candida
         </fieldset>
       ) : null}
       <DataStatus state={state} retry={retry} idle="Tick at least two analyses." />
-      {payload ? <ClassResults payload={payload} busy={state.status === 'loading'} /> : null}
+      {payload ? <ClassResults lab={lab} payload={payload} busy={state.status === 'loading'} /> : null}
     </div>
   );
 }
 
-function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolean }) {
+/** Where a cell leads: two classes' rankings side by side (compare runs), or one class's own analysis on the diagonal. */
+function pairHref(lab: string, payload: ClassesPayload, i: number, j: number): string {
+  const [a, b] = [payload.analyses[i].id, payload.analyses[j].id];
+  const layer = encodeURIComponent(payload.layer);
+  if (i === j) return `/labs/${encodeURIComponent(lab)}/analyses/${a}?layer=${layer}`;
+  return `/labs/${encodeURIComponent(lab)}/compare/runs?a=${a}&b=${b}&layer=${layer}${payload.score === 'auto' ? '' : `&score=${payload.score}`}`;
+}
+
+function ClassResults({ lab, payload, busy }: { lab: string; payload: ClassesPayload; busy: boolean }) {
   const { labels, rho, p, overlap, k, n, reliability, disattenuated } = payload;
+  const router = useRouter();
+  const openPair = (i: number, j: number) => router.push(pairHref(lab, payload, i, j));
   const anyRetest = reliability.some((r) => r !== null);
   const ci = (i: number, j: number) => (disattenuated.low[i][j] === null ? '—' : `[${fmt3(disattenuated.low[i][j])}, ${fmt3(disattenuated.high[i][j])}]`);
   const pairs: [number, number][] = [];
@@ -116,7 +127,7 @@ function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolea
           Download all data (JSON)
         </button>
       </div>
-      <div className="cmp-grid2">
+      <div className="cmp-heatmaps">
         <Heatmap
           title="Spearman ρ of the class rankings"
           file={`class-spearman-${payload.layer}`}
@@ -129,7 +140,8 @@ function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolea
           rows={pairRows}
           ariaLabel={`Spearman correlation between the channel rankings of ${labels.length} classes`}
           testId="cmp-class-heatmap"
-          caption="* p < 0.05, ** p < 0.01, *** p < 0.001 (two-sided test of ρ = 0, uncorrected)."
+          caption="* p < 0.05, ** p < 0.01, *** p < 0.001 (two-sided test of ρ = 0, uncorrected). Click a cell (or press Enter) to compare that pair's rankings channel by channel."
+          onOpen={openPair}
         />
         <Heatmap
           title={`Top-${k} overlap`}
@@ -143,7 +155,8 @@ function ClassResults({ payload, busy }: { payload: ClassesPayload; busy: boolea
           rows={pairRows}
           ariaLabel={`How many of the top ${k} channels each pair of classes shares`}
           testId="cmp-class-overlap"
-          caption="Cells count shared channels; * marks more overlap than chance (hypergeometric p < 0.05)."
+          caption="Cells count shared channels; * marks more overlap than chance (hypergeometric p < 0.05). Click a cell (or press Enter) to compare that pair."
+          onOpen={openPair}
         />
       </div>
       <table className="cmp-table" data-testid="cmp-class-pairs">

@@ -1,5 +1,8 @@
 'use client';
-/** A labelled square matrix (class × class, measure × measure): one cell per pair, exact values in the tooltip. */
+/**
+ * A labelled square matrix (class × class, measure × measure): one cell per
+ * pair, exact values in the tooltip; with `onOpen` a cell opens its pair.
+ */
 import { useMemo, useRef, type ReactNode } from 'react';
 import { type Cell, cellColor, cellInk, cellLegend, ChartFrame, ChartSvg, FONT, INK, tipAt, useCursor, type CursorPoint } from '@/app/_components/charts';
 
@@ -21,14 +24,18 @@ export interface HeatmapProps {
   caption?: ReactNode;
   testId?: string;
   ariaLabel: string;
+  /** Opens what a cell shows (e.g. the comparison of its pair): on click, or Enter at the keyboard cursor. */
+  onOpen?: (i: number, j: number) => void;
 }
 
-const clip = (s: string, n = 22) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+// Long labels lose their middle, not their end: labels told apart by a suffix ("#2") stay apart.
+const clip = (s: string, n = 22) => (s.length > n ? `${s.slice(0, n - 9)}…${s.slice(-8)}` : s);
 
 export function Heatmap(props: HeatmapProps) {
   const { labels, values } = props;
   const m = labels.length;
-  const cell = Math.max(34, Math.min(64, Math.floor(520 / Math.max(1, m))));
+  // Cells wide enough for "-0.35***" in 12-unit text; the view stacks the heatmaps so that a unit stays a pixel on a desktop screen.
+  const cell = Math.max(44, Math.min(64, Math.floor(640 / Math.max(1, m))));
   // Room for the longest label (clipped at 22 characters), not a fixed gutter.
   const longest = Math.min(22, Math.max(...labels.map((l) => l.length), 4));
   const left = Math.round(16 + 6.6 * longest);
@@ -41,13 +48,13 @@ export function Heatmap(props: HeatmapProps) {
     () => labels.flatMap((_, i) => labels.map((__, j) => ({ px: left + j * cell + cell / 2, py: top + i * cell + cell / 2, g: i, i, j }))),
     [labels, cell],
   );
-  const cursor = useCursor(points, svgRef, cell);
+  const cursor = useCursor(points, svgRef, cell, props.onOpen && ((k) => props.onOpen!(points[k].i, points[k].j)));
   const p = cursor.index !== null ? points[cursor.index] : null;
   const tip = tipAt(p, (p) => props.tipLines(p.i, p.j));
   const legend = cellLegend(props.scale);
   return (
     <ChartFrame title={props.title} file={props.file} svgRef={svgRef} rows={props.rows} json={props.json} tip={tip} width={W} height={H} caption={props.caption} testId={props.testId}>
-      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={props.ariaLabel} tabIndex={0} {...cursor.handlers} style={{ maxWidth: W }}>
+      <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={props.ariaLabel} tabIndex={0} {...cursor.handlers} style={{ maxWidth: W, ...cursor.handlers.style }}>
         <g fontFamily={FONT} fontSize={12} fill={INK}>
           {labels.map((l, i) => (
             <text key={`r${i}`} x={left - 8} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="end" data-axis-label="row">
@@ -65,7 +72,7 @@ export function Heatmap(props: HeatmapProps) {
             row.map((v, j) => (
               <g key={`${i}-${j}`} data-cell={`${i}-${j}`}>
                 <rect x={left + j * cell} y={top + i * cell} width={cell - 1} height={cell - 1} fill={v === null ? '#f1f2f4' : color(v)} />
-                <text x={left + j * cell + cell / 2} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="middle" fontFamily={FONT} fontSize={cell > 44 ? 11 : 9.5} fill={cellInk(props.scale, v)}>
+                <text x={left + j * cell + cell / 2} y={top + i * cell + cell / 2} dy="0.32em" textAnchor="middle" fontFamily={FONT} fontSize={12} fill={cellInk(props.scale, v)}>
                   {props.cellText(i, j)}
                 </text>
               </g>

@@ -1,6 +1,8 @@
 'use client';
 /** Compare runs: two runs of one model, rank against rank per layer, the biggest movers, agreement. */
+import { useRouter } from 'next/navigation';
 import { useMemo } from 'react';
+import { layerSegment } from '@/app/_components/layer-path';
 import type { AnalysisInfo, RunsLayer, RunsPayload } from '@/lib/server/shared/compare';
 import { exact, exportCsv, exportJson, fmt3, fmtP, stars } from '@/app/_components/charts';
 import { AnalysisSelect, KInput, LayerSelect, ScoreSelect } from './Pickers';
@@ -55,7 +57,7 @@ export function RunsView({ lab, candidates, initial }: { lab: string; candidates
         <div className="cmp-results" aria-busy={state.status === 'loading'}>
           <Differences payload={payload} />
           <AgreementTable payload={payload} selected={layerName} onSelect={(l) => setQuery({ layer: l })} />
-          {layer ? <LayerDetail payload={payload} layer={layer} /> : <p className="empty">The runs have no layer in common.</p>}
+          {layer ? <LayerDetail lab={lab} payload={payload} layer={layer} /> : <p className="empty">The runs have no layer in common.</p>}
         </div>
       ) : null}
     </div>
@@ -134,8 +136,11 @@ function AgreementTable({ payload, selected, onSelect }: { payload: RunsPayload;
   );
 }
 
-function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLayer }) {
+function LayerDetail({ lab, payload, layer }: { lab: string; payload: RunsPayload; layer: RunsLayer }) {
   const top = useMemo(() => movers(layer), [layer]);
+  const router = useRouter();
+  // A channel opens on its page in run A (it links on to its previous and next ranks there).
+  const channelHref = (i: number) => `/labs/${encodeURIComponent(lab)}/analyses/${payload.a.id}/layers/${layerSegment(layer.name)}/channels/${layer.channel[i]}`;
   const hot = useMemo(() => new Set(top), [top]);
   const va = layer.verdictA;
   const vb = layer.verdictB;
@@ -175,12 +180,14 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
             `moved ${layer.rankB[i] - layer.rankA[i] > 0 ? '+' : ''}${layer.rankB[i] - layer.rankA[i]}`,
           ]}
           rows={rows}
+          onOpen={(i) => router.push(channelHref(i))}
           testId="cmp-rank-scatter"
           ariaLabel={`Rank of each channel of ${layer.name} in run A against run B`}
-          caption={`Points on the dashed line kept their rank; orange points are the ${top.length} biggest movers.`}
+          caption={`Points on the dashed line kept their rank; orange points are the ${top.length} biggest movers. Click a point (or press Enter) to open its channel.`}
         />
         <div>
           <h3>Biggest movers</h3>
+          <p className="small muted">A row opens its channel&apos;s page in run A.</p>
           <p className="small muted" data-testid="cmp-runs-rules">
             Beats noise means, in run A: {va ? va.rule : 'not calibrated (no null)'}; in run B: {vb ? vb.rule : 'not calibrated (no null)'}.
           </p>
@@ -188,8 +195,12 @@ function LayerDetail({ payload, layer }: { payload: RunsPayload; layer: RunsLaye
             <TableHead columns={[{ label: 'Channel', num: true }, { label: 'Rank A', num: true }, { label: 'Rank B', num: true }, { label: 'Moved', num: true }, { label: 'Score A / B', num: true }, { label: 'q A / B', num: true, title: 'q-value within the layer (BH); a channel beats noise when q < α' }, { label: 'Effect A / B [95 % CI]', num: true, title: '(score − null mean) / null sd with its 95 % interval' }]} />
             <tbody>
               {top.map((i) => (
-                <tr key={i}>
-                  <td className="num">{layer.channel[i]}</td>
+                <tr key={i} className="cmp-row-link" data-channel={layer.channel[i]} onClick={(e) => (e.target as Element).closest('a') || router.push(channelHref(i))}>
+                  <td className="num">
+                    <a href={channelHref(i)} aria-label={`Channel ${layer.channel[i]} of ${layer.name} (run A)`}>
+                      {layer.channel[i]}
+                    </a>
+                  </td>
                   <td className="num">{layer.rankA[i]}</td>
                   <td className="num">{layer.rankB[i]}</td>
                   <td className="num">{layer.rankB[i] - layer.rankA[i] > 0 ? `+${layer.rankB[i] - layer.rankA[i]}` : layer.rankB[i] - layer.rankA[i]}</td>

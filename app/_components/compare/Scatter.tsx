@@ -32,6 +32,8 @@ export interface ScatterProps {
   ariaLabel: string;
   /** Integer axes (ranks). */
   integer?: boolean;
+  /** Opens the channel at position i (click, or Enter at the keyboard cursor). */
+  onOpen?: (i: number) => void;
 }
 
 export function Scatter(props: ScatterProps) {
@@ -57,9 +59,9 @@ export function Scatter(props: ScatterProps) {
     points.sort((a, b) => a.px - b.px || a.py - b.py);
     return { xs, ys, points };
   }, [props.x, props.y, props.identity, W, H, m.top]);
-  const cursor = useCursor(points, svgRef, 24);
+  const cursor = useCursor(points, svgRef, 24, props.onOpen && ((k) => props.onOpen!(points[k].i)));
   const p = cursor.index !== null ? points[cursor.index] : null;
-  const tip = tipAt(p, (p) => [`channel ${props.ids[p.i]}`, `${props.xLabel}: ${exact(props.x[p.i]!)}`, `${props.yLabel}: ${exact(props.y[p.i]!)}`, ...(props.extraTip?.(p.i) ?? [])]);
+  const tip = tipAt(p, (p) => [`channel ${props.ids[p.i]}`, `${props.xLabel}: ${exact(props.x[p.i]!)}`, `${props.yLabel}: ${exact(props.y[p.i]!)}`, ...(props.extraTip?.(p.i) ?? []), ...(props.onOpen ? ['click or Enter: open'] : [])]);
   const fmt = props.integer ? d3.format('d') : undefined;
   const ticksX = props.integer ? Math.min(6, Math.max(2, xs.domain()[1] - xs.domain()[0])) : 6;
   return (

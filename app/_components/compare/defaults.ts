@@ -19,6 +19,16 @@ export function versionGroups(c: AnalysisInfo[]): AnalysisInfo[][] {
   return [...groups.values()].filter((g) => g.length >= 2).sort((x, y) => y.length - x.length);
 }
 
+/**
+ * The analyses a class comparison opens on for one model version (newest
+ * first): the newest of each class, all ranked by the newest one's
+ * statistic, so no class appears twice and no statistics are mixed.
+ */
+export function classPicks(group: AnalysisInfo[]): AnalysisInfo[] {
+  const seen = new Set<string>();
+  return group.filter((a) => a.scoreField === group[0].scoreField && !seen.has(a.targetLabel) && seen.add(a.targetLabel)).slice(0, MAX_CLASSES);
+}
+
 /** Two analyses can be read side by side when they explain the same target with the same statistic. */
 export function comparable(a: AnalysisInfo, b: AnalysisInfo): boolean {
   return a.targetLabel === b.targetLabel && a.scoreField === b.scoreField;
@@ -76,7 +86,7 @@ export function withDefaults(view: View, q: Query, c: AnalysisInfo[]): Query {
     }
     case 'classes': {
       const g = versionGroups(c)[0];
-      return q.analyses || !g ? q : { ...q, analyses: g.slice(0, MAX_CLASSES).map((a) => a.id).join(',') };
+      return q.analyses || !g ? q : { ...q, analyses: classPicks(g).map((a) => a.id).join(',') };
     }
     case 'runs': {
       const pair = runPair(c);

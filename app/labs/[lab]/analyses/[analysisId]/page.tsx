@@ -129,6 +129,7 @@ export default async function AnalysisPage({ params, searchParams }: { params: P
           defaultMeasure={measureOfRankBy(options.rankBy as string | undefined)}
           initialLayer={one(search.layer)}
           initialMeasure={one(search.measure)}
+          initialBin={one(search.bin)}
         />
       )}
       <SanityTable layers={res.layers} />
