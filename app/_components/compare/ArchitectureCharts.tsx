@@ -30,10 +30,15 @@ export function layered(sides: ArchitectureSide[], labels: string[]): Layered[] 
   });
 }
 
-/** Where a layer sits on the depth axis: the segment ending at its depth. */
+/**
+ * Where a layer sits on the depth axis: the segment ending at its depth. All
+ * three charts place a layer in this segment (curves across it, box and
+ * maximum at its centre), so one layer is at one x in each of them.
+ */
 const segment = (side: ArchitectureSide, l: number) => {
   const width = 1 / Math.max(side.analysis.model.layerCount, side.layers.index[side.layers.index.length - 1] + 1, 1);
-  return { start: side.layers.depth[l] - width, width };
+  const start = side.layers.depth[l] - width;
+  return { start, width, centre: start + width / 2 };
 };
 
 function scoreDomain(values: (number | null)[]): [number, number] {
@@ -180,8 +185,7 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
     const points: BoxPoint[] = data.flatMap(({ side }, s) =>
       side.layers.median.flatMap((m, l) => {
         if (m === null) return [];
-        const { start, width } = segment(side, l);
-        return [{ px: x(start + width / 2), py: ys[s](m), g: s, s, l }];
+        return [{ px: x(segment(side, l).centre), py: ys[s](m), g: s, s, l }];
       }),
     );
     return { x, ys, points };
@@ -231,8 +235,7 @@ export function DepthBoxes({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
               {side.layers.name.map((name, l) => {
                 const b = side.layers;
                 if (b.median[l] === null) return null;
-                const { start, width } = segment(side, l);
-                const cx = x(start + width / 2);
+                const cx = x(segment(side, l).centre);
                 return (
                   <g key={name} data-layer={name}>
                     <line x1={cx} x2={cx} y1={y(b.lo[l]!)} y2={y(b.hi[l]!)} stroke={SIDE_COLORS[s]} />
@@ -266,7 +269,7 @@ export function MaxByDepth({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
       .nice()
       .range([H - M.bottom, M.top]);
     const points: MaxPoint[] = data.flatMap(({ side }, s) =>
-      side.layers.max.flatMap((m, l) => (m === null ? [] : [{ px: x(side.layers.depth[l]), py: y(m), g: s, s, l }])),
+      side.layers.max.flatMap((m, l) => (m === null ? [] : [{ px: x(segment(side, l).centre), py: y(m), g: s, s, l }])),
     );
     return { x, y, points };
   }, [data]);
@@ -280,7 +283,7 @@ export function MaxByDepth({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
     .x((q) => q.px)
     .y((q) => q.py);
   return (
-    <ChartFrame title="Maximum score by depth" file="max-score-by-depth" svgRef={svgRef} rows={rows} tip={tip} width={W} height={H} testId="cmp-max-depth" caption="The highest score of each layer, at the layer's relative depth.">
+    <ChartFrame title="Maximum score by depth" file="max-score-by-depth" svgRef={svgRef} rows={rows} tip={tip} width={W} height={H} testId="cmp-max-depth" caption="The highest score of each layer, at the centre of the layer's stretch of the depth axis (where its box and its curve are in the charts above).">
       <ChartSvg svgRef={svgRef} width={W} height={H} role="img" aria-label={`Maximum ${scoreLabel} per layer against relative depth`} tabIndex={0} {...cursor.handlers}>
         <AxisLeft scale={y} at={M.left} label={`max ${scoreLabel}`} grid={W - M.left - M.right} />
         <AxisBottom scale={x} at={H - M.bottom} label="relative depth (layer position / conv layers)" format={d3.format('.1f')} />
@@ -290,7 +293,7 @@ export function MaxByDepth({ data, scoreLabel }: { data: Layered[]; scoreLabel: 
             <g key={s} data-series={s} data-points={pts.length}>
               <path d={line(pts) ?? ''} fill="none" stroke={SIDE_COLORS[s]} strokeWidth={2} />
               {pts.map((q) => (
-                <circle key={q.l} cx={q.px} cy={q.py} r={3.5} fill={SIDE_COLORS[s]} />
+                <circle key={q.l} cx={q.px} cy={q.py} r={3.5} fill={SIDE_COLORS[s]} data-layer={data[s].side.layers.name[q.l]} />
               ))}
             </g>
           );
