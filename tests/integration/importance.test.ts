@@ -5,29 +5,14 @@
  * channel alone, so removing that channel must drop the score most and
  * removing any other (input-only or dead) must change nothing at all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { runAnalysis } from '../../lib/analysis/run-analysis';
-import type { AnalysisResult, LayerResult } from '../../lib/analysis/types';
-import { CONSTRUCTED_TRUTH, constructedSpec, writeConstructedFixture } from '../fixtures/constructed-network';
+import { describe, expect, it } from 'vitest';
+import type { LayerResult } from '../../lib/analysis/types';
+import { CONSTRUCTED_TRUTH } from '../fixtures/constructed-network';
+import { useConstructedAnalysis } from '../helpers/constructed-analysis';
 
-let dir = '';
-let result: AnalysisResult;
+const analysis = useConstructedAnalysis('importance-', 200, 5, { ablation: true, conductanceSteps: 8, curveRandomOrders: 20, nullPermutations: 0, crossFitRepeats: 2, crossFitCap: 2 }, 120_000);
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'importance-'));
-  const files = writeConstructedFixture(dir, 200, 5);
-  const spec = constructedSpec(files, { images: 200, ablation: true, conductanceSteps: 8, curveRandomOrders: 20, nullPermutations: 0, crossFitRepeats: 2, crossFitCap: 2 });
-  result = await runAnalysis(spec, { threads: 1, modelThreads: 1 });
-}, 120_000);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-const layerOf = (name: 'conv1' | 'conv2'): LayerResult => result.layers.find((l) => l.name === name)!;
+const layerOf = (name: 'conv1' | 'conv2'): LayerResult => analysis.result().layers.find((l) => l.name === name)!;
 const column = (l: LayerResult, key: string) => [...l.channels].sort((a, b) => a.index - b.index).map((c) => (c as unknown as Record<string, number>)[key]);
 
 describe.each(['conv1', 'conv2'] as const)('importance on the constructed network, %s', (name) => {

@@ -7,36 +7,23 @@
  * wired channels goes, and not at all before; PCACE's global order (by the
  * null-standardised effect) puts a wired channel first.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { runAnalysis } from '../../lib/analysis/run-analysis';
 import { globalOrders } from '../../lib/analysis/importance/network-curves';
 import { orderOf } from '../../lib/analysis/importance/curves';
-import type { AnalysisResult } from '../../lib/analysis/types';
 import { CONSTRUCTED_TRUTH, constructedSpec, writeConstructedFixture } from '../fixtures/constructed-network';
+import { useConstructedAnalysis } from '../helpers/constructed-analysis';
 
-let dir = '';
-let result: AnalysisResult;
 const TOTAL = CONSTRUCTED_TRUTH.conv1.channels + CONSTRUCTED_TRUTH.conv2.channels;
 // Flat indices: conv1's channels, then conv2's.
 const WIRED = [CONSTRUCTED_TRUTH.conv1.wired[0], CONSTRUCTED_TRUTH.conv1.channels + CONSTRUCTED_TRUTH.conv2.wired[0]];
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'network-curves-'));
-  const files = writeConstructedFixture(dir, 120, 6);
-  const spec = constructedSpec(files, { images: 120, ablation: true, conductanceSteps: 2, curveRandomOrders: 12, nullPermutations: 20, crossFitRepeats: 2, crossFitCap: 2 });
-  result = await runAnalysis(spec, { threads: 1, modelThreads: 1 });
-}, 180_000);
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const analysis = useConstructedAnalysis('network-curves-', 120, 6, { ablation: true, conductanceSteps: 2, curveRandomOrders: 12, nullPermutations: 20, crossFitRepeats: 2, crossFitCap: 2 }, 180_000);
 
 describe('network-wide deletion curves on the constructed network', () => {
   it('remove channels of every analysed layer, in PCACE’s global order and every measure’s, both directions', () => {
-    const net = result.network_curves!;
+    const net = analysis.result().network_curves!;
     expect(net.layers).toEqual([
       { name: 'conv1', channels: 12 },
       { name: 'conv2', channels: 4 },
@@ -54,11 +41,11 @@ describe('network-wide deletion curves on the constructed network', () => {
   // conv1's gives ReLU of conv1's mean map through conv2, another constant (a larger RMS change).
   const ownRms = (flat: number) => {
     const [layer, channel] = flat < CONSTRUCTED_TRUTH.conv1.channels ? ['conv1', flat] : ['conv2', flat - CONSTRUCTED_TRUTH.conv1.channels];
-    return result.layers.find((l) => l.name === layer)!.channels.find((c) => c.index === channel)!.mean_ablation_rms!;
+    return analysis.result().layers.find((l) => l.name === layer)!.channels.find((c) => c.index === channel)!.mean_ablation_rms!;
   };
 
   it('top-first by the ablation change removes the two wired channels first; bottom-first changes nothing until they go', () => {
-    const net = result.network_curves!;
+    const net = analysis.result().network_curves!;
     const top = net.curves.find((c) => c.measure === 'mean_ablation_rms' && c.direction === 'top')!;
     const bottom = net.curves.find((c) => c.measure === 'mean_ablation_rms' && c.direction === 'bottom')!;
     const end = top.rms[top.rms.length - 1];
@@ -77,27 +64,27 @@ describe('network-wide deletion curves on the constructed network', () => {
   });
 
   it('PCACE’s global order by effect puts a wired channel first: its first removal changes the score as that channel alone does', () => {
-    const { measures } = globalOrders(result.layers);
+    const { measures } = globalOrders(analysis.result().layers);
     const effect = measures.find((m) => m.key === 'effect')!;
     const first = orderOf(effect.values, 'top')[0];
     expect(WIRED).toContain(first);
     // The same order the results' global ranking reports.
-    const g = result.global_ranking!.channels[0];
+    const g = analysis.result().global_ranking!.channels[0];
     expect(g.layer === 'conv1' ? g.channel : CONSTRUCTED_TRUTH.conv1.channels + g.channel).toBe(first);
-    const pcace = result.network_curves!.curves.find((c) => c.measure === 'effect' && c.direction === 'top')!;
+    const pcace = analysis.result().network_curves!.curves.find((c) => c.measure === 'effect' && c.direction === 'top')!;
     expect(pcace.rms[1]).toBeCloseTo(ownRms(first), 4);
   });
 
   it('the global |activation| order removes a dead channel first (its bias −3 is the largest magnitude), which changes nothing', () => {
-    const { measures } = globalOrders(result.layers);
+    const { measures } = globalOrders(analysis.result().layers);
     const act = orderOf(measures.find((m) => m.key === 'mean_abs_activation')!.values, 'top');
     expect(CONSTRUCTED_TRUTH.conv1.dead).toContain(act[0]);
-    const curve = result.network_curves!.curves.find((c) => c.measure === 'mean_abs_activation' && c.direction === 'top')!;
+    const curve = analysis.result().network_curves!.curves.find((c) => c.measure === 'mean_abs_activation' && c.direction === 'top')!;
     expect(curve.rms[1]).toBeLessThan(1e-5);
   });
 
   it('without a null there is no global PCACE order, and the curves say so', async () => {
-    const files = writeConstructedFixture(path.join(dir, 'no-null'), 60, 7);
+    const files = writeConstructedFixture(path.join(analysis.dir(), 'no-null'), 60, 7);
     const r = await runAnalysis(constructedSpec(files, { images: 60, ablation: true, conductanceSteps: 0, curveRandomOrders: 0, nullPermutations: 0, crossFitRepeats: 1, crossFitCap: 1 }), { threads: 1, modelThreads: 1 });
     const net = r.network_curves!;
     expect(net.left_out.map((l) => l.measure)).toEqual(['effect']);
