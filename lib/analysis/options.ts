@@ -102,6 +102,19 @@ function option<K extends OptionName>(
   return { name, ...rest, cli: arg ? { flag, arg } : { flag }, form: { field: name, group, ...form } };
 }
 
+/**
+ * An off-by-default switch of extra work, priced under `d.costTerm`: a check
+ * box in the calibration group whose caption says what ticking it adds.
+ */
+function costlySwitch<K extends OptionName>(
+  name: K,
+  cli: `--${string}`,
+  caption: string,
+  d: Pick<OptionDecl<K>, 'label' | 'noun' | 'meaning' | 'cost' | 'costTerm' | 'appliesTo'>,
+): OptionDecl<K> {
+  return option(name, 'calibration', cli, { type: 'boolean', default: false as OptionDecl<K>['default'], costly: true, ...d, form: { caption } });
+}
+
 /** The declaration, in the order the CLI's help and the form show them. */
 export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   images: option('images', 'statistics', '--n N', {
@@ -170,12 +183,10 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     meaning: 'same seed, same images, splits and permutations: a rerun reproduces the numbers',
     cost: 'none',
   }),
-  ablation: option('ablation', 'calibration', '--ablation', {
-    type: 'boolean', default: false, label: 'Importance measures', noun: 'importance measures',
+  ablation: costlySwitch('ablation', '--ablation', 'measure importance beside PCACE (ablation, gradients, deletion curves)', {
+    label: 'Importance measures', noun: 'importance measures', costTerm: 'ablation', appliesTo: onnxModels,
     meaning: 'beside PCACE: mean- and zero-ablation drops (score and accuracy), mean |activation|, filter L1, Taylor, conductance; deletion curves in each order; agreement with PCACE',
-    cost: 'four passes per channel from the layer on (the whole model when the layer does not fit in memory), plus the conductance steps and the curves', costly: true, costTerm: 'ablation',
-    appliesTo: onnxModels,
-    form: { caption: 'measure importance beside PCACE (ablation, gradients, deletion curves)' },
+    cost: 'four passes per channel from the layer on (the whole model when the layer does not fit in memory), plus the conductance steps and the curves',
   }),
   conductanceSteps: option('conductanceSteps', 'calibration', '--conductance-steps S', {
     ...int, default: 8, min: 0, max: 64, label: 'Conductance steps', noun: 'conductance steps',
@@ -189,19 +200,15 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
     cost: '10 passes from the layer on per order', costly: true, costTerm: 'ablation',
     appliesTo: withImportance,
   }),
-  sanityChecks: option('sanityChecks', 'calibration', '--sanity', {
-    type: 'boolean', default: false, label: 'Sanity checks', noun: 'sanity checks',
+  sanityChecks: costlySwitch('sanityChecks', '--sanity', 'random-filter baseline and model randomisation', {
+    label: 'Sanity checks', noun: 'sanity checks', costTerm: 'sanity', appliesTo: onnxModels,
     meaning: 'per layer: score random filters of the same shape and norm (baseline, trained-vs-random AUC) and rerank under cascading and independent model randomisation (Spearman with the trained ranking)',
-    cost: 'two forward passes of the whole model per layer, and three scorings of max(16, channels/8) channels', costly: true, costTerm: 'sanity',
-    appliesTo: onnxModels,
-    form: { caption: 'random-filter baseline and model randomisation' },
+    cost: 'two forward passes of the whole model per layer, and three scorings of max(16, channels/8) channels',
   }),
-  retest: option('retest', 'calibration', '--retest', {
-    type: 'boolean', default: false, label: 'Test–retest', noun: 'test–retest',
+  retest: costlySwitch('retest', '--retest', 'rank a second, disjoint image sample', {
+    label: 'Test–retest', noun: 'test–retest', costTerm: 'retest',
     meaning: "also rank every layer on a second sample of as many images, disjoint from the first (the dataset needs twice the images), and store how well the two rankings agree: the ranking's reliability, which the class comparison corrects for",
     cost: 'a second forward pass and ranking statistic for every channel: about the cost of an uncalibrated analysis again (no null, bootstrap or stability on the second sample)',
-    costly: true, costTerm: 'retest',
-    form: { caption: 'rank a second, disjoint image sample' },
   }),
   nullPermutations: option('nullPermutations', 'verdicts', '--null B', {
     type: 'int-or-auto', default: 'auto', min: 3, max: 10_000, zero: true, label: 'Null draws', noun: 'null permutations',
