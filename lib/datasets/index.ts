@@ -124,6 +124,18 @@ export async function openDataset(spec: DatasetSpec, opts: OpenOptions): Promise
 }
 
 /**
+ * The same source with its one-class selection dropped, so a sample of it
+ * spans every class (MNIST's ten digits, an image folder's class folders);
+ * null when the spec selects no single class (already all classes, a mix of
+ * them, or a source without classes).
+ */
+export function allClassesSpec(spec: DatasetSpec): DatasetSpec | null {
+  if (spec.kind === 'mnist') return spec.digit !== undefined && !spec.mix ? { kind: 'mnist', split: spec.split } : null;
+  if (spec.kind === 'folder' || spec.kind === 'zip') return spec.className !== undefined && !spec.mix ? { kind: spec.kind, path: spec.path } : null;
+  return null;
+}
+
+/**
  * Samples per class in the whole source (class/mix selections are ignored:
  * this is what the portal offers to choose from). Counts files by name only,
  * so corrupt images are included. Sources without classes report their size

@@ -3,7 +3,8 @@
  * label, and every axis label lies inside its chart. The MNIST CNN ranked on
  * digit 3 with importance measures (so the deletion-curve chart shows beside
  * the activation-maximisation trace and the mean-activation histogram), by a
- * real worker; boxes are the browser's own, with the fonts it renders.
+ * real worker; boxes are the browser's own, with the fonts it renders. The
+ * top-activating images come from all ten digits, and the page says which.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ interface ChartBoxes {
 const intersects = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 const inside = (a: Box, outer: Box) => a.left >= outer.left - 0.5 && a.right <= outer.right + 0.5 && a.top >= outer.top - 0.5 && a.bottom <= outer.bottom + 0.5;
 
-describe('the channel page’s chart axes', () => {
+describe('the channel page’s chart axes and top images', () => {
   let userId = '';
   let url = '';
 
@@ -64,7 +65,7 @@ describe('the channel page’s chart axes', () => {
     url = `${portal.base}/labs/${owner.slug}/analyses/${analysisId}/layers/conv2/channels/${top}`;
   }, 360_000);
 
-  it('keeps every axis label clear of the tick labels and inside its chart', async () => {
+  it('keeps every axis label clear of the tick labels and inside its chart, and names the classes of the top images', async () => {
     const page = await portal.pageAs(userId);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(url);
@@ -94,6 +95,12 @@ describe('the channel page’s chart axes', () => {
     expect(overlaps).toEqual([]);
     const outside = charts.flatMap((c) => c.labels.filter((l) => !inside(l.box, c.svg)).map((l) => `${c.chart}: "${l.text}" leaves the chart`));
     expect(outside).toEqual([]);
+    // The top images of a digit-3 analysis, drawn across the ten digits: their classes in words.
+    const tally = await page.getByTestId('top-classes').textContent();
+    expect(tally).toMatch(/^Classes among these images: class \d ×\d(, class \d ×\d)+ \(of 10 in the dataset\)$/);
+    const counts = [...tally!.matchAll(/×(\d)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(counts).toBe(9);
+    expect(await page.locator('section[data-kind="top"] .ch-note').textContent()).toBe("drawn from 60 images across the dataset's 10 classes, not only the analysis' images");
     await portal.screenshot(page, 'channel-layout');
   });
 });

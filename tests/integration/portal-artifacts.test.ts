@@ -179,6 +179,14 @@ describe('channel artifacts', () => {
     const means = top.rows.map((r: Json) => r.stats.mean);
     expect(means).toEqual([...means].sort((x: number, y: number) => y - x));
     expect(top.details.histogram.counts.reduce((s: number, c: number) => s + c, 0)).toBe(40);
+    // A digit-3 analysis: the maps show its own images (all threes); the top images come from
+    // a same-sized sample of all ten digits, each titled with its class.
+    expect(new Set(maps.rows.map((r: Json) => r.sample.label))).toEqual(new Set(['3']));
+    expect(top.details.allClasses).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(top.notes).toEqual(["drawn from 40 images across the dataset's 10 classes, not only the analysis' images"]);
+    expect(new Set(top.rows.map((r: Json) => r.sample.label)).size).toBeGreaterThan(1);
+    for (const r of top.rows) expect(r.title).toMatch(new RegExp(`^#\\d · mnist:test:\\d+ \\(class ${r.sample.label}\\)$`));
+    console.log('[portal-artifacts] top-image classes:', top.rows.map((r: Json) => r.sample.label).join(' '));
     expect(done.actmax.values.rows[0].stats.finalActivation).toBeGreaterThan(done.actmax.values.rows[0].stats.startActivation);
 
     // values.json is the export; viewers may read it, outsiders may not.

@@ -77,6 +77,13 @@ function Stats({ stats }: { stats: ArtifactRow['stats'] }) {
   );
 }
 
+/** How many rows show each class, most first ("3 ×5, 8 ×2, 5 ×2"). */
+function classTally(rows: ArtifactRow[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) if (r.sample?.label !== undefined) counts.set(r.sample.label, (counts.get(r.sample.label) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], undefined, { numeric: true })).map(([label, c]) => `class ${label} ×${c}`).join(', ');
+}
+
 /** The pictures of a completed channel artifact (maps, gradcam, actmax, top). */
 export function ArtifactBody({ artifact, channel }: { artifact: ArtifactJson; channel: number }) {
   const v = artifact.values;
@@ -88,6 +95,7 @@ export function ArtifactBody({ artifact, channel }: { artifact: ArtifactJson; ch
     return <Picture key={p.file} src={artifact.files[p.file]} picture={p} alt={alt} caption={ROLE_NAMES[p.role]} mapSize={v.mapSize} size={size} />;
   };
   const limit = typeof v.details.limit === 'number' ? v.details.limit : null;
+  const allClasses = Array.isArray(v.details.allClasses) ? (v.details.allClasses as string[]) : null;
   return (
     <>
       {v.notes.map((n) => (
@@ -123,8 +131,17 @@ export function ArtifactBody({ artifact, channel }: { artifact: ArtifactJson; ch
               </li>
             ))}
           </ol>
+          {allClasses ? (
+            <p className="small ch-top-classes" data-testid="top-classes">
+              Classes among these images: {classTally(v.rows)} (of {allClasses.length} in the dataset)
+            </p>
+          ) : null}
           {v.details.histogram ? (
-            <MeanHistogram {...(v.details.histogram as { edges: number[]; counts: number[] })} cut={Math.min(...v.rows.map((r) => r.stats.mean ?? Infinity))} />
+            <MeanHistogram
+              {...(v.details.histogram as { edges: number[]; counts: number[] })}
+              cut={Math.min(...v.rows.map((r) => r.stats.mean ?? Infinity))}
+              classes={allClasses?.length}
+            />
           ) : null}
         </>
       ) : null}

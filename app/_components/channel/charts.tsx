@@ -61,7 +61,7 @@ export function TraceChart({ trace, steps }: { trace: number[]; steps: number })
 }
 
 /** Histogram of the channel's mean activation per image; the bars at or above `cut` hold the top images. */
-export function MeanHistogram({ edges, counts, cut }: { edges: number[]; counts: number[]; cut: number }) {
+export function MeanHistogram({ edges, counts, cut, classes }: { edges: number[]; counts: number[]; cut: number; /** The dataset's class count when the images span all its classes, not the analysis' own. */ classes?: number }) {
   const labels = { xLabel: 'mean activation per image', yLabel: 'images' };
   const { x, y, left, bottom } = smallScales([edges[0], edges[edges.length - 1]], [0, d3.max(counts) ?? 1], labels.xLabel, labels.yLabel);
   const total = d3.sum(counts);
@@ -83,7 +83,9 @@ export function MeanHistogram({ edges, counts, cut }: { edges: number[]; counts:
           </rect>
         ))}
       </svg>
-      <figcaption className="small muted">Mean activation over the analysis&apos; {total} images (shown images in the darker bars)</figcaption>
+      <figcaption className="small muted">
+        Mean activation over {classes ? `${total} images across the dataset's ${classes} classes` : `the analysis' ${total} images`} (shown images in the darker bars)
+      </figcaption>
     </figure>
   );
 }

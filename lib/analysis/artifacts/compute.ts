@@ -3,7 +3,9 @@
  *   maps    — its activation maps on the first sample images, beside each input (PCACE paper Fig. 2–4, 8);
  *   gradcam — the layer's Grad-CAM for the analysis' target on the same images, and CAM where the model allows;
  *   actmax  — its activation-maximisation image (Fig. 7);
- *   top     — the sample images with the highest mean activation of the channel;
+ *   top     — the images with the highest mean activation of the channel, drawn
+ *             from all classes of the dataset when the analysis used one class
+ *             (what else excites the channel), each titled with its class;
  *   strip   — the layer's top-5 and bottom-5 ranked channels on one chosen image.
  * Images come from the analysis' own sample (same dataset spec, n and seed),
  * preprocessed as the analysis did (both open them through ../inputs.ts), so
@@ -16,6 +18,7 @@ import { activationMaximisation, cam, gradCam } from '../../models/gradients';
 import type { DifferentiableModel } from '../../models/tfjs-model';
 import type { OpenedDataset, Preprocessing } from '../../datasets/types';
 import { PcaceInputError } from '../../pcace/validate';
+import { allClassesSpec, openDataset } from '../../datasets/index';
 import { asInputError, forwardBatches, openAnalysisInputs, openAnalysisInputsWith, type AnalysisInputs } from '../inputs';
 import type { AnalysisSpec } from '../types';
 import {
@@ -91,7 +94,7 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
     const differentiableModel = model as DifferentiableModel;
     const kinds: Record<ArtifactKind, () => Promise<KindOutput>> = {
       maps: async () => mapsArtifact(ctx, engine, await inputs.dataset()),
-      top: async () => topArtifact(ctx, engine, await inputs.dataset()),
+      top: async () => topAcrossClasses(ctx, engine, () => inputs.dataset()),
       strip: async () => stripArtifact(ctx, engine, await inputs.dataset()),
       gradcam: async () => gradcamArtifact(ctx, differentiableModel, await inputs.dataset()),
       actmax: () => actmaxArtifact(ctx, differentiableModel),
@@ -136,7 +139,24 @@ async function mapsArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): P
   return { rows, notes: n < MAP_SAMPLES ? [`the analysis sample has only ${n} images`] : [], details: { limit: round4(limit) } };
 }
 
-async function topArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<KindOutput> {
+/**
+ * The top images from a sample (the analysis' size and seed) of every class
+ * of the dataset when the analysis used one class of it, else from the
+ * analysis' own sample.
+ */
+async function topAcrossClasses(ctx: Ctx, engine: ModelEngine, own: () => Promise<OpenedDataset>): Promise<KindOutput> {
+  const wide = allClassesSpec(ctx.spec.dataset);
+  if (!wide) return topArtifact(ctx, engine, await own(), null);
+  const ds = await asInputError('cannot open the dataset across its classes', () => openDataset(wide, { n: ctx.spec.images, seed: ctx.spec.seed }));
+  try {
+    return await topArtifact(ctx, engine, ds, ds.classes);
+  } finally {
+    await ds.close();
+  }
+}
+
+/** The top images of `ds`; `classes` when it spans the dataset's classes rather than being the analysis' sample. */
+async function topArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset, classes: string[] | null): Promise<KindOutput> {
   const n = ds.samples.length;
   const P = ctx.layer.mapHeight * ctx.layer.mapWidth;
   const [maps] = await forwardChannels(engine, (s, c) => ds.loadBatch(s, c, ctx.pre), n, ctx.layer, [ctx.req.channel], (done) => {
@@ -160,7 +180,8 @@ async function topArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Pr
       stats: { ...roundStats(stats(map)), place: place + 1 },
     });
   }
-  return { rows, notes: [], details: { images: n, limit: round4(limit), histogram: histogram(means, 20) } };
+  const notes = classes ? [`drawn from ${n} images across the dataset's ${classes.length} classes, not only the analysis' images`] : [];
+  return { rows, notes, details: { images: n, limit: round4(limit), histogram: histogram(means, 20), ...(classes ? { allClasses: classes } : {}) } };
 }
 
 async function stripArtifact(ctx: Ctx, engine: ModelEngine, ds: OpenedDataset): Promise<KindOutput> {

@@ -30,7 +30,11 @@ export const TOP_IMAGES = 9;
 export const STRIP_EACH_SIDE = 5;
 
 export interface SampleRef {
-  /** Position in the analysis' sample (same dataset, n and seed as the analysis). */
+  /**
+   * Position in the sample the artifact drew from: the analysis' own (same
+   * dataset, n and seed), or for 'top' with details.allClasses the same-sized
+   * sample across all the dataset's classes.
+   */
   index: number;
   id: string;
   label?: string;
