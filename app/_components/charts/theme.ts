@@ -15,10 +15,34 @@ export const ACCENT = '#2453c7';
 /** Network / run A and B: blue and orange stay apart for the common colour-vision deficiencies. */
 export const SIDE_COLORS = [ACCENT, '#d9730d'] as const;
 
-/** Distinct colours: Tableau 10 up to ten series, an evenly spaced sinebow beyond. */
+/** Distance of two colours in CIELAB (CIE76 ΔE): how different they look. */
+export const labDistance = (a: string, b: string) => {
+  const [x, y] = [d3.lab(a), d3.lab(b)];
+  return Math.hypot(x.l - y.l, x.a - y.a, x.b - y.b);
+};
+
+// Candidates for colours beyond Tableau 10: every 5° of hue at three chromas and four lightnesses, those a screen shows.
+const CANDIDATES = d3.range(0, 360, 5).flatMap((h) => [35, 50, 65, 80].flatMap((l) => [40, 60, 80].map((c) => d3.hcl(h, c, l)))).filter((c) => c.displayable()).map((c) => c.formatHex());
+const extended: string[] = [...d3.schemeTableau10];
+/** Each candidate's distance to the nearest colour chosen so far (kept up to date as colours are added). */
+let nearest: number[] | null = null;
+
+/**
+ * Distinct colours: Tableau 10 up to ten series; beyond, each next colour is
+ * the candidate farthest in CIELAB from all chosen ones, so every pair stays
+ * as far apart as Tableau 10's closest pair (ΔE ≥ 26 up to 20 series;
+ * evenly spaced rainbow hues fall to about 20 at 13 series, where
+ * neighbouring curves looked alike).
+ */
 export function palette(n: number): string[] {
-  if (n <= 10) return d3.schemeTableau10.slice(0, Math.max(n, 1)) as string[];
-  return d3.quantize((t) => d3.interpolateSinebow(t * 0.92), n);
+  let distances: number[] = nearest ?? CANDIDATES.map((c) => Math.min(...extended.map((p) => labDistance(p, c))));
+  while (extended.length < n) {
+    const chosen: string = CANDIDATES[d3.maxIndex(distances)];
+    extended.push(chosen);
+    distances = distances.map((d, i) => Math.min(d, labDistance(chosen, CANDIDATES[i])));
+  }
+  nearest = distances;
+  return extended.slice(0, Math.max(n, 1));
 }
 
 /** Colours keyed by name (people, statuses): Tableau 10 in the order the keys are given. */
