@@ -7,6 +7,10 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Vitest's default in a run is one file at a time on 2 cores (CPUs − 1). The node tests
+    // spend much of their time waiting on worker and model processes and PostgreSQL, so two
+    // files at once keep both cores busy (the browser files still run one after another).
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
