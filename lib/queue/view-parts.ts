@@ -14,7 +14,7 @@ import type { VerdictRule } from '../pcace/verdicts';
 type Db = PrismaClient | Prisma.TransactionClient;
 
 /** The score column as SQL over `ch` (ChannelResult); names come from this fixed table only. */
-const COLUMN: Record<ScoreField, Prisma.Sql> = {
+export const SCORE_COLUMN: Record<ScoreField, Prisma.Sql> = {
   score_crossfit: Prisma.sql`ch.score_crossfit`,
   score_multiple: Prisma.sql`ch.score_multiple`,
   score_pc1: Prisma.sql`ch.score_pc1`,
@@ -43,7 +43,7 @@ export async function partRows(db: Db, analysisId: string, field: ScoreField): P
   const raw = await db.$queryRaw<(Omit<PartLayerRow, 'ch' | 'sc' | 'bn' | 'rule'> & { ch: string; sc: string; bn: string; rule: string | null })[]>`
     WITH c AS (
       SELECT l."index" AS index, l.name, (l.extra->'verdict_rule')::text AS rule, ch.channel,
-        ch.extra->>'beats_noise' AS verdict, ${COLUMN[field]} AS s
+        ch.extra->>'beats_noise' AS verdict, ${SCORE_COLUMN[field]} AS s
       FROM "LayerResult" l
       JOIN "ChannelResult" ch ON ch."layerResultId" = l.id
       WHERE l."analysisId" = ${analysisId}

@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import { db, Prisma } from '../db/client';
+import { SCORE_COLUMN } from '../queue/view-parts';
 import { badRequest, notFound, parseWith } from './errors';
 import type { AnalysisInfo, ScoreChoice, ScoreField } from './shared/compare';
 import { SCORE_CHOICES, SCORE_LABELS } from './shared/compare';
@@ -62,19 +63,9 @@ export function scoreField(choice: ScoreChoice, rankBy: string): ScoreField {
  * names come from this fixed table only, never from the request.
  */
 export function scoreSql(choice: ScoreChoice): Prisma.Sql {
-  switch (choice) {
-    case 'crossfit':
-      return Prisma.sql`ch.score_crossfit`;
-    case 'multiple':
-      return Prisma.sql`ch.score_multiple`;
-    case 'pc1':
-      return Prisma.sql`ch.score_pc1`;
-    case 'z':
-      return Prisma.sql`ch.z_score`;
-    case 'auto':
-      return Prisma.sql`(CASE a.options->>'rankBy' WHEN 'pc1' THEN ch.score_pc1 WHEN 'multiple' THEN ch.score_multiple
-        WHEN 'z_pc1' THEN ch.z_score WHEN 'z_multiple' THEN ch.z_score ELSE ch.score_crossfit END)`;
-  }
+  if (choice !== 'auto') return SCORE_COLUMN[CHOICE_FIELD[choice]];
+  return Prisma.sql`(CASE a.options->>'rankBy' WHEN 'pc1' THEN ch.score_pc1 WHEN 'multiple' THEN ch.score_multiple
+    WHEN 'z_pc1' THEN ch.z_score WHEN 'z_multiple' THEN ch.z_score ELSE ch.score_crossfit END)`;
 }
 
 /**
