@@ -5,7 +5,7 @@
  */
 import { closeDb, getDb } from '../lib/db/client';
 import { databaseUrl } from '../lib/db/url';
-import { checkStorageSettings } from '../lib/storage/backend';
+import { checkStorageSettings, closeStore } from '../lib/storage/backend';
 import { Worker } from './worker';
 
 try {
@@ -19,4 +19,6 @@ const threads = process.env.PCACE_WORKER_THREADS ? Number(process.env.PCACE_WORK
 const worker = new Worker({ db: getDb(), databaseUrl: databaseUrl(), threads, id: process.env.PCACE_WORKER_ID || undefined });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => worker.stop());
 await worker.run();
+// The PostgreSQL store keeps a pool of connections: closed, the process exits at once instead of after their idle timeout.
+await closeStore();
 await closeDb();
