@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ordinalRanks, rankDescending, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { incompleteBeta, studentTTwoSided } from '../../lib/pcace/special';
 import { piecewiseLinear } from '../../lib/pcace/interpolate';
+import { Rng } from '../../lib/pcace/random';
 
 describe('rankDescending', () => {
   it('ranks 1 for the best, averages ties, puts NaN last', () => {
@@ -74,5 +75,43 @@ describe('piecewiseLinear', () => {
     expect(f(1.5)).toBe(3);
     expect(f(-5)).toBe(0);
     expect(f(9)).toBe(4);
+  });
+
+  it('gives the very bits of knots built by a stable index sort, ties summed in index order', () => {
+    // The straightforward construction the fast one replaces: cross-fitted scores must not move.
+    const reference = (x: Float64Array, f: Float64Array) => {
+      const order = Array.from(x, (_, i) => i).sort((a, b) => x[a] - x[b]);
+      const xs: number[] = [];
+      const fs: number[] = [];
+      for (let i = 0; i < order.length; ) {
+        let j = i;
+        let s = 0;
+        while (j < order.length && x[order[j]] === x[order[i]]) s += f[order[j++]];
+        xs.push(x[order[i]]);
+        fs.push(s / (j - i));
+        i = j;
+      }
+      return (v: number) => {
+        if (v <= xs[0]) return fs[0];
+        if (v >= xs[xs.length - 1]) return fs[fs.length - 1];
+        let k = 0;
+        while (xs[k + 1] <= v) k++;
+        return fs[k] + ((v - xs[k]) / (xs[k + 1] - xs[k])) * (fs[k + 1] - fs[k]);
+      };
+    };
+    const rng = new Rng(11);
+    for (let t = 0; t < 200; t++) {
+      const n = 3 + Math.floor(rng.next() * 200);
+      // Every third case on a coarse grid: many ties, whose f sums depend on the order of addition.
+      const x = Float64Array.from({ length: n }, () => (t % 3 === 0 ? Math.round(rng.next() * 8) / 4 : rng.next() * 4 - 2));
+      if (t % 5 === 0) x[0] = -0;
+      const f = Float64Array.from({ length: n }, () => rng.next() * 2 - 1);
+      const fast = piecewiseLinear(x, f);
+      const slow = reference(x, f);
+      for (let q = 0; q < n + 50; q++) {
+        const v = q < n ? x[q] : rng.next() * 6 - 3;
+        expect(Object.is(fast(v), slow(v))).toBe(true);
+      }
+    }
   });
 });
