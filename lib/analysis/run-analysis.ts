@@ -7,7 +7,6 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSyn
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
-import type { OpenedDataset } from '../datasets/types';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
@@ -19,6 +18,7 @@ import { layerVerdictFields } from './layer-verdicts';
 import { globalRanking } from './global-ranking';
 import { attachRetest, openRetestSample, retestTaskOptions } from './retest';
 import { softwareVersions } from './versions';
+import { datasetTargets, targetsFromDataset, writeTargets } from './response';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
 
 export interface RunAnalysisOptions {
@@ -39,7 +39,7 @@ export interface RunAnalysisOptions {
   /**
    * With importance measures on two or more layers, the network-wide deletion
    * curves once every layer is done (default true). A worker's layer task
-   * sees one layer: the worker runs them after the last task instead.
+   * sees one layer: the portal queues them as a task of their own instead.
    */
   networkCurves?: boolean;
 }
@@ -73,9 +73,9 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const inputs = new InputBatches(opened, n, batchSize);
     const arena = new CaptureArena();
     spillDir = prepareSpill(passes, n, options);
-    const targetsFromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
+    const fromDataset = targetsFromDataset(spec);
     // The response comes from the first forward pass (every pass sees the same images).
-    const y = targetsFromDataset ? datasetTargets(ds) : new Float64Array(n);
+    const y = fromDataset ? datasetTargets(ds) : new Float64Array(n);
 
     // A retest ranks every channel a second time.
     const totalChannels = layers.reduce((s, l) => s + l.channels, 0) * (spec.retest ? 2 : 1);
@@ -109,7 +109,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         report('forward', p, { layer: pass.slices[0].layer.name });
         const tf = performance.now();
         const captured = await forwardPass(engine, batches, pass.slices, n, arena, spillDir, stop, (out, offset, count) => {
-          if (p === 0 && !targetsFromDataset) writeTargets(response, out, offset, count, spec);
+          if (p === 0 && !fromDataset) writeTargets(response, out, offset, count, spec);
         });
         forwardSeconds += (performance.now() - tf) / 1000;
         for (let s = 0; s < pass.slices.length; s++) {
@@ -207,7 +207,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         for (const l of results) l.warnings.push(sample.reason);
       } else {
         try {
-          const retestResponse = targetsFromDataset ? datasetTargets(sample) : new Float64Array(n);
+          const retestResponse = fromDataset ? datasetTargets(sample) : new Float64Array(n);
           const retestBatches = new InputBatches({ load: sample.load, inputShape: opened.inputShape }, n, batchSize);
           await sweep(retestBatches, retestResponse, (layer) => retestTaskOptions(spec, layer.channels), async (slice, chunk, seconds) => {
             const { layer } = slice;
@@ -382,22 +382,6 @@ async function forwardPass(
       return view;
     },
   };
-}
-
-function writeTargets(y: Float64Array, out: Float32Array, offset: number, count: number, spec: AnalysisSpec): void {
-  const width = out.length / count;
-  const index = spec.target.kind === 'class' ? spec.target.index : spec.target.index ?? 0;
-  if (index >= width) {
-    throw new PcaceInputError(`target index ${index} is outside the model output (${width} values per image)`);
-  }
-  for (let b = 0; b < count; b++) y[offset + b] = out[b * width + index];
-}
-
-function datasetTargets(dataset: Pick<OpenedDataset, 'samples'>): Float64Array {
-  return Float64Array.from(dataset.samples, (s, i) => {
-    if (s.target === undefined) throw new PcaceInputError(`sample ${i} (${s.id}) has no regression target`);
-    return s.target;
-  });
 }
 
 /**

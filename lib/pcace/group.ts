@@ -26,6 +26,12 @@ export interface GroupInput {
   n: number;
   channels: number;
   positions: number;
+  /**
+   * The layer's channel numbers of data's channels, when data holds only some
+   * of the layer's (a picked set captured alone); members are named by these.
+   * Default 0..channels − 1.
+   */
+  index?: readonly number[];
 }
 
 export interface GroupOptions {
@@ -60,20 +66,23 @@ export function maxGroupPredictors(n: number): number {
 }
 
 export function groupScore(input: GroupInput, members: readonly number[], y: Float64Array, options: GroupOptions): GroupScore {
-  const { data, n, channels, positions } = input;
+  const { data, n, channels, positions, index } = input;
   if (data.length !== n * channels * positions) throw new PcaceInputError(`activation tensor has ${data.length} values, expected ${n}×${channels}×${positions}`);
   if (members.length === 0) throw new PcaceInputError('a group needs at least one channel');
   const set = [...new Set(members)];
   if (set.length !== members.length) throw new PcaceInputError('a group lists a channel twice');
-  for (const c of set) if (!Number.isInteger(c) || c < 0 || c >= channels) throw new PcaceInputError(`channel ${c} is not in 0..${channels - 1}`);
+  if (index && index.length !== channels) throw new PcaceInputError(`the channel index names ${index.length} channels, the tensor holds ${channels}`);
+  const slot = (c: number) => (index ? index.indexOf(c) : Number.isInteger(c) && c >= 0 && c < channels ? c : -1);
+  for (const c of set) if (slot(c) < 0) throw new PcaceInputError(index ? `channel ${c} is not among the captured channels ${index.join(', ')}` : `channel ${c} is not in 0..${channels - 1}`);
   validateResponse(y, n);
   const pcs: Float64Array[] = [];
   const constant: number[] = [];
   const warnings: string[] = [];
   const maps = new Float64Array(n * positions);
   for (const c of set) {
+    const at = slot(c);
     for (let i = 0; i < n; i++) {
-      const src = (i * channels + c) * positions;
+      const src = (i * channels + at) * positions;
       for (let j = 0; j < positions; j++) maps[i * positions + j] = data[src + j];
     }
     const pca = channelPca(maps, n, positions, options.components);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupScore, maxGroupPredictors } from '../../lib/pcace/group';
+import { groupPickProblem, maxGroupMembers } from '../../lib/analysis/importance/groups';
+import { groupChannels, groupVariant } from '../../lib/analysis/artifacts/types';
 import { scoreChannel } from '../../lib/pcace/score';
 import { Rng } from '../../lib/pcace/random';
 
@@ -78,5 +80,45 @@ describe('group PCACE on a layer with known joint structure', () => {
     const small = layer(40, 2);
     expect(maxGroupPredictors(40)).toBe(8);
     expect(() => groupScore(small.input, [0, 1, 2], small.y, options)).toThrow(/9 predictors .* at most 8/);
+  });
+
+  it('scores a tensor of some of the layer’s channels, named by their numbers, as the whole layer', () => {
+    // Channels 1 and 3 alone, in that order: what a picked group captures.
+    const picked = new Float32Array(300 * 2 * 16);
+    for (let i = 0; i < 300; i++) {
+      picked.set(input.data.subarray((i * 4 + 1) * 16, (i * 4 + 2) * 16), (i * 2 + 0) * 16);
+      picked.set(input.data.subarray((i * 4 + 3) * 16, (i * 4 + 4) * 16), (i * 2 + 1) * 16);
+    }
+    const sub = { data: picked, n: 300, channels: 2, positions: 16, index: [1, 3] };
+    const whole = groupScore(input, [3, 1], y, options);
+    const part = groupScore(sub, [3, 1], y, options);
+    expect(part).toEqual(whole);
+    expect(part.channels).toEqual([3, 1]);
+    expect(() => groupScore(sub, [0, 1], y, options)).toThrow(/channel 0 is not among the captured channels 1, 3/);
+  });
+});
+
+describe('picking a group of a layer’s channels', () => {
+  const spec = { components: 5 };
+  it('allows 2 to n/5 ÷ components channels of the layer, none twice, and says why not otherwise', () => {
+    expect(maxGroupMembers(100, spec)).toBe(4);
+    expect(groupPickProblem([3, 17], 64, 100, spec)).toBeNull();
+    expect(groupPickProblem([0, 1, 2, 63], 64, 100, spec)).toBeNull();
+    expect(groupPickProblem([3], 64, 100, spec)).toMatch(/at least 2 channels/);
+    expect(groupPickProblem([0, 1, 2, 3, 4], 64, 100, spec)).toBe('pick at most 4 channels: each channel brings up to 5 components and ACE takes at most 20 predictors (n/5) for the 100 images');
+    expect(groupPickProblem([3, 64], 64, 100, spec)).toBe('channel 64 is not in this layer (channels 0–63)');
+    expect(groupPickProblem([3, 3], 64, 100, spec)).toBe('channel 3 is picked twice');
+    expect(groupPickProblem(['3', 4], 64, 100, spec)).toBe('"3" is not a channel number');
+    expect(groupPickProblem([3, 4], 64, 40, spec)).toMatch(/^this analysis' 40 images allow no group/);
+    // A non-numeric k counts as 5 components per member.
+    expect(maxGroupMembers(100, { components: 'half' })).toBe(4);
+    expect(maxGroupMembers(100, { components: 2 })).toBe(10);
+  });
+
+  it('names a set by its channels ascending, so one set is one artifact whatever the order', () => {
+    expect(groupVariant([17, 3, 42])).toBe('3,17,42');
+    expect(groupVariant([42, 17, 3])).toBe(groupVariant([3, 17, 42]));
+    expect(groupChannels('3,17,42')).toEqual([3, 17, 42]);
+    expect(groupChannels('')).toEqual([]);
   });
 });

@@ -55,10 +55,10 @@ export function ChannelArtifacts({ url, initial, channel, canRequest }: { url: s
 
 const ORDER: ArtifactKind[] = ['top', 'maps', 'gradcam', 'actmax', 'strip'];
 
-const DESCRIPTIONS: Record<ArtifactKind, string> = {
+/** Words for the channel page's kinds (the strip and groups have pages of their own). */
+const DESCRIPTIONS: Partial<Record<ArtifactKind, string>> = {
   maps: "The channel's activation map on the first images of the analysis' sample, beside each input as the model saw it (PCACE paper, Fig. 2–4 and 8). Red: positive, blue: negative.",
   gradcam: 'Where the layer as a whole finds evidence for the analysed output (Grad-CAM; CAM too when the model ends in a global average pool and a linear classifier). The same for every channel of the layer.',
   actmax: 'An input optimised to maximise the mean activation of this channel (PCACE paper, Fig. 7).',
   top: "The images of the analysis' sample on which this channel's mean activation is highest.",
-  strip: '',
 };

@@ -6,7 +6,8 @@
  *   top     — the images with the highest mean activation of the channel, drawn
  *             from all classes of the dataset when the analysis used one class
  *             (what else excites the channel), each titled with its class;
- *   strip   — the layer's top-5 and bottom-5 ranked channels on one chosen image.
+ *   strip   — the layer's top-5 and bottom-5 ranked channels on one chosen image;
+ *   group   — group PCACE of a picked set of the layer's channels (group.ts).
  * Images come from the analysis' own sample (same dataset spec, n and seed),
  * preprocessed as the analysis did (both open them through ../inputs.ts), so
  * what is shown is what was ranked.
@@ -19,12 +20,14 @@ import type { DifferentiableModel } from '../../models/tfjs-model';
 import type { OpenedDataset, Preprocessing } from '../../datasets/types';
 import { PcaceInputError } from '../../pcace/validate';
 import { allClassesSpec, openDataset } from '../../datasets/index';
-import { asInputError, forwardBatches, openAnalysisInputs, openAnalysisInputsWith, type AnalysisInputs } from '../inputs';
+import { asInputError, openAnalysisInputs, openAnalysisInputsWith, type AnalysisInputs } from '../inputs';
+import { forwardChannels } from './capture';
 import type { AnalysisSpec } from '../types';
 import {
   colorize, DIVERGING, displaySize, encodePng, HEAT, inputRange, inputToRgb, overlay, resizeNearest, round4, stats, tooltipGrid, type Rgb,
 } from './render';
-import { MAP_SAMPLES, STRIP_EACH_SIDE, TOP_IMAGES, type ArtifactKind, type ArtifactPicture, type ArtifactRow, type ArtifactValues, type SampleRef } from './types';
+import { groupArtifact } from './group';
+import { LAYER_KINDS, MAP_SAMPLES, STRIP_EACH_SIDE, TOP_IMAGES, type ArtifactKind, type ArtifactPicture, type ArtifactRow, type ArtifactValues, type SampleRef } from './types';
 
 export * from './types';
 
@@ -37,6 +40,8 @@ export interface ArtifactRequest {
   image?: string;
   /** strip: the layer's channels by rank (rank 1 first), from the analysis results. */
   ranking?: { channel: number; rank: number }[];
+  /** group: the picked channels. */
+  channels?: number[];
 }
 
 export interface ArtifactOutput {
@@ -84,7 +89,7 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
   try {
     const model = inputs.model;
     const [layer] = await asInputError('bad layer', async () => resolveLayers(model.listConvLayers(), [req.layer]));
-    if (req.kind !== 'gradcam' && req.kind !== 'strip' && !(Number.isInteger(req.channel) && req.channel >= 0 && req.channel < layer.channels)) {
+    if (!LAYER_KINDS.includes(req.kind) && !(Number.isInteger(req.channel) && req.channel >= 0 && req.channel < layer.channels)) {
       throw new PcaceInputError(`channel must be in 0..${layer.channels - 1} for layer ${layer.name}, got ${req.channel}`);
     }
     const { inputShape, preprocessing: pre } = inputs;
@@ -98,11 +103,12 @@ export async function computeArtifact(spec: AnalysisSpec, req: ArtifactRequest, 
       strip: async () => stripArtifact(ctx, engine, await inputs.dataset()),
       gradcam: async () => gradcamArtifact(ctx, differentiableModel, await inputs.dataset()),
       actmax: () => actmaxArtifact(ctx, differentiableModel),
+      group: async () => groupArtifact({ spec, layer, pre, members: req.channels ?? [], progress, stop }, engine, await inputs.dataset()),
     };
     if (!Object.hasOwn(kinds, req.kind)) throw new PcaceInputError(`unknown artifact kind ${JSON.stringify(req.kind)}`);
     const out = await kinds[req.kind]();
     progress(1);
-    const layerWide = req.kind === 'gradcam' || req.kind === 'strip';
+    const layerWide = LAYER_KINDS.includes(req.kind);
     return {
       files: ctx.files,
       values: { kind: req.kind, layer: layer.name, channel: layerWide ? -1 : req.channel, mapSize: [layer.mapHeight, layer.mapWidth], inputShape, ...out },
@@ -288,31 +294,6 @@ function targetOutput(spec: AnalysisSpec, model: DifferentiableModel): { classIn
   }
   const outputs = model.output.shape.reduce((a, b) => a * b, 1);
   return { classIndex: Math.min(spec.target.index ?? 0, outputs - 1) };
-}
-
-/**
- * Forward `n` images (loaded in batches through `load`) and keep the maps of
- * `channels`: one n×H×W array per channel.
- */
-async function forwardChannels(
-  engine: ModelEngine,
-  load: (start: number, count: number) => Promise<Float32Array>,
-  n: number,
-  layer: ConvLayerInfo,
-  channels: number[],
-  onBatch?: (done: number) => void,
-): Promise<Float32Array[]> {
-  const P = layer.mapHeight * layer.mapWidth;
-  const per = engine.input.shape.reduce((a, b) => a * b, 1);
-  const out = channels.map(() => new Float32Array(n * P));
-  const size = Math.max(1, Math.min(64, Math.floor((64 << 20) / (4 * (per + layer.channels * P)))));
-  await forwardBatches(engine, load, n, size, [layer.name], (r, start, count) => {
-    const a = r.activations.get(layer.name)!.data;
-    for (let b = 0; b < count; b++)
-      channels.forEach((c, j) => out[j].set(a.subarray((b * layer.channels + c) * P, (b * layer.channels + c + 1) * P), (start + b) * P));
-    onBatch?.(start + count);
-  });
-  return out;
 }
 
 const perImage = (ctx: Ctx) => ctx.inputShape[0] * ctx.inputShape[1] * ctx.inputShape[2];

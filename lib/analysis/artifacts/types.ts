@@ -4,7 +4,7 @@
  * Node-only imports here, so client components can use the types).
  */
 
-export const ARTIFACT_KINDS = ['maps', 'gradcam', 'actmax', 'top', 'strip'] as const;
+export const ARTIFACT_KINDS = ['maps', 'gradcam', 'actmax', 'top', 'strip', 'group'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
 /** The kinds a channel page shows, in page order. */
@@ -12,9 +12,10 @@ export const CHANNEL_KINDS = ['maps', 'gradcam', 'actmax', 'top'] as const satis
 
 /**
  * Kinds that describe the whole layer, stored once with channel -1: Grad-CAM
- * weighs every channel of the layer, so every channel page shares one map.
+ * weighs every channel of the layer, so every channel page shares one map; a
+ * group names its channels in its variant.
  */
-export const LAYER_KINDS: readonly ArtifactKind[] = ['gradcam', 'strip'];
+export const LAYER_KINDS: readonly ArtifactKind[] = ['gradcam', 'strip', 'group'];
 
 export const ARTIFACT_LABELS: Record<ArtifactKind, string> = {
   maps: 'Activation maps',
@@ -22,6 +23,7 @@ export const ARTIFACT_LABELS: Record<ArtifactKind, string> = {
   actmax: 'Activation maximisation',
   top: 'Top-activating images',
   strip: 'Layer strip',
+  group: 'Group PCACE',
 };
 
 /** Sample images shown by 'maps' and 'gradcam'; top-activating images shown by 'top'; channels each side of the strip. */
@@ -67,6 +69,50 @@ export interface ArtifactRow {
   group?: 'top' | 'bottom';
   pictures: ArtifactPicture[];
   stats: Record<string, number | null>;
+}
+
+/**
+ * A group's variant: its channels ascending, comma-separated ("3,17,42"), so
+ * one set of channels is one row and is computed once whatever order it was
+ * picked in.
+ */
+export function groupVariant(channels: readonly number[]): string {
+  return [...new Set(channels)].sort((a, b) => a - b).join(',');
+}
+
+/** The channels of a group's variant (what groupVariant wrote). */
+export function groupChannels(variant: string): number[] {
+  return variant === '' ? [] : variant.split(',').map(Number);
+}
+
+/** One member's own score in a group artifact, on the same splits as the group's. */
+export interface GroupMemberScore {
+  channel: number;
+  score_crossfit: number | null;
+  score_multiple: number;
+  /** The member's maps are constant: it has no components and adds nothing. */
+  constant: boolean;
+}
+
+/** details of a 'group' artifact. */
+export interface GroupArtifactDetails {
+  channels: number[];
+  images: number;
+  /** Components each member is reduced to (the analysis' k when it is a number, else 5). */
+  components_per_member: number;
+  /** Predictors ACE saw (the members' kept components). */
+  components: number;
+  score_crossfit: number | null;
+  crossfit_mcse: number | null;
+  crossfit_repeats: number | null;
+  score_multiple: number;
+  rsq: number;
+  members: GroupMemberScore[];
+  /** The member with the highest own score (cross-fitted when there is one). */
+  best_single: { channel: number; score: number } | null;
+  /** The group's score minus its best member's: what the others add. */
+  gain: number | null;
+  settings: { flavour: string; crossfit_repeats: number; crossfit_cap: number; seed: number };
 }
 
 /** Stored in ChannelArtifact.values and served as the artifact's JSON export. */
