@@ -10,8 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PrismaClient } from '../lib/db/generated/client';
 import { AnalysisCancelled } from '../lib/analysis/run-analysis';
-import { networkCurvesSandboxed, prestartAnalysisProcess, runAnalysisSandboxed } from '../lib/analysis/sandboxed';
-import { withDefaults } from '../lib/analysis/options';
+import { prestartAnalysisProcess, runAnalysisSandboxed } from '../lib/analysis/sandboxed';
 import { stopSpareProcesses } from '../lib/models/sandbox/process';
 import { cleanOrphanSpills } from '../lib/models/sandbox/spill';
 import { PcaceInputError } from '../lib/pcace/validate';
@@ -20,7 +19,6 @@ import { cancelAnalysis, failAnalysis, failTask, LeaseLost, releaseTask, startAn
 import { claimTask, heartbeat, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { persistLayer, refreshProgress } from '../lib/queue/persist';
 import { specFromRow } from '../lib/queue/spec-from-db';
-import { networkCurveLayers, storeNetworkCurves } from '../lib/queue/network-curves';
 import { ArtifactRunner } from './artifacts';
 
 const CANCEL_POLL_MS = 500;
@@ -42,7 +40,7 @@ export class Worker {
   private wake: (() => void) | null = null;
   private listener: pg.Client | null = null;
   private readonly log: (line: string) => void;
-  /** Channel artifacts (maps, Grad-CAM, ...) run only when no layer task is waiting. */
+  /** Artifacts (maps, Grad-CAM, groups, an analysis' network-wide curves) run only when no layer task is waiting. */
   private readonly artifacts: ArtifactRunner;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -161,7 +159,6 @@ export class Worker {
       const layer = result.layers[0];
       const { analysisCompleted } = await persistLayer(db, task, this.id, layer, result);
       this.log(`completed ${task.analysisId}/${task.layerName}${analysisCompleted ? ' (analysis complete)' : ''}`);
-      if (analysisCompleted && withDefaults(row.options as never).ablation) await this.networkCurves(task.analysisId, row);
     } catch (err) {
       stopTimers();
       await beating;
@@ -169,32 +166,6 @@ export class Worker {
       await this.handleFailure(task, lost ? new LeaseLost(task.id) : (err as Error), cancel).catch((e) =>
         this.log(`could not record the end of ${task.analysisId}/${task.layerName}: ${(e as Error).stack ?? (e as Error).message}`),
       );
-    }
-  }
-
-  /**
-   * The network-wide deletion curves once every layer is stored (importance
-   * measures on two or more layers), in a model process; a failure is stored
-   * as the curves' reason, since the layers themselves are complete.
-   */
-  private async networkCurves(analysisId: string, row: Parameters<typeof specFromRow>[0]): Promise<void> {
-    const { db } = this.opts;
-    const layers = await networkCurveLayers(db, analysisId);
-    if (layers.length < 2) return;
-    const local = await specFromRow(row, layers[0].name);
-    try {
-      const curves = await networkCurvesSandboxed({ ...local.spec, layers: layers.map((l) => l.name) }, layers, {
-        threads: this.opts.threads,
-        onStart: (pid) => this.log(`model process ${pid} runs the network-wide deletion curves of ${analysisId}`),
-        log: this.log,
-      });
-      await storeNetworkCurves(db, analysisId, curves);
-      this.log(`stored the network-wide deletion curves of ${analysisId} (${curves.seconds.toFixed(1)} s)`);
-    } catch (err) {
-      this.log(`network-wide deletion curves of ${analysisId} failed: ${(err as Error).stack ?? (err as Error).message}`);
-      await storeNetworkCurves(db, analysisId, { error: (err as Error).message });
-    } finally {
-      await local.release();
     }
   }
 

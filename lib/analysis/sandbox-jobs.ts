@@ -29,7 +29,7 @@ export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; 
     memoryBudgetBytes: args.memoryBudgetBytes,
     // The process's own folder (process.ts): removed by the parent however the process ends.
     spillDir: process.cwd(),
-    // A layer task sees one layer; the worker runs the network-wide curves after the last (networkCurvesJob).
+    // A layer task sees one layer; the network-wide curves are a task of their own once every layer is stored (networkCurvesJob).
     networkCurves: false,
     onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
   });

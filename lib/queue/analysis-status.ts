@@ -90,7 +90,11 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskEvent, Transition<TaskStatus>
   resume: { from: ['cancelled'], to: 'queued', raced: [] },
 });
 
-/** Channel artifact: as a layer task, without cancel; a new request retries a failed one. */
+/**
+ * Channel artifact (and the analysis' network-wide curves, queued as one when
+ * its last layer is stored): as a layer task, without cancel; a new request
+ * retries a failed one.
+ */
 export const ARTIFACT_TRANSITIONS: Readonly<Record<ArtifactEvent, Transition<ArtifactStatus>>> = Object.freeze({
   /** A request of an existing artifact requeues only a failed one; the others are left as they are. */
   request: { from: ['failed'], to: 'queued', raced: ['queued', 'running', 'completed'] },
@@ -133,8 +137,9 @@ export class LeaseLost extends Error {
   }
 }
 
-type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
-type Db = PrismaClient | Tx;
+/** A transaction's client, or (Db) either that or the client itself. */
+export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+export type Db = PrismaClient | Tx;
 
 /** `('a', 'b')` for a status list of the table (constants of this file, never input). */
 export function sqlStatuses(list: readonly string[]): Prisma.Sql {
@@ -326,12 +331,13 @@ function exhaust(db: Db, entity: 'task' | 'artifact', cfg: { maxAttempts: number
   const t = (entity === 'task' ? TASK_TRANSITIONS : ARTIFACT_TRANSITIONS).exhaust;
   const tableName = Prisma.raw(entity === 'task' ? '"LayerTask"' : '"ChannelArtifact"');
   const doing = entity === 'task' ? 'running this layer' : 'computing this';
-  return db.$queryRaw<{ analysisId: string; layerName: string }[]>`
+  const kind = Prisma.raw(entity === 'task' ? 'NULL' : 'kind::text');
+  return db.$queryRaw<{ analysisId: string; layerName: string; kind: string | null; error: string }[]>`
     UPDATE ${tableName} SET status = ${sqlStatus(targetOf(t))}, "updatedAt" = now(),
            error = 'the worker ' || ${doing} || ' stopped ' || attempts || ' times (crash or out of memory)'
     WHERE status IN ${sqlStatuses(t.from)} AND attempts >= ${cfg.maxAttempts}
       AND "lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})
-    RETURNING "analysisId", "layerName"`;
+    RETURNING "analysisId", "layerName", ${kind} AS kind, error`;
 }
 
 /** Exhausted layer tasks fail; returned so their analyses can be failed. */
@@ -340,7 +346,7 @@ export const exhaustTasks = (db: Db, cfg: { maxAttempts: number; leaseSeconds: n
 // ---------------------------------------------------------------- channel artifacts
 
 /** Records the result; throws LeaseLost if the artifact is no longer ours (the caller removes its files). */
-export async function completeArtifact(db: Db, id: string, workerId: string, result: { resultPath: string; values: unknown; seconds: number }): Promise<void> {
+export async function completeArtifact(db: Db, id: string, workerId: string, result: { resultPath: string | null; values: unknown; seconds: number }): Promise<void> {
   const set = Prisma.sql`progress = 1, error = NULL, "resultPath" = ${result.resultPath}, "values" = ${JSON.stringify(result.values)}::jsonb, seconds = ${result.seconds}`;
   if (!(await holderChange(db, 'artifact', 'complete', ARTIFACT_TRANSITIONS.complete, id, workerId, set))) throw new LeaseLost(id);
 }
@@ -355,9 +361,9 @@ export function failArtifact(db: Db, id: string, workerId: string, error: string
   return failHeld(db, 'artifact', id, workerId, error);
 }
 
-/** An artifact whose worker died maxAttempts times fails with that reason instead of looping. */
-export async function exhaustArtifacts(db: Db, cfg: { maxAttempts: number; leaseSeconds: number }): Promise<void> {
-  await exhaust(db, 'artifact', cfg);
+/** Artifacts whose workers died maxAttempts times fail with that reason instead of looping; returned (with their kind and reason). */
+export function exhaustArtifacts(db: Db, cfg: { maxAttempts: number; leaseSeconds: number }) {
+  return exhaust(db, 'artifact', cfg);
 }
 
 /** Wakes idle workers (they LISTEN on this channel): work was queued or given back. */

@@ -6,18 +6,25 @@
  * it (so an artifact completes exactly once). Requests NOTIFY the same channel
  * as layer tasks, so idle workers wake for either. Status changes are made
  * by analysis-status.ts (its ARTIFACT_TRANSITIONS), this file only picks rows.
+ * Rows are what pages ask for (pictures, strips, groups of channels) and an
+ * analysis' network-wide deletion curves (network-curves.ts), which the
+ * transaction completing the analysis queues.
  */
 import { randomUUID } from 'node:crypto';
 import type { PrismaClient } from '../db/generated/client';
 import type { ArtifactKind } from '../analysis/artifacts/types';
 import type { QueueConfig } from './config';
-import { ARTIFACT_TRANSITIONS, exhaustArtifacts, notifyWorkers, sqlStatus, sqlStatuses, targetOf } from './analysis-status';
+import { ARTIFACT_TRANSITIONS, exhaustArtifacts, notifyWorkers, sqlStatus, sqlStatuses, targetOf, type Db } from './analysis-status';
+import { NETWORK_CURVES, storeNetworkCurves } from './network-curves';
+
+/** What an artifact row can hold: a channel or layer artifact, or an analysis' network-wide curves (network-curves.ts). */
+export type QueuedKind = ArtifactKind | typeof NETWORK_CURVES;
 
 export interface ArtifactKey {
   analysisId: string;
   layerName: string;
   channel: number;
-  kind: ArtifactKind;
+  kind: QueuedKind;
   variant: string;
 }
 
@@ -31,7 +38,7 @@ export interface ClaimedArtifact extends ArtifactKey {
  * failure); queued, running and completed ones are left alone, so repeated
  * and concurrent requests of one artifact create one row and one computation.
  */
-export async function requestArtifacts(db: PrismaClient, keys: ArtifactKey[]): Promise<number> {
+export async function requestArtifacts(db: Db, keys: ArtifactKey[]): Promise<number> {
   const request = ARTIFACT_TRANSITIONS.request;
   let queued = 0;
   for (const k of keys) {
@@ -46,9 +53,20 @@ export async function requestArtifacts(db: PrismaClient, keys: ArtifactKey[]): P
   return queued;
 }
 
+/**
+ * Fails the artifacts whose workers died maxAttempts times; network-wide
+ * curves among them store that reason in the analysis' summary in the same
+ * transaction, as their holder would have.
+ */
+async function failExhausted(db: PrismaClient, cfg: QueueConfig): Promise<void> {
+  await db.$transaction(async (tx) => {
+    for (const a of await exhaustArtifacts(tx, cfg)) if (a.kind === NETWORK_CURVES) await storeNetworkCurves(tx, a.analysisId, { error: a.error });
+  });
+}
+
 /** Claims the oldest runnable artifact (queued, or running with a lapsed lease), or null. */
 export async function claimArtifact(db: PrismaClient, workerId: string, cfg: QueueConfig): Promise<ClaimedArtifact | null> {
-  await exhaustArtifacts(db, cfg);
+  await failExhausted(db, cfg);
   const rows = await db.$queryRaw<ClaimedArtifact[]>`
     UPDATE "ChannelArtifact" SET status = ${sqlStatus(targetOf(ARTIFACT_TRANSITIONS.claim))}, "lockedBy" = ${workerId}, "lockedAt" = now(),
            attempts = attempts + 1, progress = 0, "updatedAt" = now()

@@ -1,6 +1,7 @@
 /**
  * Writing one finished layer: the task's completion, the layer's rows and the
- * analysis' progress (or completion) commit together or not at all.
+ * analysis' progress (or completion, with its network-wide curves queued)
+ * commit together or not at all.
  */
 import type { PrismaClient, Prisma } from '../db/generated/client';
 import { insertLayerRows } from './result-rows';
@@ -8,6 +9,9 @@ import type { AnalysisResult, LayerResult } from '../analysis/types';
 import { completeAnalysis, completeTask } from './analysis-status';
 import { storeNetworkQValues } from './network-q';
 import { storeViewParts } from './view-parts';
+import { requestArtifacts } from './artifact-tasks';
+import { NETWORK_CURVES, wantsNetworkCurves } from './network-curves';
+import { withDefaults } from '../analysis/options';
 
 export async function persistLayer(
   db: PrismaClient,
@@ -20,7 +24,7 @@ export async function persistLayer(
     async (tx) => {
       // Serialises the completions of one analysis, so exactly one of two
       // workers finishing its last layers sees that nothing remains.
-      await tx.$queryRaw`SELECT id FROM "Analysis" WHERE id = ${task.analysisId} FOR UPDATE`;
+      const [locked] = await tx.$queryRaw<{ options: Prisma.JsonValue }[]>`SELECT options FROM "Analysis" WHERE id = ${task.analysisId} FOR UPDATE`;
       await completeTask(tx, task.id, workerId);
       await insertLayerRows(tx, task.analysisId, task.layerIndex, layer);
       const [{ remaining }] = await tx.$queryRaw<{ remaining: number }[]>`
@@ -33,6 +37,12 @@ export async function persistLayer(
         await completeAnalysis(tx, task.analysisId, {
           progress: 1, etaSeconds: 0, currentLayer: null, summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions),
         });
+        // The curves across layers as a leased task of their own, queued with the completion:
+        // a worker that dies before running them leaves them to the next (network-curves.ts).
+        const layers = await tx.layerResult.count({ where: { analysisId: task.analysisId } });
+        if (wantsNetworkCurves(withDefaults(locked?.options as Record<string, unknown> | null), layers)) {
+          await requestArtifacts(tx, [{ analysisId: task.analysisId, layerName: '', channel: -1, kind: NETWORK_CURVES, variant: '' }]);
+        }
       } else {
         await tx.analysis.update({ where: { id: task.analysisId }, data: { summary, codeVersion: run.versions['pcace-lab'], engineVersion: engineVersion(run.versions) } });
         await refreshProgress(tx, task.analysisId, null, null);

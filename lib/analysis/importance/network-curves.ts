@@ -136,7 +136,7 @@ export async function networkDeletionCurves(
 }
 
 /**
- * The curves for a stored analysis (a worker, after its last layer task): the
+ * The curves for a stored analysis (a worker's network-curves task, queued when its last layer was stored): the
  * analysis' own images opened as the layer tasks opened them.
  */
 export async function networkCurvesForSpec(spec: AnalysisSpec, layers: readonly NetworkCurveLayer[], options: NetworkCurveOptions = {}): Promise<NetworkCurves> {
