@@ -68,7 +68,10 @@ export async function rankNeighbours(layerResultId: string, rank: number): Promi
   return { above: above?.channel ?? null, below: below?.channel ?? null };
 }
 
-const keyFor = (analysisId: string, layer: string, kind: ArtifactKind, channel: number, variant = ''): ArtifactKey => ({
+/** A key of an artifact the pages show (every kind but an analysis' network-wide curves). */
+export type PageKey = ArtifactKey & { kind: ArtifactKind };
+
+export const keyFor = (analysisId: string, layer: string, kind: ArtifactKind, channel: number, variant = ''): PageKey => ({
   analysisId,
   layerName: layer,
   kind,
@@ -76,7 +79,7 @@ const keyFor = (analysisId: string, layer: string, kind: ArtifactKind, channel: 
   variant,
 });
 
-function toJson(ref: LayerRef, key: ArtifactKey, row: ChannelArtifact | null): ArtifactJson {
+function toJson(ref: LayerRef, key: PageKey, row: ChannelArtifact | null): ArtifactJson {
   const base = `/api/v1/labs/${ref.slug}/analyses/${ref.analysisId}/layers/${encodeURIComponent(ref.layer)}/artifacts`;
   const values = row?.status === 'completed' ? (row.values as unknown as ArtifactValues | null) : null;
   const files: Record<string, string> = {};
@@ -101,7 +104,8 @@ function toJson(ref: LayerRef, key: ArtifactKey, row: ChannelArtifact | null): A
   };
 }
 
-async function lookup(ref: LayerRef, keys: ArtifactKey[]): Promise<ArtifactJson[]> {
+/** The artifacts of these keys as the API shows them (missing ones included). */
+export async function lookup(ref: LayerRef, keys: PageKey[]): Promise<ArtifactJson[]> {
   const rows = await db.channelArtifact.findMany({
     where: { OR: keys.map((k) => ({ analysisId: k.analysisId, layerName: k.layerName, channel: k.channel, kind: k.kind, variant: k.variant })) },
   });
@@ -148,7 +152,7 @@ export async function artifactFile(labId: string, ref: LayerRef, artifactId: str
   if (file === 'values.json') return { bytes: Buffer.from(JSON.stringify(row.values, null, 1)), type: 'application/json' };
   const values = row.values as unknown as ArtifactValues;
   // Only names the artifact lists: the file name never reaches the filesystem unchecked.
-  const known = values.rows.some((r) => r.pictures.some((p) => p.file === file));
+  const known = Array.isArray(values.rows) && values.rows.some((r) => r.pictures.some((p) => p.file === file));
   if (!known || !row.resultPath || !/^[a-z0-9-]+\.png$/.test(file)) throw notFound('file not found');
   try {
     return { bytes: await buffer(await (await getStore()).get(joinKey(row.resultPath, file))), type: 'image/png' };

@@ -2,8 +2,9 @@
  * Channel and layer pages in Chromium with a real worker: the MNIST CNN ranked
  * on digit 3, then a channel page whose pictures are requested on opening and
  * appear without a reload, the layer strip with its ten maps linking to their
- * channels, a viewer who sees computed pictures but cannot request, and a
- * failed picture with its reason and a retry.
+ * channels, a group of picked channels scored together, a viewer who sees
+ * computed pictures but cannot request, and a failed picture with its reason
+ * and a retry.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,28 @@ describe('channel pages in a browser', () => {
     await portal.screenshot(page, 'layer-strip');
     await maps.first().click();
     await page.waitForURL(new RegExp(`/layers/conv2/channels/${top}$`));
+  });
+
+  it('scores channels a member picks together, beside the best of them alone; a bad pick says why', async () => {
+    const second = (await db.channelResult.findFirstOrThrow({ where: { layerResult: { analysisId, name: 'conv2' }, rank: 2 } })).channel;
+    const page = await portal.pageAs(memberId);
+    await page.goto(layerUrl);
+    // 60 images: ACE takes 12 predictors, 5 components per member, so two channels.
+    expect(await page.getByTestId('group-section').textContent()).toMatch(/Up to 2 channels of 0–63 \(60 images/);
+    const ask = async (text: string) => {
+      await page.getByTestId('group-channels').fill(text);
+      await page.getByRole('button', { name: 'Score these channels together' }).click();
+    };
+    await ask(`${top}`);
+    expect(await page.getByTestId('group-error').textContent()).toMatch(/pick at least 2 channels .*\(400\)$/);
+    await ask(`${second}, ${top}`);
+    await page.locator('[data-testid="group-result"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    const [lo, hi] = [top, second].sort((a, b) => a - b);
+    expect(await page.getByTestId('group-joint').textContent()).toMatch(new RegExp(`^Channels ${lo}, ${hi} together: -?\\d\\.\\d{3} cross-fitted`));
+    expect(await page.getByTestId('group-best').textContent()).toMatch(/^Best alone: channel \d+, -?\d\.\d{3}; the others add [+−]\d\.\d{3}\.$/);
+    expect(await page.getByTestId('group-members').locator('tbody tr').count()).toBe(2);
+    expect((await db.channelArtifact.findFirstOrThrow({ where: { analysisId, kind: 'group' } })).variant).toBe(`${lo},${hi}`);
+    await portal.screenshot(page, 'layer-group');
   });
 
   it('lets a viewer see computed pictures, with a clear message where none exist', async () => {

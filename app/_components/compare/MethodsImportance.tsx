@@ -4,6 +4,7 @@
  * (Spearman and top-k overlap with bootstrap intervals) and the layer's
  * deletion curves, in each measure's order, against the band of random orders.
  */
+import Link from 'next/link';
 import { useState } from 'react';
 import type { MethodsPayload } from '@/lib/server/shared/compare';
 import { DeletionCurves, exact, fmtP, type DeletionSeries } from '@/app/_components/charts';
@@ -57,8 +58,11 @@ export function AgreementTable({ importance }: { importance: Importance }) {
   );
 }
 
-/** Group PCACE of the layer's top-k by PCACE and by the ablation change: the set's joint cross-fitted score beside its best member's. */
-export function GroupLine({ importance }: { importance: Importance }) {
+/**
+ * Group PCACE of the layer's top-k by PCACE and by the ablation change: the set's joint cross-fitted score beside its best member's,
+ * with the layer page, where any set of the layer's channels can be scored the same way.
+ */
+export function GroupLine({ importance, layerHref }: { importance: Importance; layerHref: string }) {
   const groups = importance.groups ?? [];
   if (!groups.length) return null;
   return (
@@ -70,7 +74,7 @@ export function GroupLine({ importance }: { importance: Importance }) {
           {g.best_single === null ? '—' : exact(g.best_single)}
         </span>
       ))}
-      .
+      . <Link href={`${layerHref}#ch-group-h`}>Score other channels together</Link> on the layer page.
     </p>
   );
 }

@@ -4,6 +4,7 @@ import Link from 'next/link';
 import type { AnalysisInfo, MethodsPayload } from '@/lib/server/shared/compare';
 import { exact, exportJson, fmtP, stars } from '@/app/_components/charts';
 import { TableHead } from '@/app/_components/TableHead';
+import { layerPageHref } from '@/app/_components/layer-path';
 import { effectText } from './effect-text';
 import { Heatmap } from './Heatmap';
 import { AgreementTable, DeletionPanel, GroupLine, NetworkDeletionPanel } from './MethodsImportance';
@@ -94,7 +95,7 @@ function MethodResults({ payload, lab, busy }: { payload: MethodsPayload; lab: s
         </button>
       </div>
       {imp ? <AgreementTable importance={imp} /> : null}
-      {imp ? <GroupLine importance={imp} /> : null}
+      {imp ? <GroupLine importance={imp} layerHref={layerPageHref(lab, payload.analysis.id, payload.layer)} /> : null}
       {imp ? <DeletionPanel importance={imp} layer={payload.layer} /> : null}
       {payload.network ? <NetworkDeletionPanel network={payload.network} /> : null}
       <div className="cmp-grid2">

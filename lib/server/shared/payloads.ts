@@ -93,6 +93,19 @@ export interface ArtifactJson {
   values: ArtifactValues | null;
 }
 
+/** What a picked group of a layer may hold (GET …/layers/:layer/group). */
+export interface GroupLimits {
+  /** Channels of the layer (picks are 0 … channels − 1). */
+  channels: number;
+  images: number;
+  componentsPerMember: number;
+  /** Most channels in a group: ACE takes at most n/5 predictors, and each member brings up to componentsPerMember. */
+  maxMembers: number;
+}
+
+/** The layer's top-k groups stored with its importance measures (lib/analysis/importance/groups.ts). */
+export type StoredLayerGroup = NonNullable<NonNullable<LayerResult['importance']>['groups']>[number];
+
 // ---------------------------------------------------------------- discussion
 
 /** What the API and the thread component show; canEdit/canDelete are for the caller. */

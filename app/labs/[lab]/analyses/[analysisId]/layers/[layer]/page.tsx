@@ -4,6 +4,8 @@ import { notFound } from 'next/navigation';
 import { requireLab, roleAtLeast } from '@/lib/server/access';
 import { analysisSamples, findLayer, layerChannels, stripArtifact } from '@/lib/server/artifacts';
 import { ApiError } from '@/lib/server/errors';
+import { layerGroups } from '@/lib/server/group-artifacts';
+import { GroupScore } from '@/app/_components/channel/GroupScore';
 import { LayerStrip } from '@/app/_components/channel/LayerStrip';
 import { formatNumber } from '@/app/_components/format';
 import { layerApiBase, layerFromParam, layerPageHref } from '@/app/_components/layer-path';
@@ -18,7 +20,8 @@ const PICKER = 24;
 
 /**
  * /labs/:lab/analyses/:analysisId/layers/:layer[?image=<sample id>] — the layer strip (top-5 and
- * bottom-5 channels on one image of the analysis' sample) and the layer's channels by rank.
+ * bottom-5 channels on one image of the analysis' sample), group PCACE of channels a member picks
+ * (beside the layer's own top-k groups) and the layer's channels by rank.
  */
 export default async function LayerPage({ params, searchParams }: { params: Promise<Params>; searchParams?: Promise<{ image?: string | string[] }> }) {
   const { lab: slug, analysisId, layer: rawLayer } = await params;
@@ -42,7 +45,7 @@ export default async function LayerPage({ params, searchParams }: { params: Prom
     pickError = err.message;
     return stripArtifact(ctx.lab.id, ref, null);
   });
-  const [samples, channels] = await Promise.all([analysisSamples(ctx.lab.id, analysisId), layerChannels(layerResult.id)]);
+  const [samples, channels, groups] = await Promise.all([analysisSamples(ctx.lab.id, analysisId), layerChannels(layerResult.id), layerGroups(ctx.lab.id, ref)]);
   const current = samples.find((s) => s.id === strip.variant);
   const offered = samples.slice(0, PICKER);
   if (current && current.index >= PICKER) offered.push(current);
@@ -80,6 +83,16 @@ export default async function LayerPage({ params, searchParams }: { params: Prom
         key={strip.variant}
         url={`${api}/strip`}
         initial={strip}
+        canRequest={roleAtLeast(ctx.role, 'member')}
+        channelHref={`${base}/channels`}
+      />
+
+      <GroupScore
+        url={`${api}/group`}
+        layer={layer}
+        limits={groups.limits}
+        stored={groups.stored}
+        groups={groups.groups}
         canRequest={roleAtLeast(ctx.role, 'member')}
         channelHref={`${base}/channels`}
       />
