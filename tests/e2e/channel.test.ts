@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { usePortal } from '../helpers/portal';
 import { PIPELINE_DIR } from '../helpers/reference';
@@ -132,6 +133,11 @@ describe('channel pages in a browser', () => {
     expect(await page.getByTestId('group-members').locator('tbody tr').count()).toBe(2);
     expect((await db.channelArtifact.findFirstOrThrow({ where: { analysisId, kind: 'group' } })).variant).toBe(`${lo},${hi}`);
     await portal.screenshot(page, 'layer-group');
+    // The section passes axe-core (WCAG 2.1 A/AA, serious or critical) and fits a phone screen.
+    const axe = await new AxeBuilder({ page: page as never }).include('[data-testid="group-section"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.getByTestId('group-section').evaluate((e) => e.getBoundingClientRect().right)).toBeLessThanOrEqual(390);
   });
 
   it('lets a viewer see computed pictures, with a clear message where none exist', async () => {
