@@ -1,17 +1,19 @@
 /**
  * Runs one analysis end to end: forward passes planned to a memory budget,
  * channels scored on all cores. The model and images are opened as the
- * artifacts open them (inputs.ts); a worker runs one layer per task.
+ * artifacts open them (inputs.ts); a worker runs the group of layer tasks it
+ * claimed as one run, storing each layer as it finishes (onLayer).
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
+import { CaptureArena, forwardPass } from './capture';
 import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { DEFAULT_MEMORY_BUDGET_BYTES, planPasses, type CaptureSlice } from './plan';
-import { asInputError, forwardBatches, InputBatches, openAnalysisInputs } from './inputs';
+import { asInputError, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
 import { layerVerdictFields } from './layer-verdicts';
@@ -19,7 +21,7 @@ import { globalRanking } from './global-ranking';
 import { attachRetest, openRetestSample, retestTaskOptions } from './retest';
 import { softwareVersions } from './versions';
 import { datasetTargets, targetsFromDataset, writeTargets } from './response';
-import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult } from './types';
+import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
 
 export interface RunAnalysisOptions {
   onProgress?: (p: AnalysisProgress) => void;
@@ -42,6 +44,12 @@ export interface RunAnalysisOptions {
    * sees one layer: the portal queues them as a task of their own instead.
    */
   networkCurves?: boolean;
+  /**
+   * Each layer once it is final (scored, with its importance, sanity checks and
+   * retest), before the next is scored: a worker stores it at once, so a run of
+   * many layers keeps its finished ones when it is stopped or killed.
+   */
+  onLayer?: (layer: LayerResult, run: RunSummary) => Promise<void> | void;
 }
 
 export class AnalysisCancelled extends Error {
@@ -74,6 +82,14 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const arena = new CaptureArena();
     spillDir = prepareSpill(passes, n, options);
     const fromDataset = targetsFromDataset(spec);
+    const summary: RunSummary = {
+      model: { backend: engine.backend, input: engine.input.shape, layers: all.length },
+      dataset: { images: n, classes: ds.classes, skipped: ds.skipped.length },
+      versions: softwareVersions(engine.backend),
+    };
+    const finished = async (layer: LayerResult) => {
+      await options.onLayer?.(layer, summary);
+    };
     // The response comes from the first forward pass (every pass sees the same images).
     const y = fromDataset ? datasetTargets(ds) : new Float64Array(n);
 
@@ -81,6 +97,9 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const totalChannels = layers.reduce((s, l) => s + l.channels, 0) * (spec.retest ? 2 : 1);
     let channelsDone = 0;
     let forwardSeconds = 0;
+    let forwardPasses = 0;
+    /** Channels scored per layer, for the layer's own progress. */
+    const layerScored = new Map<string, number>();
     let statsSeconds = 0;
     const partial = new Map<string, ChannelTaskResult[]>();
     const layerSeconds = new Map<string, number>();
@@ -112,12 +131,15 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           if (p === 0 && !fromDataset) writeTargets(response, out, offset, count, spec);
         });
         forwardSeconds += (performance.now() - tf) / 1000;
+        forwardPasses++;
         for (let s = 0; s < pass.slices.length; s++) {
           const slice = pass.slices[s];
           const { layer } = slice;
           const ts = performance.now();
           const where = { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length };
-          report('statistics', p, where);
+          const scoredBefore = layerScored.get(layer.name) ?? 0;
+          const at = (done: number) => ({ ...where, layerFraction: (scoredBefore + done) / (layer.channels * (spec.retest ? 2 : 1)) });
+          report('statistics', p, at(0));
           const before = channelsDone;
           const data = captured.load(s);
           let chunk: ChannelTaskResult[];
@@ -131,7 +153,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
                 shouldStop: options.shouldStop,
                 onChannel: (done) => {
                   channelsDone = before + done;
-                  report('statistics', p, where);
+                  layerScored.set(layer.name, scoredBefore + done);
+                  report('statistics', p, at(done));
                 },
               },
             );
@@ -199,12 +222,17 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       }
       partial.delete(layer.name);
       results.push(layerResult);
+      // With a retest the layer is final only once its second ranking is attached.
+      if (!spec.retest) await finished(layerResult);
     });
 
     if (spec.retest) {
       const sample = await openRetestSample(spec, opened, ds.samples);
       if ('reason' in sample) {
-        for (const l of results) l.warnings.push(sample.reason);
+        for (const l of results) {
+          l.warnings.push(sample.reason);
+          await finished(l);
+        }
       } else {
         try {
           const retestResponse = fromDataset ? datasetTargets(sample) : new Float64Array(n);
@@ -217,6 +245,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
             if (slice.end < layer.channels) return;
             attachRetest(layerResult, partial.get(layer.name)!, spec, n);
             partial.delete(layer.name);
+            await finished(layerResult);
           });
         } finally {
           await sample.close();
@@ -239,13 +268,11 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     progress({ fraction: 1, phase: 'done', channelsDone, channels: totalChannels, etaSeconds: 0 });
     return {
       spec: echoSpec(spec),
-      model: { backend: engine.backend, input: engine.input.shape, layers: all.length },
-      dataset: { images: n, classes: ds.classes, skipped: ds.skipped.length },
+      ...summary,
       layers: results,
       ...(global ? { global_ranking: global } : {}),
       ...(network ? { network_curves: network } : {}),
-      timings: { total_seconds: elapsed, forward_seconds: forwardSeconds, statistics_seconds: statsSeconds },
-      versions: softwareVersions(engine.backend),
+      timings: { total_seconds: elapsed, forward_seconds: forwardSeconds, forward_passes: forwardPasses, statistics_seconds: statsSeconds },
     };
   } finally {
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
@@ -285,102 +312,6 @@ function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTask
       : undefined,
     ...layerVerdictFields(summary),
     warnings,
-  };
-}
-
-/**
- * One reusable shared allocation for captured activations: every pass carves
- * its slices out of it, so passes do not stack up buffers waiting for the
- * garbage collector (the scoring threads read it in place).
- */
-class CaptureArena {
-  private buffer: SharedArrayBuffer | null = null;
-
-  view(offsetFloats: number, lengthFloats: number, totalFloats: number): Float32Array {
-    if (!this.buffer || this.buffer.byteLength < totalFloats * 4) this.buffer = new SharedArrayBuffer(totalFloats * 4);
-    return new Float32Array(this.buffer, offsetFloats * 4, lengthFloats);
-  }
-}
-
-interface Captured {
-  /** In-memory slices: their data; spilled slices: null until loaded. */
-  data: (Float32Array | null)[];
-  files: (string | null)[];
-  load(s: number): Float32Array;
-}
-
-/** Runs the network over all images, keeping only the slices' channels (in memory or in files). */
-async function forwardPass(
-  engine: ModelEngine,
-  inputs: InputBatches,
-  slices: CaptureSlice[],
-  n: number,
-  arena: CaptureArena,
-  spillDir: string,
-  stop: () => void,
-  onOutput: (out: Float32Array, offset: number, count: number) => void,
-): Promise<Captured> {
-  const sizes = slices.map((s) => n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth);
-  const resident = slices.map((s, i) => (s.spill ? 0 : sizes[i]));
-  const residentTotal = resident.reduce((a, b) => a + b, 0);
-  const chunkMax = Math.max(0, ...slices.map((s, i) => (s.spill ? sizes[i] : 0)));
-  const arenaFloats = Math.max(residentTotal, chunkMax);
-  let offset = 0;
-  const data = slices.map((s, i) => {
-    if (s.spill) return null;
-    const v = arena.view(offset, sizes[i], arenaFloats);
-    offset += sizes[i];
-    return v;
-  });
-  const files = slices.map((s, i) => (s.spill ? path.join(spillDir, `${s.layer.name.replace(/[^\w.-]/g, '_')}-${s.start}-${i}.f32`) : null));
-  const fds = files.map((f) => (f ? openSync(f, 'w') : -1));
-  const names = [...new Set(slices.map((s) => s.layer.name))];
-  // The runtime returns whole layers for the batch; keep those under ~128 MB.
-  const perImage = names.reduce((sum, name) => {
-    const layer = slices.find((s) => s.layer.name === name)!.layer;
-    return sum + 4 * layer.channels * layer.mapHeight * layer.mapWidth;
-  }, 0);
-  const batchSize = Math.max(1, Math.min(inputs.batchSize, Math.floor((128 << 20) / perImage)));
-  try {
-    await forwardBatches(engine, (start, count) => inputs.batch(start, count), n, batchSize, names, (out, start, count) => {
-      onOutput(out.output.data, start, count);
-      slices.forEach((slice, i) => {
-        const t = out.activations.get(slice.layer.name)!;
-        const P = slice.layer.mapHeight * slice.layer.mapWidth;
-        const C = slice.layer.channels;
-        const width = (slice.end - slice.start) * P;
-        for (let b = 0; b < count; b++) {
-          const src = (b * C + slice.start) * P;
-          const part = t.data.subarray(src, src + width);
-          if (data[i]) data[i]!.set(part, (start + b) * width);
-          // Appended image by image, the file holds exactly the chunk's NCHW tensor.
-          else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
-        }
-      });
-    }, stop);
-  } finally {
-    for (const fd of fds) if (fd >= 0) closeSync(fd);
-  }
-  return {
-    data,
-    files,
-    load(s: number) {
-      if (data[s]) return data[s]!;
-      const view = arena.view(0, sizes[s], arenaFloats);
-      const fd = openSync(files[s]!, 'r');
-      try {
-        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        for (let done = 0; done < bytes.length; ) {
-          const got = readSync(fd, bytes, done, Math.min(1 << 28, bytes.length - done), done);
-          if (got <= 0) throw new Error(`activation spill file ${files[s]} is truncated`);
-          done += got;
-        }
-      } finally {
-        closeSync(fd);
-      }
-      rmSync(files[s]!, { force: true });
-      return view;
-    },
   };
 }
 

@@ -196,9 +196,13 @@ export interface AnalysisResult {
   global_ranking?: GlobalRanking;
   /** With importance measures on two or more layers: deletion curves removing channels of every analysed layer in each measure's global order. */
   network_curves?: NetworkCurves;
-  timings: { total_seconds: number; forward_seconds: number; statistics_seconds: number };
+  /** forward_passes: passes over the images (the memory plan's, plan.ts; a retest doubles them). */
+  timings: { total_seconds: number; forward_seconds: number; forward_passes: number; statistics_seconds: number };
   versions: Record<string, string>;
 }
+
+/** What every layer of a run shares: the rows of a finished layer are stored with it (lib/queue/persist.ts). */
+export type RunSummary = Pick<AnalysisResult, 'model' | 'dataset' | 'versions'>;
 
 export interface AnalysisProgress {
   /** 0..1 over the whole analysis. */
@@ -208,6 +212,8 @@ export interface AnalysisProgress {
   layerCount?: number;
   channelsDone?: number;
   channels?: number;
+  /** 0..1 of `layer`'s channels scored (a retest counts each channel twice). */
+  layerFraction?: number;
   phase: 'loading' | 'forward' | 'statistics' | 'ablation' | 'sanity' | 'done';
   etaSeconds?: number;
 }

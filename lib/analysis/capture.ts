@@ -1,0 +1,106 @@
+/**
+ * Capturing activations in a forward pass (run-analysis.ts): the slices of a
+ * pass are kept in one reusable shared buffer, or written to spill files when
+ * a layer is bigger than the memory budget (plan.ts).
+ */
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { ModelEngine } from '../models/engine';
+import type { CaptureSlice } from './plan';
+import { forwardBatches, type InputBatches } from './inputs';
+
+/**
+ * One reusable shared allocation for captured activations: every pass carves
+ * its slices out of it, so passes do not stack up buffers waiting for the
+ * garbage collector (the scoring threads read it in place).
+ */
+export class CaptureArena {
+  private buffer: SharedArrayBuffer | null = null;
+
+  view(offsetFloats: number, lengthFloats: number, totalFloats: number): Float32Array {
+    if (!this.buffer || this.buffer.byteLength < totalFloats * 4) this.buffer = new SharedArrayBuffer(totalFloats * 4);
+    return new Float32Array(this.buffer, offsetFloats * 4, lengthFloats);
+  }
+}
+
+export interface Captured {
+  /** In-memory slices: their data; spilled slices: null until loaded. */
+  data: (Float32Array | null)[];
+  files: (string | null)[];
+  load(s: number): Float32Array;
+}
+
+/** Runs the network over all images, keeping only the slices' channels (in memory or in files). */
+export async function forwardPass(
+  engine: ModelEngine,
+  inputs: InputBatches,
+  slices: CaptureSlice[],
+  n: number,
+  arena: CaptureArena,
+  spillDir: string,
+  stop: () => void,
+  onOutput: (out: Float32Array, offset: number, count: number) => void,
+): Promise<Captured> {
+  const sizes = slices.map((s) => n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth);
+  const resident = slices.map((s, i) => (s.spill ? 0 : sizes[i]));
+  const residentTotal = resident.reduce((a, b) => a + b, 0);
+  const chunkMax = Math.max(0, ...slices.map((s, i) => (s.spill ? sizes[i] : 0)));
+  const arenaFloats = Math.max(residentTotal, chunkMax);
+  let offset = 0;
+  const data = slices.map((s, i) => {
+    if (s.spill) return null;
+    const v = arena.view(offset, sizes[i], arenaFloats);
+    offset += sizes[i];
+    return v;
+  });
+  const files = slices.map((s, i) => (s.spill ? path.join(spillDir, `${s.layer.name.replace(/[^\w.-]/g, '_')}-${s.start}-${i}.f32`) : null));
+  const fds = files.map((f) => (f ? openSync(f, 'w') : -1));
+  const names = [...new Set(slices.map((s) => s.layer.name))];
+  // The runtime returns whole layers for the batch; keep those under ~128 MB.
+  const perImage = names.reduce((sum, name) => {
+    const layer = slices.find((s) => s.layer.name === name)!.layer;
+    return sum + 4 * layer.channels * layer.mapHeight * layer.mapWidth;
+  }, 0);
+  const batchSize = Math.max(1, Math.min(inputs.batchSize, Math.floor((128 << 20) / perImage)));
+  try {
+    await forwardBatches(engine, (start, count) => inputs.batch(start, count), n, batchSize, names, (out, start, count) => {
+      onOutput(out.output.data, start, count);
+      slices.forEach((slice, i) => {
+        const t = out.activations.get(slice.layer.name)!;
+        const P = slice.layer.mapHeight * slice.layer.mapWidth;
+        const C = slice.layer.channels;
+        const width = (slice.end - slice.start) * P;
+        for (let b = 0; b < count; b++) {
+          const src = (b * C + slice.start) * P;
+          const part = t.data.subarray(src, src + width);
+          if (data[i]) data[i]!.set(part, (start + b) * width);
+          // Appended image by image, the file holds exactly the chunk's NCHW tensor.
+          else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+        }
+      });
+    }, stop);
+  } finally {
+    for (const fd of fds) if (fd >= 0) closeSync(fd);
+  }
+  return {
+    data,
+    files,
+    load(s: number) {
+      if (data[s]) return data[s]!;
+      const view = arena.view(0, sizes[s], arenaFloats);
+      const fd = openSync(files[s]!, 'r');
+      try {
+        const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        for (let done = 0; done < bytes.length; ) {
+          const got = readSync(fd, bytes, done, Math.min(1 << 28, bytes.length - done), done);
+          if (got <= 0) throw new Error(`activation spill file ${files[s]} is truncated`);
+          done += got;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      rmSync(files[s]!, { force: true });
+      return view;
+    },
+  };
+}
