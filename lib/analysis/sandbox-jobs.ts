@@ -4,7 +4,7 @@
  */
 import type { SandboxContext } from '../models/sandbox/protocol';
 import type { ArtifactOutput, ArtifactRequest } from './artifacts/compute';
-import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
+import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
 import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curves';
 
 /** Progress messages at most this often: scoring reports every channel. */
@@ -33,6 +33,36 @@ export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; 
     networkCurves: false,
     onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
   });
+}
+
+/** A finished layer of a layer group, as the child sends it ahead (ctx.part). */
+export interface LayerPart {
+  layer: LayerResult;
+  run: RunSummary;
+}
+
+/**
+ * A worker's group of layer tasks of one analysis as one run (one forward pass
+ * for all its layers, as `pcace rank` runs them): each layer is sent as soon as
+ * it is final, and the value at the end holds only the timings.
+ */
+export async function layerGroupJob(
+  args: { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number },
+  ctx: SandboxContext,
+): Promise<AnalysisResult['timings']> {
+  const { runAnalysis } = await import('./run-analysis');
+  const report = throttled<AnalysisProgress>(ctx);
+  const result = await runAnalysis(args.spec, {
+    threads: Math.min(args.threads ?? ctx.threads, ctx.threads),
+    modelThreads: ctx.threads,
+    memoryBudgetBytes: args.memoryBudgetBytes,
+    spillDir: process.cwd(),
+    // The worker runs the network-wide curves once the analysis' last layer is stored (networkCurvesJob).
+    networkCurves: false,
+    onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
+    onLayer: (layer, run) => ctx.part({ layer, run } satisfies LayerPart),
+  });
+  return result.timings;
 }
 
 export async function artifactJob(args: { spec: AnalysisSpec; req: ArtifactRequest; threads?: number }, ctx: SandboxContext): Promise<ArtifactOutput> {

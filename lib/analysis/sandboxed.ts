@@ -15,7 +15,8 @@ import { SandboxStopped } from '../models/sandbox/errors';
 import { runSandboxed, startSpareProcess } from '../models/sandbox/process';
 import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts/compute';
 import { AnalysisCancelled } from './run-analysis';
-import type { AnalysisProgress, AnalysisResult, AnalysisSpec } from './types';
+import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
+import type { LayerPart } from './sandbox-jobs';
 import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curves';
 
 const MODULE = 'lib/analysis/sandbox-jobs.ts';
@@ -53,6 +54,44 @@ export async function runAnalysisSandboxed(
         onStart: opts.onStart,
         log: opts.log,
         onProgress: (v) => opts.onProgress?.(v as AnalysisProgress),
+        warm: opts.warm,
+        preload: ANALYSIS_PRELOAD,
+        reuseKey: opts.reuseKey,
+      },
+    );
+  } catch (err) {
+    if (err instanceof SandboxStopped) throw new AnalysisCancelled();
+    throw err;
+  }
+}
+
+/**
+ * The layers of `spec` (a worker's group of layer tasks of one analysis) as one
+ * run in a model process: one forward pass for all of them, each layer handed
+ * to `onLayer` as soon as it is final, while the next is scored. The job's time
+ * budget is the task budget per layer. Resolves with the run's timings; a stop
+ * request rejects with AnalysisCancelled once the process is gone.
+ */
+export async function runLayerGroupSandboxed(
+  spec: AnalysisSpec,
+  opts: SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void; onLayer: (layer: LayerResult, run: RunSummary) => void; memoryBudgetBytes?: number },
+): Promise<AnalysisResult['timings']> {
+  const limits = taskLimits();
+  const layers = spec.layers === 'all' ? 1 : Math.max(1, spec.layers.length);
+  try {
+    return await runSandboxed<AnalysisResult['timings']>(
+      { module: MODULE, fn: 'layerGroupJob', args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
+      {
+        limits: {
+          ...limits,
+          budgetSeconds: limits.budgetSeconds * layers,
+          names: { ...limits.names, job: layers > 1 ? 'the group of layer tasks' : limits.names.job, budget: layers > 1 ? `${limits.names.budget} per layer × ${layers} layers` : limits.names.budget },
+        },
+        shouldStop: opts.shouldStop,
+        onStart: opts.onStart,
+        log: opts.log,
+        onProgress: (v) => opts.onProgress?.(v as AnalysisProgress),
+        onPart: (v) => opts.onLayer((v as LayerPart).layer, (v as LayerPart).run),
         warm: opts.warm,
         preload: ANALYSIS_PRELOAD,
         reuseKey: opts.reuseKey,

@@ -42,7 +42,11 @@ async function run(m: Extract<ToChild, { type: 'run' }>): Promise<void> {
     const mod = (await import(pathToFileURL(path.join(root, m.job.module)).href)) as Record<string, unknown>;
     const fn = mod[m.job.fn];
     if (typeof fn !== 'function') throw new Error(`${m.job.module} exports no function ${m.job.fn}`);
-    const ctx: SandboxContext = { progress: (value) => send({ type: 'progress', value }), threads: m.limits.threads };
+    const ctx: SandboxContext = {
+      progress: (value) => send({ type: 'progress', value }),
+      part: (value) => send({ type: 'part', value }),
+      threads: m.limits.threads,
+    };
     const value = await (fn as (args: unknown, ctx: SandboxContext) => Promise<unknown>)(m.job.args, ctx);
     send({ type: 'result', value });
   } catch (err) {

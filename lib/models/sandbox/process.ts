@@ -41,6 +41,11 @@ export interface SandboxRunOptions {
   /** Polled every 100 ms; true kills the process and rejects with SandboxStopped. */
   shouldStop?: () => boolean;
   onProgress?: (value: unknown) => void;
+  /**
+   * Pieces of the value the job sends ahead of its end, in order (a layer
+   * group's finished layers): the caller can act on each while the job runs on.
+   */
+  onPart?: (value: unknown) => void;
   /** The process started (its pid, for logs). */
   onStart?: (pid: number) => void;
   /** Output of the child and crash details (never user-facing). */
@@ -285,6 +290,9 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
           break;
         case 'progress':
           opts.onProgress?.(m.value);
+          break;
+        case 'part':
+          if (!outcome) opts.onPart?.(m.value);
           break;
         case 'result':
           if (outcome) break;

@@ -9,12 +9,16 @@ export type FromChild =
   | { type: 'call-start'; what: string }
   | { type: 'call-end' }
   | { type: 'progress'; value: unknown }
+  /** A piece of the job's value sent ahead of its end (a finished layer of a layer group), in order. */
+  | { type: 'part'; value: unknown }
   | { type: 'result'; value: unknown }
   | { type: 'error'; name: string; message: string; stack?: string };
 
 /** What a job function receives besides its arguments. */
 export interface SandboxContext {
   progress(value: unknown): void;
+  /** Sends a piece of the value ahead of the job's end (the parent's onPart). */
+  part(value: unknown): void;
   /** The thread cap of this process. */
   threads: number;
 }
