@@ -5,6 +5,7 @@
 import type { SandboxContext } from '../models/sandbox/protocol';
 import type { ArtifactOutput, ArtifactRequest } from './artifacts/compute';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
+import type { RunAnalysisOptions } from './run-analysis';
 import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curves';
 
 /** Progress messages at most this often: scoring reports every channel. */
@@ -20,7 +21,10 @@ function throttled<T>(ctx: SandboxContext): (value: T, force?: boolean) => void 
   };
 }
 
-export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number }, ctx: SandboxContext): Promise<AnalysisResult> {
+type AnalysisJobArgs = { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number };
+
+/** runAnalysis as a worker's model process runs it, sending `onLayer` each finished layer. */
+async function analysisInProcess(args: AnalysisJobArgs, ctx: SandboxContext, onLayer?: RunAnalysisOptions['onLayer']): Promise<AnalysisResult> {
   const { runAnalysis } = await import('./run-analysis');
   const report = throttled<AnalysisProgress>(ctx);
   return runAnalysis(args.spec, {
@@ -29,10 +33,15 @@ export async function analysisJob(args: { spec: AnalysisSpec; threads?: number; 
     memoryBudgetBytes: args.memoryBudgetBytes,
     // The process's own folder (process.ts): removed by the parent however the process ends.
     spillDir: process.cwd(),
-    // A layer task sees one layer; the network-wide curves are a task of their own once every layer is stored (networkCurvesJob).
+    // The network-wide curves are a task of their own once every layer of the analysis is stored (networkCurvesJob).
     networkCurves: false,
     onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
+    onLayer,
   });
+}
+
+export function analysisJob(args: AnalysisJobArgs, ctx: SandboxContext): Promise<AnalysisResult> {
+  return analysisInProcess(args, ctx);
 }
 
 /** A finished layer of a layer group, as the child sends it ahead (ctx.part). */
@@ -46,22 +55,8 @@ export interface LayerPart {
  * for all its layers, as `pcace rank` runs them): each layer is sent as soon as
  * it is final, and the value at the end holds only the timings.
  */
-export async function layerGroupJob(
-  args: { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number },
-  ctx: SandboxContext,
-): Promise<AnalysisResult['timings']> {
-  const { runAnalysis } = await import('./run-analysis');
-  const report = throttled<AnalysisProgress>(ctx);
-  const result = await runAnalysis(args.spec, {
-    threads: Math.min(args.threads ?? ctx.threads, ctx.threads),
-    modelThreads: ctx.threads,
-    memoryBudgetBytes: args.memoryBudgetBytes,
-    spillDir: process.cwd(),
-    // The worker runs the network-wide curves once the analysis' last layer is stored (networkCurvesJob).
-    networkCurves: false,
-    onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
-    onLayer: (layer, run) => ctx.part({ layer, run } satisfies LayerPart),
-  });
+export async function layerGroupJob(args: AnalysisJobArgs, ctx: SandboxContext): Promise<AnalysisResult['timings']> {
+  const result = await analysisInProcess(args, ctx, (layer, run) => ctx.part({ layer, run } satisfies LayerPart));
   return result.timings;
 }
 

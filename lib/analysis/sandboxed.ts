@@ -10,7 +10,7 @@
  *
  * The jobs themselves (what runs in the child) are in sandbox-jobs.ts.
  */
-import { taskLimits } from '../models/sandbox/limits';
+import { taskLimits, type SandboxLimits } from '../models/sandbox/limits';
 import { SandboxStopped } from '../models/sandbox/errors';
 import { runSandboxed, startSpareProcess } from '../models/sandbox/process';
 import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts/compute';
@@ -40,20 +40,20 @@ export interface SandboxedOptions {
   reuseKey?: string;
 }
 
-/** runAnalysis in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
-export async function runAnalysisSandboxed(
-  spec: AnalysisSpec,
-  opts: SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void; memoryBudgetBytes?: number },
-): Promise<AnalysisResult> {
+type AnalysisOptions = SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void; memoryBudgetBytes?: number };
+
+/** An analysis job of sandbox-jobs.ts in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
+async function analysisInProcess<T>(fn: string, spec: AnalysisSpec, opts: AnalysisOptions, limits: SandboxLimits, onPart?: (v: unknown) => void): Promise<T> {
   try {
-    return await runSandboxed<AnalysisResult>(
-      { module: MODULE, fn: 'analysisJob', args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
+    return await runSandboxed<T>(
+      { module: MODULE, fn, args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
       {
-        limits: taskLimits(),
+        limits,
         shouldStop: opts.shouldStop,
         onStart: opts.onStart,
         log: opts.log,
         onProgress: (v) => opts.onProgress?.(v as AnalysisProgress),
+        onPart,
         warm: opts.warm,
         preload: ANALYSIS_PRELOAD,
         reuseKey: opts.reuseKey,
@@ -65,6 +65,11 @@ export async function runAnalysisSandboxed(
   }
 }
 
+/** runAnalysis in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
+export function runAnalysisSandboxed(spec: AnalysisSpec, opts: AnalysisOptions): Promise<AnalysisResult> {
+  return analysisInProcess<AnalysisResult>('analysisJob', spec, opts, taskLimits());
+}
+
 /**
  * The layers of `spec` (a worker's group of layer tasks of one analysis) as one
  * run in a model process: one forward pass for all of them, each layer handed
@@ -72,35 +77,17 @@ export async function runAnalysisSandboxed(
  * budget is the task budget per layer. Resolves with the run's timings; a stop
  * request rejects with AnalysisCancelled once the process is gone.
  */
-export async function runLayerGroupSandboxed(
+export function runLayerGroupSandboxed(
   spec: AnalysisSpec,
-  opts: SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void; onLayer: (layer: LayerResult, run: RunSummary) => void; memoryBudgetBytes?: number },
+  opts: AnalysisOptions & { onLayer: (layer: LayerResult, run: RunSummary) => void },
 ): Promise<AnalysisResult['timings']> {
   const limits = taskLimits();
   const layers = spec.layers === 'all' ? 1 : Math.max(1, spec.layers.length);
-  try {
-    return await runSandboxed<AnalysisResult['timings']>(
-      { module: MODULE, fn: 'layerGroupJob', args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
-      {
-        limits: {
-          ...limits,
-          budgetSeconds: limits.budgetSeconds * layers,
-          names: { ...limits.names, job: layers > 1 ? 'the group of layer tasks' : limits.names.job, budget: layers > 1 ? `${limits.names.budget} per layer × ${layers} layers` : limits.names.budget },
-        },
-        shouldStop: opts.shouldStop,
-        onStart: opts.onStart,
-        log: opts.log,
-        onProgress: (v) => opts.onProgress?.(v as AnalysisProgress),
-        onPart: (v) => opts.onLayer((v as LayerPart).layer, (v as LayerPart).run),
-        warm: opts.warm,
-        preload: ANALYSIS_PRELOAD,
-        reuseKey: opts.reuseKey,
-      },
-    );
-  } catch (err) {
-    if (err instanceof SandboxStopped) throw new AnalysisCancelled();
-    throw err;
-  }
+  const group: SandboxLimits =
+    layers === 1
+      ? limits
+      : { ...limits, budgetSeconds: limits.budgetSeconds * layers, names: { ...limits.names, job: 'the group of layer tasks', budget: `${limits.names.budget} per layer × ${layers} layers` } };
+  return analysisInProcess('layerGroupJob', spec, opts, group, (v) => opts.onLayer((v as LayerPart).layer, (v as LayerPart).run));
 }
 
 /** computeArtifact in a model process; a stop request rejects with ArtifactStopped once the process is gone. */
