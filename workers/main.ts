@@ -1,7 +1,8 @@
 /**
  * Worker process entry: `npm run worker` (or `tsx workers/main.ts`). Stops after
- * the current layer on SIGTERM/SIGINT; a SIGKILL leaves the layer to be resumed
- * by another worker once its lease lapses.
+ * the current group of layer tasks on SIGTERM/SIGINT; a SIGKILL keeps the
+ * layers it stored and leaves the others to be resumed by another worker once
+ * their leases lapse.
  */
 import { closeDb, getDb } from '../lib/db/client';
 import { databaseUrl } from '../lib/db/url';

@@ -1,27 +1,27 @@
 /**
- * A queue worker: claims one layer task at a time, runs it with lib/analysis
- * in a model process (lib/models/sandbox: capped memory, time and threads),
- * renews its lease, honours cancel requests within a second by killing that
- * process, and writes the layer through lib/queue. Any number may run, on any
- * machines that reach the database.
+ * A queue worker: claims a group of layer tasks of one analysis at a time
+ * (lib/queue/layer-tasks.ts sizes it so that free workers share the
+ * analysis), runs it with lib/analysis as one run in a model process
+ * (lib/models/sandbox: capped memory, time and threads), renews the tasks'
+ * leases, honours cancel requests within a second by killing that process,
+ * and writes each layer through lib/queue as soon as it is scored. Any number
+ * may run, on any machines that reach the database.
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PrismaClient } from '../lib/db/generated/client';
 import { AnalysisCancelled } from '../lib/analysis/run-analysis';
-import { prestartAnalysisProcess, runAnalysisSandboxed } from '../lib/analysis/sandboxed';
+import { prestartAnalysisProcess, runLayerGroupSandboxed } from '../lib/analysis/sandboxed';
 import { stopSpareProcesses } from '../lib/models/sandbox/process';
 import { cleanOrphanSpills } from '../lib/models/sandbox/spill';
 import { PcaceInputError } from '../lib/pcace/validate';
 import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/config';
-import { cancelAnalysis, failAnalysis, failTask, LeaseLost, releaseTask, startAnalysis } from '../lib/queue/analysis-status';
-import { claimTask, heartbeat, type ClaimedTask } from '../lib/queue/layer-tasks';
-import { persistLayer, refreshProgress } from '../lib/queue/persist';
+import { cancelAnalysis, failAnalysis, failTask, releaseTask, startAnalysis } from '../lib/queue/analysis-status';
+import { claimTasks, WORKER_APPLICATION_NAME, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { specFromRow } from '../lib/queue/spec-from-db';
 import { ArtifactRunner } from './artifacts';
-
-const CANCEL_POLL_MS = 500;
+import { LayerGroup } from './layer-group';
 
 export interface WorkerOptions {
   db: PrismaClient;
@@ -50,7 +50,7 @@ export class Worker {
     this.artifacts = new ArtifactRunner({ db: opts.db, workerId: this.id, config: this.cfg, threads: opts.threads, log: this.log });
   }
 
-  /** Runs until stop(); resolves when the current task (if any) has ended. */
+  /** Runs until stop(); resolves when the current group of tasks (if any) has ended. */
   async run(): Promise<void> {
     // Spill folders of workers on this host that were killed: nobody else removes them.
     for (const dir of cleanOrphanSpills()) this.log(`removed the orphaned spill folder ${dir}`);
@@ -58,13 +58,13 @@ export class Worker {
     await this.listen();
     this.log('ready');
     while (!this.stopping) {
-      let task: ClaimedTask | null = null;
+      let tasks: ClaimedTask[] = [];
       try {
-        task = await claimTask(this.opts.db, this.id, this.cfg);
+        tasks = await claimTasks(this.opts.db, this.id, this.cfg);
       } catch (err) {
         this.log(`claim failed: ${(err as Error).message}`);
       }
-      if (task) await this.execute(task);
+      if (tasks.length) await this.execute(tasks);
       else if (!(await this.artifacts.runOne())) await this.idle();
     }
     await this.listener?.end().catch(() => {});
@@ -72,14 +72,15 @@ export class Worker {
     this.log('stopped');
   }
 
-  /** Finish the current task, then stop (SIGTERM). */
+  /** Finish the current group of tasks, then stop (SIGTERM). */
   stop(): void {
     this.stopping = true;
     this.wake?.();
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl });
+    // Named, so claims count the live workers in pg_stat_activity (on every machine) to size their groups.
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: WORKER_APPLICATION_NAME });
     client.on('notification', () => this.wake?.());
     // A lost listener only costs latency: the poll still finds work.
     client.on('error', (err) => this.log(`listener error: ${err.message}`));
@@ -102,96 +103,79 @@ export class Worker {
     });
   }
 
-  private async execute(task: ClaimedTask): Promise<void> {
+  /**
+   * Runs a claimed group of layer tasks of one analysis as one run in a model
+   * process (one forward pass for all its layers), storing each layer as the
+   * process sends it (layer-group.ts).
+   */
+  private async execute(tasks: ClaimedTask[]): Promise<void> {
     const { db } = this.opts;
-    this.log(`claimed ${task.analysisId}/${task.layerName} (attempt ${task.attempts})`);
-    await startAnalysis(db, task.analysisId);
-    let progress = 0;
-    let lost = false;
-    let cancel = false;
-    let beating = Promise.resolve();
-    const beat = setInterval(() => {
-      beating = heartbeat(db, task.id, this.id, progress)
-        .then(async (hb) => {
-          lost ||= !hb.stillOurs;
-          cancel ||= hb.cancelRequested;
-          if (hb.stillOurs) await refreshProgress(db, task.analysisId, task.layerName, null);
-        })
-        .catch((err) => this.log(`heartbeat failed: ${(err as Error).message}`));
-    }, this.cfg.heartbeatSeconds * 1000);
-    // The lease needs a beat every few seconds; a cancel should act within one.
-    let polling = false;
-    const cancelPoll = setInterval(() => {
-      if (polling || cancel) return;
-      polling = true;
-      db.analysis
-        .findUnique({ where: { id: task.analysisId }, select: { cancelRequested: true } })
-        .then((a) => void (cancel ||= a?.cancelRequested ?? false))
-        .catch(() => {})
-        .finally(() => (polling = false));
-    }, CANCEL_POLL_MS);
-    const stopTimers = () => {
-      clearInterval(beat);
-      clearInterval(cancelPoll);
-    };
+    const group = new LayerGroup(db, this.id, tasks, this.log);
+    const { analysisId } = group;
+    this.log(`claimed ${group.label}`);
+    await startAnalysis(db, analysisId);
+    group.start(this.cfg);
     try {
-      const row = await db.analysis.findUniqueOrThrow({
-        where: { id: task.analysisId },
-        include: { modelVersion: true, dataset: true },
-      });
+      const row = await db.analysis.findUniqueOrThrow({ where: { id: analysisId }, include: { modelVersion: true, dataset: true } });
       // The model and dataset as local files: a worker on another machine fetches them from the store once.
-      const local = await specFromRow(row as never, task.layerName);
-      const result = await runAnalysisSandboxed(local.spec, {
+      const local = await specFromRow(row as never, group.layerNames);
+      const timings = await runLayerGroupSandboxed(local.spec, {
         threads: this.opts.threads,
-        shouldStop: () => lost || cancel,
-        onProgress: (p) => {
-          progress = p.fraction;
-        },
-        onStart: (pid) => this.log(`model process ${pid} runs ${task.analysisId}/${task.layerName}`),
+        shouldStop: group.shouldStop,
+        onProgress: group.onProgress,
+        onLayer: group.onLayer,
+        onStart: (pid) => this.log(`model process ${pid} runs ${group.label}`),
         log: this.log,
         warm: true,
-        // Layers of one analysis share a model process: same model and images, warm runtime and data.
-        reuseKey: task.analysisId,
+        // Groups of one analysis share a model process: same model and images, warm runtime and data.
+        reuseKey: analysisId,
       }).finally(() => local.release());
-      stopTimers();
-      await beating;
-      if (lost) throw new LeaseLost(task.id);
-      const layer = result.layers[0];
-      const { analysisCompleted } = await persistLayer(db, task, this.id, layer, result);
-      this.log(`completed ${task.analysisId}/${task.layerName}${analysisCompleted ? ' (analysis complete)' : ''}`);
+      await group.settle();
+      if (group.storeError) throw group.storeError;
+      const missing = group.unfinished();
+      if (missing.length) throw new Error(`the model process ended without the results of ${missing.map((t) => t.layerName).join(', ')}`);
+      this.log(
+        `ran ${analysisId}/${group.layerNames.join(', ')} in ${timings.forward_passes} forward pass${timings.forward_passes === 1 ? '' : 'es'} ` +
+          `(${timings.forward_seconds.toFixed(1)} s forward, ${timings.total_seconds.toFixed(1)} s in all)`,
+      );
     } catch (err) {
-      stopTimers();
-      await beating;
-      // Stopped because the lease was lost: the new holder carries on (and honours a cancel request itself).
-      await this.handleFailure(task, lost ? new LeaseLost(task.id) : (err as Error), cancel).catch((e) =>
-        this.log(`could not record the end of ${task.analysisId}/${task.layerName}: ${(e as Error).stack ?? (e as Error).message}`),
+      await group.settle();
+      await this.handleFailure(group, group.storeError ?? (err as Error)).catch((e) =>
+        this.log(`could not record the end of ${group.label}: ${(e as Error).stack ?? (e as Error).message}`),
       );
     }
   }
 
-  private async handleFailure(task: ClaimedTask, err: Error, cancelRequested: boolean): Promise<void> {
+  /** The group stopped early: its tasks still ours and not stored are cancelled, released for another attempt or failed. */
+  private async handleFailure(group: LayerGroup, err: Error): Promise<void> {
     const { db } = this.opts;
-    if (err instanceof LeaseLost) {
-      this.log(`gave up ${task.analysisId}/${task.layerName}: ${err.message}`);
+    const { analysisId } = group;
+    const open = group.unfinished();
+    if (group.cancelRequested || (err instanceof AnalysisCancelled && !group.lost)) {
+      await cancelAnalysis(db, analysisId);
+      this.log(`cancelled ${analysisId}`);
       return;
     }
-    if (err instanceof AnalysisCancelled || cancelRequested) {
-      await cancelAnalysis(db, task.analysisId);
-      this.log(`cancelled ${task.analysisId}`);
+    if (group.lost) {
+      // Another worker took a task over (our leases lapsed): it carries on, and the rest go back to the queue.
+      for (const t of open) await releaseTask(db, t.id, this.id, 'another task of its group was taken over by another worker');
+      this.log(`gave up ${group.label}: a task was taken over by another worker`);
       return;
     }
     if (err instanceof PcaceInputError) {
       // The input is wrong: retrying cannot help, and the other layers would fail alike.
-      // Only while the task is still ours: otherwise its new holder decides.
-      if (await failTask(db, task.id, this.id, err.message)) await failAnalysis(db, task.analysisId, err.message);
-      this.log(`failed ${task.analysisId}/${task.layerName}: ${err.message}`);
+      // Only while a task is still ours: otherwise its new holder decides.
+      if (open.length && (await failTask(db, open[0].id, this.id, err.message))) await failAnalysis(db, analysisId, err.message);
+      this.log(`failed ${group.label}: ${err.message}`);
       return;
     }
-    this.log(`error in ${task.analysisId}/${task.layerName} (attempt ${task.attempts}): ${err.stack ?? err.message}`);
-    if (task.attempts >= this.cfg.maxAttempts) {
-      if (await failTask(db, task.id, this.id, err.message)) await failAnalysis(db, task.analysisId, `layer ${task.layerName}: ${err.message}`);
-    } else {
-      await releaseTask(db, task.id, this.id, err.message);
+    this.log(`error in ${group.label}: ${err.stack ?? err.message}`);
+    for (const t of open) {
+      if (t.attempts >= this.cfg.maxAttempts) {
+        if (await failTask(db, t.id, this.id, err.message)) await failAnalysis(db, analysisId, `layer ${t.layerName}: ${err.message}`);
+      } else {
+        await releaseTask(db, t.id, this.id, err.message);
+      }
     }
   }
 }

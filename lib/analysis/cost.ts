@@ -3,11 +3,13 @@
  * form and refuse analyses past a lab's CPU-hours limit. Pure: the model's
  * stored conv layers and the options in, CPU-seconds out.
  *
- * The queue runs one task per layer, and each task does what the worker does
- * (workers/worker.ts → runAnalysis with one layer): open the model and the
- * images, one forward pass over all images capturing the layer, then per
- * channel PCA and the ACE fits the options ask for, then optionally one
- * masked forward pass per channel for ablation. The constants below are
+ * The queue has one task per layer, priced as if each ran alone: open the
+ * model and the images, one forward pass over all images capturing the layer,
+ * then per channel PCA and the ACE fits the options ask for, then optionally
+ * one masked forward pass per channel for ablation. A worker runs the group of
+ * tasks it claims with one opening and one forward pass (workers/worker.ts),
+ * so setup and forward are an upper bound: each group pays them once, not
+ * each layer. `layerSeconds` balances the groups. The constants below are
  * single-thread costs on the 2-core AMD EPYC of bench/README.md ("Cost
  * estimate" checks them against `pcace rank`); they are meant to be right
  * within a factor of about 2, which is what a quota needs.
@@ -80,6 +82,8 @@ export interface CostEstimate {
   images: number;
   /** CPU-seconds per part; they sum to cpuSeconds. */
   breakdown: CostBreakdown;
+  /** CPU-seconds of each analysed layer (in the order of `layers`), without the network-wide curves: what balances the queue's layer groups. */
+  layerSeconds: number[];
   /** The breakdown in one line, for the form and for refusals. */
   summary: string;
   /** The options behind the largest parts, biggest first ("permutations (72 %), bootstrap replicates (20 %)"); empty when only images and layers matter. */
@@ -209,8 +213,11 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
 
   const b: CostBreakdown = { setup: 0, forward: 0, pca: 0, fit: 0, crossfit: 0, permutations: 0, bootstrap: 0, stability: 0, null: 0, ablation: 0, sanity: 0, retest: 0 };
   let channels = 0;
+  const layerSeconds: number[] = [];
+  const total = () => Object.values(b).reduce((a, x) => a + x, 0);
   const bootstrapStat = options.rankBy === 'crossfit' ? 'crossfit' : 'other';
   for (const i of chosen) {
+    const before = total();
     const layer = model.layers[i];
     const c = layer.channels;
     const positions = layer.mapHeight * layer.mapWidth;
@@ -261,13 +268,14 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
       b.sanity += 2 * (COST.taskSetup + passSeconds(totalFlops, COST.perImagePass + inputValues * COST.perInputValue));
       b.sanity += scored * channelScoringSeconds(options, n, positions);
     }
+    layerSeconds.push(total() - before);
   }
   if (options.ablation && chosen.length > 1) {
     // The network-wide curves (importance/network-curves.ts): the whole model per
     // edited run, PCACE's global order and every measure's, after the last layer.
     b.ablation += COST.taskSetup + curveRuns(IMPORTANCE_MEASURES.length + 1, options.curveRandomOrders ?? 0) * passSeconds(totalFlops, COST.ablationPerImage);
   }
-  const cpuSeconds = Object.values(b).reduce((a, x) => a + x, 0);
+  const cpuSeconds = total();
   const wallSeconds = b.setup + (cpuSeconds - b.setup) / threads;
   return {
     cpuSeconds,
@@ -278,6 +286,7 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
     channels,
     images: n,
     breakdown: b,
+    layerSeconds,
     summary: summarise(b, cpuSeconds, wallSeconds, threads, chosen.length, channels, n),
     advice: costAdvice(b, cpuSeconds, options as unknown as Record<string, unknown>),
   };

@@ -1,18 +1,22 @@
 /**
- * The work queue: one row per (analysis, layer) in "LayerTask", claimed with
- * FOR UPDATE SKIP LOCKED under a lease that the running worker renews. A worker
- * that dies stops renewing, and once the lease lapses any worker takes the task
- * over; a layer's results are written in the same transaction that checks the
- * lease is still ours, so a task completes exactly once.
+ * The work queue: one row per (analysis, layer) in "LayerTask", claimed in
+ * groups of one analysis with FOR UPDATE SKIP LOCKED, each task under a lease
+ * that the running worker renews. A worker that dies stops renewing, and once
+ * the leases lapse any worker takes its unfinished tasks over; a layer's
+ * results are written, as soon as the layer is scored, in the same transaction
+ * that checks its lease is still ours, so a task completes exactly once.
  *
  * Why not graphile-worker or pg-boss: both keep a crashed worker's job locked
  * until a fixed timeout (graphile-worker: 4 hours; pg-boss: the job's expiry,
  * which must exceed the longest layer), and neither renews a lease while a long
  * task runs. Resuming a killed layer within seconds needs both.
  */
-import type { PrismaClient } from '../db/generated/client';
+import { Prisma, type PrismaClient } from '../db/generated/client';
+import { estimateAnalysisCost, type CostLayer } from '../analysis/cost';
+import { withDefaults } from '../analysis/options';
 import type { QueueConfig } from './config';
 import { defaultMaxRunningTasks } from './config';
+import { chooseGroup, groupSize, type PendingTask } from './task-groups';
 import { ANALYSIS_TRANSITIONS, TASK_TRANSITIONS, exhaustTasks, failAnalysis, sqlStatus, sqlStatuses, targetOf } from './analysis-status';
 
 export { notifyWorkers } from './analysis-status';
@@ -28,53 +32,107 @@ export interface ClaimedTask {
 /** Key of the transaction lock that serialises claims (any constant shared by all workers). */
 const CLAIM_LOCK = 0x70636163;
 
+/** application_name of a worker's listening connection: pg_stat_activity counts the workers of a database by it. */
+export const WORKER_APPLICATION_NAME = 'pcace-worker';
+
 /**
- * Claims a runnable task (queued, or running with a lapsed lease), or null.
- * Fair across labs: among labs below their running-task limit, the lab with
- * the fewest tasks running under a live lease goes first, then the lab a
- * worker served longest ago (round-robin: with one worker, a lab's single
- * analysis does not wait behind another lab's twenty), then the oldest
- * analysis and layer order within the lab.
+ * Claims one runnable task (queued, or running with a lapsed lease), or null:
+ * claimTasks taking a group of one.
+ */
+export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueConfig, defaults = { maxRunningTasks: defaultMaxRunningTasks() }): Promise<ClaimedTask | null> {
+  return (await claimTasks(db, workerId, cfg, { ...defaults, maxTasks: 1 }))[0] ?? null;
+}
+
+/**
+ * Claims a group of runnable tasks (queued, or running with a lapsed lease) of
+ * one analysis, in layer order; empty when there is none. The worker runs the
+ * group as one run with one forward pass (a task run alone reruns the forward
+ * pass up to its layer), and each task keeps its own lease.
+ *
+ * Which analysis: fair across labs. Among labs below their running-task
+ * limit, the lab with the fewest tasks running under a live lease goes
+ * first, then the lab a worker served longest ago (round-robin: with one
+ * worker, a lab's single analysis does not wait behind another lab's twenty),
+ * then the oldest analysis and layer order within the lab.
+ *
+ * How many (task-groups.ts): the analysis' runnable tasks shared among the
+ * free workers (workers counted in pg_stat_activity by their listening
+ * connection's application_name, so workers on every machine count, less
+ * those holding a live lease), within the lab's free running-task slots,
+ * each task counting as one. Which: groups balanced by the estimated cost of
+ * their layers (lib/analysis/cost.ts).
  *
  * Claims run one at a time under a transaction-level advisory lock: every
  * claim then counts the running tasks the previous claims committed, so two
- * workers cannot both take a lab's last free slot. A claim is one short
- * statement, so the lock costs milliseconds. SKIP LOCKED still passes over
+ * workers cannot both take a lab's last free slot. A claim is a few short
+ * statements, so the lock costs milliseconds. SKIP LOCKED still passes over
  * rows a heartbeat or completion holds at that moment.
  */
-export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueConfig, defaults = { maxRunningTasks: defaultMaxRunningTasks() }): Promise<ClaimedTask | null> {
+export async function claimTasks(
+  db: PrismaClient,
+  workerId: string,
+  cfg: QueueConfig,
+  opts: { maxRunningTasks?: number; maxTasks?: number } = {},
+): Promise<ClaimedTask[]> {
+  const maxRunningTasks = opts.maxRunningTasks ?? defaultMaxRunningTasks();
   await failExhausted(db, cfg);
   return db.$transaction(async (tx) => {
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
-    const rows = await tx.$queryRaw<(ClaimedTask & { labId: string })[]>`
+    const lapsed = Prisma.sql`t.status IN ${sqlStatuses(TASK_TRANSITIONS.takeOver.from)} AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})`;
+    const runnable = Prisma.sql`t.attempts < ${cfg.maxAttempts} AND (t.status IN ${sqlStatuses(TASK_TRANSITIONS.claim.from)} OR (${lapsed}))`;
+    const [first] = await tx.$queryRaw<{ analysisId: string; labId: string; freeSlots: number }[]>`
       WITH live AS (
         SELECT a."labId", count(*)::int AS running
         FROM "LayerTask" t JOIN "Analysis" a ON a.id = t."analysisId"
         WHERE t.status = ${sqlStatus('running')} AND t."lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds})
-        GROUP BY a."labId"),
-      picked AS (
-        SELECT t.id, a."labId" FROM "LayerTask" t
-        JOIN "Analysis" a ON a.id = t."analysisId"
-        JOIN "Lab" l ON l.id = a."labId"
-        LEFT JOIN live ON live."labId" = a."labId"
-        WHERE a.status IN ${sqlStatuses(ANALYSIS_TRANSITIONS.fail.from)} AND NOT a."cancelRequested"
-          AND t.attempts < ${cfg.maxAttempts}
-          AND (t.status IN ${sqlStatuses(TASK_TRANSITIONS.claim.from)}
-               OR (t.status IN ${sqlStatuses(TASK_TRANSITIONS.takeOver.from)} AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})))
-          AND coalesce(live.running, 0) < coalesce(l."maxRunningTasks", ${defaults.maxRunningTasks})
-        ORDER BY coalesce(live.running, 0), l."lastClaimAt" NULLS FIRST, a."createdAt", t."layerIndex"
-        FOR UPDATE OF t SKIP LOCKED
-        LIMIT 1)
-      UPDATE "LayerTask" u SET status = ${sqlStatus(targetOf(TASK_TRANSITIONS.claim))}, "lockedBy" = ${workerId}, "lockedAt" = now(),
-             attempts = u.attempts + 1, "updatedAt" = now()
-      FROM picked WHERE u.id = picked.id
-      RETURNING u.id, u."analysisId", u."layerName", u."layerIndex", u.attempts, picked."labId"`;
-    const row = rows[0];
-    if (!row) return null;
-    await tx.$executeRaw`UPDATE "Lab" SET "lastClaimAt" = clock_timestamp() WHERE id = ${row.labId}`;
-    const { labId: _lab, ...task } = row;
-    return task;
+        GROUP BY a."labId")
+      SELECT t."analysisId", a."labId", (coalesce(l."maxRunningTasks", ${maxRunningTasks}) - coalesce(live.running, 0))::int AS "freeSlots"
+      FROM "LayerTask" t
+      JOIN "Analysis" a ON a.id = t."analysisId"
+      JOIN "Lab" l ON l.id = a."labId"
+      LEFT JOIN live ON live."labId" = a."labId"
+      WHERE a.status IN ${sqlStatuses(ANALYSIS_TRANSITIONS.fail.from)} AND NOT a."cancelRequested" AND ${runnable}
+        AND coalesce(live.running, 0) < coalesce(l."maxRunningTasks", ${maxRunningTasks})
+      ORDER BY coalesce(live.running, 0), l."lastClaimAt" NULLS FIRST, a."createdAt", t."layerIndex"
+      FOR UPDATE OF t SKIP LOCKED
+      LIMIT 1`;
+    if (!first) return [];
+    const pending = await tx.$queryRaw<{ id: string; layerName: string; layerIndex: number }[]>`
+      SELECT t.id, t."layerName", t."layerIndex" FROM "LayerTask" t
+      WHERE t."analysisId" = ${first.analysisId} AND ${runnable}
+      ORDER BY t."layerIndex"
+      FOR UPDATE SKIP LOCKED`;
+    const [workers] = await tx.$queryRaw<{ live: number; busy: number }[]>`
+      SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE application_name = ${WORKER_APPLICATION_NAME} AND datname = current_database()) AS live,
+             (SELECT count(DISTINCT "lockedBy")::int FROM "LayerTask"
+              WHERE status = ${sqlStatus('running')} AND "lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds}) AND "lockedBy" <> ${workerId}) AS busy`;
+    const size = groupSize(pending.length, workers.live - workers.busy, first.freeSlots, opts.maxTasks);
+    const chosen = size >= pending.length ? pending : chooseGroup(await withCosts(tx, first.analysisId, pending), size);
+    const rows = await tx.$queryRaw<ClaimedTask[]>`
+      UPDATE "LayerTask" SET status = ${sqlStatus(targetOf(TASK_TRANSITIONS.claim))}, "lockedBy" = ${workerId}, "lockedAt" = now(),
+             attempts = attempts + 1, "updatedAt" = now()
+      WHERE id = ANY(${chosen.map((t) => t.id)}::text[])
+      RETURNING id, "analysisId", "layerName", "layerIndex", attempts`;
+    await tx.$executeRaw`UPDATE "Lab" SET "lastClaimAt" = clock_timestamp() WHERE id = ${first.labId}`;
+    return rows.sort((a, b) => a.layerIndex - b.layerIndex);
   });
+}
+
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+/** The pending tasks with their layers' estimated cost (a layer the model no longer lists costs as much as the dearest). */
+async function withCosts(tx: Tx, analysisId: string, pending: { id: string; layerName: string; layerIndex: number }[]): Promise<PendingTask[]> {
+  const a = await tx.analysis.findUniqueOrThrow({ where: { id: analysisId }, select: { options: true, modelVersion: { select: { layers: true, inputShape: true, format: true } } } });
+  const layers = a.modelVersion.layers as unknown as CostLayer[];
+  const estimate = estimateAnalysisCost({
+    model: { layers, inputShape: a.modelVersion.inputShape as number[], format: a.modelVersion.format },
+    layers: 'all',
+    options: withDefaults(a.options as never),
+    threads: 1,
+  });
+  const cost = new Map(layers.map((l, i) => [l.name, estimate.layerSeconds[i]]));
+  const dearest = Math.max(1, ...estimate.layerSeconds);
+  return pending.map((t) => ({ id: t.id, layerIndex: t.layerIndex, cost: cost.get(t.layerName) ?? dearest }));
 }
 
 /**
@@ -86,16 +144,18 @@ async function failExhausted(db: PrismaClient, cfg: QueueConfig): Promise<void> 
 }
 
 export interface Heartbeat {
-  /** False when another worker has taken the task over (our lease lapsed). */
-  stillOurs: boolean;
+  /** The tasks still ours: the others were taken over by another worker (our lease lapsed) or ended with their analysis. */
+  ours: Set<string>;
   cancelRequested: boolean;
 }
 
-export async function heartbeat(db: PrismaClient, taskId: string, workerId: string, progress: number): Promise<Heartbeat> {
-  const rows = await db.$queryRaw<{ cancelRequested: boolean }[]>`
-    UPDATE "LayerTask" t SET "lockedAt" = now(), progress = ${progress}, "updatedAt" = now()
-    FROM "Analysis" a
-    WHERE t.id = ${taskId} AND t."lockedBy" = ${workerId} AND t.status = ${sqlStatus('running')} AND a.id = t."analysisId"
-    RETURNING a."cancelRequested"`;
-  return rows.length ? { stillOurs: true, cancelRequested: rows[0].cancelRequested } : { stillOurs: false, cancelRequested: false };
+/** Renews the lease of a worker's running tasks (one analysis' group) and records each one's progress. */
+export async function heartbeat(db: PrismaClient, workerId: string, tasks: { id: string; progress: number }[]): Promise<Heartbeat> {
+  if (!tasks.length) return { ours: new Set(), cancelRequested: false };
+  const rows = await db.$queryRaw<{ id: string; cancelRequested: boolean }[]>`
+    UPDATE "LayerTask" t SET "lockedAt" = now(), progress = v.progress, "updatedAt" = now()
+    FROM "Analysis" a, unnest(${tasks.map((t) => t.id)}::text[], ${tasks.map((t) => t.progress)}::float8[]) AS v(id, progress)
+    WHERE t.id = v.id AND t."lockedBy" = ${workerId} AND t.status = ${sqlStatus('running')} AND a.id = t."analysisId"
+    RETURNING t.id, a."cancelRequested"`;
+  return { ours: new Set(rows.map((r) => r.id)), cancelRequested: rows.some((r) => r.cancelRequested) };
 }

@@ -12,10 +12,10 @@ export interface AnalysisRow {
 }
 
 /**
- * The spec of one layer task, with the model and dataset at local paths (from
+ * The spec of one layer task or a group of them (layers in the order given), with the model and dataset at local paths (from
  * whichever store holds them); release() once the task is done with them.
  */
-export async function specFromRow(row: AnalysisRow, layer: string): Promise<{ spec: AnalysisSpec; release: () => Promise<void> }> {
+export async function specFromRow(row: AnalysisRow, layer: string | string[]): Promise<{ spec: AnalysisSpec; release: () => Promise<void> }> {
   // Rows store every option since options were declared; older rows get today's defaults for the missing ones.
   const options = withDefaults(row.options as Partial<AnalysisSpec> | null);
   const modelFile = await materialiseModelFile(row.modelVersion.storagePath, row.modelVersion.format);
@@ -31,7 +31,7 @@ export async function specFromRow(row: AnalysisRow, layer: string): Promise<{ sp
     format: row.modelVersion.format,
     preprocessing: (row.modelVersion.preprocessing as Preprocessing | null) ?? undefined,
   };
-  const spec: AnalysisSpec = { ...options, layers: [layer], model, dataset: dataset.value, target: row.target as TargetSpec };
+  const spec: AnalysisSpec = { ...options, layers: typeof layer === 'string' ? [layer] : layer, model, dataset: dataset.value, target: row.target as TargetSpec };
   return {
     spec,
     release: async () => {

@@ -1,0 +1,56 @@
+/**
+ * Which layer tasks of an analysis one claim takes. A worker runs the tasks it
+ * claims as one run, with one forward pass for all their layers (as `pcace
+ * rank` does), so a group should be as big as possible; but when other
+ * workers are free they should share the analysis, each with a group of
+ * about equal cost. Pure: the claim (layer-tasks.ts) gathers the counts.
+ */
+
+export interface PendingTask {
+  id: string;
+  layerIndex: number;
+  /** Estimated CPU-seconds (lib/analysis/cost.ts layerSeconds); only ratios matter. */
+  cost: number;
+}
+
+/**
+ * Tasks one claim takes: the pending tasks shared among the free workers (the
+ * claiming one included), never more than the lab's free running-task slots
+ * (each task counts) or `maxTasks`; at least one.
+ */
+export function groupSize(pending: number, freeWorkers: number, freeSlots: number, maxTasks = Infinity): number {
+  const share = Math.ceil(pending / Math.max(1, freeWorkers));
+  return Math.max(1, Math.min(pending, share, freeSlots, maxTasks));
+}
+
+/**
+ * The `size` tasks to take from `pending`: the first in layer order (the
+ * claim's fairness order), then, from the costliest down, each task goes to
+ * this group or to the rest, whichever is lighter for its share (this group is
+ * size/n of the tasks, so it should carry size/n of the cost). The rest is
+ * what the next claims will share. Balancing by cost interleaves the layers:
+ * each worker gets a share of every depth, instead of one getting the early
+ * layers with their large maps. Returned in layer order.
+ */
+export function chooseGroup(pending: PendingTask[], size: number): PendingTask[] {
+  const n = pending.length;
+  if (size >= n) return [...pending].sort((a, b) => a.layerIndex - b.layerIndex);
+  const first = pending.reduce((a, b) => (b.layerIndex < a.layerIndex ? b : a));
+  const group = [first];
+  let groupCost = Math.max(0, first.cost);
+  let restCost = 0;
+  let restCount = 0;
+  const byCost = pending.filter((t) => t !== first).sort((a, b) => b.cost - a.cost || a.layerIndex - b.layerIndex);
+  for (const t of byCost) {
+    const cost = Math.max(0, t.cost);
+    const toGroup = group.length < size && (restCount === n - size || groupCost * (n - size) <= restCost * size);
+    if (toGroup) {
+      group.push(t);
+      groupCost += cost;
+    } else {
+      restCount++;
+      restCost += cost;
+    }
+  }
+  return group.sort((a, b) => a.layerIndex - b.layerIndex);
+}

@@ -1,0 +1,76 @@
+/**
+ * The queue's layer groups (lib/queue/task-groups.ts): how many tasks a claim
+ * takes, and which, so that workers sharing an analysis get groups of about
+ * equal estimated cost; and the per-layer costs those come from.
+ */
+import { describe, expect, it } from 'vitest';
+import { chooseGroup, groupSize, type PendingTask } from '../../lib/queue/task-groups';
+import { estimateAnalysisCost } from '../../lib/analysis/cost';
+import { withDefaults } from '../../lib/analysis/options';
+
+const tasks = (costs: number[]): PendingTask[] => costs.map((cost, i) => ({ id: `t${i}`, layerIndex: i, cost }));
+const sum = (g: PendingTask[]) => g.reduce((s, t) => s + t.cost, 0);
+
+describe('group size', () => {
+  it('shares the pending tasks among the free workers, within the free slots and at least one', () => {
+    expect(groupSize(20, 1, 100)).toBe(20);
+    expect(groupSize(20, 2, 100)).toBe(10);
+    expect(groupSize(21, 2, 100)).toBe(11);
+    expect(groupSize(20, 3, 100)).toBe(7);
+    // Each task counts against the lab's running-task limit.
+    expect(groupSize(20, 1, 2)).toBe(2);
+    expect(groupSize(20, 1, 100, 1)).toBe(1);
+    // Workers not seen (a claim outside a worker) or all busy: the claimer is one.
+    expect(groupSize(5, 0, 100)).toBe(5);
+    expect(groupSize(5, -3, 100)).toBe(5);
+    expect(groupSize(1, 4, 100)).toBe(1);
+  });
+});
+
+describe('choosing a group', () => {
+  it('takes every pending task, in layer order, when the group holds them all', () => {
+    const p = tasks([3, 1, 2]).reverse();
+    expect(chooseGroup(p, 3).map((t) => t.id)).toEqual(['t0', 't1', 't2']);
+  });
+
+  it('splits into groups of balanced cost, interleaving layers, and takes the one with the first layer', () => {
+    // Early layers dear, late ones cheap (large maps first): contiguous halves would give 95 vs 15.
+    const p = tasks([40, 30, 20, 5, 5, 4, 3, 2, 1]);
+    const mine = chooseGroup(p, 5);
+    expect(mine[0].id).toBe('t0');
+    const rest = p.filter((t) => !mine.includes(t));
+    expect(mine.length).toBeLessThanOrEqual(5);
+    expect(rest.length).toBeLessThanOrEqual(5);
+    expect(Math.abs(sum(mine) - sum(rest))).toBeLessThanOrEqual(10);
+    // The layers are interleaved: both groups hold an early (dear) layer.
+    expect(rest.some((t) => t.layerIndex < 3)).toBe(true);
+    // In layer order.
+    expect(mine.map((t) => t.layerIndex)).toEqual([...mine.map((t) => t.layerIndex)].sort((a, b) => a - b));
+  });
+
+  it('takes exactly the group size, with the first layer (the lab’s free slots, a claim of one)', () => {
+    const p = tasks([5, 9, 5, 1, 5, 7, 5, 5, 2, 5, 5, 5, 3, 5, 5, 5, 5, 5, 5, 5]);
+    for (const size of [1, 2, 3, 7, 10, 19]) {
+      const mine = chooseGroup(p, size);
+      expect(mine, `size ${size}`).toHaveLength(size);
+      expect(mine[0].id).toBe('t0');
+    }
+  });
+
+  it('halves of equal layers alternate', () => {
+    expect(chooseGroup(tasks(Array(8).fill(1)), 4).map((t) => t.layerIndex)).toEqual([0, 2, 4, 6]);
+  });
+});
+
+describe('per-layer cost', () => {
+  it('gives each layer its CPU-seconds, summing to the analysis without the network-wide curves', () => {
+    const layers = [
+      { name: 'a', channels: 64, mapHeight: 56, mapWidth: 56, kernelSize: [3, 3] as [number, number], groups: 1 },
+      { name: 'b', channels: 512, mapHeight: 7, mapWidth: 7, kernelSize: [3, 3] as [number, number], groups: 1 },
+    ];
+    const e = estimateAnalysisCost({ model: { layers, inputShape: [3, 224, 224], format: 'onnx' }, layers: 'all', options: withDefaults({ images: 100 }), threads: 1 });
+    expect(e.layerSeconds).toHaveLength(2);
+    expect(e.layerSeconds.every((s) => s > 0)).toBe(true);
+    expect(e.layerSeconds[0] + e.layerSeconds[1]).toBeCloseTo(e.cpuSeconds, 6);
+  });
+});
