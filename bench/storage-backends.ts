@@ -16,24 +16,14 @@
  * dataset, and a cold fetch of both into an empty cache (what a new worker
  * machine pays once per analysis).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { adminStatement } from '../lib/db/migrate-adapter';
 import { machineReport } from './machine';
-import { openDataset } from '../lib/datasets/index';
-import type { Preprocessing } from '../lib/datasets/types';
+import { benchLab, demoModel, freshDatabase, startWorker, waitFor, writeDigitsNpy } from './portal-fixture';
 import { closeDb, db } from '../lib/db/client';
-import { migrateDeploy, PROJECT_ROOT } from '../lib/db/migrate';
-import { fromManifest } from '../lib/models/sidecar';
-import type { LabContext } from '../lib/server/access';
 import { createAnalysis } from '../lib/server/analysis-create';
-import { registerDataset } from '../lib/server/datasets';
-import { createModelVersion } from '../lib/server/models';
-import { signUp } from '../lib/server/signup';
-import { stageFiles } from '../lib/server/uploads';
 import { closeStore } from '../lib/storage/backend';
 
 const { values } = parseArgs({
@@ -42,7 +32,6 @@ const { values } = parseArgs({
 const MODEL = values.model!;
 const IMAGES = Number(values.images);
 const ROUNDS = Math.max(1, Number(values.rounds));
-const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DIGIT = 3;
 
 type Backend = 'directory' | 'postgres';
@@ -59,90 +48,41 @@ interface Run {
   load: number;
 }
 
-const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'models/demo/models.json'), 'utf8')) as {
-  models: { name: string; file: string; preprocessing: Parameters<typeof fromManifest>[0] }[];
-};
-const entry = manifest.models.find((m) => m.name === MODEL);
-if (!entry) {
-  console.error(`unknown model ${MODEL}: one of ${manifest.models.map((m) => m.name).join(', ')}`);
-  process.exit(2);
-}
-const preprocessing: Preprocessing = fromManifest(entry.preprocessing);
-
-/** The dataset as users upload it: an already preprocessed [N, C, H, W] float32 .npy. */
-async function writeNpy(file: string): Promise<void> {
-  const ds = await openDataset({ kind: 'mnist', split: 'train', digit: DIGIT }, { n: IMAGES, seed: 1 });
-  try {
-    const data = await ds.loadBatch(0, IMAGES, preprocessing);
-    const shape = [IMAGES, preprocessing.channels, preprocessing.height, preprocessing.width];
-    let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-    header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-    const head = Buffer.alloc(10);
-    Buffer.from('\x93NUMPY', 'latin1').copy(head);
-    head[6] = 1;
-    head[7] = 0;
-    head.writeUInt16LE(header.length, 8);
-    writeFileSync(file, Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
-  } finally {
-    await ds.close();
-  }
-}
-
-const admin = (sql: string) => adminStatement(BASE_URL, sql);
-
-async function waitFor<T>(f: () => Promise<T | null | false>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const entry = demoModel(MODEL);
+const preprocessing = entry.preprocessing;
 
 async function runOnce(backend: Backend, npy: string): Promise<Run> {
   const work = mkdtempSync(path.join(tmpdir(), `pcace-bench-${backend}-`));
-  const name = `pcace_bench_storage_${Date.now().toString(36)}_${process.pid}`;
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  await admin(`CREATE DATABASE "${name}"`);
+  const fresh = await freshDatabase('pcace_bench_storage');
+  const url = new URL(fresh.url);
   try {
-    await migrateDeploy(url.toString());
     process.env.DATABASE_URL = url.toString();
     process.env.PCACE_STORAGE = backend;
     process.env.STORAGE_DIR = path.join(work, 'storage');
     process.env.PCACE_STORAGE_CACHE_DIR = path.join(work, 'portal-cache');
     process.env.PCACE_NO_SEED = '1';
 
-    const { user, lab } = await signUp({ name: 'Bench Researcher', email: `bench-${backend}@pcace.lab`, password: 'bench storage backends 2026' }, new Headers());
-    const ctx: LabContext = { user: { id: user.id, email: user.email, name: user.name }, via: 'session', lab: { id: lab.id, slug: lab.slug, name: lab.name }, role: 'owner' };
-
-    const t0 = performance.now();
-    const stagedModel = await stageFiles([{ field: 'file', name: entry!.file, from: path.join(PROJECT_ROOT, 'models/demo', entry!.file) }]);
-    const version = await createModelVersion(lab.id, user.id, { name: MODEL, files: stagedModel.files, preprocessing }).finally(() => stagedModel.cleanup());
-    const stagedData = await stageFiles([{ field: 'file', name: 'digits.npy', from: npy }]);
-    const dataset = await registerDataset(lab.id, user.id, { name: 'digits', kind: 'npy' }, stagedData.files).finally(() => stagedData.cleanup());
-    const storeSeconds = (performance.now() - t0) / 1000;
+    const { ctx, version, dataset, storeSeconds } = await benchLab(`bench-${backend}@pcace.lab`, entry, npy);
 
     // A cold fetch of both, as a worker on a new machine does before its first layer.
     let coldFetchSeconds = 0;
     if (backend === 'postgres') {
       const { PostgresStore } = await import('../lib/storage/pg-store');
       const { LocalCache } = await import('../lib/storage/cache');
-      const fresh = new PostgresStore(url.toString(), new LocalCache(path.join(work, 'cold-cache')));
+      const store = new PostgresStore(url.toString(), new LocalCache(path.join(work, 'cold-cache')));
       const t1 = performance.now();
       for (const [key, kind] of [
-        [version.version.storagePath, 'file'],
+        [version.storagePath, 'file'],
         [dataset.storagePath!, 'file'],
       ] as const) {
-        await (await fresh.materialise(key, kind)).release();
+        await (await store.materialise(key, kind)).release();
       }
       coldFetchSeconds = (performance.now() - t1) / 1000;
-      await fresh.close();
+      await store.close();
     }
 
     const analysis = await createAnalysis(ctx, {
-      modelVersionId: version.version.id,
+      modelVersionId: version.id,
       datasetId: dataset.id,
       target: { kind: 'class', index: DIGIT },
       layers: 'all',
@@ -153,29 +93,20 @@ async function runOnce(backend: Backend, npy: string): Promise<Run> {
 
     const load = loadavg()[0];
     const started = performance.now();
-    const worker = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'workers/main.ts')], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        PCACE_STORAGE: backend,
-        // With PostgreSQL the worker stands for another machine: no storage dir at all.
-        STORAGE_DIR: backend === 'directory' ? path.join(work, 'storage') : path.join(work, 'absent'),
-        PCACE_STORAGE_CACHE_DIR: path.join(work, 'worker-cache'),
-        PCACE_WORKER_ID: `bench-${backend}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const worker = startWorker({
+      DATABASE_URL: url.toString(),
+      PCACE_STORAGE: backend,
+      // With PostgreSQL the worker stands for another machine: no storage dir at all.
+      STORAGE_DIR: backend === 'directory' ? path.join(work, 'storage') : path.join(work, 'absent'),
+      PCACE_STORAGE_CACHE_DIR: path.join(work, 'worker-cache'),
+      PCACE_WORKER_ID: `bench-${backend}`,
     });
-    let log = '';
-    worker.stdout.on('data', (d) => (log += d));
-    worker.stderr.on('data', (d) => (log += d));
-    const exited = new Promise((r) => worker.on('exit', r));
     let seconds = 0;
     try {
       await waitFor(
         async () => {
           const a = await db.analysis.findUniqueOrThrow({ where: { id }, select: { status: true, error: true } });
-          if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}\n${log}`);
+          if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}\n${worker.log()}`);
           return a.status === 'completed';
         },
         'the analysis',
@@ -184,22 +115,21 @@ async function runOnce(backend: Backend, npy: string): Promise<Run> {
       // Timed at completion: how long the worker then takes to exit is not the analysis' cost.
       seconds = (performance.now() - started) / 1000;
     } finally {
-      worker.kill('SIGTERM');
-      await exited;
+      await worker.stop();
     }
     const layers = await db.layerResult.count({ where: { analysisId: id } });
     return { backend, seconds, storeSeconds, coldFetchSeconds, layers, load };
   } finally {
     await closeStore();
     await closeDb();
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await fresh.drop();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'pcace-bench-npy-'));
 const npy = path.join(scratch, 'digits.npy');
-await writeNpy(npy);
+await writeDigitsNpy(npy, preprocessing, IMAGES, DIGIT);
 console.log(machineReport({ model: `${MODEL} (models/demo), every conv layer, defaults`, images: `${IMAGES} MNIST train digits ${DIGIT}, uploaded as .npy (${(readFileSync(npy).length / 2 ** 20).toFixed(1)} MB)` }));
 console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
