@@ -18,7 +18,7 @@
  * (score_pc1, score_multiple, rsq of every channel) are checked against the
  * CLI's results. Rounds alternate the order of the runs.
  *
- *   npx tsx bench/portal-vs-cli.ts [--model resnet18-mnist] [--images 300] [--rounds 1] [--limits 2,1]
+ *   npx tsx bench/portal-vs-cli.ts [--model resnet18-mnist] [--images 300] [--rounds 1] [--limits 2,1] [--only a|b]
  *   npx tsx bench/portal-vs-cli.ts --onnx .data/bench/resnet18.onnx --size 224 --images 100
  *     (torchvision ResNet-18: `/usr/bin/python3 scripts/export-torchvision.py resnet18 .data/bench/resnet18.onnx`)
  */
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     images: { type: 'string', default: '300' },
     rounds: { type: 'string', default: '1' },
     limits: { type: 'string', default: '' },
+    only: { type: 'string', default: '' },
   },
 });
 const IMAGES = Number(values.images);
@@ -202,11 +203,13 @@ async function mismatches(analysisId: string): Promise<number | undefined> {
 const runs: Run[] = [];
 try {
   const lab = await benchLab('bench-portal-cli@pcace.lab', model, npy);
-  const portals = [PORTAL_A, ...LIMITED, ONE_THREAD, TWO_THREADS];
+  const portals = values.only === 'b' ? [ONE_THREAD, TWO_THREADS] : values.only === 'a' ? [PORTAL_A, ...LIMITED] : [PORTAL_A, ...LIMITED, ONE_THREAD, TWO_THREADS];
   for (let round = 0; round < ROUNDS; round++) {
     // The CLI first in every round: the portal runs are checked against its latest results.
-    runs.push(await runCli());
-    report(runs[runs.length - 1]);
+    if (values.only !== 'b') {
+      runs.push(await runCli());
+      report(runs[runs.length - 1]);
+    }
     for (const portal of round % 2 === 0 ? portals : [...portals].reverse()) {
       const r = await runPortal(portal, lab);
       runs.push(r);
@@ -234,7 +237,7 @@ const mean = (k: Kind, f: (r: Run) => number = (r) => r.seconds) => {
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN;
 };
 const cliInner = mean('cli', (r) => r.inner!);
-console.log(`\n(a) portal, 1 worker / CLI: ${(mean('portal 1 worker') / cliInner).toFixed(3)} against the CLI's own total, ${(mean('portal 1 worker') / mean('cli')).toFixed(3)} against its process`);
+if (values.only !== 'b') console.log(`\n(a) portal, 1 worker / CLI: ${(mean('portal 1 worker') / cliInner).toFixed(3)} against the CLI's own total, ${(mean('portal 1 worker') / mean('cli')).toFixed(3)} against its process`);
 for (const p of LIMITED) console.log(`    ${p.kind} / CLI: ${(mean(p.kind) / cliInner).toFixed(3)}`);
-console.log(`(b) 1 worker × 1 thread / 2 workers × 1 thread: ${(mean('1 worker × 1 thread') / mean('2 workers × 1 thread')).toFixed(3)}× faster with two`);
+if (values.only !== 'a') console.log(`(b) 1 worker × 1 thread / 2 workers × 1 thread: ${(mean('1 worker × 1 thread') / mean('2 workers × 1 thread')).toFixed(3)}× faster with two`);
 console.log(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
