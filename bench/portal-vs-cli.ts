@@ -11,14 +11,13 @@
  * of every conv layer (the options' defaults, `--images`), and is timed from
  * queueing to completion. The CLI is timed as a process (wall) and by its own
  * total (timings.total_seconds, without the process start); the ratios use the
- * latter, the stricter. The lab's running-task limit is set to 1000 so that
- * groups are not capped by it (each task counts); `--limits 2,1` adds portal
- * runs with one worker at those lab limits (2: the default; 1: one layer per
- * forward pass, as workers ran before groups). Every portal run's seed-independent scores
+ * latter, the stricter. `--max-layers 2,1` adds portal runs with one worker
+ * whose groups hold at most that many layers (PCACE_WORKER_MAX_LAYERS; 1: one
+ * layer per forward pass, as workers ran before groups). Every portal run's seed-independent scores
  * (score_pc1, score_multiple, rsq of every channel) are checked against the
  * CLI's results. Rounds alternate the order of the runs.
  *
- *   npx tsx bench/portal-vs-cli.ts [--model resnet18-mnist] [--images 300] [--rounds 1] [--limits 2,1] [--only a|b]
+ *   npx tsx bench/portal-vs-cli.ts [--model resnet18-mnist] [--images 300] [--rounds 1] [--max-layers 2,1] [--only a|b]
  *   npx tsx bench/portal-vs-cli.ts --onnx .data/bench/resnet18.onnx --size 224 --images 100
  *     (torchvision ResNet-18: `/usr/bin/python3 scripts/export-torchvision.py resnet18 .data/bench/resnet18.onnx`)
  */
@@ -42,7 +41,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '224' },
     images: { type: 'string', default: '300' },
     rounds: { type: 'string', default: '1' },
-    limits: { type: 'string', default: '' },
+    'max-layers': { type: 'string', default: '' },
     only: { type: 'string', default: '' },
   },
 });
@@ -61,21 +60,21 @@ const model: DemoModel = values.onnx
     }
   : demoModel(values.model!);
 
-/** A portal configuration: workers, threads each (null: all cores) and the lab's running-task limit. */
+/** A portal configuration: workers, threads each (null: all cores) and the most layers a worker's group holds (null: no bound). */
 interface Portal {
   kind: string;
   workers: number;
   threads: number | null;
-  limit: number;
+  maxLayers: number | null;
 }
 
-const PORTAL_A: Portal = { kind: 'portal 1 worker', workers: 1, threads: null, limit: 1000 };
-const ONE_THREAD: Portal = { kind: '1 worker × 1 thread', workers: 1, threads: 1, limit: 1000 };
-const TWO_THREADS: Portal = { kind: '2 workers × 1 thread', workers: 2, threads: 1, limit: 1000 };
-const LIMITED: Portal[] = values
-  .limits!.split(',')
+const PORTAL_A: Portal = { kind: 'portal 1 worker', workers: 1, threads: null, maxLayers: null };
+const ONE_THREAD: Portal = { kind: '1 worker × 1 thread', workers: 1, threads: 1, maxLayers: null };
+const TWO_THREADS: Portal = { kind: '2 workers × 1 thread', workers: 2, threads: 1, maxLayers: null };
+const LIMITED: Portal[] = values['max-layers']!
+  .split(',')
   .filter(Boolean)
-  .map((l) => ({ kind: `portal 1 worker, lab limit ${Number(l)}`, workers: 1, threads: null, limit: Number(l) }));
+  .map((l) => ({ kind: `portal 1 worker, groups of ≤ ${Number(l)} layers`, workers: 1, threads: null, maxLayers: Number(l) }));
 
 type Kind = string;
 
@@ -135,8 +134,9 @@ async function runCli(): Promise<Run> {
   return { kind: 'cli', seconds, inner: cliResult.timings.total_seconds, passes: cliResult.timings.forward_passes, loadStart, loadEnd: load() };
 }
 
-async function runPortal({ kind, workers, threads, limit }: Portal, lab: Awaited<ReturnType<typeof benchLab>>): Promise<Run> {
-  await db.lab.update({ where: { id: lab.ctx.lab.id }, data: { maxRunningTasks: limit } });
+async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awaited<ReturnType<typeof benchLab>>): Promise<Run> {
+  // Room for every worker of the run (the lab's limit counts workers).
+  await db.lab.update({ where: { id: lab.ctx.lab.id }, data: { maxRunningTasks: Math.max(2, workers) } });
   const started: BenchWorker[] = [];
   try {
     for (let i = 0; i < workers; i++) {
@@ -147,6 +147,7 @@ async function runPortal({ kind, workers, threads, limit }: Portal, lab: Awaited
           STORAGE_DIR: path.join(work, 'storage'),
           PCACE_WORKER_ID: `bench-${i + 1}`,
           ...(threads ? { PCACE_WORKER_THREADS: String(threads), PCACE_MODEL_THREADS: String(threads) } : {}),
+          ...(maxLayers ? { PCACE_WORKER_MAX_LAYERS: String(maxLayers) } : {}),
         }),
       );
     }

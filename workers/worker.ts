@@ -60,7 +60,7 @@ export class Worker {
     while (!this.stopping) {
       let tasks: ClaimedTask[] = [];
       try {
-        tasks = await claimTasks(this.opts.db, this.id, this.cfg);
+        tasks = await claimTasks(this.opts.db, this.id, this.cfg, { maxTasks: this.cfg.maxGroupLayers });
       } catch (err) {
         this.log(`claim failed: ${(err as Error).message}`);
       }

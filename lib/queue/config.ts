@@ -6,6 +6,12 @@ export interface QueueConfig {
   maxAttempts: number;
   /** Fallback poll when no notification arrives. */
   pollSeconds: number;
+  /**
+   * Most layer tasks a worker claims as one group (default: no bound). A bound
+   * trades forward passes for finer sharing: a lone idle worker otherwise takes
+   * a whole analysis, and a worker that frees up later cannot join it.
+   */
+  maxGroupLayers?: number;
 }
 
 export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
@@ -19,13 +25,14 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     heartbeatSeconds: num('PCACE_TASK_HEARTBEAT_SECONDS', Math.max(0.5, leaseSeconds / 6)),
     maxAttempts: num('PCACE_TASK_MAX_ATTEMPTS', 3),
     pollSeconds: num('PCACE_QUEUE_POLL_SECONDS', 2),
+    maxGroupLayers: env.PCACE_WORKER_MAX_LAYERS ? Math.floor(num('PCACE_WORKER_MAX_LAYERS', Infinity)) : undefined,
   };
 }
 
-/** Running tasks per lab unless the lab sets its own (lib/server/limits.ts shows and edits them). */
+/** Workers on a lab's tasks at once unless the lab sets its own (lib/server/limits.ts shows and edits them). */
 export const DEFAULT_MAX_RUNNING_TASKS = 2;
 
-/** The operator's default for labs without their own running-task limit: PCACE_LAB_MAX_RUNNING_TASKS. */
+/** The operator's default for labs without their own worker limit (workers on the lab's tasks at once): PCACE_LAB_MAX_RUNNING_TASKS. */
 export function defaultMaxRunningTasks(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.PCACE_LAB_MAX_RUNNING_TASKS);
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : DEFAULT_MAX_RUNNING_TASKS;

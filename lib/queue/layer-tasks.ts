@@ -49,8 +49,9 @@ export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueCo
  * group as one run with one forward pass (a task run alone reruns the forward
  * pass up to its layer), and each task keeps its own lease.
  *
- * Which analysis: fair across labs. Among labs below their running-task
- * limit, the lab with the fewest tasks running under a live lease goes
+ * Which analysis: fair across labs. Among labs below their worker limit
+ * (Lab.maxRunningTasks: how many workers may run the lab's tasks at once),
+ * the lab with the fewest workers holding its tasks under a live lease goes
  * first, then the lab a worker served longest ago (round-robin: with one
  * worker, a lab's single analysis does not wait behind another lab's twenty),
  * then the oldest analysis and layer order within the lab.
@@ -58,12 +59,13 @@ export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueCo
  * How many (task-groups.ts): the analysis' runnable tasks shared among the
  * free workers (workers counted in pg_stat_activity by their listening
  * connection's application_name, so workers on every machine count, less
- * those holding a live lease), within the lab's free running-task slots,
- * each task counting as one. Which: groups balanced by the estimated cost of
+ * those holding a live lease). The limit counts workers, not layers: it keeps
+ * one lab from occupying every worker, and counting each layer of a group
+ * would split a network into one forward pass per couple of layers. Which: groups balanced by the estimated cost of
  * their layers (lib/analysis/cost.ts).
  *
  * Claims run one at a time under a transaction-level advisory lock: every
- * claim then counts the running tasks the previous claims committed, so two
+ * claim then counts the workers the previous claims committed, so two
  * workers cannot both take a lab's last free slot. A claim is a few short
  * statements, so the lock costs milliseconds. SKIP LOCKED still passes over
  * rows a heartbeat or completion holds at that moment.
@@ -80,13 +82,13 @@ export async function claimTasks(
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
     const lapsed = Prisma.sql`t.status IN ${sqlStatuses(TASK_TRANSITIONS.takeOver.from)} AND t."lockedAt" < now() - make_interval(secs => ${cfg.leaseSeconds})`;
     const runnable = Prisma.sql`t.attempts < ${cfg.maxAttempts} AND (t.status IN ${sqlStatuses(TASK_TRANSITIONS.claim.from)} OR (${lapsed}))`;
-    const [first] = await tx.$queryRaw<{ analysisId: string; labId: string; freeSlots: number }[]>`
+    const [first] = await tx.$queryRaw<{ analysisId: string; labId: string }[]>`
       WITH live AS (
-        SELECT a."labId", count(*)::int AS running
+        SELECT a."labId", count(DISTINCT t."lockedBy")::int AS running
         FROM "LayerTask" t JOIN "Analysis" a ON a.id = t."analysisId"
         WHERE t.status = ${sqlStatus('running')} AND t."lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds})
         GROUP BY a."labId")
-      SELECT t."analysisId", a."labId", (coalesce(l."maxRunningTasks", ${maxRunningTasks}) - coalesce(live.running, 0))::int AS "freeSlots"
+      SELECT t."analysisId", a."labId"
       FROM "LayerTask" t
       JOIN "Analysis" a ON a.id = t."analysisId"
       JOIN "Lab" l ON l.id = a."labId"
@@ -106,7 +108,7 @@ export async function claimTasks(
       SELECT (SELECT count(*)::int FROM pg_stat_activity WHERE application_name = ${WORKER_APPLICATION_NAME} AND datname = current_database()) AS live,
              (SELECT count(DISTINCT "lockedBy")::int FROM "LayerTask"
               WHERE status = ${sqlStatus('running')} AND "lockedAt" >= now() - make_interval(secs => ${cfg.leaseSeconds}) AND "lockedBy" <> ${workerId}) AS busy`;
-    const size = groupSize(pending.length, workers.live - workers.busy, first.freeSlots, opts.maxTasks);
+    const size = groupSize(pending.length, workers.live - workers.busy, opts.maxTasks);
     const chosen = size >= pending.length ? pending : chooseGroup(await withCosts(tx, first.analysisId, pending), size);
     const rows = await tx.$queryRaw<ClaimedTask[]>`
       UPDATE "LayerTask" SET status = ${sqlStatus(targetOf(TASK_TRANSITIONS.claim))}, "lockedBy" = ${workerId}, "lockedAt" = now(),

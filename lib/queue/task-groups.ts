@@ -15,12 +15,12 @@ export interface PendingTask {
 
 /**
  * Tasks one claim takes: the pending tasks shared among the free workers (the
- * claiming one included), never more than the lab's free running-task slots
- * (each task counts) or `maxTasks`; at least one.
+ * claiming one included), never more than `maxTasks`; at least one. (The
+ * lab's limit counts workers, so it decides whether a claim happens, not its size.)
  */
-export function groupSize(pending: number, freeWorkers: number, freeSlots: number, maxTasks = Infinity): number {
+export function groupSize(pending: number, freeWorkers: number, maxTasks = Infinity): number {
   const share = Math.ceil(pending / Math.max(1, freeWorkers));
-  return Math.max(1, Math.min(pending, share, freeSlots, maxTasks));
+  return Math.max(1, Math.min(pending, share, maxTasks));
 }
 
 /**

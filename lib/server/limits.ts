@@ -1,5 +1,6 @@
 /**
- * Per-lab limits: running tasks (enforced by the queue's claim), queued
+ * Per-lab limits: workers running the lab's tasks at once (enforced by the
+ * queue's claim; the column keeps its first name, maxRunningTasks), queued
  * analyses and estimated CPU-hours per analysis (refused at creation), and
  * storage (refused before an upload is stored). A lab's own value overrides
  * the operator's default from the environment; owners change their lab's.
@@ -13,7 +14,7 @@ import { ApiError, badRequest, parseWith } from './errors';
 import type { LabContext } from './access';
 
 export interface LabLimits {
-  /** Layer tasks of the lab that workers run at once. */
+  /** Workers that run the lab's layer tasks at once (each runs a group of layers in one pass). */
   maxRunningTasks: number;
   /** Analyses queued or running at once. */
   maxQueuedAnalyses: number;
@@ -27,7 +28,7 @@ export type LimitName = keyof LabLimits;
 
 /** Names, environment variables and defaults of the limits, in display order. */
 export const LIMITS: { name: LimitName; env: string; fallback: number; label: string; unit: string; integer: boolean; max: number }[] = [
-  { name: 'maxRunningTasks', env: 'PCACE_LAB_MAX_RUNNING_TASKS', fallback: DEFAULT_MAX_RUNNING_TASKS, label: 'Running tasks at once', unit: 'layer tasks', integer: true, max: 1000 },
+  { name: 'maxRunningTasks', env: 'PCACE_LAB_MAX_RUNNING_TASKS', fallback: DEFAULT_MAX_RUNNING_TASKS, label: 'Workers at once', unit: 'workers', integer: true, max: 1000 },
   { name: 'maxQueuedAnalyses', env: 'PCACE_LAB_MAX_QUEUED_ANALYSES', fallback: 20, label: 'Queued or running analyses', unit: 'analyses', integer: true, max: 100_000 },
   { name: 'maxCpuHoursPerAnalysis', env: 'PCACE_LAB_MAX_CPU_HOURS', fallback: 8, label: 'Estimated CPU-hours per analysis', unit: 'CPU-hours', integer: false, max: 1_000_000 },
   { name: 'storageQuotaMb', env: 'PCACE_LAB_STORAGE_MB', fallback: 5120, label: 'Storage (models and datasets)', unit: 'MB', integer: true, max: 100_000_000 },
@@ -38,7 +39,7 @@ export function defaultLabLimits(env: NodeJS.ProcessEnv = process.env): LabLimit
   const out = {} as LabLimits;
   for (const l of LIMITS) {
     const raw = Number(env[l.env]);
-    // Whole numbers where the queue counts (as lib/queue/config.ts reads the running-task default).
+    // Whole numbers where the queue counts (as lib/queue/config.ts reads the worker-limit default).
     const v = l.integer ? Math.floor(raw) : raw;
     out[l.name] = env[l.env] !== undefined && Number.isFinite(v) && v > 0 ? v : l.fallback;
   }
@@ -72,8 +73,9 @@ export async function labStorageBytes(labId: string): Promise<number> {
 /** Limits (own value or default) and what the lab uses now: the API's and the settings page's view. */
 export async function labLimitsView(labId: string) {
   const row = await db.lab.findUniqueOrThrow({ where: { id: labId }, select: { slug: true, ...limitSelect } });
-  const [runningTasks, queuedAnalyses, storageBytes] = await Promise.all([
-    db.layerTask.count({ where: { status: 'running', analysis: { labId } } }),
+  const [runningWorkers, queuedAnalyses, storageBytes] = await Promise.all([
+    // Workers now holding the lab's tasks (a worker's group of layers counts once, as in the claim).
+    db.layerTask.findMany({ where: { status: 'running', analysis: { labId } }, distinct: ['lockedBy'], select: { lockedBy: true } }).then((rows) => rows.length),
     db.analysis.count({ where: { labId, status: { in: ['queued', 'running'] } } }),
     labStorageBytes(labId),
   ]);
@@ -83,7 +85,7 @@ export async function labLimitsView(labId: string) {
     /** The lab's own values; null where the default applies. */
     overrides: Object.fromEntries(LIMITS.map((l) => [l.name, row[l.name]])) as LimitColumns,
     defaults,
-    usage: { runningTasks, queuedAnalyses, storageMb: Math.round((storageBytes / 2 ** 20) * 10) / 10 },
+    usage: { runningWorkers, queuedAnalyses, storageMb: Math.round((storageBytes / 2 ** 20) * 10) / 10 },
   };
 }
 

@@ -60,7 +60,7 @@ describe('cost estimate and limits in the browser', () => {
     await member.goto(`${portal.base}/labs/${slug}/members`);
     const table = member.locator('table.limits');
     expect(await table.locator('tbody tr').allTextContents()).toEqual([
-      expect.stringMatching(/Running tasks at once2 layer tasks \(default\)0 running/),
+      expect.stringMatching(/Workers at once2 workers \(default\)0 running/),
       expect.stringMatching(/Queued or running analyses20 analyses \(default\)0 queued or running/),
       expect.stringMatching(/Estimated CPU-hours per analysis8 CPU-hours \(default\)/),
       expect.stringMatching(/Storage \(models and datasets\)5,120 MB \(default\)[\d.]+ MB used/),

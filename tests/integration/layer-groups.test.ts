@@ -170,7 +170,7 @@ describe('group claims', () => {
     return clients;
   }
 
-  it('shares an analysis among the free workers PostgreSQL sees, and counts each task against the lab’s limit', async () => {
+  it('shares an analysis among the free workers PostgreSQL sees, and counts workers, not layers, against the lab’s limit', async () => {
     const id = await queueAnalysis(lab, { layers: 'all', options: OPTIONS });
     const others = await liveWorkers(3);
     try {
@@ -186,11 +186,17 @@ describe('group claims', () => {
       expect(await claimTasks(getDb(), 'c4', cfg)).toEqual([]);
       await cancelAnalysis(db, id);
 
-      // The lab's running-task limit: each task of a group counts.
-      await db.lab.update({ where: { id: lab.lab.id }, data: { maxRunningTasks: 3 } });
+      // The lab's limit counts workers: at 1, the first free worker takes its share
+      // of every layer (one forward pass), and no second worker joins while it runs.
+      await db.lab.update({ where: { id: lab.lab.id }, data: { maxRunningTasks: 1 } });
       const limited = await queueAnalysis(lab, { layers: 'all', options: OPTIONS });
-      expect(await claimTasks(getDb(), 'l1', cfg)).toHaveLength(3);
+      const only = await claimTasks(getDb(), 'l1', cfg);
+      expect(only).toHaveLength(7);
       expect(await claimTasks(getDb(), 'l2', cfg)).toEqual([]);
+      // At 2, a second worker joins, and a third does not.
+      await db.lab.update({ where: { id: lab.lab.id }, data: { maxRunningTasks: 2 } });
+      expect(await claimTasks(getDb(), 'l2', cfg)).toHaveLength(7);
+      expect(await claimTasks(getDb(), 'l3', cfg)).toEqual([]);
       await cancelAnalysis(db, limited);
     } finally {
       await db.lab.update({ where: { id: lab.lab.id }, data: { maxRunningTasks: 100 } });

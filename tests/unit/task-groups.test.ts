@@ -12,18 +12,16 @@ const tasks = (costs: number[]): PendingTask[] => costs.map((cost, i) => ({ id: 
 const sum = (g: PendingTask[]) => g.reduce((s, t) => s + t.cost, 0);
 
 describe('group size', () => {
-  it('shares the pending tasks among the free workers, within the free slots and at least one', () => {
-    expect(groupSize(20, 1, 100)).toBe(20);
-    expect(groupSize(20, 2, 100)).toBe(10);
-    expect(groupSize(21, 2, 100)).toBe(11);
-    expect(groupSize(20, 3, 100)).toBe(7);
-    // Each task counts against the lab's running-task limit.
-    expect(groupSize(20, 1, 2)).toBe(2);
-    expect(groupSize(20, 1, 100, 1)).toBe(1);
+  it('shares the pending tasks among the free workers, at least one', () => {
+    expect(groupSize(20, 1)).toBe(20);
+    expect(groupSize(20, 2)).toBe(10);
+    expect(groupSize(21, 2)).toBe(11);
+    expect(groupSize(20, 3)).toBe(7);
+    expect(groupSize(20, 1, 1)).toBe(1);
     // Workers not seen (a claim outside a worker) or all busy: the claimer is one.
-    expect(groupSize(5, 0, 100)).toBe(5);
-    expect(groupSize(5, -3, 100)).toBe(5);
-    expect(groupSize(1, 4, 100)).toBe(1);
+    expect(groupSize(5, 0)).toBe(5);
+    expect(groupSize(5, -3)).toBe(5);
+    expect(groupSize(1, 4)).toBe(1);
   });
 });
 

@@ -162,7 +162,7 @@ export default async function MembersPage({ params }: { params: Promise<{ lab: s
 
 function LimitsTable({ view }: { view: Awaited<ReturnType<typeof labLimitsView>> }) {
   const used: Record<string, string> = {
-    maxRunningTasks: `${view.usage.runningTasks} running`,
+    maxRunningTasks: `${view.usage.runningWorkers} running`,
     maxQueuedAnalyses: `${view.usage.queuedAnalyses} queued or running`,
     maxCpuHoursPerAnalysis: 'estimated on the new-analysis form',
     storageQuotaMb: `${view.usage.storageMb.toLocaleString('en-US')} MB used`,
