@@ -25,7 +25,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     heartbeatSeconds: num('PCACE_TASK_HEARTBEAT_SECONDS', Math.max(0.5, leaseSeconds / 6)),
     maxAttempts: num('PCACE_TASK_MAX_ATTEMPTS', 3),
     pollSeconds: num('PCACE_QUEUE_POLL_SECONDS', 2),
-    maxGroupLayers: env.PCACE_WORKER_MAX_LAYERS ? Math.floor(num('PCACE_WORKER_MAX_LAYERS', Infinity)) : undefined,
+    maxGroupLayers: Number(env.PCACE_WORKER_MAX_LAYERS) >= 1 ? Math.floor(Number(env.PCACE_WORKER_MAX_LAYERS)) : undefined,
   };
 }
 

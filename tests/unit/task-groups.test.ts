@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chooseGroup, groupSize, type PendingTask } from '../../lib/queue/task-groups';
+import { queueConfig } from '../../lib/queue/config';
 import { estimateAnalysisCost } from '../../lib/analysis/cost';
 import { withDefaults } from '../../lib/analysis/options';
 
@@ -22,6 +23,13 @@ describe('group size', () => {
     expect(groupSize(5, 0)).toBe(5);
     expect(groupSize(5, -3)).toBe(5);
     expect(groupSize(1, 4)).toBe(1);
+  });
+
+  it('bounds a group by PCACE_WORKER_MAX_LAYERS when it is a whole number ≥ 1, else not at all', () => {
+    expect(queueConfig({ PCACE_WORKER_MAX_LAYERS: '3' }).maxGroupLayers).toBe(3);
+    expect(queueConfig({ PCACE_WORKER_MAX_LAYERS: '2.7' }).maxGroupLayers).toBe(2);
+    for (const v of [undefined, '', '0', '-1', 'all']) expect(queueConfig({ PCACE_WORKER_MAX_LAYERS: v }).maxGroupLayers).toBeUndefined();
+    expect(groupSize(20, 1, queueConfig({ PCACE_WORKER_MAX_LAYERS: '3' }).maxGroupLayers)).toBe(3);
   });
 });
 
