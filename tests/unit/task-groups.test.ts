@@ -26,10 +26,11 @@ describe('group size', () => {
   });
 
   it('bounds a group by PCACE_WORKER_MAX_LAYERS when it is a whole number ≥ 1, else not at all', () => {
-    expect(queueConfig({ PCACE_WORKER_MAX_LAYERS: '3' }).maxGroupLayers).toBe(3);
-    expect(queueConfig({ PCACE_WORKER_MAX_LAYERS: '2.7' }).maxGroupLayers).toBe(2);
-    for (const v of [undefined, '', '0', '-1', 'all']) expect(queueConfig({ PCACE_WORKER_MAX_LAYERS: v }).maxGroupLayers).toBeUndefined();
-    expect(groupSize(20, 1, queueConfig({ PCACE_WORKER_MAX_LAYERS: '3' }).maxGroupLayers)).toBe(3);
+    const bound = (v: string | undefined) => queueConfig({ PCACE_WORKER_MAX_LAYERS: v } as NodeJS.ProcessEnv).maxGroupLayers;
+    expect(bound('3')).toBe(3);
+    expect(bound('2.7')).toBe(2);
+    for (const v of [undefined, '', '0', '-1', 'all']) expect(bound(v)).toBeUndefined();
+    expect(groupSize(20, 1, bound('3'))).toBe(3);
   });
 });
 
