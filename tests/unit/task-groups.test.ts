@@ -26,7 +26,7 @@ describe('group size', () => {
   });
 
   it('bounds a group by PCACE_WORKER_MAX_LAYERS when it is a whole number ≥ 1, else not at all', () => {
-    const bound = (v: string | undefined) => queueConfig({ PCACE_WORKER_MAX_LAYERS: v } as NodeJS.ProcessEnv).maxGroupLayers;
+    const bound = (v: string | undefined) => queueConfig({ ...process.env, PCACE_WORKER_MAX_LAYERS: v }).maxGroupLayers;
     expect(bound('3')).toBe(3);
     expect(bound('2.7')).toBe(2);
     for (const v of [undefined, '', '0', '-1', 'all']) expect(bound(v)).toBeUndefined();
