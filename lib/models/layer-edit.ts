@@ -24,6 +24,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeOnnx, findConvNodes, graphInputs, withExtraOutputs, type ConvNode } from './onnx-graph';
 import { isolatedSessionOptions } from './onnx-policy';
 import { concatArrays } from './concat';
+import { boundaryAt, ONNX_ELEM_TYPE, suffixModel } from './graph-split';
 
 const { onnx } = onnxProto;
 
@@ -82,31 +83,15 @@ export function withChannelEdit(bytes: Uint8Array, layer: string): { bytes: Uint
  */
 function splitAtEdit(edited: Uint8Array, firstEditNode: string) {
   const model = decodeOnnx(edited);
-  const nodes = model.graph!.node!;
-  const at = nodes.findIndex((n) => n.name === firstEditNode);
-  const produced = new Set(nodes.slice(0, at).flatMap((n) => n.output ?? []));
-  for (const gi of graphInputs(model)) if (gi.name !== MASK_INPUT && gi.name !== FILL_INPUT) produced.add(gi.name);
-  const boundary = [...new Set(nodes.slice(at).flatMap((n) => n.input ?? []))].filter((t) => produced.has(t));
+  const at = model.graph!.node!.findIndex((n) => n.name === firstEditNode);
+  const keep = [MASK_INPUT, FILL_INPUT];
+  const boundary = boundaryAt(model, at, keep);
   return {
     boundary,
     /** Suffix model bytes, given the element types of the boundary tensors (known after a prefix run). */
-    suffix(types: Map<string, number>): Uint8Array {
-      const m = decodeOnnx(edited);
-      const g = m.graph!;
-      g.node = g.node!.slice(at);
-      // Drop the prefix's weights (ORT would warn about each unused one).
-      const used = new Set(g.node.flatMap((n) => n.input ?? []));
-      g.initializer = g.initializer!.filter((t) => used.has(t.name ?? ''));
-      g.input = [
-        ...g.input!.filter((i) => i.name === MASK_INPUT || i.name === FILL_INPUT),
-        ...boundary.map((name) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: types.get(name) ?? 1 } } })),
-      ];
-      return onnx.ModelProto.encode(m).finish();
-    },
+    suffix: (types: Map<string, number>): Uint8Array => suffixModel(decodeOnnx(edited), at, boundary, types, keep),
   };
 }
-
-const ELEM: Record<string, number> = { float32: 1, int64: 7, int32: 6, bool: 9, float64: 11 };
 
 export interface LayerEditorOptions {
   layer: string;
@@ -208,7 +193,7 @@ export class LayerEditor {
         let boundary: Record<string, Tensor> | null = null;
         if (parts) {
           boundary = Object.fromEntries(parts.boundary.map((b) => [b, res[b]]));
-          suffix ??= await InferenceSession.create(parts.suffix(new Map(parts.boundary.map((b) => [b, ELEM[res[b].type] ?? 1]))), sessionOptions);
+          suffix ??= await InferenceSession.create(parts.suffix(new Map(parts.boundary.map((b) => [b, ONNX_ELEM_TYPE[res[b].type] ?? 1]))), sessionOptions);
         }
         chunks.push({ feeds, boundary });
       }

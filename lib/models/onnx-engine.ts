@@ -112,30 +112,11 @@ export class OnnxEngine implements ModelEngine {
       model,
       convs.map((c) => c.outputName),
     );
-    const selection = options.providers ?? executionProviders();
-    const create = (providers: ExecutionProvider[]) =>
-      // `edited` is the re-encoding of the checked model, never the caller's bytes.
-      InferenceSession.create(
-        edited,
-        isolatedSessionOptions({
-          executionProviders: providers,
-          intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
-          graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-          ...(options.releaseArena ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
-        }),
-      );
     let session: InferenceSession;
-    let provider = selection.providers[0] === 'cpu' ? 'cpu' : 'cuda';
+    let provider: string;
     try {
-      try {
-        session = await create(selection.providers);
-      } catch (err) {
-        if (!selection.fallbackToCpu) throw err;
-        // A GPU that is present but unusable (driver, CUDA or cuDNN version) must not stop the analysis.
-        process.stderr.write(`[pcace] CUDA session failed (${(err as Error).message.split('\n')[0]}); running on the CPU\n`);
-        provider = 'cpu';
-        session = await create(['cpu']);
-      }
+      // `edited` is the re-encoding of the checked model, never the caller's bytes.
+      ({ session, provider } = await createOrtSession(edited, options));
     } catch (err) {
       throw new Error(`${source}: onnxruntime could not load the model: ${(err as Error).message}`);
     }
@@ -186,6 +167,38 @@ export class OnnxEngine implements ModelEngine {
     const s = this.session;
     this.session = null;
     if (s) await s.release();
+  }
+}
+
+/**
+ * An ORT session on this machine's execution providers (CUDA when present,
+ * else the CPU; a CUDA session that fails to load falls back to the CPU when
+ * the selection allows), with the engine's threading, optimisation and arena
+ * options. Returns the session and where it runs ('cuda' or 'cpu').
+ */
+export async function createOrtSession(
+  bytes: Uint8Array,
+  options: Pick<OnnxEngineOptions, 'intraOpNumThreads' | 'graphOptimizationLevel' | 'releaseArena' | 'providers'> = {},
+): Promise<{ session: InferenceSession; provider: string }> {
+  const selection = options.providers ?? executionProviders();
+  const create = (providers: ExecutionProvider[]) =>
+    InferenceSession.create(
+      bytes,
+      isolatedSessionOptions({
+        executionProviders: providers,
+        intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+        graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+        ...(options.releaseArena ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
+      }),
+    );
+  if (selection.providers[0] === 'cpu') return { session: await create(selection.providers), provider: 'cpu' };
+  try {
+    return { session: await create(selection.providers), provider: 'cuda' };
+  } catch (err) {
+    if (!selection.fallbackToCpu) throw err;
+    // A GPU that is present but unusable (driver, CUDA or cuDNN version) must not stop the analysis.
+    process.stderr.write(`[pcace] CUDA session failed (${(err as Error).message.split('\n')[0]}); running on the CPU\n`);
+    return { session: await create(['cpu']), provider: 'cpu' };
   }
 }
 

@@ -104,9 +104,14 @@ export function convLayerName(node: NodeProto, weightName: string | null): strin
   return moduleNameFromNode(node.name ?? '') ?? (node.name || node.output?.[0] || 'conv');
 }
 
+/** Elements of a tensor by its dims (1 for a scalar). */
+export function elementCount(t: TensorProto): number {
+  return (t.dims ?? []).reduce((a: number, d) => a * num(d), 1);
+}
+
 /** Float values of a constant tensor (float or double), or null if not decodable here. */
 export function tensorValues(t: TensorProto): Float64Array | null {
-  const count = (t.dims ?? []).reduce((a: number, d) => a * num(d), 1);
+  const count = elementCount(t);
   if (t.dataLocation === DATA_LOCATION_EXTERNAL) return null;
   const float = t.dataType === TENSOR_FLOAT;
   if (!float && t.dataType !== TENSOR_DOUBLE) return null;
