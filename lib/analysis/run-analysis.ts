@@ -202,30 +202,33 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         }
         layerResult.seconds += (performance.now() - ta) / 1000;
       }
-      if (spec.sanityChecks) {
-        stop();
-        report('sanity', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length });
-        const ts2 = performance.now();
-        const { addSanityChecks } = await import('./sanity');
-        await addSanityChecks(layerResult, {
-          spec,
-          layer,
-          n,
-          y,
-          load: (start, count) => inputs.batch(start, count),
-          batchSize,
-          threads: options.threads,
-          modelThreads: options.modelThreads,
-          stop,
-        });
-        layerResult.seconds += (performance.now() - ts2) / 1000;
-      }
       partial.delete(layer.name);
       results.push(layerResult);
       // With a retest the layer is final only once its second ranking is attached.
       if (!spec.retest) await finished(layerResult);
     });
 
+    if (spec.sanityChecks) {
+      // After every layer is scored, so the layers' randomised models share their trained prefix passes (sanity-runs.ts).
+      stop();
+      report('sanity', passes.length, { layer: results.length === 1 ? results[0].name : 'all analysed layers' });
+      const { addSanityChecks } = await import('./sanity');
+      const checked = layers.map((layer) => ({ layer, result: results.find((r) => r.name === layer.name)! }));
+      await addSanityChecks(checked, {
+        spec,
+        n,
+        y,
+        load: (start, count) => inputs.batch(start, count),
+        batchSize,
+        inputShape: engine.input.shape,
+        fixedBatchSize: engine.input.fixedBatchSize,
+        memoryBudgetBytes: budget,
+        threads: options.threads,
+        modelThreads: options.modelThreads,
+        stop,
+      });
+      for (const c of checked) c.result.seconds += c.result.sanity!.seconds;
+    }
     if (spec.retest) {
       const sample = await openRetestSample(spec, opened, ds.samples);
       if ('reason' in sample) {
@@ -322,7 +325,7 @@ function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTask
  * allocation: at 55 images of 224² (176 MB per ResNet-18 stem tensor) that made
  * the pass 3× slower than with the arena, at 8 images it costs nothing measurable.
  */
-function defaultBatchSize(engine: ModelEngine): number {
+export function defaultBatchSize(engine: Pick<ModelEngine, 'input'>): number {
   const perImage = engine.input.shape.reduce((a, b) => a * b, 1);
   return engine.input.fixedBatchSize ?? Math.max(1, Math.min(64, Math.floor((5 << 20) / (perImage * 4))));
 }

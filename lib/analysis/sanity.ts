@@ -1,6 +1,6 @@
 /**
- * The sanity checks of one layer (Adebayo et al. 2018, carried over to channel
- * rankings), run in the analysis' model process after the layer is scored:
+ * The sanity checks of a layer (Adebayo et al. 2018, carried over to channel
+ * rankings), run in the analysis' model process once the layer is scored:
  *
  *  - random-filter baseline: the layer's filters replaced by random filters of
  *    the same shape and per-filter norm (everything before the layer trained),
@@ -14,7 +14,9 @@
  *    the ranking follows the slot's downstream wiring, not the filter, if ρ
  *    stays high).
  *
- * One forward pass per randomised model. The independent model also carries
+ * One forward pass per randomised model, each from the layer on only
+ * (sanity-runs.ts: the trained part before the layer runs once per group of
+ * layers, and is the same in both models). The independent model also carries
  * the random filters of the baseline as a conv branch beside the layer
  * (lib/models/randomise.ts addRandomFilterBranch: same input, kernel, strides
  * and padding; randomFilterCount(C) filters, so a small layer still gets 16),
@@ -31,52 +33,64 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { ConvLayerInfo } from '../models/engine';
-import { OnnxEngine } from '../models/onnx-engine';
 import { decodeOnnx, tensorValues } from '../models/onnx-graph';
-import { parameterisedLayers, randomisedModel, RANDOM_FILTERS, type Randomisation } from '../models/randomise';
+import { parameterisedLayers } from '../models/randomise';
 import { bootstrapStatistic, PcaceInputError, Rng, type ChannelScore } from '../pcace/index';
 import { aucWithCi, baselineTests, randomFilterVerdict, spearmanWithCi } from '../pcace/sanity';
-import { forwardBatches } from './inputs';
-import { randomFilterCount, sanityChannelCount } from './sanity-plan';
+import { sanityChannelCount } from './sanity-plan';
+import { randomisedRuns, type LayerRuns, type RandomisedRun, type SanityRunContext } from './sanity-runs';
 import { channelScoringSeconds } from './cost';
 import { channelTaskOptions, scoreChannels } from './layer-scorer';
-import type { AnalysisSpec, LayerResult, LayerSanity, RandomisationCheck } from './types';
+import type { LayerResult, LayerSanity, RandomisationCheck } from './types';
 
 /** The flag a channel gets when its BH q against the random-filter baseline is not below α. */
 export const NOT_ABOVE_RANDOM_FILTERS = 'not_above_random_filters';
 
-export interface SanityContext {
-  spec: AnalysisSpec;
-  layer: ConvLayerInfo;
-  n: number;
-  /** The trained model's target per image (what the layer was scored against). */
-  y: Float64Array;
-  load: (start: number, count: number) => Promise<Float32Array>;
-  batchSize: number;
+export interface SanityContext extends SanityRunContext {
+  /** Statistics threads. */
   threads?: number;
-  modelThreads?: number;
-  stop: () => void;
+  /** The randomised models' forward passes (default randomisedRuns); a seam to compare them against whole-model runs. */
+  runs?: typeof randomisedRuns;
 }
 
-/** Adds `sanity` to the layer and the baseline columns to its channels. */
-export async function addSanityChecks(result: LayerResult, ctx: SanityContext): Promise<void> {
-  const t0 = performance.now();
-  const { spec, layer, n } = ctx;
+export interface SanityLayer {
+  layer: ConvLayerInfo;
+  /** The scored layer; gets `sanity` and the channels' baseline columns. */
+  result: LayerResult;
+}
+
+/**
+ * Adds `sanity` to each layer's result and the baseline columns to its
+ * channels. The layers' randomised models share their trained prefix passes
+ * (sanity-runs.ts), so checking several layers in one call costs less than
+ * one call each.
+ */
+export async function addSanityChecks(layers: SanityLayer[], ctx: SanityContext): Promise<void> {
+  const { spec } = ctx;
   if (spec.model.format !== 'onnx') throw new PcaceInputError('sanity checks are available for ONNX models only');
+  let t0 = performance.now();
   const statistic = bootstrapStatistic(spec.rankBy);
-  const trained = result.channels.map((c) => rawStatistic(c, statistic));
   const bytes = await readFile(spec.model.path);
-  const norms = filterNorms(bytes, layer.name);
-  const eligible = result.channels.filter((c) => !c.flags.includes('constant') && norms[c.index] > 0).map((c) => c.index);
-  const subset = drawSubset(eligible, sanityChannelCount(layer.channels), spec.seed);
-  const P = layer.mapHeight * layer.mapWidth;
+  const requests = layers.map(({ layer, result }) => {
+    const norms = filterNorms(bytes, layer.name);
+    const eligible = result.channels.filter((c) => !c.flags.includes('constant') && norms[c.index] > 0).map((c) => c.index);
+    return { layer, subset: drawSubset(eligible, sanityChannelCount(layer.channels), spec.seed) };
+  });
+  await (ctx.runs ?? randomisedRuns)(ctx, requests, async (r, runs) => {
+    // A group's forward passes are shared: each layer is charged from the end of the previous layer's scoring.
+    await scoreSanity(layers[r].result, ctx, requests[r].subset, runs, statistic);
+    layers[r].result.sanity!.seconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    ctx.stop();
+  });
+}
 
-  const independent = await runRandomised(ctx, bytes, 'independent', subset);
-  ctx.stop();
-  const cascading = await runRandomised(ctx, bytes, 'cascading', subset);
-  ctx.stop();
-
-  const score = (maps: Float32Array, y: Float64Array) => scoreSubset(ctx, maps, maps.length / (n * P), y, statistic);
+async function scoreSanity(result: LayerResult, ctx: SanityContext, subset: number[], runs: LayerRuns, statistic: 'pc1' | 'multiple' | 'crossfit'): Promise<void> {
+  const { spec, n } = ctx;
+  const layer = { channels: result.shape[1], positions: result.shape[2] * result.shape[3] };
+  const trained = result.channels.map((c) => rawStatistic(c, statistic));
+  const { independent, cascading } = runs;
+  const score = (maps: Float32Array, y: Float64Array) => scoreSubset(ctx, layer, maps, maps.length / (n * layer.positions), y, statistic);
   // The random filters against the trained target: the baseline.
   const baselineMaps = independent.randomFilters ?? independent.maps;
   const baseline = baselineMaps.length ? await score(baselineMaps, ctx.y) : [];
@@ -110,7 +124,6 @@ export async function addSanityChecks(result: LayerResult, ctx: SanityContext): 
       rf.verdict = randomFilterVerdict(auc.ci);
     }
   }
-  sanity.seconds = (performance.now() - t0) / 1000;
   result.sanity = sanity;
 }
 
@@ -141,52 +154,17 @@ function drawSubset(pool: number[], count: number, seed: number): number[] {
   return Array.from(a.subarray(0, count)).sort((x, y) => x - y);
 }
 
-interface RandomisedRun {
-  how: Randomisation;
-  randomised: string[];
-  /** The subset's maps [n, subset, positions] under the randomised model. */
-  maps: Float32Array;
-  /** The randomised model's target per image. */
-  y: Float64Array;
-  /** The random-filter branch's maps [n, filters, positions], when the model has it. */
-  randomFilters?: Float32Array;
-}
-
-/** One forward pass of the randomised model: the subset's maps of the layer and the target. */
-async function runRandomised(ctx: SanityContext, bytes: Uint8Array, how: Randomisation, subset: number[]): Promise<RandomisedRun> {
-  const { layer, n, spec } = ctx;
-  const R = how === 'independent' ? randomFilterCount(layer.channels) : 0;
-  const model = randomisedModel(bytes, layer.name, how, spec.seed, R);
-  const P = layer.mapHeight * layer.mapWidth;
-  const maps = new Float32Array(n * subset.length * P);
-  const randomFilters = model.randomFilters ? new Float32Array(n * R * P) : undefined;
-  const y = new Float64Array(n);
-  const target = spec.target.kind === 'class' ? spec.target.index : spec.target.index ?? 0;
-  const fromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
-  const engine = await OnnxEngine.fromBytes(model.bytes, { intraOpNumThreads: ctx.modelThreads, releaseArena: true }, `${how} randomisation of ${layer.name}`);
-  try {
-    const names = randomFilters ? [layer.name, RANDOM_FILTERS] : [layer.name];
-    await forwardBatches(engine, ctx.load, n, ctx.batchSize, names, (out, start, count) => {
-      const t = out.activations.get(layer.name)!.data;
-      // The branch's maps are exactly [count, R, P]: appended whole.
-      if (randomFilters) randomFilters.set(out.activations.get(RANDOM_FILTERS)!.data, start * R * P);
-      const width = out.output.data.length / count;
-      for (let b = 0; b < count; b++) {
-        // A dataset target is not the model's: only the maps change.
-        y[start + b] = fromDataset ? ctx.y[start + b] : out.output.data[b * width + target];
-        subset.forEach((c, j) => maps.set(t.subarray((b * layer.channels + c) * P, (b * layer.channels + c + 1) * P), ((start + b) * subset.length + j) * P));
-      }
-    }, ctx.stop);
-  } finally {
-    await engine.dispose();
-  }
-  return { how, randomised: model.randomised, maps, y, randomFilters };
-}
-
 /** The ranking statistic of each subset channel against `y`, exactly as the layer's channels were scored (same splits and repeat rule). */
-async function scoreSubset(ctx: SanityContext, maps: Float32Array, count: number, y: Float64Array, statistic: 'pc1' | 'multiple' | 'crossfit'): Promise<number[]> {
-  const P = ctx.layer.mapHeight * ctx.layer.mapWidth;
-  const base = channelTaskOptions(ctx.spec, ctx.layer.channels);
+async function scoreSubset(
+  ctx: SanityContext,
+  layer: { channels: number; positions: number },
+  maps: Float32Array,
+  count: number,
+  y: Float64Array,
+  statistic: 'pc1' | 'multiple' | 'crossfit',
+): Promise<number[]> {
+  const P = layer.positions;
+  const base = channelTaskOptions(ctx.spec, layer.channels);
   // Worker threads take a second or more to start: small jobs run inline.
   const seconds = count * channelScoringSeconds(ctx.spec, ctx.n, P);
   const results = await scoreChannels(

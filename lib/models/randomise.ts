@@ -127,6 +127,8 @@ export function randomisedModel(
 
 /** The layer name the random-filter branch gets (its weight is `${RANDOM_FILTERS}.weight`). */
 export const RANDOM_FILTERS = 'pcace.random_filters';
+/** The branch's output tensor. */
+export const RANDOM_FILTERS_OUTPUT = `${RANDOM_FILTERS}_output`;
 
 /**
  * Adds, beside conv layer `layer`, a conv layer RANDOM_FILTERS that reads the
@@ -177,7 +179,7 @@ export function addRandomFilterBranch(model: ModelProto, layer: string, count: n
       opType: 'Conv',
       name: `/${RANDOM_FILTERS}/Conv`,
       input: [node.input![0], weightName],
-      output: [`${RANDOM_FILTERS}_output`],
+      output: [RANDOM_FILTERS_OUTPUT],
       attribute: (node.attribute ?? []).map((a) => onnx.AttributeProto.create(a)),
     }),
   );
