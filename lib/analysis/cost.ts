@@ -262,11 +262,17 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
       b.ablation += runs * passSeconds(downstream, COST.ablationPerImage);
     }
     if (options.sanityChecks) {
-      // Two randomised models, each loaded and run over every image; then the
-      // random filters scored once and the subset twice (independent, cascading).
-      const scored = randomFilterCount(c) + 2 * sanityChannelCount(c);
-      b.sanity += 2 * (COST.taskSetup + passSeconds(totalFlops, COST.perImagePass + inputValues * COST.perInputValue));
-      b.sanity += scored * channelScoringSeconds(options, n, positions);
+      // Two randomised models loaded (sanity-runs.ts); per image one trained
+      // pass up to the layer, the independent model from the layer on (its
+      // random filters and the random-filter branch) and the cascading one
+      // after the layer: the whole network plus the layer onwards once more.
+      // A task holds one layer, so no prefix is shared with another layer's.
+      // Then the random filters scored once (a grouped conv has no branch: its
+      // subset's random twins are the baseline) and the subset twice.
+      const R = layer.groups === 1 ? randomFilterCount(c) : 0;
+      const from = flops.slice(i).reduce((a, x) => a + x, 0) + (R / c) * flops[i];
+      b.sanity += 2 * COST.taskSetup + passSeconds(totalFlops + from, 3 * COST.perImagePass + inputValues * COST.perInputValue);
+      b.sanity += ((R || sanityChannelCount(c)) + 2 * sanityChannelCount(c)) * channelScoringSeconds(options, n, positions);
     }
     layerSeconds.push(total() - before);
   }

@@ -203,7 +203,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionDecl<K> } = {
   sanityChecks: costlySwitch('sanityChecks', '--sanity', 'random-filter baseline and model randomisation', {
     label: 'Sanity checks', noun: 'sanity checks', costTerm: 'sanity', appliesTo: onnxModels,
     meaning: 'per layer: score random filters of the same shape and norm (baseline, trained-vs-random AUC) and rerank under cascading and independent model randomisation (Spearman with the trained ranking)',
-    cost: 'two forward passes of the whole model per layer, and three scorings of max(16, channels/8) channels',
+    cost: 'per layer, the randomised models run from the layer on after one trained pass (the whole model plus the part from the layer on, once more), and three scorings of max(16, channels/8) channels',
   }),
   retest: costlySwitch('retest', '--retest', 'rank a second, disjoint image sample', {
     label: 'Test–retest', noun: 'test–retest', costTerm: 'retest',

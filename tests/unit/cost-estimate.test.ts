@@ -1,6 +1,6 @@
 /** The analysis cost estimate (lib/analysis/cost.ts): FLOPs from stored layers, scaling with each option, the breakdown. */
 import { describe, expect, it } from 'vitest';
-import { convFlops, estimateAnalysisCost, inputChannels, type CostLayer, type CostModel, type CostOptions } from '../../lib/analysis/cost';
+import { channelScoringSeconds, convFlops, COST, estimateAnalysisCost, inputChannels, type CostLayer, type CostModel, type CostOptions } from '../../lib/analysis/cost';
 import { DEFAULT_ANALYSIS } from '../../lib/analysis/defaults';
 
 const layer = (name: string, channels: number, map: number, k = 3, groups = 1): CostLayer => ({ name, channels, mapHeight: map, mapWidth: map, kernelSize: [k, k], groups });
@@ -83,5 +83,22 @@ describe('cost estimate', () => {
     // 300 images × 2·64·224²·64·9 FLOPs ≈ 1.1 TFLOP for features.2 alone.
     expect(e.breakdown.forward).toBeGreaterThan(5);
     expect(e.breakdown.forward).toBeGreaterThan(100 * est({}, ['conv2']).breakdown.forward / 10);
+  });
+
+  it('prices the sanity checks as one trained pass plus both randomised models from the layer on', () => {
+    // Eight equal convs: the first layer's randomised models run all of them again, the last layer's only itself.
+    const deep: CostModel = { layers: Array.from({ length: 8 }, (_, i) => layer(`c${i}`, 64, 56)), inputShape: [64, 56, 56], format: 'onnx' };
+    const run = (name: string, sanityChecks: boolean) => estimateAnalysisCost({ model: deep, layers: [name], options: opts({ sanityChecks }), threads: 2 }).breakdown;
+    const pass = run('c0', false).forward;
+    const convs = pass - 300 * (COST.perImagePass + 64 * 56 * 56 * COST.perInputValue);
+    // Same shapes, so the same rescoring: the difference is seven convs of the first layer's suffix.
+    expect(run('c0', true).sanity - run('c7', true).sanity).toBeCloseTo((7 / 8) * convs, 6);
+    // The first layer: two setups, the whole net, then all eight convs and 16 random filters beside 64 again; rescoring 16 + 2 × 16 channels.
+    const scoring = 48 * channelScoringSeconds(opts(), 300, 56 * 56);
+    const forward = run('c0', true).sanity - scoring;
+    expect(forward).toBeCloseTo(2 * COST.taskSetup + convs * (1 + 8.25 / 8) + 300 * (3 * COST.perImagePass + 64 * 56 * 56 * COST.perInputValue), 6);
+    // The last layer: little more than one pass, where the checks used to run the whole model twice.
+    expect(run('c7', true).sanity - scoring).toBeLessThan(0.7 * 2 * (COST.taskSetup + pass));
+    expect(run('c0', false).sanity).toBe(0);
   });
 });
