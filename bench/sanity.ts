@@ -4,7 +4,11 @@
  *   npx tsx bench/sanity.ts cost --model PATH [--images 300] [--class 0]
  *     the same analysis (every conv layer, default options) without and with
  *     the sanity checks, one after the other in this process; prints both wall
- *     times, the ratio, and the sanity seconds per layer;
+ *     times, the ratio, and the sanity seconds per layer; then the floor
+ *     (bench/sanity-floor.ts): a plain forward pass timed, each layer's share
+ *     of the network's MACs from it on and after it, the least forward time
+ *     of the randomised models, the checks' own forward passes timed alone,
+ *     and the best ratio achievable with the rescoring as measured;
  *
  *   npx tsx bench/sanity.ts validate [--images 300] [--classes 3,7] [--models mnist-cnn,resnet18-mnist,vgg16-mnist]
  *     the validation report's sanity columns on the demo models (models/demo),
@@ -27,9 +31,11 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { withDefaults } from '../lib/analysis/options';
-import { runAnalysis } from '../lib/analysis/run-analysis';
+import { openAnalysisInputs } from '../lib/analysis/inputs';
+import { defaultBatchSize, runAnalysis } from '../lib/analysis/run-analysis';
 import type { AnalysisResult, AnalysisSpec } from '../lib/analysis/types';
 import { machineReport } from './machine';
+import { plainPassSeconds, preload, sanityRunSeconds, suffixFractions } from './sanity-floor';
 import { randomisedModel } from '../lib/models/randomise';
 import { CONSTRUCTED_TARGET, constructedNetwork, writeConstructedFixture } from '../tests/fixtures/constructed-network';
 
@@ -70,13 +76,42 @@ async function cost() {
   console.log(`\nplain analysis: starting (load ${load()})`);
   const plain = await timed(spec(values.model, undefined, target, false));
   console.log(`plain analysis: ${plain.seconds.toFixed(1)} s (forward ${plain.result.timings.forward_seconds.toFixed(1)} s, statistics ${plain.result.timings.statistics_seconds.toFixed(1)} s); load ${load()}`);
-  const withSanity = await timed(spec(values.model, undefined, target, true));
+  const sanitySpec = spec(values.model, undefined, target, true);
+  const withSanity = await timed(sanitySpec);
   const sanitySeconds = withSanity.result.layers.reduce((s, l) => s + (l.sanity?.seconds ?? 0), 0);
   console.log(`with sanity checks: ${withSanity.seconds.toFixed(1)} s, of which sanity checks ${sanitySeconds.toFixed(1)} s; load ${load()}`);
   console.log(`ratio (with / plain): ×${(withSanity.seconds / plain.seconds).toFixed(2)}; sanity share of the plain time: ${((100 * sanitySeconds) / plain.seconds).toFixed(0)} %`);
   for (const l of withSanity.result.layers) {
     const p = plain.result.layers.find((x) => x.name === l.name)!;
     console.log(`  ${l.name.padEnd(24)} plain ${p.seconds.toFixed(1).padStart(6)} s  sanity ${l.sanity!.seconds.toFixed(1).padStart(6)} s  ${row(l)}`);
+  }
+  await floor(sanitySpec, withSanity.result, plain.seconds, sanitySeconds, withSanity.seconds);
+}
+
+/** The floor of the checks' forward passes on this model, and the best ratio it allows with the rescoring as measured. */
+async function floor(s: AnalysisSpec, result: AnalysisResult, plainSeconds: number, sanitySeconds: number, withSeconds: number) {
+  const opened = await openAnalysisInputs(s);
+  try {
+    const ds = await opened.dataset();
+    const n = ds.samples.length;
+    const layers = opened.model.listConvLayers();
+    const shape = opened.model.input.shape;
+    const batches = await preload(opened.load, n, defaultBatchSize(opened.model));
+    const fractions = await suffixFractions(s.model.path, layers);
+    const share = fractions.reduce((a, x) => a + x.independent + x.cascading, 0);
+    const pass = await plainPassSeconds(s.model.path, batches, shape);
+    const requests = layers.map((layer) => ({ layer, subset: result.layers.find((l) => l.name === layer.name)!.sanity!.channels }));
+    const runs = await sanityRunSeconds(s, batches, n, shape, requests);
+    const lower = share * pass;
+    const rescoring = Math.max(0, sanitySeconds - runs);
+    console.log(`\nfloor (load ${load()}): plain forward pass of the ${n} images ${pass.toFixed(2)} s (trained model, output only, images preloaded)`);
+    for (const x of fractions) console.log(`  ${x.name.padEnd(24)} from the layer on ${x.independent.toFixed(3)}  after it ${x.cascading.toFixed(3)}`);
+    console.log(`randomised suffixes: ${share.toFixed(2)} plain passes' worth over ${fractions.length} layers (two whole models per layer: ${2 * fractions.length}) → least forward time ${lower.toFixed(1)} s`);
+    console.log(`these sanity forward passes alone (sanity-runs.ts, same subsets, images preloaded): ${runs.toFixed(1)} s = ${(runs / pass).toFixed(2)} plain passes, ${(runs / lower).toFixed(2)}× the floor`);
+    console.log(`rescoring as measured (sanity seconds − forward passes): ${rescoring.toFixed(1)} s`);
+    console.log(`best achievable ratio: (plain ${plainSeconds.toFixed(1)} + floor ${lower.toFixed(1)} + rescoring ${rescoring.toFixed(1)}) / plain = ×${((plainSeconds + lower + rescoring) / plainSeconds).toFixed(2)}; measured ×${(withSeconds / plainSeconds).toFixed(2)}; load ${load()}`);
+  } finally {
+    await opened.close();
   }
 }
 
