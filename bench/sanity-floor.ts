@@ -77,17 +77,18 @@ export async function plainPassSeconds(modelPath: string, batches: Float32Array[
   }
 }
 
-/** Seconds of this implementation's sanity forward passes (sanity-runs.ts) for the layers and subsets given, images preloaded. */
+/** Seconds of the sanity checks' forward passes (default sanity-runs.ts's) for the layers and subsets given, images preloaded. */
 export async function sanityRunSeconds(
   spec: AnalysisSpec,
   batches: Float32Array[],
   n: number,
   inputShape: readonly number[],
   requests: { layer: ConvLayerInfo; subset: number[] }[],
+  via: typeof randomisedRuns = randomisedRuns,
 ): Promise<number> {
   const batchSize = batches[0].length / inputShape.reduce((a, b) => a * b, 1);
   const t0 = performance.now();
-  await randomisedRuns(
+  await via(
     {
       spec,
       n,

@@ -10,6 +10,11 @@
  *     of the randomised models, the checks' own forward passes timed alone,
  *     and the best ratio achievable with the rescoring as measured;
  *
+ *   npx tsx bench/sanity.ts forward --model PATH [--images 300]
+ *     the sanity checks' forward passes alone, every conv layer: a plain pass,
+ *     the floor, the former whole-model passes and the current ones, timed in
+ *     one run;
+ *
  *   npx tsx bench/sanity.ts validate [--images 300] [--classes 3,7] [--models mnist-cnn,resnet18-mnist,vgg16-mnist]
  *     the validation report's sanity columns on the demo models (models/demo),
  *     every conv layer, each class: the trained-vs-random AUC with its 95 %
@@ -38,6 +43,8 @@ import { machineReport } from './machine';
 import { plainPassSeconds, preload, sanityRunSeconds, suffixFractions } from './sanity-floor';
 import { randomisedModel } from '../lib/models/randomise';
 import { CONSTRUCTED_TARGET, constructedNetwork, writeConstructedFixture } from '../tests/fixtures/constructed-network';
+import { wholeModelRuns } from '../tests/fixtures/whole-model-runs';
+import { sanityChannelCount } from '../lib/analysis/sanity-plan';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -125,6 +132,40 @@ function row(l: AnalysisResult['layers'][number]): string {
   return `| ${l.name} | ${rf.trained} vs ${rf.count} | ${f(rf.auc)} ${ci(rf.auc_ci)} | ${rf.verdict ?? '—'} | ${rho(s.cascading)} | ${rho(s.independent)} |`;
 }
 
+/**
+ * The forward passes alone, in one run: a plain pass, the floor, the checks'
+ * former passes (each randomised model whole, tests/fixtures/whole-model-runs.ts)
+ * and the current ones (sanity-runs.ts), on every conv layer with the first
+ * max(16, C/8) channels kept. Minutes where `cost` takes the whole analysis twice.
+ */
+async function forward() {
+  if (!values.model) throw new Error('forward needs --model PATH');
+  const s = spec(values.model, undefined, Number(values.class), true);
+  console.log(machineReport({ model: values.model, images: `${images} MNIST test digits (all classes)`, load: load() }));
+  const opened = await openAnalysisInputs(s);
+  try {
+    const n = (await opened.dataset()).samples.length;
+    const layers = opened.model.listConvLayers();
+    const shape = opened.model.input.shape;
+    const batches = await preload(opened.load, n, defaultBatchSize(opened.model));
+    const fractions = await suffixFractions(s.model.path, layers);
+    const share = fractions.reduce((a, x) => a + x.independent + x.cascading, 0);
+    const requests = layers.map((layer) => ({ layer, subset: Array.from({ length: sanityChannelCount(layer.channels) }, (_, i) => i) }));
+    const before = await plainPassSeconds(s.model.path, batches, shape);
+    console.log(`\nplain forward pass: ${before.toFixed(2)} s; the randomised suffixes are ${share.toFixed(2)} plain passes' worth over ${layers.length} layers → floor ${(share * before).toFixed(1)} s; load ${load()}`);
+    const whole = await sanityRunSeconds(s, batches, n, shape, requests, wholeModelRuns);
+    console.log(`former passes (each randomised model whole): ${whole.toFixed(1)} s = ${(whole / before).toFixed(1)} plain passes; load ${load()}`);
+    const split = await sanityRunSeconds(s, batches, n, shape, requests);
+    console.log(`current passes (trained prefix shared, randomised suffixes): ${split.toFixed(1)} s = ${(split / before).toFixed(1)} plain passes; load ${load()}`);
+    const after = await plainPassSeconds(s.model.path, batches, shape);
+    const pass = (before + after) / 2;
+    console.log(`plain forward pass again: ${after.toFixed(2)} s; with their mean ${pass.toFixed(2)} s the floor is ${(share * pass).toFixed(1)} s`);
+    console.log(`current / former ${(split / whole).toFixed(2)}; former / floor ${(whole / (share * pass)).toFixed(2)}; current / floor ${(split / (share * pass)).toFixed(2)}; load ${load()}`);
+  } finally {
+    await opened.close();
+  }
+}
+
 async function validate() {
   const dir = path.resolve('models/demo');
   console.log(machineReport({ images: `${images} MNIST test digits of the target class`, load: load() }));
@@ -179,8 +220,8 @@ async function calibrate() {
 }
 
 const command = positionals[0];
-const commands: Record<string, () => Promise<void>> = { cost, validate, calibrate };
-(commands[command] ? commands[command]() : Promise.reject(new Error('usage: bench/sanity.ts cost|validate|calibrate …'))).catch((err) => {
+const commands: Record<string, () => Promise<void>> = { cost, forward, validate, calibrate };
+(commands[command] ? commands[command]() : Promise.reject(new Error('usage: bench/sanity.ts cost|forward|validate|calibrate …'))).catch((err) => {
   console.error(err);
   process.exit(1);
 });

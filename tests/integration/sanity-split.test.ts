@@ -8,52 +8,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { forwardBatches, openAnalysisInputs } from '../../lib/analysis/inputs';
 import { withDefaults } from '../../lib/analysis/options';
 import { defaultBatchSize, runAnalysis } from '../../lib/analysis/run-analysis';
 import { addSanityChecks, type SanityContext } from '../../lib/analysis/sanity';
-import { randomFilterCount } from '../../lib/analysis/sanity-plan';
-import { randomisedRuns, type LayerRuns, type RandomisedRun, type SanityRequest, type SanityRunContext } from '../../lib/analysis/sanity-runs';
+import { randomisedRuns, type LayerRuns, type SanityRequest, type SanityRunContext } from '../../lib/analysis/sanity-runs';
 import type { AnalysisSpec, LayerResult } from '../../lib/analysis/types';
-import { OnnxEngine } from '../../lib/models/onnx-engine';
-import { randomisedModel, RANDOM_FILTERS, type Randomisation } from '../../lib/models/randomise';
 import { CONSTRUCTED_TARGET, writeConstructedFixture } from '../fixtures/constructed-network';
-
-/** One randomised model run whole over every image (the checks' former forward pass). */
-async function wholeRun(ctx: SanityRunContext, bytes: Uint8Array, { layer, subset }: SanityRequest, how: Randomisation): Promise<RandomisedRun> {
-  const R = how === 'independent' ? randomFilterCount(layer.channels) : 0;
-  const model = randomisedModel(bytes, layer.name, how, ctx.spec.seed, R);
-  const P = layer.mapHeight * layer.mapWidth;
-  const run: RandomisedRun = { how, randomised: model.randomised, maps: new Float32Array(ctx.n * subset.length * P), y: new Float64Array(ctx.n) };
-  if (model.randomFilters) run.randomFilters = new Float32Array(ctx.n * R * P);
-  const target = ctx.spec.target.kind === 'class' ? ctx.spec.target.index : 0;
-  const engine = await OnnxEngine.fromBytes(model.bytes, { intraOpNumThreads: 1, releaseArena: true });
-  try {
-    await forwardBatches(engine, ctx.load, ctx.n, ctx.batchSize, run.randomFilters ? [layer.name, RANDOM_FILTERS] : [layer.name], (out, start, count) => {
-      const t = out.activations.get(layer.name)!.data;
-      run.randomFilters?.set(out.activations.get(RANDOM_FILTERS)!.data, start * R * P);
-      const width = out.output.data.length / count;
-      for (let b = 0; b < count; b++) {
-        run.y[start + b] = out.output.data[b * width + target];
-        subset.forEach((c, j) => run.maps.set(t.subarray((b * layer.channels + c) * P, (b * layer.channels + c + 1) * P), ((start + b) * subset.length + j) * P));
-      }
-    });
-  } finally {
-    await engine.dispose();
-  }
-  return run;
-}
-
-const wholeModelRuns: typeof randomisedRuns = async (ctx, requests, onLayer) => {
-  const bytes = await readFile(ctx.spec.model.path);
-  for (let r = 0; r < requests.length; r++) {
-    const runs: LayerRuns = { independent: await wholeRun(ctx, bytes, requests[r], 'independent'), cascading: await wholeRun(ctx, bytes, requests[r], 'cascading') };
-    await onLayer(r, runs);
-  }
-};
+import { wholeModelRuns } from '../fixtures/whole-model-runs';
 
 /** Largest |a − b| relative to the largest |b|. */
 function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
