@@ -266,7 +266,8 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
       // pass up to the layer, the independent model from the layer on (its
       // random filters and the random-filter branch) and the cascading one
       // after the layer: the whole network plus the layer onwards once more.
-      // A task holds one layer, so no prefix is shared with another layer's.
+      // Priced as if the layer ran alone, like the forward pass: layers run
+      // together share the trained pass (an upper bound, as setup and forward).
       // Then the random filters scored once (a grouped conv has no branch: its
       // subset's random twins are the baseline) and the subset twice.
       const R = layer.groups === 1 ? randomFilterCount(c) : 0;

@@ -47,7 +47,9 @@ export interface RunAnalysisOptions {
   /**
    * Each layer once it is final (scored, with its importance, sanity checks and
    * retest), before the next is scored: a worker stores it at once, so a run of
-   * many layers keeps its finished ones when it is stopped or killed.
+   * many layers keeps its finished ones when it is stopped or killed. With
+   * sanity checks a layer is final once its group is checked, after every
+   * layer is scored (the groups share their trained passes, sanity-runs.ts).
    */
   onLayer?: (layer: LayerResult, run: RunSummary) => Promise<void> | void;
 }
@@ -204,8 +206,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       }
       partial.delete(layer.name);
       results.push(layerResult);
-      // With a retest the layer is final only once its second ranking is attached.
-      if (!spec.retest) await finished(layerResult);
+      // With sanity checks or a retest the layer is final only once they are attached.
+      if (!spec.retest && !spec.sanityChecks) await finished(layerResult);
     });
 
     if (spec.sanityChecks) {
@@ -226,8 +228,12 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         threads: options.threads,
         modelThreads: options.modelThreads,
         stop,
+        // Layers are checked group by group: each is handed on as its group finishes.
+        onChecked: async (l) => {
+          l.seconds += l.sanity!.seconds;
+          if (!spec.retest) await finished(l);
+        },
       });
-      for (const c of checked) c.result.seconds += c.result.sanity!.seconds;
     }
     if (spec.retest) {
       const sample = await openRetestSample(spec, opened, ds.samples);

@@ -51,6 +51,8 @@ export interface SanityContext extends SanityRunContext {
   threads?: number;
   /** The randomised models' forward passes (default randomisedRuns); a seam to compare them against whole-model runs. */
   runs?: typeof randomisedRuns;
+  /** Each layer once its sanity block is attached. */
+  onChecked?: (result: LayerResult) => Promise<void>;
 }
 
 export interface SanityLayer {
@@ -80,6 +82,7 @@ export async function addSanityChecks(layers: SanityLayer[], ctx: SanityContext)
     // A group's forward passes are shared: each layer is charged from the end of the previous layer's scoring.
     await scoreSanity(layers[r].result, ctx, requests[r].subset, runs, statistic);
     layers[r].result.sanity!.seconds = (performance.now() - t0) / 1000;
+    await ctx.onChecked?.(layers[r].result);
     t0 = performance.now();
     ctx.stop();
   });
