@@ -4,7 +4,11 @@
  * conv layer, two classes each) and, when given, a torchvision export.
  *
  *   npx tsx bench/importance-validation.ts [--models mnist-cnn,resnet18-mnist,vgg16-mnist] [--classes 3,7]
- *       [--n 150] [--steps 4] [--orders 10] [--extra path/to/model.onnx:mnistDigit]
+ *       [--n 150] [--steps 4] [--orders 10] [--extra path/to/model.onnx:mnistDigit[,mnistDigit…]] [--extra-layers a,b]
+ *
+ * --extra-layers limits the extra model to those layers: per-channel ablation of a
+ * 224² network costs a pass of the network above the layer per channel, which is
+ * seconds for ResNet-18's layer4 and hours for its first layers.
  *
  * Per layer: Spearman of each ranking (PCACE, mean |activation|, filter L1,
  * Taylor, conductance) with the mean-ablation drop and with the mean-ablation
@@ -31,6 +35,7 @@ const n = Number(arg('n', '150'));
 const steps = Number(arg('steps', '4'));
 const orders = Number(arg('orders', '10'));
 const extra = arg('extra', '');
+const extraLayers = arg('extra-layers', '').split(',').filter(Boolean);
 
 const RANKERS = ['score_crossfit', 'mean_abs_activation', 'filter_l1', 'taylor', 'conductance'] as const;
 const LABEL: Record<string, string> = { score_crossfit: 'PCACE', mean_abs_activation: '|act|', filter_l1: 'L1', taylor: 'Taylor', conductance: 'cond.' };
@@ -60,13 +65,13 @@ function agree(a: number[], b: number[]): [number, number, number] | null {
   }
 }
 
-async function run(model: string, file: string, target: number): Promise<Row[]> {
+async function run(model: string, file: string, target: number, layers: string[] | 'all' = 'all'): Promise<Row[]> {
   const spec = {
     ...withDefaults({ images: n, ablation: true, conductanceSteps: steps, curveRandomOrders: orders, nullPermutations: 0 }),
     model: { path: file, format: 'onnx' },
     dataset: { kind: 'mnist', split: 'test', digit: target },
     target: { kind: 'class', index: target },
-    layers: 'all',
+    layers,
   } as AnalysisSpec;
   const t0 = performance.now();
   const result = await runAnalysis(spec, {});
@@ -96,14 +101,14 @@ const ci = (v: [number, number, number] | null) => (v ? `${f2(v[0])} [${f2(v[1])
 
 async function main() {
   const rows: Row[] = [];
-  const jobs: [string, string, number][] = [];
-  for (const m of models) for (const c of classes) jobs.push([m, path.resolve('models/demo', `${m}.onnx`), c]);
+  const jobs: [string, string, number, string[] | 'all'][] = [];
+  for (const m of models) for (const c of classes) jobs.push([m, path.resolve('models/demo', `${m}.onnx`), c, 'all']);
   if (extra) {
-    const [file, digit] = extra.split(':');
-    jobs.push([path.basename(file, '.onnx'), path.resolve(file), Number(digit ?? 3)]);
+    const [file, digits] = extra.split(':');
+    for (const d of (digits ?? '3').split(',')) jobs.push([path.basename(file, '.onnx'), path.resolve(file), Number(d), extraLayers.length ? extraLayers : 'all']);
   }
-  for (const [m, file, c] of jobs) {
-    rows.push(...(await run(m, file, c)));
+  for (const [m, file, c, layers] of jobs) {
+    rows.push(...(await run(m, file, c, layers)));
     mkdirSync('.data/bench', { recursive: true });
     writeFileSync('.data/bench/importance-validation.json', JSON.stringify({ machine: machineReport(), n, steps, orders, rows }, null, 1));
   }
