@@ -73,10 +73,41 @@ export interface LayerTensor {
 }
 
 /**
+ * Memory a scoring thread reuses from channel to channel: the standardised
+ * maps (float64, n × positions: 120 MB at 224² × 300 images). Fresh per
+ * channel they are garbage by the next one, but the collector frees them
+ * only later, so a thread held several at once.
+ */
+export class ChannelScratch {
+  private standardised = new Float64Array(0);
+  private raw = new Float32Array(0);
+
+  /** Room for the standardised maps (at least `length` values). */
+  maps(length: number): Float64Array {
+    if (this.standardised.length < length) this.standardised = new Float64Array(length);
+    return this.standardised;
+  }
+
+  /** Exactly `length` values for a copy of the channel's maps. */
+  copy(length: number): Float32Array {
+    if (this.raw.length < length) this.raw = new Float32Array(length);
+    return this.raw.subarray(0, length);
+  }
+}
+
+/**
  * @param gram the matrix product for PCA's Gram matrix (ORT's GEMM in the
  *   scoring threads, lib/models/gram-kernel.ts); omitted, lib/pcace's loops.
+ * @param scratch the thread's reused memory; the caller scores one channel at a time with it.
  */
-export async function runChannelTask(layer: LayerTensor, c: number, y: Float64Array, options: ChannelTaskOptions, gram?: GramKernel): Promise<ChannelTaskResult> {
+export async function runChannelTask(
+  layer: LayerTensor,
+  c: number,
+  y: Float64Array,
+  options: ChannelTaskOptions,
+  gram?: GramKernel,
+  scratch?: ChannelScratch,
+): Promise<ChannelTaskResult> {
   const { n, channels, positions } = layer;
   validateResponse(y, n);
   // The channel is read in place from the layer tensor (image i at (i·channels + c)·positions).
@@ -92,10 +123,10 @@ export async function runChannelTask(layer: LayerTensor, c: number, y: Float64Ar
     }
   }
   const index = c + (options.channelOffset ?? 0);
-  const pca = await pcaWith(layer.data, n, positions, layout, options.components, gram);
+  const pca = await pcaWith(layer.data, n, positions, layout, options.components, gram, scratch?.maps(n * positions));
   // A copy of the channel for the refits below; float32 like the activations
   // themselves: lossless, and half the memory of float64 on 224×224 maps.
-  const copy = () => channelMaps(layer.data, n, channels, positions, c, new Float32Array(n * positions));
+  const copy = () => channelMaps(layer.data, n, channels, positions, c, scratch?.copy(n * positions) ?? new Float32Array(n * positions));
   const maps = options.bootstrap > 0 || options.stabilityComponents.length ? copy() : null;
   const seed = options.seed ?? 1;
   // Per-channel seed for the per-channel permutation null; the cross-fit splits use the analysis seed (paired).
@@ -128,8 +159,8 @@ export async function runChannelTask(layer: LayerTensor, c: number, y: Float64Ar
   return result;
 }
 
-/** channelPca with the Gram matrix from `gram`; the standardised maps (120 MB at 224² × 300 images) are garbage once it returns. */
-async function pcaWith(data: ArrayLike<number>, n: number, positions: number, layout: MapsLayout, components: ComponentsSpec, gram?: GramKernel) {
-  const std = standardiseMaps(data, n, positions, layout);
+/** channelPca with the Gram matrix from `gram`; the standardised maps (120 MB at 224² × 300 images) go to `into` when given, else are garbage once it returns. */
+async function pcaWith(data: ArrayLike<number>, n: number, positions: number, layout: MapsLayout, components: ComponentsSpec, gram?: GramKernel, into?: Float64Array) {
+  const std = standardiseMaps(data, n, positions, layout, into);
   return channelPcaOf(std, positions, components, gram && gramNeeded(std) ? await gram(std.x, n, std.p) : undefined);
 }

@@ -16,7 +16,7 @@ import {
   type RankInterval,
 } from '../pcace/index';
 import { rankConfidenceSets, type RankConfidence } from '../pcace/rank-inference';
-import { runChannelTask, type ChannelTaskOptions, type ChannelTaskResult } from './channel-task';
+import { ChannelScratch, runChannelTask, type ChannelTaskOptions, type ChannelTaskResult } from './channel-task';
 import { layerVerdicts, verdictTaskOptions, type LayerVerdicts } from './layer-verdicts';
 import type { AnalysisSpec } from './types';
 import { createGramSession, type GramSession } from '../models/gram-kernel';
@@ -120,10 +120,11 @@ async function scoreInline(input: LayerScoringInput, options: LayerScoringOption
   const results: ChannelTaskResult[] = [];
   let session: GramSession | null = null;
   const gram = async (x: Float64Array, n: number, p: number) => (session ??= await createGramSession()).gram(x, n, p);
+  const scratch = new ChannelScratch();
   try {
     for (let c = 0; c < input.channels; c++) {
       if (options.shouldStop?.()) throw new LayerScoringCancelled();
-      results.push(await runChannelTask(input, c, input.y, options, gram));
+      results.push(await runChannelTask(input, c, input.y, options, gram, scratch));
       options.onChannel?.(c + 1, input.channels);
     }
   } finally {

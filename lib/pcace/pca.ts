@@ -139,9 +139,10 @@ export interface MapsLayout {
  * position's sums still run over images in order (the same values as a
  * column-by-column loop), without striding through memory a row apart.
  * With `layout`, image i's map is maps[offset + i·rowStride ..] (one channel
- * read in place from an NCHW tensor, no copy).
+ * read in place from an NCHW tensor, no copy). With `into` (at least n ×
+ * positions values), x is written there instead of a new allocation.
  */
-export function standardiseMaps(maps: ArrayLike<number>, n: number, positions: number, layout?: MapsLayout): StandardisedMaps {
+export function standardiseMaps(maps: ArrayLike<number>, n: number, positions: number, layout?: MapsLayout, into?: Float64Array): StandardisedMaps {
   const offset = layout?.offset ?? 0;
   const stride = layout?.rowStride ?? positions;
   if (layout ? offset < 0 || stride < positions || offset + (n - 1) * stride + positions > maps.length : maps.length !== n * positions) {
@@ -195,7 +196,10 @@ export function standardiseMaps(maps: ArrayLike<number>, n: number, positions: n
     sds[p] = sd;
     p++;
   }
-  const x = new Float64Array(n * p);
+  // A scoring thread passes the same buffer for every channel: 120 MB per
+  // channel at 224² × 300 images, which as fresh allocations pile up between
+  // garbage collections.
+  const x = into && into.length >= n * p ? into.subarray(0, n * p) : new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
     const row = offset + i * stride;
     const out = i * p;

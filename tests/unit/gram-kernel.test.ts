@@ -59,6 +59,18 @@ describe('Gram matrices through ONNX Runtime', () => {
     expect(Array.from(std.x)).toEqual(Array.from(standardiseByColumn(m, 40, 300)));
   });
 
+  it("standardises into a thread's reused buffer with the bits of a fresh one", () => {
+    const into = new Float64Array(40 * 300).fill(Number.NaN);
+    const a = standardiseMaps(maps(40, 300, 1), 40, 300, undefined, into);
+    expect(a.x.buffer).toBe(into.buffer);
+    expect(Array.from(a.x)).toEqual(Array.from(standardiseMaps(maps(40, 300, 1), 40, 300).x));
+    // A second channel overwrites the first in the same memory; too small a buffer is not used.
+    const b = standardiseMaps(maps(40, 300, 6), 40, 300, undefined, into);
+    expect(b.x.buffer).toBe(into.buffer);
+    expect(Array.from(b.x)).toEqual(Array.from(standardiseMaps(maps(40, 300, 6), 40, 300).x));
+    expect(standardiseMaps(maps(40, 300, 1), 40, 300, undefined, new Float64Array(10)).x.length).toBe(40 * 299);
+  });
+
   it('reads a channel in place from an NCHW tensor with the bits of a copy', () => {
     const n = 30;
     const positions = 50;
