@@ -71,6 +71,12 @@ export async function asInputError<T>(what: string, f: () => Promise<T>): Promis
   }
 }
 
+/** Bytes InputBatches keeps for n images of `inputShape` ([C, H, W]): all of them when they fit its cache, else none. */
+export function inputCacheBytes(n: number, inputShape: readonly number[]): number {
+  const bytes = n * inputShape.reduce((a, b) => a * b, 1) * 4;
+  return bytes > INPUT_CACHE_LIMIT ? 0 : bytes;
+}
+
 /** The sample's preprocessed batches for several passes: held in memory when they fit, re-decoded per pass otherwise. */
 export class InputBatches {
   private cache: Float32Array | null = null;
@@ -116,6 +122,8 @@ export async function forwardBatches(
   layers: readonly string[],
   onBatch: (out: RunResult, start: number, count: number) => void,
   stop: () => void = () => {},
+  /** Per layer, room for a whole batch's maps (batchSize or the model's fixed size), reused for every batch (ModelEngine.run's `into`). */
+  into?: ReadonlyMap<string, Float32Array>,
 ): Promise<void> {
   const per = engine.input.shape.reduce((a, b) => a * b, 1);
   const fixed = engine.input.fixedBatchSize;
@@ -129,7 +137,9 @@ export async function forwardBatches(
       padded.set(batch.subarray(0, count * per));
       batch = padded;
     }
-    const out = await engine.run(batch, fixed ?? count, layers);
+    const runSize = fixed ?? count;
+    const views = into && new Map([...into].map(([name, buffer]) => [name, buffer.subarray(0, (buffer.length / size) * runSize)]));
+    const out = await engine.run(batch, runSize, layers, views);
     if (fixed && count < fixed) {
       const width = out.output.data.length / fixed;
       out.output = { data: out.output.data.subarray(0, count * width), dims: [count, ...out.output.dims.slice(1)] };

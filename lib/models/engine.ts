@@ -82,8 +82,15 @@ export interface ModelEngine {
    * Run one batch. `batch` is NCHW float32 of length batchSize × C × H × W,
    * already preprocessed. Only the named layers are returned (and computed
    * where the backend allows), so ask for what you need.
+   *
+   * `into` optionally gives, per named layer, a buffer of exactly batchSize ×
+   * channels × H × W values that a backend able to write in place fills and
+   * returns as that layer's data (ONNX Runtime), so a caller running many
+   * batches reuses its memory instead of leaving one output buffer per batch
+   * to the garbage collector; the buffers are overwritten by the next call.
+   * Other backends may ignore it and return fresh arrays.
    */
-  run(batch: Float32Array, batchSize: number, layers: readonly string[]): Promise<RunResult>;
+  run(batch: Float32Array, batchSize: number, layers: readonly string[], into?: ReadonlyMap<string, Float32Array>): Promise<RunResult>;
   /** Release native resources; the engine is unusable afterwards. */
   dispose(): Promise<void>;
 }

@@ -114,6 +114,22 @@ describe('OnnxEngine on the published MNIST CNN', () => {
     expect(maxAbsDiff(one.output.data, all.output.data.subarray(20, 30))).toBeLessThan(1e-5);
   });
 
+  it("writes a layer into the caller's buffer, with the bits of a fresh output", async () => {
+    const per = 28 * 28;
+    const four = inputs.data.subarray(0, 4 * per);
+    const fresh = await engine.run(four, 4, ['conv1', 'conv2']);
+    const [c1, c2] = engine.listConvLayers();
+    const buffer = new Float32Array(4 * c2.channels * c2.mapHeight * c2.mapWidth).fill(Number.NaN);
+    const into = await engine.run(four, 4, ['conv1', 'conv2'], new Map([['conv2', buffer]]));
+    // The same memory comes back (nothing allocated per batch for it), holding the layer.
+    expect(into.activations.get('conv2')!.data).toBe(buffer);
+    expect(Array.from(buffer)).toEqual(Array.from(fresh.activations.get('conv2')!.data));
+    expect(into.activations.get('conv2')!.dims).toEqual([4, c2.channels, c2.mapHeight, c2.mapWidth]);
+    expect(Array.from(into.activations.get('conv1')!.data)).toEqual(Array.from(fresh.activations.get('conv1')!.data));
+    expect(Array.from(into.output.data)).toEqual(Array.from(fresh.output.data));
+    await expect(engine.run(four, 4, ['conv1'], new Map([['conv1', new Float32Array(c1.channels)]]))).rejects.toThrow(/output buffer for conv1 has/);
+  });
+
   it('rejects an unknown layer name, listing the available ones', async () => {
     await expect(engine.run(inputs.data.subarray(0, 784), 1, ['conv3'])).rejects.toThrow(
       "unknown layer 'conv3'; available conv layers: conv1, conv2",
