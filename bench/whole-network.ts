@@ -6,15 +6,22 @@
  *   per channel (tests/reference/pipeline/README.md);
  * - every conv layer of ResNet-18 and VGG-16, 300 images at 224×224, defaults.
  *
- *   npx tsx bench/whole-network.ts [--only layer|resnet18|vgg16]
+ *   npx tsx bench/whole-network.ts [--only layer|resnet18|vgg16] [--layers NAME,NAME] [--n N] [--memory MB] [--trace]
+ * --layers and --n narrow the network runs (e.g. VGG-16's features.0, whose
+ * 3.9 GB of maps set the peak); --memory is passed to pcace rank; --trace runs
+ * it with PCACE_MEMORY_TRACE=1 and prints, after each phase line, the peak
+ * resident size sampled every 100 ms since the line before.
  * Needs .data/bench/{resnet18,vgg16}.onnx (scripts/export-torchvision.py) and GNU time.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { machineReport } from './machine';
 
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { only: { type: 'string' }, layers: { type: 'string' }, n: { type: 'string' }, memory: { type: 'string' }, trace: { type: 'boolean', default: false } },
+});
 const PUBLISHED_LAYER_SECONDS = 106;
 const PUBLISHED_CODE_SECONDS = 106 + 24 * 60;
 
@@ -24,7 +31,18 @@ interface Run {
   result: { timings: { forward_seconds: number; statistics_seconds: number }; layers: unknown[] };
 }
 
-function rank(model: string, extra: string[]): Run {
+/** Resident MB of the process GNU time started (its only child), or 0 once gone. */
+function childRssMb(timePid: number): number {
+  try {
+    const child = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(/\s+/)[0];
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function rank(model: string, extra: string[]): Promise<Run> {
   for (const f of [model, '/usr/bin/time']) {
     if (!existsSync(f)) {
       console.error(`missing ${f}${f.endsWith('.onnx') ? ` (run /usr/bin/python3 scripts/export-torchvision.py ${f.includes('vgg') ? 'vgg16' : 'resnet18'} ${f})` : ''}`);
@@ -32,19 +50,38 @@ function rank(model: string, extra: string[]): Run {
     }
   }
   const out = `/tmp/pcace-bench-${process.pid}.json`;
-  const run = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, 'bin/pcace.js', 'rank', '--model', model, '--data', 'mnist:all', '--class', '0', '--n', '300', '--quiet', '--out', out, ...extra], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
+  const args = ['rank', '--model', model, '--data', 'mnist:all', '--class', '0', '--n', values.n ?? '300', '--quiet', '--out', out, ...extra];
+  if (values.memory) args.push('--memory', values.memory);
+  const child = spawn('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, 'bin/pcace.js', ...args], {
+    env: { ...process.env, ...(values.trace ? { PCACE_MEMORY_TRACE: '1' } : {}) },
   });
-  const stderr = run.stderr;
-  if (run.status !== 0) throw new Error(`pcace rank failed (${run.status}):\n${stderr}`);
+  let stderr = '';
+  let peak = 0;
+  const t0 = performance.now();
+  console.log(`\npcace ${args.join(' ')}\nload average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const sampler = values.trace ? setInterval(() => (peak = Math.max(peak, childRssMb(child.pid!))), 100) : null;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    stderr += d;
+    if (!values.trace) return;
+    for (const line of d.split('\n')) {
+      if (!line.startsWith('[pcace memory]')) continue;
+      console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s  peak since last ${Math.round(peak)} MB  ${line.slice(15)}`);
+      peak = 0;
+    }
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (sampler) clearInterval(sampler);
+  if (values.trace) console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s  peak since last ${Math.round(peak)} MB  (results written, exit)`);
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  if (status !== 0) throw new Error(`pcace rank failed (${status}):\n${stderr}`);
   const m = /TIME ([\d.]+) (\d+)/.exec(stderr)!;
   return { seconds: Number(m[1]), rssGiB: Number(m[2]) / 2 ** 20, result: JSON.parse(readFileSync(out, 'utf8')) };
 }
 
 console.log(machineReport({ images: '300 MNIST digits resized to 224×224 (ImageNet preprocessing)' }));
 if (!values.only || values.only === 'layer') {
-  const r = rank('.data/bench/resnet18.onnx', ['--layers', 'layer1.0.conv1', '--components', '10', '--flavour', 'pcace-2021', '--rank-by', 'pc1', '--crossfit', '0']);
+  const r = await rank('.data/bench/resnet18.onnx', ['--layers', 'layer1.0.conv1', '--components', '10', '--flavour', 'pcace-2021', '--rank-by', 'pc1', '--crossfit', '0']);
   console.log(
     `\nResNet-18 layer1.0.conv1, k = 10, pcace-2021: ${r.seconds.toFixed(1)} s wall (forward ${r.result.timings.forward_seconds.toFixed(1)} s, statistics ${r.result.timings.statistics_seconds.toFixed(1)} s), peak RSS ${r.rssGiB.toFixed(2)} GiB\n` +
       `  vs published statistic with activations computed once (${PUBLISHED_LAYER_SECONDS} s): ×${(PUBLISHED_LAYER_SECONDS / r.seconds).toFixed(1)}\n` +
@@ -53,9 +90,9 @@ if (!values.only || values.only === 'layer') {
 }
 for (const arch of ['resnet18', 'vgg16']) {
   if (values.only && values.only !== arch) continue;
-  const r = rank(`.data/bench/${arch}.onnx`, []);
+  const r = await rank(`.data/bench/${arch}.onnx`, values.layers ? ['--layers', values.layers] : []);
   console.log(
-    `\n${arch}, all ${r.result.layers.length} conv layers, defaults (k = 5, acepack, cross-fitted): ${(r.seconds / 60).toFixed(1)} min ` +
+    `\n${arch}, ${values.layers ?? `all ${r.result.layers.length} conv layers`}, ${values.n ?? 300} images, defaults (k = 5, acepack, cross-fitted): ${(r.seconds / 60).toFixed(1)} min ` +
       `(forward ${r.result.timings.forward_seconds.toFixed(0)} s, statistics ${r.result.timings.statistics_seconds.toFixed(0)} s), peak RSS ${r.rssGiB.toFixed(2)} GiB`,
   );
 }

@@ -20,6 +20,7 @@ import { layerVerdictFields } from './layer-verdicts';
 import { globalRanking } from './global-ranking';
 import { attachRetest, openRetestSample, retestTaskOptions } from './retest';
 import { softwareVersions } from './versions';
+import { traceMemory } from './memory-trace';
 import { datasetTargets, targetsFromDataset, writeTargets } from './response';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
 
@@ -68,9 +69,11 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
   progress({ fraction: 0, phase: 'loading' });
   const opened = await openAnalysisInputs(spec, { threads: options.modelThreads });
   const engine = opened.model;
+  traceMemory('model loaded');
   let spillDir = '';
   try {
     const ds = await opened.dataset();
+    traceMemory('dataset opened');
     const n = ds.samples.length;
     if (n < 10) throw new PcaceInputError(`the dataset yielded ${n} usable images; PCACE needs at least 10`);
     const all = engine.listConvLayers();
@@ -133,6 +136,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           if (p === 0 && !fromDataset) writeTargets(response, out, offset, count, spec);
         });
         forwardSeconds += (performance.now() - tf) / 1000;
+        traceMemory(`pass ${p + 1}/${passes.length} captured (${pass.slices.map((s) => `${s.layer.name}[${s.start}:${s.end}]${s.spill ? ' spilled' : ''}`).join(', ')})`);
         forwardPasses++;
         for (let s = 0; s < pass.slices.length; s++) {
           const slice = pass.slices[s];
@@ -144,6 +148,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           report('statistics', p, at(0));
           const before = channelsDone;
           const data = captured.load(s);
+          traceMemory(`${layer.name}[${slice.start}:${slice.end}] loaded`);
           let chunk: ChannelTaskResult[];
           try {
             chunk = await scoreChannels(
@@ -166,6 +171,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           }
           const seconds = (performance.now() - ts) / 1000;
           statsSeconds += seconds;
+          traceMemory(`${layer.name}[${slice.start}:${slice.end}] scored`);
           await onChunk(slice, chunk, seconds, p, data);
         }
       }
