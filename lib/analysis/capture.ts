@@ -10,15 +10,20 @@ import type { CaptureSlice } from './plan';
 import { forwardBatches, type InputBatches } from './inputs';
 
 /**
- * One reusable shared allocation for captured activations: every pass carves
- * its slices out of it, so passes do not stack up buffers waiting for the
- * garbage collector (the scoring threads read it in place).
+ * One shared allocation for captured activations: every pass carves its
+ * slices out of it (the scoring threads read it in place). It is sized once
+ * for the plan's largest pass, since growing it for a later pass left the
+ * earlier buffer resident until a garbage collection, several of them at once
+ * across VGG-16's passes; its pages become resident only as a pass fills them.
  */
 export class CaptureArena {
   private buffer: SharedArrayBuffer | null = null;
 
+  constructor(private readonly bytes: number) {}
+
   view(offsetFloats: number, lengthFloats: number, totalFloats: number): Float32Array {
-    if (!this.buffer || this.buffer.byteLength < totalFloats * 4) this.buffer = new SharedArrayBuffer(totalFloats * 4);
+    if (totalFloats * 4 > this.bytes) throw new Error(`a pass needs ${totalFloats * 4} bytes of captured activations, more than the plan's ${this.bytes}`);
+    this.buffer ??= new SharedArrayBuffer(this.bytes);
     return new Float32Array(this.buffer, offsetFloats * 4, lengthFloats);
   }
 }
@@ -36,6 +41,7 @@ export async function forwardPass(
   inputs: InputBatches,
   slices: CaptureSlice[],
   n: number,
+  batchSize: number,
   arena: CaptureArena,
   spillDir: string,
   stop: () => void,
@@ -55,13 +61,11 @@ export async function forwardPass(
   });
   const files = slices.map((s, i) => (s.spill ? path.join(spillDir, `${s.layer.name.replace(/[^\w.-]/g, '_')}-${s.start}-${i}.f32`) : null));
   const fds = files.map((f) => (f ? openSync(f, 'w') : -1));
-  const names = [...new Set(slices.map((s) => s.layer.name))];
-  // The runtime returns whole layers for the batch; keep those under ~128 MB.
-  const perImage = names.reduce((sum, name) => {
-    const layer = slices.find((s) => s.layer.name === name)!.layer;
-    return sum + 4 * layer.channels * layer.mapHeight * layer.mapWidth;
-  }, 0);
-  const batchSize = Math.max(1, Math.min(inputs.batchSize, Math.floor((128 << 20) / perImage)));
+  const layersOf = [...new Map(slices.map((s) => [s.layer.name, s.layer])).values()];
+  const names = layersOf.map((l) => l.name);
+  // The runtime writes each batch's whole layers into the same buffers (see ModelEngine.run).
+  const runSize = engine.input.fixedBatchSize ?? batchSize;
+  const into = new Map(layersOf.map((l) => [l.name, new Float32Array(runSize * l.channels * l.mapHeight * l.mapWidth)]));
   try {
     await forwardBatches(engine, (start, count) => inputs.batch(start, count), n, batchSize, names, (out, start, count) => {
       onOutput(out.output.data, start, count);
@@ -78,7 +82,7 @@ export async function forwardPass(
           else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
         }
       });
-    }, stop);
+    }, stop, into);
   } finally {
     for (const fd of fds) if (fd >= 0) closeSync(fd);
   }

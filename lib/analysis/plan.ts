@@ -6,14 +6,116 @@
  * channel chunks written to temporary files and scored one chunk at a time:
  * rerunning the network per chunk cost VGG-16 (224×224, 300 images) 27 forward
  * passes and 19 minutes; writing and reading 3.9 GB of float32 costs seconds.
+ *
+ * The capture budget comes from the resident memory the whole analysis may
+ * reach (PCACE_MEMORY_MB, 3 GiB by default): what the process already holds
+ * (runtime, model, images), less the larger of a forward batch's working
+ * memory and the scoring threads' memory, is what captured maps may use.
  */
 import type { ConvLayerInfo } from '../models/engine';
 
 /**
- * Captured activations per forward pass when the caller sets none: with the
- * model, the inputs and the threads, this keeps a 224×224 VGG-16 run under 4 GiB.
+ * Captured activations per forward pass for callers that plan without a
+ * resident limit (the ablation's split decision and its cost estimate).
  */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 768 << 20;
+
+/** Resident memory an analysis plans for when neither the caller nor PCACE_MEMORY_MB sets one (MiB). */
+export const DEFAULT_MEMORY_LIMIT_MB = 3072;
+
+/** The resident limit in bytes: PCACE_MEMORY_MB when it is a positive number, else 3 GiB. */
+export function memoryLimitBytes(env: Record<string, string | undefined> = process.env): number {
+  const mb = Number(env.PCACE_MEMORY_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MEMORY_LIMIT_MB) * 2 ** 20;
+}
+
+/**
+ * Per scoring thread beyond its standardised maps: a worker thread's own
+ * JavaScript heap and loaded modules, and its ONNX Runtime session for the
+ * Gram matrices (measured: bench/README.md, "Network scale").
+ */
+export const THREAD_OVERHEAD_BYTES = 64 << 20;
+
+/**
+ * A forward batch's working memory per image, as a multiple of the model's
+ * conv outputs per image: ONNX Runtime keeps every graph output of a batch
+ * (every conv output is one, so any layer can be fetched) until the run ends,
+ * and the activations, pooling and the fetched layers come on top (measured
+ * on VGG-16 at batch 4: 643 MiB over what the process held, 3.0 × its 54 MB
+ * of conv outputs per image × 4).
+ */
+export const FORWARD_FACTOR = 3;
+
+/** At most this much of the limit goes to a forward batch's working memory. */
+export const FORWARD_SHARE = 0.15;
+
+/**
+ * Room left for what no term models: after a forward pass the process stays
+ * 300–460 MiB above what it held before (VGG-16 at 224², measured between
+ * passes: memory the runtime freed that the C allocator keeps, garbage not
+ * yet collected), and that coexists with the captured maps and the scoring.
+ */
+export const MARGIN_BYTES = 512 << 20;
+
+export interface MemoryFacts {
+  /** Resident bytes the analysis may reach. */
+  limit: number;
+  /** Resident bytes before any activation is captured (process, runtime, model), measured. */
+  resident: number;
+  /** Bytes still to come for the preprocessed images kept across passes. */
+  inputs: number;
+  /** Every conv output of one image, in bytes (the model's, not only the analysed layers'). */
+  convPerImage: number;
+  /** Scoring threads (0 = inline: one channel at a time on the main thread). */
+  threads: number;
+  /** Largest forward batch the inputs allow (≈ 5 MiB of input). */
+  maxBatch: number;
+  /** Float32 copies of a channel's maps a thread keeps (bootstrap or stability refits), 0 when off. */
+  copiesPerThread: number;
+  /** Captured activations per pass, instead of what the limit leaves. */
+  captureBytes?: number;
+}
+
+export interface MemoryPlan {
+  passes: ForwardPass[];
+  /** Scoring threads: those asked for, fewer when their memory would not leave one channel's maps (0 = inline). */
+  threads: number;
+  /** Captured activations in memory at once. */
+  captureBytes: number;
+  /** Images per forward batch. */
+  batchSize: number;
+  /** Resident bytes the plan expects at its peak. */
+  peakBytes: number;
+}
+
+/** Bytes a scoring thread holds for a channel of `positions` map positions over n images. */
+export function threadBytes(n: number, positions: number, copies: number): number {
+  return THREAD_OVERHEAD_BYTES + n * positions * (8 + 4 * copies);
+}
+
+/**
+ * Passes, chunks, forward batch and scoring threads for `layers` within
+ * `facts.limit`. Threads are dropped before the captured maps go below one
+ * channel (fewer threads never change a result: each channel is scored the
+ * same way on any thread). The capture budget never falls below one channel
+ * of the largest layer, nor the threads below one, nor the batch below one
+ * image: under a limit that small the plan's peak says by how much it is exceeded.
+ */
+export function planMemory(layers: ConvLayerInfo[], n: number, facts: MemoryFacts): MemoryPlan {
+  const positions = Math.max(1, ...layers.map((l) => l.mapHeight * l.mapWidth));
+  const oneChannel = n * positions * 4;
+  const room = facts.limit - facts.resident - facts.inputs - MARGIN_BYTES;
+  const perThread = threadBytes(n, positions, facts.copiesPerThread);
+  const threads = facts.threads === 0 ? 0 : Math.max(1, Math.min(facts.threads, Math.floor((room - oneChannel) / perThread)));
+  const scoring = Math.max(1, threads) * perThread;
+  const perImage = FORWARD_FACTOR * facts.convPerImage;
+  const batchSize = Math.max(1, Math.min(facts.maxBatch, Math.floor((FORWARD_SHARE * facts.limit) / Math.max(1, perImage))));
+  const working = Math.max(batchSize * perImage, scoring);
+  const captureBytes = facts.captureBytes ?? Math.max(oneChannel, room - working);
+  const passes = planPasses(layers, n, captureBytes);
+  const captured = Math.max(0, ...passes.map((p) => p.bytes));
+  return { passes, threads, captureBytes, batchSize, peakBytes: facts.resident + facts.inputs + working + captured };
+}
 
 export interface CaptureSlice {
   layer: ConvLayerInfo;

@@ -5,6 +5,7 @@
  * claimed as one run, storing each layer as it finishes (onLayer).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { CaptureArena, forwardPass } from './capture';
@@ -12,8 +13,8 @@ import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
-import { DEFAULT_MEMORY_BUDGET_BYTES, planPasses, type CaptureSlice } from './plan';
-import { asInputError, InputBatches, openAnalysisInputs } from './inputs';
+import { DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice, type ForwardPass } from './plan';
+import { asInputError, inputCacheBytes, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
 import { layerVerdictFields } from './layer-verdicts';
@@ -21,6 +22,7 @@ import { globalRanking } from './global-ranking';
 import { attachRetest, openRetestSample, retestTaskOptions } from './retest';
 import { softwareVersions } from './versions';
 import { traceMemory } from './memory-trace';
+import { collectGarbage } from './collect-garbage';
 import { datasetTargets, targetsFromDataset, writeTargets } from './response';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
 
@@ -28,7 +30,13 @@ export interface RunAnalysisOptions {
   onProgress?: (p: AnalysisProgress) => void;
   /** Polled between batches and channels; true abandons the run with AnalysisCancelled. */
   shouldStop?: () => boolean;
-  /** Bytes of captured activations per forward pass (default DEFAULT_MEMORY_BUDGET_BYTES, 768 MiB). */
+  /**
+   * Resident memory the analysis plans for (default PCACE_MEMORY_MB, else
+   * 3 GiB): the captured activations per forward pass, the forward batch and
+   * the spill chunks follow from it (plan.ts).
+   */
+  memoryLimitBytes?: number;
+  /** Captured activations per forward pass, instead of what the limit leaves (tests force spilling with it). */
   memoryBudgetBytes?: number;
   /** Statistics threads (default: all cores). */
   threads?: number;
@@ -79,12 +87,26 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     const all = engine.listConvLayers();
     const requested = spec.layers;
     const layers = requested === 'all' ? all : await asInputError('bad layer list', async () => resolveLayers(all, requested));
-    const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-    const passes = planPasses(layers, n, budget);
-    const batchSize = options.batchSize ?? defaultBatchSize(engine);
+    const maxBatch = options.batchSize ?? defaultBatchSize(engine);
+    // What the process holds is measured for the plan: without the model file's garbage.
+    collectGarbage();
+    traceMemory('garbage collected');
+    const plan = planMemory(layers, n, {
+      limit: options.memoryLimitBytes ?? memoryLimitBytes(),
+      resident: process.memoryUsage().rss,
+      inputs: inputCacheBytes(n, opened.inputShape),
+      convPerImage: all.reduce((sum, l) => sum + 4 * l.channels * l.mapHeight * l.mapWidth, 0),
+      threads: options.threads ?? availableParallelism(),
+      maxBatch,
+      copiesPerThread: spec.bootstrap > 0 || spec.stabilityComponents.length > 0 ? 1 : 0,
+      captureBytes: options.memoryBudgetBytes,
+    });
+    const { passes } = plan;
+    const budget = plan.captureBytes;
+    traceMemory(`plan: ${passes.length} passes, ${Math.round(budget / 2 ** 20)} MB captured at once, batches of ${plan.batchSize}, ${plan.threads} scoring threads, peak expected ${Math.round(plan.peakBytes / 2 ** 20)} MB`);
 
-    const inputs = new InputBatches(opened, n, batchSize);
-    const arena = new CaptureArena();
+    const inputs = new InputBatches(opened, n, maxBatch);
+    const arena = new CaptureArena(Math.max(0, ...passes.map((p) => p.bytes)));
     spillDir = prepareSpill(passes, n, options);
     const fromDataset = targetsFromDataset(spec);
     const summary: RunSummary = {
@@ -132,7 +154,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         const pass = passes[p];
         report('forward', p, { layer: pass.slices[0].layer.name });
         const tf = performance.now();
-        const captured = await forwardPass(engine, batches, pass.slices, n, arena, spillDir, stop, (out, offset, count) => {
+        const captured = await forwardPass(engine, batches, pass.slices, n, plan.batchSize, arena, spillDir, stop, (out, offset, count) => {
           if (p === 0 && !fromDataset) writeTargets(response, out, offset, count, spec);
         });
         forwardSeconds += (performance.now() - tf) / 1000;
@@ -156,7 +178,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
               {
                 ...taskOptions(layer),
                 channelOffset: slice.start,
-                threads: options.threads,
+                threads: plan.threads,
                 shouldStop: options.shouldStop,
                 onChannel: (done) => {
                   channelsDone = before + done;
@@ -190,7 +212,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         // Loaded on demand: a plain analysis never needs the edited-graph runner.
         const { importanceForLayer } = await import('./importance/layer-step');
         layerResult.importance = await importanceForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), layerResult.channels, {
-          memoryBudgetBytes: budget,
+          // The split keeps the layer's output beside the capture buffer; the cost estimate prices it at this budget too.
+          memoryBudgetBytes: Math.min(budget, DEFAULT_MEMORY_BUDGET_BYTES),
           threads: options.modelThreads,
           shouldStop: options.shouldStop,
           onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length }),
@@ -227,10 +250,11 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         n,
         y,
         load: (start, count) => inputs.batch(start, count),
-        batchSize,
+        batchSize: maxBatch,
         inputShape: engine.input.shape,
         fixedBatchSize: engine.input.fixedBatchSize,
-        memoryBudgetBytes: budget,
+        // Kept beside the capture buffer, as the ablation's split is.
+        memoryBudgetBytes: Math.min(budget, DEFAULT_MEMORY_BUDGET_BYTES),
         threads: options.threads,
         modelThreads: options.modelThreads,
         stop,
@@ -251,7 +275,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       } else {
         try {
           const retestResponse = fromDataset ? datasetTargets(sample) : new Float64Array(n);
-          const retestBatches = new InputBatches({ load: sample.load, inputShape: opened.inputShape }, n, batchSize);
+          const retestBatches = new InputBatches({ load: sample.load, inputShape: opened.inputShape }, n, maxBatch);
           await sweep(retestBatches, retestResponse, (layer) => retestTaskOptions(spec, layer.channels), async (slice, chunk, seconds) => {
             const { layer } = slice;
             const layerResult = results.find((r) => r.name === layer.name)!;
@@ -300,7 +324,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
  * that its disk holds the largest pass's spilled slices (they coexist until
  * scored): a full disk mid-pass fails late and can fill the disk for others.
  */
-function prepareSpill(passes: ReturnType<typeof planPasses>, n: number, options: RunAnalysisOptions): string {
+function prepareSpill(passes: ForwardPass[], n: number, options: RunAnalysisOptions): string {
   const needed = Math.max(
     0,
     ...passes.map((p) => p.slices.reduce((sum, s) => sum + (s.spill ? 4 * n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth : 0), 0)),

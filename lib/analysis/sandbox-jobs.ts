@@ -26,10 +26,13 @@ type AnalysisJobArgs = { spec: AnalysisSpec; threads?: number; memoryBudgetBytes
 /** runAnalysis as a worker's model process runs it, sending `onLayer` each finished layer. */
 async function analysisInProcess(args: AnalysisJobArgs, ctx: SandboxContext, onLayer?: RunAnalysisOptions['onLayer']): Promise<AnalysisResult> {
   const { runAnalysis } = await import('./run-analysis');
+  const { memoryLimitBytes } = await import('./plan');
   const report = throttled<AnalysisProgress>(ctx);
   return runAnalysis(args.spec, {
     threads: Math.min(args.threads ?? ctx.threads, ctx.threads),
     modelThreads: ctx.threads,
+    // The plan's limit (PCACE_MEMORY_MB), never above the cap the process is killed at.
+    memoryLimitBytes: Math.min(memoryLimitBytes(), ctx.memoryMb * 2 ** 20),
     memoryBudgetBytes: args.memoryBudgetBytes,
     // The process's own folder (process.ts): removed by the parent however the process ends.
     spillDir: process.cwd(),

@@ -25,8 +25,9 @@ const USAGE_HEAD = `pcace rank --model FILE --data SOURCE --class C --out result
   --split S            MNIST split: train (default) | test
   --layers L           all (default) | NAME,NAME`;
 
-const USAGE_TAIL = `  --threads T          statistics threads (default: all cores)
-  --memory MB          activation memory budget per forward pass (default 768)
+const USAGE_TAIL = `  --threads T          statistics threads (default: all cores; fewer when --memory cannot hold them)
+  --memory MB          resident memory the analysis plans for (default PCACE_MEMORY_MB, else 3072):
+                       layers whose maps do not fit are spilled to disk in channel chunks
   --out FILE           where to write results.json (required unless --no-wait)
   --server URL         submit to a PCACE Lab portal instead of computing here (with --token)
   --token T            API token (portal → Settings → API tokens); or env PCACE_TOKEN
@@ -127,7 +128,7 @@ export async function rankCommand(argv: string[], out: (s: string) => void): Pro
   const result = await runAnalysis(spec, {
     onProgress: values.quiet ? undefined : progressBar(),
     threads: values.threads === undefined ? undefined : nonNegativeInt(values.threads, '--threads'),
-    memoryBudgetBytes: values.memory === undefined ? undefined : positiveInt(values.memory, '--memory') * 2 ** 20,
+    memoryLimitBytes: values.memory === undefined ? undefined : positiveInt(values.memory, '--memory') * 2 ** 20,
   });
   addNetworkQValues(result.layers);
   writeFileSync(values.out!, JSON.stringify(result, null, 1));

@@ -132,7 +132,7 @@ describe('pcace rank', () => {
     const b = path.join(tmp, 'b.json');
     const args = ['rank', '--model', path.join(DEMO, 'mnist-cnn.onnx'), '--data', 'mnist:2', '--n', '60', '--layers', 'conv1', '--quiet', '--seed', '9'];
     expect((await pcace([...args, '--out', a])).code).toBe(0);
-    // Inline scoring, and a 1 MB activation budget (every channel spilled to disk and scored alone): same numbers.
+    // Inline scoring, and a 1 MB memory limit (every channel spilled to disk and scored alone): same numbers.
     expect((await pcace([...args, '--threads', '0', '--memory', '1', '--out', b])).code).toBe(0);
     const ra = JSON.parse(readFileSync(a, 'utf8')) as AnalysisResult;
     const rb = JSON.parse(readFileSync(b, 'utf8')) as AnalysisResult;

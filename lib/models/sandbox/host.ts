@@ -46,6 +46,7 @@ async function run(m: Extract<ToChild, { type: 'run' }>): Promise<void> {
       progress: (value) => send({ type: 'progress', value }),
       part: (value) => send({ type: 'part', value }),
       threads: m.limits.threads,
+      memoryMb: m.limits.memoryMb,
     };
     const value = await (fn as (args: unknown, ctx: SandboxContext) => Promise<unknown>)(m.job.args, ctx);
     send({ type: 'result', value });

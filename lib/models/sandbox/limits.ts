@@ -3,9 +3,10 @@
  * artifacts). Read from the environment on each use, so a deployment (and a
  * test) can change them without code; every figure is documented in README.md.
  *
- * Defaults: a whole VGG-16 at 224×224 peaks at ~6 GiB resident (bench/README.md),
- * and one layer task far less, so 12 GiB leaves room on a 24 GiB machine while
- * still stopping a model that would take the machine down.
+ * Defaults: an analysis plans its memory for PCACE_MEMORY_MB (3 GiB, within
+ * which a whole VGG-16 at 224×224 runs: bench/README.md), so 12 GiB is a cap
+ * for what a plan does not model (a model's own size, a runaway), leaving room
+ * on a 24 GiB machine while still stopping a model that would take it down.
  */
 import { availableParallelism } from 'node:os';
 

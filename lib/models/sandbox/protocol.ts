@@ -21,4 +21,6 @@ export interface SandboxContext {
   part(value: unknown): void;
   /** The thread cap of this process. */
   threads: number;
+  /** The resident memory cap of this process (MB): above it the process is killed. */
+  memoryMb: number;
 }
