@@ -146,6 +146,10 @@ const apiMatrix: Record<string, Partial<Record<(typeof METHODS)[number], (lab: I
     GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }),
     POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }),
   },
+  '/labs/[lab]/analyses/[analysisId]/layers/[layer]/group': {
+    GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }),
+    POST: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' }, json: { channels: [0, 1] } }),
+  },
   '/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1' } }) },
   '/labs/[lab]/analyses/[analysisId]/layers/[layer]/samples/[index]': { GET: (lab, ids) => ({ params: { lab: lab.lab, analysisId: ids.analysis, layer: 'conv1', index: '0' } }) },
   '/labs/[lab]/analyses/[analysisId]/layers/[layer]/artifacts/[artifactId]/[file]': {
