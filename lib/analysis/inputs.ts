@@ -109,6 +109,35 @@ export class InputBatches {
 }
 
 /**
+ * Images [0, n) in batches of at most `batchSize` (loaded through `load`),
+ * each with its first image, the real images it holds (`count`) and the batch
+ * size to run: a model exported with a fixed batch size gets batches of
+ * exactly that size, the last one zero-padded. `stop` is called before each.
+ */
+export async function* inputBatches(
+  load: (start: number, count: number) => Promise<Float32Array>,
+  n: number,
+  batchSize: number,
+  input: { shape: readonly number[]; fixedBatchSize: number | null | undefined },
+  stop: () => void = () => {},
+): AsyncGenerator<{ start: number; count: number; batch: Float32Array; runSize: number }> {
+  const per = input.shape.reduce((a, b) => a * b, 1);
+  const fixed = input.fixedBatchSize;
+  const size = fixed ?? batchSize;
+  for (let start = 0; start < n; start += size) {
+    stop();
+    const count = Math.min(size, n - start);
+    let batch = await load(start, count);
+    if (fixed && count < fixed) {
+      const padded = new Float32Array(fixed * per);
+      padded.set(batch.subarray(0, count * per));
+      batch = padded;
+    }
+    yield { start, count, batch, runSize: fixed ?? count };
+  }
+}
+
+/**
  * Runs `engine` over images [0, n) in batches of at most `batchSize`
  * (loaded through `load`), returning the named layers per batch. A model
  * exported with a fixed batch size gets batches of exactly that size, the
@@ -125,19 +154,9 @@ export async function forwardBatches(
   /** Per layer, room for a whole batch's maps (batchSize or the model's fixed size), reused for every batch (ModelEngine.run's `into`). */
   into?: ReadonlyMap<string, Float32Array>,
 ): Promise<void> {
-  const per = engine.input.shape.reduce((a, b) => a * b, 1);
   const fixed = engine.input.fixedBatchSize;
   const size = fixed ?? batchSize;
-  for (let start = 0; start < n; start += size) {
-    stop();
-    const count = Math.min(size, n - start);
-    let batch = await load(start, count);
-    if (fixed && count < fixed) {
-      const padded = new Float32Array(fixed * per);
-      padded.set(batch.subarray(0, count * per));
-      batch = padded;
-    }
-    const runSize = fixed ?? count;
+  for await (const { start, count, batch, runSize } of inputBatches(load, n, batchSize, engine.input, stop)) {
     const views = into && new Map([...into].map(([name, buffer]) => [name, buffer.subarray(0, (buffer.length / size) * runSize)]));
     const out = await engine.run(batch, runSize, layers, views);
     if (fixed && count < fixed) {

@@ -26,6 +26,7 @@ import { boundaryAt, initializerBytesFrom, ONNX_ELEM_TYPE, prefixModel, suffixMo
 import { createOrtSession } from '../models/onnx-engine';
 import { decodeOnnx, findConvNodes, graphInputs, graphOutputNames, type ModelProto } from '../models/onnx-graph';
 import { randomisedModel, RANDOM_FILTERS_OUTPUT, type Randomisation } from '../models/randomise';
+import { inputBatches } from './inputs';
 import { randomFilterCount } from './sanity-plan';
 import type { AnalysisSpec } from './types';
 
@@ -135,19 +136,10 @@ async function runGroup(ctx: SanityRunContext, bytes: Uint8Array, trained: Model
       const { layer, subset } = requests[s.request];
       s.run.maps = new Float32Array(n * subset.length * layer.mapHeight * layer.mapWidth);
     }
-    const per = ctx.inputShape.reduce((a, b) => a * b, 1);
-    const size = ctx.fixedBatchSize ?? ctx.batchSize;
-    for (let start = 0; start < n; start += size) {
-      ctx.stop();
-      const count = Math.min(size, n - start);
-      let batch = await ctx.load(start, count);
-      // A model with a fixed batch size takes padded batches; only the first `count` rows are read.
-      if (ctx.fixedBatchSize && count < ctx.fixedBatchSize) {
-        const padded = new Float32Array(ctx.fixedBatchSize * per);
-        padded.set(batch.subarray(0, count * per));
-        batch = padded;
-      }
-      const values: Record<string, Tensor> = { [input]: new Tensor('float32', batch, [ctx.fixedBatchSize ?? count, ...ctx.inputShape]) };
+    // A model with a fixed batch size takes padded batches; only the first `count` rows are read.
+    const batches = inputBatches(ctx.load, n, ctx.batchSize, { shape: ctx.inputShape, fixedBatchSize: ctx.fixedBatchSize }, ctx.stop);
+    for await (const { start, count, batch, runSize } of batches) {
+      const values: Record<string, Tensor> = { [input]: new Tensor('float32', batch, [runSize, ...ctx.inputShape]) };
       if (prefix) Object.assign(values, await prefix.run({ [input]: values[input] }, wanted));
       if (!sessions.length) {
         // Boundary types are known once the prefix has run (a shape tensor can be int64).
@@ -164,7 +156,7 @@ async function runGroup(ctx: SanityRunContext, bytes: Uint8Array, trained: Model
         const res = session ? await session.run(Object.fromEntries(s.boundary.map((b) => [b, values[b]])), outputs) : values;
         const maps = (s.how === 'independent' ? res[s.convOutput] : values[s.convOutput]).data as Float32Array;
         const out = res[logits].data as Float32Array;
-        const width = out.length / (ctx.fixedBatchSize ?? count);
+        const width = out.length / runSize;
         // The branch's maps are [rows, R, P]: the first `count` rows appended whole.
         if (s.run.randomFilters) {
           const R = s.run.randomFilters.length / (n * P);
