@@ -103,6 +103,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     });
     const { passes } = plan;
     const budget = plan.captureBytes;
+    // What the ablation's and the sanity checks' split models may keep beside the capture buffer; the cost estimate prices them at it.
+    const splitBudget = Math.min(budget, DEFAULT_MEMORY_BUDGET_BYTES);
     traceMemory(`plan: ${passes.length} passes, ${Math.round(budget / 2 ** 20)} MB captured at once, batches of ${plan.batchSize}, ${plan.threads} scoring threads, peak expected ${Math.round(plan.peakBytes / 2 ** 20)} MB`);
 
     const inputs = new InputBatches(opened, n, maxBatch);
@@ -212,8 +214,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         // Loaded on demand: a plain analysis never needs the edited-graph runner.
         const { importanceForLayer } = await import('./importance/layer-step');
         layerResult.importance = await importanceForLayer(spec, layer, await inputs.all(), ds.samples, engine.output.shape.reduce((a, b) => a * b, 1), layerResult.channels, {
-          // The split keeps the layer's output beside the capture buffer; the cost estimate prices it at this budget too.
-          memoryBudgetBytes: Math.min(budget, DEFAULT_MEMORY_BUDGET_BYTES),
+          memoryBudgetBytes: splitBudget,
           threads: options.modelThreads,
           shouldStop: options.shouldStop,
           onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length }),
@@ -253,8 +254,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
         batchSize: maxBatch,
         inputShape: engine.input.shape,
         fixedBatchSize: engine.input.fixedBatchSize,
-        // Kept beside the capture buffer, as the ablation's split is.
-        memoryBudgetBytes: Math.min(budget, DEFAULT_MEMORY_BUDGET_BYTES),
+        memoryBudgetBytes: splitBudget,
         threads: options.threads,
         modelThreads: options.modelThreads,
         stop,
