@@ -61,8 +61,8 @@ export async function claimTask(db: PrismaClient, workerId: string, cfg: QueueCo
  * connection's application_name, so workers on every machine count, less
  * those holding a live lease). The limit counts workers, not layers: it keeps
  * one lab from occupying every worker, and counting each layer of a group
- * would split a network into one forward pass per couple of layers. Which: groups balanced by the estimated cost of
- * their layers (lib/analysis/cost.ts).
+ * would split a network into one forward pass per couple of layers. Which:
+ * groups balanced by the estimated cost of their layers (lib/analysis/cost.ts).
  *
  * Claims run one at a time under a transaction-level advisory lock: every
  * claim then counts the workers the previous claims committed, so two
