@@ -27,6 +27,7 @@ import { createOrtSession } from '../models/onnx-engine';
 import { decodeOnnx, findConvNodes, graphInputs, graphOutputNames, type ModelProto } from '../models/onnx-graph';
 import { randomisedModel, RANDOM_FILTERS_OUTPUT, type Randomisation } from '../models/randomise';
 import { inputBatches } from './inputs';
+import { targetsFromDataset, writeTargets } from './response';
 import { randomFilterCount } from './sanity-plan';
 import type { AnalysisSpec } from './types';
 
@@ -121,8 +122,7 @@ async function runGroup(ctx: SanityRunContext, bytes: Uint8Array, trained: Model
   const { spec, n } = ctx;
   const input = graphInputs(trained)[0].name;
   const logits = graphOutputNames(trained)[0];
-  const target = spec.target.kind === 'class' ? spec.target.index : spec.target.index ?? 0;
-  const fromDataset = spec.target.kind === 'regression' && spec.target.source === 'dataset';
+  const fromDataset = targetsFromDataset(spec);
   const cut = Math.max(...group.map((s) => s.at));
   // The cascading suffixes read the trained conv's maps from the prefix.
   // A suffix with no nodes (the conv computes the logits) reads them from the prefix too.
@@ -156,15 +156,15 @@ async function runGroup(ctx: SanityRunContext, bytes: Uint8Array, trained: Model
         const res = session ? await session.run(Object.fromEntries(s.boundary.map((b) => [b, values[b]])), outputs) : values;
         const maps = (s.how === 'independent' ? res[s.convOutput] : values[s.convOutput]).data as Float32Array;
         const out = res[logits].data as Float32Array;
-        const width = out.length / runSize;
+        // A dataset target is not the model's: only the maps change.
+        if (fromDataset) s.run.y.set(ctx.y.subarray(start, start + count), start);
+        else writeTargets(s.run.y, out.subarray(0, (out.length / runSize) * count), start, count, spec);
         // The branch's maps are [rows, R, P]: the first `count` rows appended whole.
         if (s.run.randomFilters) {
           const R = s.run.randomFilters.length / (n * P);
           s.run.randomFilters.set((res[RANDOM_FILTERS_OUTPUT].data as Float32Array).subarray(0, count * R * P), start * R * P);
         }
         for (let b = 0; b < count; b++) {
-          // A dataset target is not the model's: only the maps change.
-          s.run.y[start + b] = fromDataset ? ctx.y[start + b] : out[b * width + target];
           subset.forEach((c, j) => s.run.maps.set(maps.subarray((b * C + c) * P, (b * C + c + 1) * P), ((start + b) * subset.length + j) * P));
         }
       }
