@@ -17,7 +17,13 @@
  * (score_pc1, score_multiple, rsq of every channel) are checked against the
  * CLI's results. Rounds alternate the order of the runs.
  *
- *   npx tsx bench/portal-vs-cli.ts [--model resnet18-mnist] [--images 300] [--rounds 1] [--max-layers 2,1] [--only a|b]
+ * `--only ceiling` measures what two single-thread processes can gain on the
+ * machine at all: `pcace rank` with 1 thread alone, then two such runs at
+ * once; a perfect split of the work between two 1-thread processes finishes in
+ * half the concurrent runs' time, so 2 × alone / concurrent bounds (b) for any
+ * design.
+ *
+ *   npx tsx bench/portal-vs-cli.ts [--model resnet18-mnist] [--images 300] [--rounds 1] [--max-layers 2,1] [--only a|b|ceiling]
  *   npx tsx bench/portal-vs-cli.ts --onnx .data/bench/resnet18.onnx --size 224 --images 100
  *     (torchvision ResNet-18: `/usr/bin/python3 scripts/export-torchvision.py resnet18 .data/bench/resnet18.onnx`)
  */
@@ -115,14 +121,17 @@ console.log(
 
 let cliResult: AnalysisResult | null = null;
 
-async function runCli(): Promise<Run> {
-  const out = path.join(work, 'cli.json');
+/** `pcace rank` on the spec as a process; `oneThread`: 1 statistics thread and 1 ONNX Runtime thread, as a 1-thread worker; `out` names its results. */
+async function runCli(oneThread = false, out = path.join(work, 'cli.json')): Promise<Run> {
   const loadStart = load();
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [path.join(PROJECT_ROOT, 'bin/pcace.js'), 'rank', '--model', model.path, '--data', npy, '--class', String(DIGIT), '--n', String(IMAGES), '--out', out, '--quiet'],
-    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      path.join(PROJECT_ROOT, 'bin/pcace.js'), 'rank', '--model', model.path, '--data', npy, '--class', String(DIGIT), '--n', String(IMAGES), '--out', out, '--quiet',
+      ...(oneThread ? ['--threads', '1'] : []),
+    ],
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(oneThread ? { PCACE_MODEL_THREADS: '1' } : {}) } },
   );
   let log = '';
   child.stdout.on('data', (d) => (log += d));
@@ -130,8 +139,22 @@ async function runCli(): Promise<Run> {
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   if (code !== 0) throw new Error(`pcace rank failed (${code}):\n${log}`);
   const seconds = (performance.now() - t0) / 1000;
-  cliResult = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
-  return { kind: 'cli', seconds, inner: cliResult.timings.total_seconds, passes: cliResult.timings.forward_passes, loadStart, loadEnd: load() };
+  const result = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
+  if (!oneThread) cliResult = result;
+  return { kind: oneThread ? 'cli 1 thread' : 'cli', seconds, inner: result.timings.total_seconds, passes: result.timings.forward_passes, loadStart, loadEnd: load() };
+}
+
+/** (b)'s ceiling on this machine: one 1-thread `pcace rank` alone, then two at once (each the whole spec). */
+async function runCeiling(): Promise<void> {
+  const alone = await runCli(true);
+  report(alone);
+  const both = await Promise.all([runCli(true, path.join(work, 'cli-1.json')), runCli(true, path.join(work, 'cli-2.json'))]);
+  for (const r of both) report({ ...r, kind: 'cli 1 thread, two at once' });
+  const concurrent = Math.max(...both.map((r) => r.inner!));
+  console.log(
+    `\n(b) ceiling: two 1-thread runs at once took ${(concurrent / alone.inner!).toFixed(3)}× one alone (own totals), ` +
+      `so two 1-thread processes finish one run's work at most ${((2 * alone.inner!) / concurrent).toFixed(3)}× faster than one`,
+  );
 }
 
 async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awaited<ReturnType<typeof benchLab>>): Promise<Run> {
@@ -203,18 +226,21 @@ async function mismatches(analysisId: string): Promise<number | undefined> {
 
 const runs: Run[] = [];
 try {
-  const lab = await benchLab('bench-portal-cli@pcace.lab', model, npy);
-  const portals = values.only === 'b' ? [ONE_THREAD, TWO_THREADS] : values.only === 'a' ? [PORTAL_A, ...LIMITED] : [PORTAL_A, ...LIMITED, ONE_THREAD, TWO_THREADS];
-  for (let round = 0; round < ROUNDS; round++) {
-    // The CLI first in every round: the portal runs are checked against its latest results.
-    if (values.only !== 'b') {
-      runs.push(await runCli());
-      report(runs[runs.length - 1]);
-    }
-    for (const portal of round % 2 === 0 ? portals : [...portals].reverse()) {
-      const r = await runPortal(portal, lab);
-      runs.push(r);
-      report(r);
+  if (values.only === 'ceiling') await runCeiling();
+  else {
+    const lab = await benchLab('bench-portal-cli@pcace.lab', model, npy);
+    const portals = values.only === 'b' ? [ONE_THREAD, TWO_THREADS] : values.only === 'a' ? [PORTAL_A, ...LIMITED] : [PORTAL_A, ...LIMITED, ONE_THREAD, TWO_THREADS];
+    for (let round = 0; round < ROUNDS; round++) {
+      // The CLI first in every round: the portal runs are checked against its latest results.
+      if (values.only !== 'b') {
+        runs.push(await runCli());
+        report(runs[runs.length - 1]);
+      }
+      for (const portal of round % 2 === 0 ? portals : [...portals].reverse()) {
+        const r = await runPortal(portal, lab);
+        runs.push(r);
+        report(r);
+      }
     }
   }
 } finally {
@@ -226,7 +252,7 @@ try {
 
 function report(r: Run): void {
       const detail =
-        r.kind === 'cli'
+        r.kind.startsWith('cli')
           ? `(its own total ${r.inner!.toFixed(1)} s, ${r.passes} forward pass${r.passes === 1 ? '' : 'es'})`
           : `(${r.groups} group${r.groups === 1 ? '' : 's'}, ${r.passes} forward passes, layers per worker ${r.split!.join(' + ')}, ` +
             `groups' own times ${r.groupSeconds!.map((x) => x.toFixed(1)).join(' / ')} s; channels differing from the CLI: ${r.mismatches ?? 'not checked'})`;
@@ -238,7 +264,7 @@ const mean = (k: Kind, f: (r: Run) => number = (r) => r.seconds) => {
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN;
 };
 const cliInner = mean('cli', (r) => r.inner!);
-if (values.only !== 'b') console.log(`\n(a) portal, 1 worker / CLI: ${(mean('portal 1 worker') / cliInner).toFixed(3)} against the CLI's own total, ${(mean('portal 1 worker') / mean('cli')).toFixed(3)} against its process`);
+if (values.only !== 'b' && values.only !== 'ceiling') console.log(`\n(a) portal, 1 worker / CLI: ${(mean('portal 1 worker') / cliInner).toFixed(3)} against the CLI's own total, ${(mean('portal 1 worker') / mean('cli')).toFixed(3)} against its process`);
 for (const p of LIMITED) console.log(`    ${p.kind} / CLI: ${(mean(p.kind) / cliInner).toFixed(3)}`);
-if (values.only !== 'a') console.log(`(b) 1 worker × 1 thread / 2 workers × 1 thread: ${(mean('1 worker × 1 thread') / mean('2 workers × 1 thread')).toFixed(3)}× faster with two`);
+if (values.only !== 'a' && values.only !== 'ceiling') console.log(`(b) 1 worker × 1 thread / 2 workers × 1 thread: ${(mean('1 worker × 1 thread') / mean('2 workers × 1 thread')).toFixed(3)}× faster with two`);
 console.log(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
