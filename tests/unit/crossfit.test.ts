@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { adaptiveCrossFit, crossFitSplit } from '../../lib/pcace/crossfit';
+import { adaptiveCrossFit, crossFitRepeat, crossFitSplit } from '../../lib/pcace/crossfit';
+import { createKnotScratch, interpolateFold, piecewiseLinear, sortedOrder } from '../../lib/pcace/interpolate';
+import { Rng } from '../../lib/pcace/random';
 import { channelMaps } from '../../lib/pcace/layer';
 import { channelPca } from '../../lib/pcace/pca';
 import { mean, sampleSd } from '../../lib/pcace/stats';
@@ -65,5 +67,47 @@ describe('adaptive cross-fitting', () => {
     const b = (await runChannelTask(t, 1, layer.y, opts)).score;
     expect(b.score_crossfit).toBe(a.score_crossfit);
     expect(Array.from(b.crossfit_values!)).toEqual(Array.from(a.crossfit_values!));
+  });
+});
+
+describe('cross-fitting from one sort of the sample', () => {
+  it('interpolates each fold to the very bits of piecewiseLinear, ties and −0 included', () => {
+    const rng = new Rng(21);
+    for (let t = 0; t < 120; t++) {
+      const n = 8 + Math.floor(rng.next() * 150);
+      // Every third case on a coarse grid: tie groups span both folds.
+      const x = Float64Array.from({ length: n }, () => (t % 3 === 0 ? Math.round(rng.next() * 8) / 4 - 1 : rng.next() * 4 - 2));
+      if (t % 4 === 0) x[Math.floor(rng.next() * n)] = -0;
+      const folds = crossFitSplit(n, t, 0);
+      const fold = new Uint8Array(n);
+      const pos = new Int32Array(n);
+      folds.forEach((idx, f) => idx.forEach((i, k) => ((fold[i] = f), (pos[i] = k))));
+      for (const trainFold of [0, 1]) {
+        const train = folds[trainFold];
+        const test = folds[1 - trainFold];
+        const f = Float64Array.from(train, () => rng.next() * 2 - 1);
+        const phi = piecewiseLinear(Float64Array.from(train, (i) => x[i]), f);
+        const out = Float64Array.from(test, () => rng.next());
+        const expected = Float64Array.from(test, (i, k) => out[k] + phi(x[i]));
+        interpolateFold(x, sortedOrder(x), fold, pos, trainFold, f, out, true, createKnotScratch(n));
+        for (let k = 0; k < test.length; k++) expect(Object.is(out[k], expected[k])).toBe(true);
+      }
+    }
+  });
+
+  it('gives every repeat the very value of crossFitRepeat, on tied and untied data', () => {
+    const rng = new Rng(5);
+    const coarse = pcs(2).map((col) => col.map((v) => Math.round(v * 2) / 2));
+    const yTied = layer.y.map((v) => Math.round(v * 4) / 4);
+    const groups = Int32Array.from({ length: layer.n }, () => Math.floor(rng.next() * 100));
+    const cases: [Float64Array[], Float64Array, Int32Array | undefined][] = [
+      [pcs(1), layer.y, undefined],
+      [coarse, yTied, undefined],
+      [pcs(3), yTied, groups],
+    ];
+    for (const [x, y, g] of cases) {
+      const r = adaptiveCrossFit(x, y, 'acepack', { minRepeats: 4, cap: 4, targetMcse: 0 }, 9, g);
+      for (let k = 0; k < 4; k++) expect(Object.is(r.values[k], crossFitRepeat(x, y, 'acepack', crossFitSplit(y.length, 9, k, g)))).toBe(true);
+    }
   });
 });
