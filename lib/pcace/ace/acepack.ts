@@ -131,13 +131,25 @@ interface Workspace {
   rows: Float64Array;
 }
 
-let cached: Workspace | null = null;
+/**
+ * The two most recent workspaces: a channel's full-sample fit and its cross-fit folds
+ * (half the images) alternate sizes, and one slot rebuilt ≈ 1 MB of plans each time.
+ */
+const cached: Workspace[] = [];
 
 function workspace(n: number, p: number): Workspace {
-  if (cached !== null && cached.n === n && cached.p === p) return cached;
+  for (let i = 0; i < cached.length; i++) {
+    const ws = cached[i];
+    if (ws.n !== n || ws.p !== p) continue;
+    if (i > 0) {
+      cached.splice(i, 1);
+      cached.unshift(ws);
+    }
+    return ws;
+  }
   const cols = (k: number): Float64Array[] => Array.from({ length: k }, () => new Float64Array(n));
   const perm = new Int32Array((p + 1) * n);
-  cached = {
+  const ws: Workspace = {
     n,
     p,
     orders: Array.from({ length: p + 1 }, (_, i) => perm.subarray(i * n, (i + 1) * n)),
@@ -154,7 +166,9 @@ function workspace(n: number, p: number): Workspace {
     coef: new Float64Array(5 * p),
     rows: new Float64Array(n * p),
   };
-  return cached;
+  cached.unshift(ws);
+  if (cached.length > 2) cached.pop();
+  return ws;
 }
 
 /** Weighted centring for the start values; "missing" entries (≥ BIG) become 0. */
@@ -209,7 +223,9 @@ export function aceAcepack(x: Float64Array[], y: Float64Array, opts: AceOptions 
   const plans = ws.plans;
   const sortInto = (values: Float64Array, slot: number, kind: SmoothKind): void => {
     const order = orders[slot];
-    acepackOrder(values, order, ws.sort);
+    const known = opts.orders?.[slot];
+    if (known) order.set(known);
+    else acepackOrder(values, order, ws.sort);
     const xs = xSorted[slot];
     const wsrt = wSorted[slot];
     for (let j = 0; j < n; j++) {
