@@ -157,6 +157,8 @@ class SortedSample {
   private readonly knots: KnotScratch;
   private readonly sum: Float64Array;
   private readonly theta: Float64Array;
+  /** Each fold's sorting permutations, predictors then y (acepack's own, when no ties). */
+  private readonly foldOrders: Int32Array[];
 
   constructor(
     private readonly pcs: Float64Array[],
@@ -170,6 +172,7 @@ class SortedSample {
     this.knots = createKnotScratch(n);
     this.sum = new Float64Array(n);
     this.theta = new Float64Array(n);
+    this.foldOrders = Array.from({ length: pcs.length + 1 }, () => new Int32Array(n));
   }
 
   repeat(flavour: AceFlavour, folds: [Int32Array, Int32Array]): number {
@@ -198,12 +201,34 @@ class SortedSample {
     const xTrain = pcs.map((col) => pick(col, train));
     const yTrain = pick(y, train);
     if (isConstant(yTrain)) return null;
-    const fit = ace(flavour, xTrain, yTrain);
+    const p = pcs.length;
+    const orders = Array.from({ length: p + 1 }, (_, c) => this.foldOrder(c < p ? pcs[c] : y, c < p ? this.orders[c] : this.yOrder, trainFold, c, train.length));
+    const fit = ace(flavour, xTrain, yTrain, { orders });
     const sumTest = this.sum.subarray(0, test.length).fill(0);
     for (let c = 0; c < pcs.length; c++) interpolateFold(pcs[c], this.orders[c], this.fold, this.pos, trainFold, fit.tx[c], sumTest, true, this.knots);
     const thetaTest = this.theta.subarray(0, test.length);
     interpolateFold(y, this.yOrder, this.fold, this.pos, trainFold, fit.ty, thetaTest, false, this.knots);
     return pearson(sumTest, thetaTest);
+  }
+
+  /**
+   * The training fold's sorting permutation (positions in the fold) filtered from the
+   * whole sample's order, or null when the fold has tied values: only then can acepack's
+   * unstable quicksort order them differently, so ACE sorts those itself.
+   */
+  private foldOrder(x: Float64Array, order: Int32Array, trainFold: number, slot: number, size: number): Int32Array | null {
+    const out = this.foldOrders[slot];
+    let k = 0;
+    let prev = -Infinity;
+    for (let r = 0; r < order.length; r++) {
+      const i = order[r];
+      if (this.fold[i] !== trainFold) continue;
+      const v = x[i];
+      if (!(v > prev)) return null;
+      out[k++] = this.pos[i];
+      prev = v;
+    }
+    return out.subarray(0, size);
   }
 }
 

@@ -25,6 +25,13 @@ export interface AceOptions {
    * everything else float64). Default 'float64'.
    */
   precision?: 'float64' | 'float32';
+  /**
+   * acepack flavour only: the sorting permutation of each predictor, then of y, where the
+   * caller already knows it (null: sorted here). Each must be exactly what acepack's
+   * sort returns: cross-fitting passes them only for values without ties, whose
+   * ascending order is unique, filtered from one sort of the whole sample.
+   */
+  orders?: readonly (Int32Array | null)[];
 }
 
 export interface AceResult {
