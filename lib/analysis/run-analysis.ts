@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { CaptureArena, forwardPass } from './capture';
-import { checkSpillSpace, spillRoot } from '../models/sandbox/spill';
+import { checkSpillSpace, freeBytes, spillRoot } from '../models/sandbox/spill';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
@@ -38,6 +38,12 @@ export interface RunAnalysisOptions {
   memoryLimitBytes?: number;
   /** Captured activations per forward pass, instead of what the limit leaves (tests force spilling with it). */
   memoryBudgetBytes?: number;
+  /**
+   * Bytes one forward pass may spill to disk instead of running another pass
+   * (default: the resident limit, at most half the spill disk's free space;
+   * 0: only layers bigger than the capture budget spill).
+   */
+  spillBytes?: number;
   /** Statistics threads (default: all cores). */
   threads?: number;
   /** ONNX Runtime intra-op threads (default: all cores). */
@@ -91,8 +97,9 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     // What the process holds is measured for the plan: without the model file's garbage.
     collectGarbage();
     traceMemory('garbage collected');
+    const limit = options.memoryLimitBytes ?? memoryLimitBytes();
     const plan = planMemory(layers, n, {
-      limit: options.memoryLimitBytes ?? memoryLimitBytes(),
+      limit,
       resident: process.memoryUsage().rss,
       inputs: inputCacheBytes(n, opened.inputShape),
       convPerImage: all.reduce((sum, l) => sum + 4 * l.channels * l.mapHeight * l.mapWidth, 0),
@@ -100,6 +107,7 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
       maxBatch,
       copiesPerThread: spec.bootstrap > 0 || spec.stabilityComponents.length > 0 ? 1 : 0,
       captureBytes: options.memoryBudgetBytes,
+      spillBytes: options.spillBytes ?? defaultSpillBytes(limit, options),
     });
     const { passes } = plan;
     const budget = plan.captureBytes;
@@ -219,8 +227,8 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
           shouldStop: options.shouldStop,
           onFraction: () => report('ablation', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length }),
         });
-        // Group PCACE needs the whole layer's maps: in memory when the layer was one unspilled slice.
-        if (slice.start === 0 && !slice.spill) {
+        // Group PCACE needs the whole layer's maps: in memory when the layer was one slice (kept or spilled and loaded back).
+        if (slice.start === 0 && slice.end === layer.channels) {
           const { layerGroups } = await import('./importance/groups');
           const values = (key: string) => [...layerResult.channels].sort((a, b) => a.index - b.index).map((c) => (c as unknown as Record<string, number | undefined>)[key] ?? NaN);
           const pcace = layerResult.importance.settings.pcace;
@@ -317,6 +325,18 @@ export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOption
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
     await opened.close();
   }
+}
+
+/**
+ * What a pass may spill to spare a forward pass: as much as the resident
+ * limit (what a machine granted that much memory can write and read back in a
+ * few seconds, mostly from its page cache), and at most half the spill disk's
+ * free space, so a pass never fills it.
+ */
+function defaultSpillBytes(limit: number, options: RunAnalysisOptions): number {
+  const root = options.spillDir ?? spillRoot();
+  mkdirSync(root, { recursive: true });
+  return Math.min(limit, Math.floor((options.freeSpace ?? freeBytes)(root) / 2));
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   THREAD_OVERHEAD_BYTES,
   memoryLimitBytes,
   planMemory,
+  planPasses,
   type MemoryFacts,
 } from '../../lib/analysis/plan';
 
@@ -131,5 +132,47 @@ describe('memory limit setting', () => {
     expect(memoryLimitBytes({ PCACE_MEMORY_MB: '4096' })).toBe(4096 * MiB);
     expect(memoryLimitBytes({ PCACE_MEMORY_MB: 'lots' })).toBe(3072 * MiB);
     expect(memoryLimitBytes({ PCACE_MEMORY_MB: '-1' })).toBe(3072 * MiB);
+  });
+});
+
+describe('passes that spill to spare a forward pass', () => {
+  const budget = 1152 * 10 ** 6;
+  const names = (p: { slices: { layer: ConvLayerInfo; start: number; end: number; spill: boolean }[] }) =>
+    [...new Set(p.slices.map((s) => `${s.layer.name}${s.spill ? ' spilled' : ''}`))];
+
+  it('without spill room, spills only layers over the budget, each in a pass of its own', () => {
+    const passes = planPasses(VGG16, N, budget);
+    expect(passes.map(names)).toEqual([
+      ['features.0 spilled'], ['features.2 spilled'], ['features.5 spilled'], ['features.7 spilled'],
+      ['features.10'], ['features.12'], ['features.14'], ['features.17', 'features.19'],
+      ['features.21', 'features.24', 'features.26', 'features.28'],
+    ]);
+  });
+
+  it('spills the layers after a full pass into it while the spill room lasts, in-memory slices first', () => {
+    const passes = planPasses(VGG16, N, budget, 3072 * MiB);
+    expect(passes.map(names)).toEqual([
+      ['features.0 spilled'], ['features.2 spilled'], ['features.5 spilled'],
+      ['features.7 spilled', 'features.10 spilled'],
+      ['features.12', 'features.14 spilled', 'features.17 spilled', 'features.19 spilled', 'features.21 spilled', 'features.24 spilled', 'features.26 spilled', 'features.28 spilled'],
+    ]);
+    for (const pass of passes) {
+      const firstSpill = pass.slices.findIndex((s) => s.spill);
+      if (firstSpill >= 0) expect(pass.slices.slice(firstSpill).every((s) => s.spill)).toBe(true);
+      const spilled = pass.slices.filter((s) => s.spill).reduce((a, s) => a + (s.end - s.start) * mapBytes(s.layer), 0);
+      // Over the room only a layer that opens its pass (it must spill anyway).
+      if (pass.slices[0].spill && spilled > 3072 * MiB) expect(new Set(pass.slices.map((s) => s.layer)).size).toBe(1);
+      else expect(spilled).toBeLessThanOrEqual(3072 * MiB);
+      // In memory at once: the kept slices together, or one spilled chunk.
+      for (const s of pass.slices) expect((s.end - s.start) * mapBytes(s.layer)).toBeLessThanOrEqual(budget);
+      expect(pass.bytes).toBeLessThanOrEqual(budget);
+    }
+  });
+
+  it('captures every layer in one pass when the room holds all that does not fit', () => {
+    const passes = planPasses(VGG16, N, budget, 64 * 1024 * MiB);
+    expect(passes).toHaveLength(1);
+    expect(passes[0].slices.filter((s) => s.layer.name === 'features.0').map((s) => s.end - s.start)).toEqual([19, 19, 19, 7]);
+    expect(passes[0].bytes).toBe(19 * mapBytes(VGG16[0]));
   });
 });
