@@ -17,7 +17,6 @@
  * and Chromium at CHROMIUM_PATH (default /usr/bin/chromium). Results: bench/README.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
@@ -25,9 +24,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { encode } from 'next-auth/jwt';
-import { adminStatement } from '../lib/db/migrate-adapter';
 import { machineReport } from './machine';
-import { RESNET18, seedNetwork, VGG16 } from './compare-seed';
+import { createCompareBenchDb } from './compare-db';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = '.next-compare';
@@ -36,7 +34,6 @@ const opt = (name: string, fallback: number) => (args.includes(name) ? Number(ar
 const SECONDS = opt('--seconds', 20);
 const CONNECTIONS = opt('--connections', 50);
 const RENDERS = opt('--renders', 7);
-const BASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
@@ -51,8 +48,6 @@ async function freePort(): Promise<number> {
     });
   });
 }
-
-const admin = (sql: string) => adminStatement(BASE_URL, sql);
 
 /** The production server (scripts/dev.ts --production) on a free port; resolves once it listens. */
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess }> {
@@ -131,32 +126,14 @@ async function renders(base: string, pageUrl: string, cookie: { name: string; va
 async function main() {
   // The machine may be shared: the load before and after says how much the numbers can be trusted.
   const loadBefore = loadavg().map((x) => x.toFixed(2)).join(' ');
-  const name = `pcace_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(BASE_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  const secret = randomBytes(32).toString('base64url');
-  Object.assign(process.env, { DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret });
+  const t0 = performance.now();
+  const fx = await createCompareBenchDb();
+  const { databaseUrl, secret, user, lab, token, channels, pgVersion } = fx;
+  const a = { analysisId: fx.a };
+  const b = { analysisId: fx.b };
   let server: ChildProcess | undefined;
   try {
-    const { migrateDeploy } = await import('../lib/db/migrate');
-    await migrateDeploy(databaseUrl);
-    const { db, closeDb } = await import('../lib/db/client');
-    const { signUp } = await import('../lib/server/signup');
-    const { createApiToken } = await import('../lib/server/labs');
-    const t0 = performance.now();
-    const { user, lab } = await signUp({ name: 'Bench', email: 'bench@example.org', password: 'bench-password' }, new Headers());
-    const token = (await createApiToken(user.id, 'bench')).token;
-    const base = { labId: lab.id, userId: user.id };
-    const a = await seedNetwork(db, { ...base, modelName: 'resnet18', layers: RESNET18, classIndex: 0, runSeed: 1, permutations: 99 });
-    const b = await seedNetwork(db, { ...base, modelName: 'vgg16', layers: VGG16, classIndex: 0, runSeed: 1 });
-    // What the transaction completing an analysis stores (lib/queue/persist.ts): each side's part.
-    const { storeViewParts } = await import('../lib/queue/view-parts');
-    for (const id of [a.analysisId, b.analysisId]) await storeViewParts(db, id);
-    const channels = await db.channelResult.count();
-    const pgVersion = ((await db.$queryRaw<{ v: string }[]>`SELECT version() AS v`)[0].v ?? '').split(' on ')[0];
-    await closeDb();
+    await (await import('../lib/db/client')).closeDb();
     if (args.includes('--keep-db')) console.log(`lab ${lab.slug}, a=${a.analysisId}, b=${b.analysisId}, token ${token}, secret ${secret}`);
     console.log(`seeded ${channels} channels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -224,7 +201,7 @@ async function main() {
   } finally {
     if (server) await stopServer(server);
     if (args.includes('--keep-db')) console.log(`\nkept database ${databaseUrl}`);
-    else await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    else await fx.drop();
   }
 }
 
