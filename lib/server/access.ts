@@ -15,7 +15,7 @@ import { getToken } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { forbidden as forbiddenPage, notFound as notFoundPage, redirect } from 'next/navigation';
 import { authSecret } from './config';
-import { db, type Role } from '../db/client';
+import { db, Prisma, type Role } from '../db/client';
 import { z } from 'zod';
 import { ApiError, describeZodError, errorResponse, forbidden, notFound, publicError, publicMessage, unauthorized } from './errors';
 import type { SessionUser } from './auth';
@@ -77,36 +77,105 @@ function hasCookie(cookies: CookieSource, name: string): boolean {
 }
 
 /**
+ * What the access check reads about the lab with the asked slug, in the same
+ * query as the caller: the lab (null: no such lab, or no slug asked) and the
+ * caller's role in it (null: not a member).
+ */
+interface LabRow {
+  labId: string | null;
+  labSlug: string | null;
+  labName: string | null;
+  publicDemo: boolean | null;
+  role: Role | null;
+}
+
+/** A slug worth looking up; anything else is a lab that does not exist. */
+const lookupSlug = (slug: unknown): string | null => (typeof slug === 'string' && slug.length > 0 && slug.length <= 100 ? slug : null);
+
+/** Joined to a query over "User" u: the lab with this slug and u's membership in it (no row joins for a null slug). */
+const LAB_COLUMNS = Prisma.sql`l.id AS "labId", l.slug AS "labSlug", l.name AS "labName", l."publicDemo", m.role::text AS role`;
+const labJoin = (slug: string | null) =>
+  Prisma.sql`LEFT JOIN "Lab" l ON l.slug = ${slug} LEFT JOIN "Membership" m ON m."labId" = l.id AND m."userId" = u.id`;
+
+/**
  * The signed-in user from the next-auth session cookie (JWT), or null. Over
  * HTTPS the cookie is the __Secure- one; a session whose version is behind
  * the user's (signed out since) is refused.
  */
 export async function identityFromCookies(cookies: CookieSource): Promise<Identity | null> {
+  return (await cookieAccess(cookies, null))?.identity ?? null;
+}
+
+/** The session's user and, in the same query, the lab with this slug and their membership. */
+async function cookieAccess(cookies: CookieSource, slug: string | null): Promise<{ identity: Identity; lab: LabRow } | null> {
   // headers: {} keeps getToken from reading an Authorization header as a session JWT.
   const token = await getToken({ req: { cookies, headers: {} } as never, secret: authSecret(), secureCookie: hasCookie(cookies, SECURE_SESSION_COOKIE) });
   const id = typeof token?.sub === 'string' ? token.sub : null;
   if (!id) return null;
-  const user = await db.user.findUnique({ where: { id }, select: { id: true, email: true, name: true, sessionVersion: true } });
-  if (!user || user.sessionVersion !== (typeof token?.sv === 'number' ? token.sv : 0)) return null;
-  return { user: { id: user.id, email: user.email, name: user.name }, via: 'session' };
+  const [row] = await db.$queryRaw<({ id: string; email: string; name: string; sessionVersion: number } & LabRow)[]>`
+    SELECT u.id, u.email, u.name, u."sessionVersion", ${LAB_COLUMNS}
+    FROM "User" u ${labJoin(slug)} WHERE u.id = ${id}`;
+  if (!row || row.sessionVersion !== (typeof token?.sv === 'number' ? token.sv : 0)) return null;
+  return { identity: { user: { id: row.id, email: row.email, name: row.name }, via: 'session' }, lab: row };
 }
 
 /** The owner of a bearer API token and its scope; throws 401 for an unknown, revoked or expired token. */
 export async function identityFromApiToken(token: string): Promise<Identity> {
+  return (await tokenAccess(token, null)).identity;
+}
+
+type TokenRow = {
+  tokenId: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  scopeLabId: string | null;
+  readOnly: boolean;
+  userId: string;
+  email: string;
+  name: string;
+} & LabRow;
+
+/** Last-used stamps written by this process, by token id: at most one write a minute per token. */
+const stamped = new Map<string, number>();
+export const TOKEN_STAMP_MS = 60_000;
+
+/**
+ * The token's last use, at most once a minute: no write per request. The
+ * stored stamp covers other processes and restarts, the map the requests of
+ * this one that read the old stamp at the same time.
+ */
+async function stampTokenUse(row: TokenRow): Promise<void> {
+  const now = Date.now();
+  const last = Math.max(row.lastUsedAt?.getTime() ?? 0, stamped.get(row.tokenId) ?? 0);
+  if (now - last <= TOKEN_STAMP_MS) return;
+  stamped.set(row.tokenId, now);
+  if (stamped.size > 10_000) stamped.clear();
+  await db.apiToken.update({ where: { id: row.tokenId }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+}
+
+/** The token's owner and scope and, in the same query, the lab with this slug and the owner's membership. */
+async function tokenAccess(token: string, slug: string | null): Promise<{ identity: Identity; lab: LabRow }> {
   if (!looksLikeApiToken(token)) throw unauthorized('invalid API token');
-  const row = await db.apiToken.findUnique({
-    where: { tokenHash: sha256Hex(token) },
-    include: { user: { select: { id: true, email: true, name: true } } },
-  });
+  const [row] = await db.$queryRaw<TokenRow[]>`
+    SELECT t.id AS "tokenId", t."revokedAt", t."expiresAt", t."lastUsedAt", t."labId" AS "scopeLabId", t."readOnly",
+      u.id AS "userId", u.email, u.name, ${LAB_COLUMNS}
+    FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" ${labJoin(slug)}
+    WHERE t."tokenHash" = ${sha256Hex(token)}`;
   if (!row || row.revokedAt) throw unauthorized('invalid or revoked API token');
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
     throw unauthorized(`this API token expired on ${row.expiresAt.toISOString().slice(0, 10)}; create a new one under Settings → API tokens`);
   }
-  // lastUsedAt at most once a minute per token: no write per request.
-  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
-  }
-  return { user: row.user, via: 'token', tokenId: row.id, tokenScope: { labId: row.labId, readOnly: row.readOnly } };
+  await stampTokenUse(row);
+  return {
+    identity: {
+      user: { id: row.userId, email: row.email, name: row.name },
+      via: 'token',
+      tokenId: row.tokenId,
+      tokenScope: { labId: row.scopeLabId, readOnly: row.readOnly },
+    },
+    lab: row,
+  };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -136,54 +205,60 @@ function checkSameOrigin(req: Request): void {
 
 /** Who sends this API request: bearer token first, else the session cookie. */
 export async function identifyRequest(req: Request): Promise<Identity> {
+  return (await requestAccess(req, null)).identity;
+}
+
+/** identifyRequest, and in the same query the lab with this slug and the caller's membership. */
+async function requestAccess(req: Request, slug: string | null): Promise<{ identity: Identity; lab: LabRow }> {
   const authz = req.headers.get('authorization');
   if (authz) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authz);
     if (!m) throw unauthorized('Authorization header must be "Bearer <token>"');
-    const identity = await identityFromApiToken(m[1]);
-    if (identity.tokenScope?.readOnly && !SAFE_METHODS.has(req.method)) {
+    const access = await tokenAccess(m[1], slug);
+    if (access.identity.tokenScope?.readOnly && !SAFE_METHODS.has(req.method)) {
       throw forbidden(`this API token is read-only: ${req.method} needs a token that may write`);
     }
-    return identity;
+    return access;
   }
   const cookieSource: CookieSource =
     'cookies' in req && typeof (req as { cookies?: { getAll?: unknown } }).cookies?.getAll === 'function'
       ? (req as unknown as { cookies: CookieSource }).cookies
       : parseCookieHeader(req.headers.get('cookie'));
-  const id = await identityFromCookies(cookieSource);
-  if (!id) throw unauthorized();
+  const access = await cookieAccess(cookieSource, slug);
+  if (!access) throw unauthorized();
   checkSameOrigin(req);
-  return id;
+  return access;
 }
 
 /** The user's membership in the lab with this slug; 404 when there is none (or no such lab). */
 export async function loadLab(identity: Identity, slug: string, role: Role): Promise<LabContext> {
-  if (typeof slug !== 'string' || slug.length === 0 || slug.length > 100) throw notFound('lab not found');
-  const m = await db.membership.findFirst({
-    where: { userId: identity.user.id, lab: { slug } },
-    select: { role: true, lab: { select: { id: true, slug: true, name: true } } },
-  });
-  const found = m ?? (await publicDemoGuest(slug));
+  const valid = lookupSlug(slug);
+  const [row] = valid
+    ? await db.$queryRaw<LabRow[]>`SELECT ${LAB_COLUMNS} FROM "User" u ${labJoin(valid)} WHERE u.id = ${identity.user.id}`
+    : [];
+  return labContext(identity, row, role);
+}
+
+/**
+ * The lab context from what the query read: the caller's membership, else the
+ * public demo lab, which lets every signed-in user in as a viewer without a
+ * membership (a new account has results to explore before uploading
+ * anything); other labs stay invisible to non-members (404).
+ */
+function labContext(identity: Identity, row: LabRow | undefined, role: Role): LabContext {
+  const lab = row?.labId ? { id: row.labId, slug: row.labSlug!, name: row.labName! } : null;
+  const member = !!lab && row!.role !== null;
+  const found = lab && (member ? { role: row!.role!, lab } : row!.publicDemo ? { role: 'viewer' as Role, lab } : null);
   // A token limited to one lab sees the others as missing, like labs one is not in.
   if (!found || (identity.tokenScope?.labId && identity.tokenScope.labId !== found.lab.id)) throw notFound('lab not found');
   if (!roleAtLeast(found.role, role)) {
     throw forbidden(
-      m
+      member
         ? `this needs the ${role} role in lab '${found.lab.slug}'; you are a ${found.role}`
         : `'${found.lab.slug}' is the public demo lab: it is read-only for visitors. Copy what you need into your own lab`,
     );
   }
-  return { ...identity, lab: found.lab, role: found.role, ...(m ? {} : { guest: true }) };
-}
-
-/**
- * The public demo lab lets every signed-in user in as a viewer without a
- * membership, so a new account has results to explore before uploading
- * anything. Other labs stay invisible to non-members.
- */
-async function publicDemoGuest(slug: string): Promise<{ role: Role; lab: LabRef } | null> {
-  const lab = await db.lab.findFirst({ where: { slug, publicDemo: true }, select: { id: true, slug: true, name: true } });
-  return lab ? { role: 'viewer', lab } : null;
+  return { ...identity, lab: found.lab, role: found.role, ...(member ? {} : { guest: true }) };
 }
 
 // ---------------------------------------------------------------- route handlers
@@ -205,9 +280,9 @@ export function withLab<P extends Params & { lab: string }>(handler: LabHandler<
   return async (req: Request, context: RouteContext<P>): Promise<Response> => {
     try {
       const params = await context.params;
-      const identity = await identifyRequest(req);
-      const ctx = await loadLab(identity, params.lab, opts.role);
-      return await handler(req, { ...ctx, params });
+      // One query for the caller, the lab and the membership.
+      const { identity, lab } = await requestAccess(req, lookupSlug(params.lab));
+      return await handler(req, { ...labContext(identity, lab, opts.role), params });
     } catch (err) {
       return errorResponse(err);
     }

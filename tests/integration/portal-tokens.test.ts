@@ -1,9 +1,11 @@
 /** API tokens: created through the settings action (shown once, stored hashed), accepted as Bearer on /api/v1, revoked. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { actAs, callRoute, formOf as form, sessionCookie, useTestDatabase } from '../helpers/db';
 import { createTokenAction, revokeTokenAction } from '../../app/actions/labs';
 import * as me from '../../app/api/v1/me/route';
 import * as labs from '../../app/api/v1/labs/route';
+import * as labRoute from '../../app/api/v1/labs/[lab]/route';
+import { TOKEN_STAMP_MS } from '../../lib/server/access';
 import { db } from '../../lib/db/client';
 import { signUp } from '../../lib/server/signup';
 import { sha256Hex } from '../../lib/server/tokens';
@@ -45,6 +47,33 @@ describe('API tokens', () => {
     expect(list.body.labs).toHaveLength(1);
     expect(list.body.labs[0].role).toBe('owner');
     expect((await db.apiToken.findUniqueOrThrow({ where: { id: tokenId } })).lastUsedAt).not.toBeNull();
+  });
+
+  it('stamp their last use at most once a minute, not on every request', async () => {
+    const lastUsed = async () => (await db.apiToken.findUniqueOrThrow({ where: { id: tokenId } })).lastUsedAt!.getTime();
+    const first = await lastUsed();
+    for (let i = 0; i < 3; i++) expect((await callRoute(me.GET, '/api/v1/me', { token })).status).toBe(200);
+    expect(await lastUsed()).toBe(first);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + TOKEN_STAMP_MS + 1000 });
+    try {
+      expect((await callRoute(me.GET, '/api/v1/me', { token })).status).toBe(200);
+      const second = await lastUsed();
+      expect(second).toBeGreaterThan(first + TOKEN_STAMP_MS);
+      expect((await callRoute(me.GET, '/api/v1/me', { token })).status).toBe(200);
+      expect(await lastUsed()).toBe(second);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stop reaching a lab as soon as the membership is removed', async () => {
+    const { user: owner, lab } = await signUp({ name: 'Lab Owner', email: 'lab-owner@example.org', password: 'quartz-heron-lantern-91' }, new Headers());
+    const membership = await db.membership.create({ data: { labId: lab.id, userId, role: 'member' } });
+    const call = () => callRoute(labRoute.GET as never, `/api/v1/labs/${lab.slug}`, { token, params: { lab: lab.slug } });
+    expect((await call()).status).toBe(200);
+    await db.membership.delete({ where: { id: membership.id } });
+    expect(await call()).toMatchObject({ status: 404, body: { error: 'lab not found' } });
+    await db.user.delete({ where: { id: owner.id } });
   });
 
   it('reject missing, malformed and unknown credentials with 401', async () => {
