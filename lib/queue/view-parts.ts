@@ -103,12 +103,12 @@ export async function readParts(db: Db, wanted: { id: string; field: ScoreField 
     SELECT "analysisId", body FROM "AnalysisView"
     WHERE ("analysisId", key) IN (${Prisma.join(wanted.map((w) => Prisma.sql`(${w.id}, ${architectureKey(w.field)})`))})`;
   const out = new Map<string, StoredPart>();
-  for (const r of rows) out.set(r.analysisId, splitBody(r.body));
+  for (const r of rows) out.set(r.analysisId, splitPart(r.body));
   return out;
 }
 
 /** `{"scored":S,"layers":L,"part":{…}}` → its numbers and the part's text. */
-function splitBody(body: string): StoredPart {
+export function splitPart(body: string): StoredPart {
   const head = /^\{"scored":(\d+),"layers":(\d+),"part":/.exec(body);
   if (!head || !body.endsWith('}')) throw new Error('a stored compare-view part is malformed');
   return { scored: Number(head[1]), layers: Number(head[2]), json: body.slice(head[0].length, -1) };

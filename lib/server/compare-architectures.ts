@@ -8,28 +8,29 @@
  * the body as text, or computed now for an analysis still running.
  */
 import { z } from 'zod';
-import { cachedView, JsonText, type ViewBody, idParam, loadAnalyses, missingScore, parseQuery, scoreParam } from './compare';
+import { cachedView, JsonText, type ViewBody, idParam, loadAnalysesWithViews, missingScore, parseQuery, scoreParam } from './compare';
 import type { AnalysisInfo } from './shared/compare';
 import { db } from '../db/client';
-import { computePart, readParts, storeViewParts, type StoredPart } from '../queue/view-parts';
+import { architectureKey, computePart, readParts, splitPart, storeViewParts, type StoredPart } from '../queue/view-parts';
 
 export const architecturesQuery = z.object({ a: idParam, b: idParam, score: scoreParam }).strict();
 
 export async function compareArchitectures(labId: string, req: Request): Promise<ViewBody> {
   const q = parseQuery(req, architecturesQuery);
   return cachedView(labId, [q.a, q.b], `architectures:${q.score}`, async () => {
-    const infos = await loadAnalyses(labId, [q.a, q.b], q.score);
-    const parts = await partsOf(infos);
+    // The analyses and their stored parts in one query.
+    const { infos, views } = await loadAnalysesWithViews(labId, [q.a, q.b], q.score, architectureKey);
+    const parts = await partsOf(infos, views);
     // The same body as ArchitecturesPayload's JSON: { score, sides: [{ analysis, ...part }, …] }.
     return new JsonText(`{"score":${JSON.stringify(q.score)},"sides":[${sideJson(infos[0], parts)},${sideJson(infos[1], parts)}]}`);
   });
 }
 
 /** Each analysis' part for its score field: stored, stored now (completed before parts existed), or live (not completed). */
-async function partsOf(infos: AnalysisInfo[]): Promise<Map<string, StoredPart>> {
+async function partsOf(infos: AnalysisInfo[], views: Map<string, string>): Promise<Map<string, StoredPart>> {
   const completed = (i: AnalysisInfo) => i.status === 'completed';
   const wanted = infos.filter(completed).map((i) => ({ id: i.id, field: i.scoreField }));
-  const parts = await readParts(db, wanted);
+  const parts = new Map([...views].map(([id, body]) => [id, splitPart(body)]));
   const missing = wanted.filter((w) => !parts.has(w.id));
   if (missing.length) {
     for (const id of new Set(missing.map((w) => w.id))) await storeViewParts(db, id);

@@ -126,18 +126,20 @@ type MetaRow = {
   channels: number | null;
 };
 
-const META_SELECT = Prisma.sql`
-  SELECT a.id, a.title, a.status::text AS status, a.target, a.options, a."createdAt", a."finishedAt",
+const META_COLUMNS = Prisma.sql`
+    a.id, a.title, a.status::text AS status, a.target, a.options, a."createdAt", a."finishedAt",
     mv.id AS "versionId", mv.version, mv.format::text AS format,
     CASE WHEN jsonb_typeof(mv.layers) = 'array' THEN jsonb_array_length(mv.layers) ELSE 0 END AS "layerCount",
     mv."modelCard"->'classes' AS classes, m.id AS "modelId", m.name AS "modelName",
     d.id AS "datasetId", d.name AS "datasetName",
     ARRAY(SELECT lr.name FROM "LayerResult" lr WHERE lr."analysisId" = a.id ORDER BY lr."index") AS "layerNames",
-    (SELECT sum((lr.shape->>1)::int) FROM "LayerResult" lr WHERE lr."analysisId" = a.id)::int AS channels
+    (SELECT sum((lr.shape->>1)::int) FROM "LayerResult" lr WHERE lr."analysisId" = a.id)::int AS channels`;
+const META_FROM = Prisma.sql`
   FROM "Analysis" a
   JOIN "ModelVersion" mv ON mv.id = a."modelVersionId"
   JOIN "Model" m ON m.id = mv."modelId"
   JOIN "Dataset" d ON d.id = a."datasetId"`;
+const META_SELECT = Prisma.sql`SELECT ${META_COLUMNS} ${META_FROM}`;
 
 export function targetLabel(target: unknown, classes: unknown): string {
   const t = (target ?? {}) as { kind?: string; index?: number; source?: string };
@@ -181,14 +183,59 @@ function toInfo(r: MetaRow, choice: ScoreChoice): AnalysisInfo {
 
 /** The lab's analyses with these ids, in the order asked; 404 when one is not the lab's. */
 export async function loadAnalyses(labId: string, ids: string[], choice: ScoreChoice): Promise<AnalysisInfo[]> {
+  return (await queryAnalyses(labId, ids, choice)).infos;
+}
+
+/**
+ * loadAnalyses, and in the same query each completed analysis' stored view
+ * row (AnalysisView) for its score field, keyed by `keyOf(field)`: the body's
+ * text by analysis id, absent when none is stored (or the analysis is not completed).
+ */
+export async function loadAnalysesWithViews(
+  labId: string,
+  ids: string[],
+  choice: ScoreChoice,
+  keyOf: (field: ScoreField) => string,
+): Promise<{ infos: AnalysisInfo[]; views: Map<string, string> }> {
+  return queryAnalyses(labId, ids, choice, keyOf);
+}
+
+/** A constant of the code as an SQL literal (never a request's text). */
+const literal = (text: string) => Prisma.raw(`'${text.replace(/'/g, "''")}'`);
+
+/** keyOf(scoreField(choice, rankBy)) as SQL over `a` (Analysis), from the same tables as scoreField. */
+function viewKeySql(choice: ScoreChoice, keyOf: (field: ScoreField) => string): Prisma.Sql {
+  if (choice !== 'auto') return literal(keyOf(CHOICE_FIELD[choice]));
+  const whens = Object.entries(AUTO_FIELD).map(([rankBy, field]) => Prisma.sql`WHEN ${literal(rankBy)} THEN ${literal(keyOf(field))}`);
+  return Prisma.sql`(CASE a.options->>'rankBy' ${Prisma.join(whens, ' ')} ELSE ${literal(keyOf('score_crossfit'))} END)`;
+}
+
+async function queryAnalyses(
+  labId: string,
+  ids: string[],
+  choice: ScoreChoice,
+  keyOf?: (field: ScoreField) => string,
+): Promise<{ infos: AnalysisInfo[]; views: Map<string, string> }> {
   const unique = [...new Set(ids)];
-  const rows = await db.$queryRaw<MetaRow[]>`${META_SELECT} WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join(unique)})`;
+  const where = Prisma.sql`WHERE a."labId" = ${labId} AND a.id IN (${Prisma.join(unique)})`;
+  const rows = keyOf
+    ? await db.$queryRaw<(MetaRow & { view: string | null; viewKey: string | null })[]>`
+        SELECT ${META_COLUMNS}, v.body AS view, v.key AS "viewKey" ${META_FROM}
+        LEFT JOIN "AnalysisView" v ON a.status = 'completed' AND v."analysisId" = a.id AND v.key = ${viewKeySql(choice, keyOf)}
+        ${where}`
+    : await db.$queryRaw<MetaRow[]>`${META_SELECT} ${where}`;
   const byId = new Map(rows.map((r) => [r.id, toInfo(r, choice)]));
-  return ids.map((id) => {
+  const views = new Map<string, string>();
+  for (const r of rows as (MetaRow & { view?: string | null; viewKey?: string | null })[]) {
+    // The key chosen in SQL must be the one of the info's score field (else the row is as good as missing).
+    if (typeof r.view === 'string' && r.viewKey === keyOf?.(byId.get(r.id)!.scoreField)) views.set(r.id, r.view);
+  }
+  const infos = ids.map((id) => {
     const info = byId.get(id);
     if (!info) throw notFound('analysis not found');
     return info;
   });
+  return { infos, views };
 }
 
 /** Completed analyses of the lab, newest first: what the pickers offer. */
@@ -241,20 +288,23 @@ const cacheLimit = () => Number(process.env.PCACE_COMPARE_CACHE_MB ?? 64) * 2 **
  * A view's JSON body. Before anything else one light indexed query checks that
  * every analysis is the lab's (404 otherwise) and reads status and finish time;
  * when all are completed the body comes from the cache, else `compute` runs
- * (full lookup, validation, the channel query) and its body is kept.
+ * (full lookup, validation, the channel query) and its body is kept. With the
+ * cache off `compute` runs at once: its lookup must 404 other labs' analyses.
  * Concurrent misses of one view share one computation. `view` must name every
  * parameter that changes the body.
  */
 export async function cachedView(labId: string, ids: string[], view: string, compute: () => Promise<unknown>): Promise<ViewBody> {
-  const unique = [...new Set(ids)];
-  const stamps = await db.$queryRaw<{ id: string; status: string; finishedAt: Date | null }[]>`
-    SELECT id, status::text AS status, "finishedAt" FROM "Analysis" WHERE "labId" = ${labId} AND id IN (${Prisma.join(unique)})`;
-  if (stamps.length !== unique.length) throw notFound('analysis not found');
   const run = async (cached: boolean): Promise<ViewBody> => {
     const body = await compute();
     return { raw: new TextEncoder().encode(body instanceof JsonText ? body.text : JSON.stringify(body)), cached };
   };
-  if (cacheLimit() <= 0 || stamps.some((a) => a.status !== 'completed')) return run(false);
+  // No cache: compute's own lookup (loadAnalyses) is the lab check, no query ahead of it.
+  if (cacheLimit() <= 0) return run(false);
+  const unique = [...new Set(ids)];
+  const stamps = await db.$queryRaw<{ id: string; status: string; finishedAt: Date | null }[]>`
+    SELECT id, status::text AS status, "finishedAt" FROM "Analysis" WHERE "labId" = ${labId} AND id IN (${Prisma.join(unique)})`;
+  if (stamps.length !== unique.length) throw notFound('analysis not found');
+  if (stamps.some((a) => a.status !== 'completed')) return run(false);
   const byId = new Map(stamps.map((a) => [a.id, a]));
   const key = `${view}|${ids.map((id) => `${id}@${byId.get(id)!.finishedAt?.getTime()}`).join(',')}`;
   const hit = cache.get(key);

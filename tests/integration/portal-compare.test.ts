@@ -13,7 +13,8 @@ import * as runsRoute from '../../app/api/v1/labs/[lab]/compare/runs/route';
 import * as methodsRoute from '../../app/api/v1/labs/[lab]/compare/methods/route';
 import { seedNetwork, syntheticLayer, type SeedNetwork } from '../../bench/compare-seed';
 import { saveLayerResult } from '../../lib/queue/result-rows';
-import { computePart } from '../../lib/queue/view-parts';
+import { architectureKey, computePart, storeViewParts } from '../../lib/queue/view-parts';
+import { loadAnalysesWithViews } from '../../lib/server/compare';
 import { setEnv } from '../helpers/env';
 import { ordinalRanks, spearman, topKOverlap } from '../../lib/pcace/ranking';
 import { disattenuatedCorrelation } from '../../lib/pcace/reliability';
@@ -203,6 +204,26 @@ describe('compare architectures', () => {
       await db.analysis.delete({ where: { id: running.id } });
     } finally {
       restore();
+    }
+  });
+});
+
+describe('stored parts read with the analyses', () => {
+  it("picks, in SQL, the part of the score field scoreField() gives for each rankBy under 'auto'", async () => {
+    await storeViewParts(db, ids.a2);
+    const before = await db.analysis.findUniqueOrThrow({ where: { id: ids.a2 } });
+    try {
+      for (const rankBy of ['pc1', 'multiple', 'crossfit', 'z_pc1', 'z_multiple', 'something else', 7]) {
+        await db.analysis.update({ where: { id: ids.a2 }, data: { options: { ...(before.options as object), rankBy } } });
+        for (const score of ['auto', 'crossfit', 'multiple', 'pc1', 'z'] as const) {
+          const { infos, views } = await loadAnalysesWithViews(w.labId, [ids.a2, ids.b0], score, architectureKey);
+          const key = architectureKey(infos[0].scoreField);
+          const row = await db.analysisView.findUniqueOrThrow({ where: { analysisId_key: { analysisId: ids.a2, key } } });
+          expect(views.get(ids.a2), `${score} with rankBy ${rankBy}`).toBe(row.body);
+        }
+      }
+    } finally {
+      await db.analysis.update({ where: { id: ids.a2 }, data: { options: before.options as object } });
     }
   });
 });
@@ -425,12 +446,19 @@ describe('compare API access and parameters', () => {
       [methodsRoute, { analysis: ids.a0 }, { analysis: w.otherAnalysis }],
     ] as const;
 
-  it("another lab's analyses are not found, under either lab's address", async () => {
-    for (const [route, own, foreign] of views()) {
-      expect(await get(route, foreign)).toMatchObject({ status: 404, body: { error: 'analysis not found' } });
-      // Its owner can see it in their lab, but not through ours; we cannot see ours through theirs.
-      expect((await get(route, own, { slug: w.otherSlug })).status).toBe(404);
-      expect((await get(route, own, { token: w.otherToken })).status).toBe(404);
+  it("another lab's analyses are not found, under either lab's address, with the view cache or without it", async () => {
+    for (const cacheMb of ['64', '0']) {
+      const restore = setEnv({ PCACE_COMPARE_CACHE_MB: cacheMb });
+      try {
+        for (const [route, own, foreign] of views()) {
+          expect(await get(route, foreign)).toMatchObject({ status: 404, body: { error: 'analysis not found' } });
+          // Its owner can see it in their lab, but not through ours; we cannot see ours through theirs.
+          expect((await get(route, own, { slug: w.otherSlug })).status).toBe(404);
+          expect((await get(route, own, { token: w.otherToken })).status).toBe(404);
+        }
+      } finally {
+        restore();
+      }
     }
   });
 
