@@ -25,7 +25,7 @@ import { openDataset, defaultPreprocessing } from '../lib/datasets/index';
 import { writeNpy } from '../lib/datasets/npy';
 import { spearman } from '../lib/pcace/ranking';
 import { openNpyRows } from '../lib/datasets/npy';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { plainForward as plainPasses } from './plain-forward';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '1' }, 'python-channels': { type: 'string', default: '64' } } });
 const MODEL = '.data/bench/resnet18.onnx';
@@ -89,21 +89,12 @@ function runPipeline(channels: number): Pipeline {
   return { seconds: wall, forward: r.forward_seconds, statistics: r.statistics_seconds, scores: r.scores };
 }
 
-/** A plain ONNX Runtime forward pass of the same images (the unedited model, logits only, batches of 8): the floor of any capture pass. */
+/** A plain ONNX Runtime forward pass of the same images (bench/plain-forward.ts) in batches of 8: the floor of any capture pass. */
 async function plainForward(): Promise<number> {
   const rows = await openNpyRows(IMAGES);
   const images = await rows.read(0, 300);
   await rows.close();
-  const session = await InferenceSession.create(MODEL, { graphOptimizationLevel: 'all' });
-  const per = 3 * 224 * 224;
-  const t0 = performance.now();
-  for (let s = 0; s < 300; s += 8) {
-    const count = Math.min(8, 300 - s);
-    await session.run({ [session.inputNames[0]]: new Tensor('float32', images.subarray(s * per, (s + count) * per), [count, 3, 224, 224]) });
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await session.release();
-  return seconds;
+  return (await plainPasses(MODEL, images, [3, 224, 224], [8]))[0].seconds;
 }
 
 async function main() {
