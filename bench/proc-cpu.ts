@@ -1,0 +1,55 @@
+/**
+ * CPU time of processes from /proc (Linux): what a bench on a shared machine
+ * can compare when wall times depend on the load of others.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK = 100; // USER_HZ: clock ticks per second in /proc/<pid>/stat
+
+export interface ProcCpu {
+  /** User + system seconds of the process itself (all its threads). */
+  self: number;
+  /** User + system seconds of its children that ended and were waited for. */
+  children: number;
+}
+
+/** The process' CPU seconds, or null once it is gone. */
+export function procCpu(pid: number): ProcCpu | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces), from field 3 on.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const n = (i: number) => Number(f[i - 3]);
+    return { self: (n(14) + n(15)) / TICK, children: (n(16) + n(17)) / TICK };
+  } catch {
+    return null;
+  }
+}
+
+/** The live children of a process. */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** CPU seconds of each process of the tree under `pid` (itself first), its ended children's included in their parent's `children`. */
+export function treeCpu(pid: number): Map<number, ProcCpu> {
+  const out = new Map<number, ProcCpu>();
+  const visit = (p: number) => {
+    const c = procCpu(p);
+    if (!c) return;
+    out.set(p, c);
+    for (const k of childPids(p)) visit(k);
+  };
+  visit(pid);
+  return out;
+}
