@@ -43,6 +43,8 @@ export class LayerGroup {
     private readonly workerId: string,
     tasks: ClaimedTask[],
     private readonly log: (line: string) => void,
+    /** Reads the analysis' cancel flag (the worker's cheapest way: a poll runs twice a second). */
+    private readonly cancelFlag: (analysisId: string) => Promise<boolean>,
   ) {
     this.analysisId = tasks[0].analysisId;
     this.states = tasks.map((task) => ({ task, progress: 0, storing: false, stored: false, lost: false }));
@@ -77,9 +79,8 @@ export class LayerGroup {
       setInterval(() => {
         if (polling || this.cancelRequested) return;
         polling = true;
-        this.db.analysis
-          .findUnique({ where: { id: this.analysisId }, select: { cancelRequested: true } })
-          .then((a) => void (this.cancelRequested ||= a?.cancelRequested ?? false))
+        this.cancelFlag(this.analysisId)
+          .then((flag) => void (this.cancelRequested ||= flag))
           .catch(() => {})
           .finally(() => (polling = false));
       }, CANCEL_POLL_MS),
@@ -123,9 +124,10 @@ export class LayerGroup {
     s.storing = true;
     this.storing = this.storing.then(async () => {
       try {
+        const t0 = performance.now();
         const { analysisCompleted } = await persistLayer(this.db, s.task, this.workerId, layer, run);
         s.stored = true;
-        this.log(`completed ${this.analysisId}/${layer.name}${analysisCompleted ? ' (analysis complete)' : ''}`);
+        this.log(`completed ${this.analysisId}/${layer.name} (stored in ${Math.round(performance.now() - t0)} ms)${analysisCompleted ? ' (analysis complete)' : ''}`);
       } catch (err) {
         s.storing = false;
         if (err instanceof LeaseLost) s.lost = true;

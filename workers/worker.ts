@@ -39,6 +39,8 @@ export class Worker {
   private stopping = false;
   private wake: (() => void) | null = null;
   private listener: pg.Client | null = null;
+  /** The listening connection is up: cancel polls use it (a plain query costs a fraction of a Prisma one). */
+  private listening = false;
   private readonly log: (line: string) => void;
   /** Artifacts (maps, Grad-CAM, groups, an analysis' network-wide curves) run only when no layer task is waiting. */
   private readonly artifacts: ArtifactRunner;
@@ -82,12 +84,27 @@ export class Worker {
     // Named, so claims count the live workers in pg_stat_activity (on every machine) to size their groups.
     const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: WORKER_APPLICATION_NAME });
     client.on('notification', () => this.wake?.());
-    // A lost listener only costs latency: the poll still finds work.
-    client.on('error', (err) => this.log(`listener error: ${err.message}`));
+    // A lost listener only costs latency: the poll still finds work, and cancel polls go through Prisma.
+    client.on('error', (err) => {
+      this.listening = false;
+      this.log(`listener error: ${err.message}`);
+    });
+    client.on('end', () => (this.listening = false));
     await client.connect();
     await client.query(`LISTEN ${TASKS_CHANNEL}`);
     this.listener = client;
+    this.listening = true;
   }
+
+  /** The analysis' cancel flag, through the listening connection while it is up. */
+  private readonly cancelFlag = async (analysisId: string): Promise<boolean> => {
+    if (this.listener && this.listening) {
+      const { rows } = await this.listener.query<{ cancelRequested: boolean }>('SELECT "cancelRequested" FROM "Analysis" WHERE id = $1', [analysisId]);
+      return rows[0]?.cancelRequested ?? false;
+    }
+    const rows = await this.opts.db.$queryRaw<{ cancelRequested: boolean }[]>`SELECT "cancelRequested" FROM "Analysis" WHERE id = ${analysisId}`;
+    return rows[0]?.cancelRequested ?? false;
+  };
 
   private idle(): Promise<void> {
     return new Promise((resolve) => {
@@ -110,7 +127,7 @@ export class Worker {
    */
   private async execute(tasks: ClaimedTask[]): Promise<void> {
     const { db } = this.opts;
-    const group = new LayerGroup(db, this.id, tasks, this.log);
+    const group = new LayerGroup(db, this.id, tasks, this.log, this.cancelFlag);
     const { analysisId } = group;
     this.log(`claimed ${group.label}`);
     await startAnalysis(db, analysisId);
