@@ -66,8 +66,11 @@ export class Worker {
       } catch (err) {
         this.log(`claim failed: ${(err as Error).message}`);
       }
-      if (tasks.length) await this.execute(tasks);
-      else if (!(await this.artifacts.runOne())) await this.idle();
+      if (tasks.length) {
+        await this.execute(tasks);
+        // The next group's model process, loaded while the worker claims it (not beside this group, whose CPU it would take).
+        prestartAnalysisProcess();
+      } else if (!(await this.artifacts.runOne())) await this.idle();
     }
     await this.listener?.end().catch(() => {});
     stopSpareProcesses();

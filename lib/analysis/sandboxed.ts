@@ -22,7 +22,7 @@ import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curv
 const MODULE = 'lib/analysis/sandbox-jobs.ts';
 const ANALYSIS_PRELOAD = ['lib/analysis/run-analysis.ts'];
 
-/** Starts the model process a worker's first layer task will take (workers call it when they start). */
+/** Starts the model process a worker's next group of layer tasks will take (workers call it when they start and after each group). */
 export function prestartAnalysisProcess(): void {
   startSpareProcess(taskLimits(), [MODULE, ...ANALYSIS_PRELOAD]);
 }

@@ -50,7 +50,11 @@ export interface SandboxRunOptions {
   onStart?: (pid: number) => void;
   /** Output of the child and crash details (never user-facing). */
   log?: (line: string) => void;
-  /** Take a process started ahead and start the next one (workers: tasks follow each other). */
+  /**
+   * Take a process started ahead (startSpareProcess) when one is waiting. The
+   * caller starts the next once the job is over: started beside the job, its
+   * loading would take CPU from it.
+   */
   warm?: boolean;
   /** Modules a process started ahead loads while it waits (besides the job's module). */
   preload?: string[];
@@ -179,7 +183,6 @@ function takeProcess(limits: SandboxLimits, modules: string[], warm: boolean): S
     p?.child.kill('SIGKILL');
     p = spawnHost(limits, modules);
   }
-  startSpareProcess(limits, modules);
   return p;
 }
 
