@@ -97,6 +97,8 @@ export async function waitFor<T>(f: () => Promise<T | null | false>, what: strin
 export interface BenchWorker {
   child: ChildProcess;
   log: () => string;
+  /** Each line of its output with when it arrived (performance.now(), ms). */
+  lines: () => { at: number; line: string }[];
   /** SIGTERM, then its exit. */
   stop: () => Promise<void>;
 }
@@ -109,12 +111,22 @@ export function startWorker(env: Record<string, string>): BenchWorker {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  const lines: { at: number; line: string }[] = [];
+  let partial = '';
+  const take = (d: Buffer) => {
+    log += d;
+    const at = performance.now();
+    const parts = (partial + d).split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) lines.push({ at, line });
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const exited = new Promise((r) => child.on('exit', r));
   return {
     child,
     log: () => log,
+    lines: () => lines,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

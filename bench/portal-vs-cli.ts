@@ -9,13 +9,19 @@
  * preprocessed for it are stored through the portal's upload code; each
  * portal run starts its workers, waits until they listen, queues an analysis
  * of every conv layer (the options' defaults, `--images`), and is timed from
- * queueing to completion. The CLI is timed as a process (wall) and by its own
- * total (timings.total_seconds, without the process start); the ratios use the
- * latter, the stricter. `--max-layers 2,1` adds portal runs with one worker
- * whose groups hold at most that many layers (PCACE_WORKER_MAX_LAYERS; 1: one
- * layer per forward pass, as workers ran before groups). Every portal run's seed-independent scores
- * (score_pc1, score_multiple, rsq of every channel) are checked against the
- * CLI's results. Rounds alternate the order of the runs.
+ * queueing to completion (watched every 250 ms through one plain connection:
+ * Prisma's queries would add CPU-seconds beside the run). The CLI is timed as
+ * a process (wall) and by its own total (timings.total_seconds, without the
+ * process start); the ratios use the latter, the stricter. Each run also
+ * prints the CPU seconds it took by process (the CLI under time(1); the
+ * worker, its model processes, the PostgreSQL backends of the database and
+ * the bench from /proc), when the claim, the model process and the first and
+ * last stored layer came, and how long storing each layer took.
+ * `--max-layers 2,1` adds portal runs with one worker whose groups hold at
+ * most that many layers (PCACE_WORKER_MAX_LAYERS; 1: one layer per forward
+ * pass, as workers ran before groups). Every portal run's seed-independent
+ * scores (score_pc1, score_multiple, rsq of every channel) are checked against
+ * the CLI's results. Rounds alternate the order of the runs.
  *
  * `--only ceiling` measures what two single-thread processes can gain on the
  * machine at all: `pcace rank` with 1 thread alone, then two such runs at
@@ -32,7 +38,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { machineReport } from './machine';
+import { procCpu, treeCpu, type ProcCpu } from './proc-cpu';
 import { benchLab, demoModel, freshDatabase, startWorker, waitFor, writeDigitsNpy, type BenchWorker, type DemoModel } from './portal-fixture';
 import type { AnalysisResult } from '../lib/analysis/types';
 import { closeDb, db } from '../lib/db/client';
@@ -100,6 +108,12 @@ interface Run {
   loadEnd: number;
   /** Channels whose seed-independent scores differ from the CLI's. */
   mismatches?: number;
+  /** CPU seconds (user + system) over the timed interval, by process. */
+  cpu?: Record<string, number>;
+  /** Seconds from queueing to: the claim, the model process's start, the first and the last layer stored. */
+  timeline?: Record<string, number>;
+  /** Milliseconds each layer took to store (persistLayer), in the order stored. */
+  stores?: number[];
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'pcace-bench-portal-cli-'));
@@ -125,9 +139,12 @@ let cliResult: AnalysisResult | null = null;
 async function runCli(oneThread = false, out = path.join(work, 'cli.json')): Promise<Run> {
   const loadStart = load();
   const t0 = performance.now();
+  // Under time(1) for (a) and (b): the CPU seconds of the process, its threads included (the ceiling's runs as they were).
+  const timeFile = values.only === 'ceiling' ? null : `${out}.time`;
   const child = spawn(
-    process.execPath,
+    timeFile ? '/usr/bin/time' : process.execPath,
     [
+      ...(timeFile ? ['-f', '%U %S', '-o', timeFile, process.execPath] : []),
       path.join(PROJECT_ROOT, 'bin/pcace.js'), 'rank', '--model', model.path, '--data', npy, '--class', String(DIGIT), '--n', String(IMAGES), '--out', out, '--quiet',
       ...(oneThread ? ['--threads', '1'] : []),
     ],
@@ -141,7 +158,11 @@ async function runCli(oneThread = false, out = path.join(work, 'cli.json')): Pro
   const seconds = (performance.now() - t0) / 1000;
   const result = JSON.parse(readFileSync(out, 'utf8')) as AnalysisResult;
   if (!oneThread) cliResult = result;
-  return { kind: oneThread ? 'cli 1 thread' : 'cli', seconds, inner: result.timings.total_seconds, passes: result.timings.forward_passes, loadStart, loadEnd: load() };
+  const [user, sys] = timeFile ? readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number) : [NaN, NaN];
+  return {
+    kind: oneThread ? 'cli 1 thread' : 'cli', seconds, inner: result.timings.total_seconds, passes: result.timings.forward_passes, loadStart, loadEnd: load(),
+    ...(timeFile ? { cpu: { 'pcace rank': user + sys } } : {}),
+  };
 }
 
 /** (b)'s ceiling on this machine: one 1-thread `pcace rank` alone, then two at once (each the whole spec). */
@@ -161,6 +182,7 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
   // Room for every worker of the run (the lab's limit counts workers).
   await db.lab.update({ where: { id: lab.ctx.lab.id }, data: { maxRunningTasks: Math.max(2, workers) } });
   const started: BenchWorker[] = [];
+  const cleanup: (() => Promise<void>)[] = [];
   try {
     for (let i = 0; i < workers; i++) {
       started.push(
@@ -176,6 +198,11 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
     }
     // Listening, so that the first claim sees every worker and leaves the others their share.
     await waitFor(async () => started.every((w) => w.log().includes('] ready')), 'the workers', 120_000);
+    // Watched through one plain connection: the bench's own queries every 250 ms cost the machine little beside the run.
+    const observer = new pg.Client({ connectionString: fresh.url });
+    await observer.connect();
+    cleanup.push(() => observer.end());
+    const cpuBefore = await cpuSnapshot(started);
     const loadStart = load();
     const t0 = performance.now();
     const analysis = await createAnalysis(lab.ctx, {
@@ -188,7 +215,7 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
     });
     await waitFor(
       async () => {
-        const a = await db.analysis.findUniqueOrThrow({ where: { id: analysis.id }, select: { status: true, error: true } });
+        const { rows: [a] } = await observer.query<{ status: string; error: string | null }>('SELECT status::text AS status, error FROM "Analysis" WHERE id = $1', [analysis.id]);
         if (a.status === 'failed') throw new Error(`analysis failed: ${a.error}\n${started.map((w) => w.log()).join('\n')}`);
         return a.status === 'completed';
       },
@@ -196,15 +223,74 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
       6 * 3600_000,
     );
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuDelta(cpuBefore, await cpuSnapshot(started), started);
     const groups = started.flatMap((w) => [...w.log().matchAll(new RegExp(`ran ${analysis.id}/.+ in (\\d+) forward pass.* ([\\d.]+) s in all`, 'g'))]);
     const ran = groups.map((m) => Number(m[1]));
     const tasks = await db.layerTask.findMany({ where: { analysisId: analysis.id }, select: { lockedBy: true } });
     const split = started.map((_, i) => tasks.filter((t) => t.lockedBy === `bench-${i + 1}`).length);
     const groupSeconds = groups.map((m) => Number(m[2]));
-    return { kind, seconds, groups: ran.length, passes: ran.reduce((a, b) => a + b, 0), split, groupSeconds, loadStart, loadEnd: load(), mismatches: await mismatches(analysis.id) };
+    const at = (re: RegExp, last = false) => {
+      const hits = started.flatMap((w) => w.lines()).filter((l) => re.test(l.line)).map((l) => (l.at - t0) / 1000);
+      return hits.length ? (last ? Math.max(...hits) : Math.min(...hits)) : NaN;
+    };
+    const timeline = {
+      claimed: at(new RegExp(`claimed ${analysis.id}/`)),
+      'model process': at(new RegExp(`model process \\d+ runs ${analysis.id}/`)),
+      'first layer stored': at(new RegExp(`completed ${analysis.id}/`)),
+      'last layer stored': at(new RegExp(`completed ${analysis.id}/`), true),
+    };
+    return {
+      kind, seconds, groups: ran.length, passes: ran.reduce((a, b) => a + b, 0), split, groupSeconds, loadStart, loadEnd: load(), mismatches: await mismatches(analysis.id),
+      cpu, timeline,
+      stores: started.flatMap((w) => [...w.log().matchAll(new RegExp(`completed ${analysis.id}/\\S+ \\(stored in (\\d+) ms\\)`, 'g'))].map((m) => Number(m[1]))),
+    };
   } finally {
     for (const w of started) await w.stop();
+    for (const f of cleanup) await f();
   }
+}
+
+interface CpuSnapshot {
+  /** The bench process itself. */
+  bench: NodeJS.CpuUsage;
+  /** Each worker's process tree: the worker, its model processes, and its ended children's sum. */
+  workers: Map<number, ProcCpu>[];
+  /** PostgreSQL backends connected to the bench's database. */
+  backends: Map<number, ProcCpu>;
+}
+
+async function cpuSnapshot(workers: BenchWorker[]): Promise<CpuSnapshot> {
+  const rows = await db.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
+  const backends = new Map<number, ProcCpu>();
+  for (const { pid } of rows) {
+    const c = procCpu(pid);
+    if (c) backends.set(pid, c);
+  }
+  return { bench: process.cpuUsage(), workers: workers.map((w) => treeCpu(w.child.pid!)), backends };
+}
+
+/**
+ * CPU seconds spent between two snapshots: the worker processes, their model
+ * processes (the one that ran the group, and any other: the spare started for
+ * the next job), PostgreSQL's backends of the database (those that ended
+ * between the snapshots are missing) and the bench process.
+ */
+function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, workers: BenchWorker[]): Record<string, number> {
+  const out: Record<string, number> = { worker: 0, 'model process (group)': 0, 'model process (spare)': 0, 'ended children': 0, postgres: 0, bench: 0 };
+  workers.forEach((w, i) => {
+    const pid = w.child.pid!;
+    const ran = new Set([...w.log().matchAll(/model process (\d+) runs/g)].map((m) => Number(m[1])));
+    for (const [p, c] of b.workers[i]) {
+      const before = a.workers[i].get(p) ?? { self: 0, children: 0 };
+      if (p === pid) {
+        out.worker += c.self - before.self;
+        out['ended children'] += c.children - before.children;
+      } else out[ran.has(p) ? 'model process (group)' : 'model process (spare)'] += c.self - before.self;
+    }
+  });
+  for (const [p, c] of b.backends) out.postgres += c.self - (a.backends.get(p)?.self ?? 0);
+  out.bench = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
+  return out;
 }
 
 /** Channels whose score_pc1, score_multiple or rsq differ from the CLI's in the digits stored (needs a CLI run first). */
@@ -257,6 +343,17 @@ function report(r: Run): void {
           : `(${r.groups} group${r.groups === 1 ? '' : 's'}, ${r.passes} forward passes, layers per worker ${r.split!.join(' + ')}, ` +
             `groups' own times ${r.groupSeconds!.map((x) => x.toFixed(1)).join(' / ')} s; channels differing from the CLI: ${r.mismatches ?? 'not checked'})`;
   console.log(`${r.kind.padEnd(32)} ${r.seconds.toFixed(1).padStart(8)} s ${detail}; load ${r.loadStart.toFixed(1)} → ${r.loadEnd.toFixed(1)}`);
+  const list = (o: Record<string, number>, unit: string) =>
+    Object.entries(o)
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([k, v]) => `${k} ${v.toFixed(2)}${unit}`)
+      .join(', ');
+  if (r.cpu) console.log(`${''.padEnd(33)}CPU s: ${list(r.cpu, '')}`);
+  if (r.timeline) console.log(`${''.padEnd(33)}after queueing: ${list(r.timeline, ' s')}`);
+  if (r.stores?.length) {
+    const sum = r.stores.reduce((a, b) => a + b, 0);
+    console.log(`${''.padEnd(33)}storing the layers: ${sum} ms in all (${r.stores.join(', ')} ms)`);
+  }
 }
 
 const mean = (k: Kind, f: (r: Run) => number = (r) => r.seconds) => {
