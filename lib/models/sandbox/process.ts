@@ -21,7 +21,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { PcaceInputError } from '../../pcace/validate';
 import { ModelLimitExceeded, SandboxCrashed, SandboxStopped } from './errors';
 import type { SandboxLimits } from './limits';
@@ -125,8 +125,8 @@ interface Spawned {
 /** Starts a model process that loads the loader, the runtime and `preload`, then waits for its job. */
 function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
   const root = projectRoot();
-  const host = path.join(root, 'lib/models/sandbox/host.ts');
-  const tsx = path.join(root, 'node_modules/tsx/dist/loader.mjs');
+  // Registers tsx itself (host-entry.mjs), so that no thread of the process inherits a loader flag.
+  const host = path.join(root, 'lib/models/sandbox/host-entry.mjs');
   // One folder per process: its working directory at start (empty), later its spill files.
   const dir = newSpillDir();
   let child: ChildProcess;
@@ -135,7 +135,7 @@ function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
       cwd: dir,
       env: childEnv(limits, root) as NodeJS.ProcessEnv,
       execPath: process.execPath,
-      execArgv: ['--import', pathToFileURL(tsx).href, `--max-old-space-size=${Math.max(256, Math.round(limits.memoryMb))}`],
+      execArgv: [`--max-old-space-size=${Math.max(256, Math.round(limits.memoryMb))}`],
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
