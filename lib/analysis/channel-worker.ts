@@ -1,28 +1,33 @@
-/** Worker thread: scores the channels the pool hands it, from a shared activation buffer. */
-import { parentPort, workerData } from 'node:worker_threads';
+/** Statistics thread: holds the layer it is handed and scores the channels the pool sends, from the shared activation buffer. */
+import { parentPort } from 'node:worker_threads';
 import { ChannelScratch, runChannelTask, type ChannelTaskOptions, type LayerTensor } from './channel-task';
 import { createGramSession, type GramSession } from '../models/gram-kernel';
+import type { ThreadMessage } from './scoring-threads';
 
-interface Init {
-  data: Float32Array;
-  n: number;
-  channels: number;
-  positions: number;
-  y: Float64Array;
-  options: ChannelTaskOptions;
-}
-
-const init = workerData as Init;
-const layer: LayerTensor = { data: init.data, n: init.n, channels: init.channels, positions: init.positions };
-// One GEMM session per thread, created on the first channel that needs a Gram matrix.
+let layer: LayerTensor | null = null;
+let y: Float64Array | null = null;
+let options: ChannelTaskOptions | null = null;
+// One GEMM session per thread for every layer it scores, created on the first channel that needs a Gram matrix.
 let session: Promise<GramSession> | null = null;
 const gram = (x: Float64Array, n: number, p: number) => (session ??= createGramSession()).then((s) => s.gram(x, n, p));
-const scratch = new ChannelScratch();
+// Sized by the layer's maps: let go with the layer, so a big first layer's copies are not held through the run (the memory plan counts them per layer).
+let scratch = new ChannelScratch();
 
 // The pool sends the next channel only after this one's answer, so channels never overlap in a thread.
-parentPort!.on('message', async (c: number) => {
+parentPort!.on('message', async (msg: ThreadMessage) => {
+  if ('layer' in msg) {
+    ({ y, options, ...layer } = msg.layer);
+    return;
+  }
+  if ('release' in msg) {
+    layer = y = options = null;
+    scratch = new ChannelScratch();
+    return;
+  }
+  const c = msg.channel;
   try {
-    parentPort!.postMessage({ ok: true, result: await runChannelTask(layer, c, init.y, init.options, gram, scratch) });
+    if (!layer || !y || !options) throw new Error('no layer was handed to this thread');
+    parentPort!.postMessage({ ok: true, result: await runChannelTask(layer, c, y, options, gram, scratch) });
   } catch (err) {
     parentPort!.postMessage({ ok: false, index: c, message: (err as Error).message, name: (err as Error).name });
   }

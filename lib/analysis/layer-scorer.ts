@@ -3,7 +3,6 @@
  * activation buffer (no copies), and summarises the layer: ranks, bootstrap
  * rank intervals, rank stability across the number of components.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import {
   bootstrapStatistic,
@@ -20,6 +19,9 @@ import { ChannelScratch, runChannelTask, type ChannelTaskOptions, type ChannelTa
 import { layerVerdicts, verdictTaskOptions, type LayerVerdicts } from './layer-verdicts';
 import type { AnalysisSpec } from './types';
 import { createGramSession, type GramSession } from '../models/gram-kernel';
+import { LayerScoringCancelled, scoreOnThreads } from './scoring-threads';
+
+export { LayerScoringCancelled };
 
 export interface LayerScoringInput {
   /** NCHW activations (n images × channels × positions). */
@@ -50,12 +52,6 @@ export interface LayerScoring {
   verdicts?: LayerVerdicts;
   stability?: ComponentStability;
   seconds: number;
-}
-
-export class LayerScoringCancelled extends Error {
-  constructor() {
-    super('layer scoring cancelled');
-  }
 }
 
 export async function scoreLayer(input: LayerScoringInput, options: LayerScoringOptions): Promise<LayerScoring> {
@@ -140,38 +136,8 @@ async function scoreInWorkers(input: LayerScoringInput, options: LayerScoringOpt
     shared.set(input.data);
   }
   const { onChannel, shouldStop, threads: _t, ...taskOptions } = options;
-  const workerData = { data: shared, n: input.n, channels: input.channels, positions: input.positions, y: input.y, options: taskOptions };
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData }));
-  const results: ChannelTaskResult[] = new Array(input.channels);
-  let next = 0;
-  let done = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const feed = (w: Worker) => {
-        if (shouldStop?.()) return reject(new LayerScoringCancelled());
-        if (next < input.channels) w.postMessage(next++);
-      };
-      for (const w of workers) {
-        w.on('message', (msg: { ok: boolean; result?: ChannelTaskResult; index?: number; message?: string; name?: string }) => {
-          if (!msg.ok) {
-            const err = msg.name === 'PcaceInputError' ? new PcaceInputError(`channel ${msg.index}: ${msg.message}`) : new Error(`channel ${msg.index}: ${msg.message}`);
-            return reject(err);
-          }
-          results[msg.result!.index - (options.channelOffset ?? 0)] = msg.result!;
-          done++;
-          onChannel?.(done, input.channels);
-          if (done === input.channels) resolve();
-          else feed(w);
-        });
-        w.on('error', reject);
-        w.on('exit', (code) => {
-          if (done < input.channels && code !== 0) reject(new Error(`scoring worker exited with code ${code}`));
-        });
-        feed(w);
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-  return results;
+  return scoreOnThreads(
+    { tensor: { data: shared, n: input.n, channels: input.channels, positions: input.positions }, y: input.y, options: taskOptions, onChannel, shouldStop },
+    threads,
+  );
 }

@@ -13,6 +13,7 @@ import { checkSpillSpace, freeBytes, spillRoot } from '../models/sandbox/spill';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
+import { withKeptScoringThreads } from './scoring-threads';
 import { DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice, type ForwardPass } from './plan';
 import { asInputError, inputCacheBytes, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
@@ -76,7 +77,12 @@ export class AnalysisCancelled extends Error {
   }
 }
 
-export async function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOptions = {}): Promise<AnalysisResult> {
+export function runAnalysis(spec: AnalysisSpec, options: RunAnalysisOptions = {}): Promise<AnalysisResult> {
+  // One set of statistics threads for every layer of the run, not one per layer.
+  return withKeptScoringThreads(() => runWithThreads(spec, options));
+}
+
+async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): Promise<AnalysisResult> {
   const t0 = performance.now();
   validateSpec(spec);
   const progress = options.onProgress ?? (() => {});
