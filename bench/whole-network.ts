@@ -105,9 +105,9 @@ async function aroundPlain(model: string, sizes: number[], during: () => Promise
   const after = await plainForward(model, images, [3, 224, 224], batches);
   const plain = after.map((a) => {
     const b = before.find((x) => x.batchSize === a.batchSize);
-    return b ? { batchSize: a.batchSize, seconds: (a.seconds + b.seconds) / 2, cpuSeconds: (a.cpuSeconds + b.cpuSeconds) / 2 } : a;
+    return b ? { batchSize: a.batchSize, threads: a.threads, seconds: (a.seconds + b.seconds) / 2, cpuSeconds: (a.cpuSeconds + b.cpuSeconds) / 2 } : a;
   });
-  console.log(`plain ONNX Runtime passes (wall / CPU s, mean of before and after where both): ${plain.map((p) => `batch ${p.batchSize} ${p.seconds.toFixed(1)} / ${p.cpuSeconds.toFixed(1)}`).join(', ')}`);
+  console.log(`plain ONNX Runtime passes (wall / CPU s, mean of before and after where both): ${plain.map((p) => `batch ${p.batchSize} ${p.seconds.toFixed(1)} / ${p.cpuSeconds.toFixed(1)} (${p.threads || 'default'} threads)`).join(', ')}`);
   return { run, plain };
 }
 
