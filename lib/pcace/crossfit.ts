@@ -83,22 +83,28 @@ export function randomHalves(n: number, rng: Rng, groups?: Int32Array): [Int32Ar
  * interpolation, correlate there (signed); the mean of the valid folds (0 if none).
  */
 export function crossFitRepeat(pcs: Float64Array[], y: Float64Array, flavour: AceFlavour, folds: [Int32Array, Int32Array]): number {
-  const { total, count } = bothFolds(pcs, y, flavour, folds);
-  return count ? total / count : 0;
+  return meanOfFolds(sumFolds((f) => foldCorrelation(pcs, y, flavour, folds[f], folds[1 - f])));
 }
 
 /** Each fold fitted and the other scored: the sum of the valid folds' correlations and how many there were. */
 export function bothFolds(pcs: Float64Array[], y: Float64Array, flavour: AceFlavour, folds: [Int32Array, Int32Array]): { total: number; count: number } {
+  return sumFolds((f) => foldCorrelation(pcs, y, flavour, folds[f], folds[1 - f]));
+}
+
+/** The correlations of fold 0 then fold 1 as training fold (null: that fold is skipped), summed and counted. */
+function sumFolds(correlation: (trainFold: number) => number | null): { total: number; count: number } {
   let total = 0;
   let count = 0;
   for (let f = 0; f < 2; f++) {
-    const r = foldCorrelation(pcs, y, flavour, folds[f], folds[1 - f]);
+    const r = correlation(f);
     if (r === null) continue;
     total += r;
     count++;
   }
   return { total, count };
 }
+
+const meanOfFolds = ({ total, count }: { total: number; count: number }): number => (count ? total / count : 0);
 
 /**
  * Fit ACE on `train`, carry φ_i and θ to `test` by interpolation and correlate
@@ -184,15 +190,7 @@ class SortedSample {
         this.pos[idx[k]] = k;
       }
     }
-    let total = 0;
-    let count = 0;
-    for (let f = 0; f < 2; f++) {
-      const r = this.foldCorrelation(flavour, f, folds[f], folds[1 - f]);
-      if (r === null) continue;
-      total += r;
-      count++;
-    }
-    return count ? total / count : 0;
+    return meanOfFolds(sumFolds((f) => this.foldCorrelation(flavour, f, folds[f], folds[1 - f])));
   }
 
   private foldCorrelation(flavour: AceFlavour, trainFold: number, train: Int32Array, test: Int32Array): number | null {
