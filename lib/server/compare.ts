@@ -183,21 +183,7 @@ function toInfo(r: MetaRow, choice: ScoreChoice): AnalysisInfo {
 
 /** The lab's analyses with these ids, in the order asked; 404 when one is not the lab's. */
 export async function loadAnalyses(labId: string, ids: string[], choice: ScoreChoice): Promise<AnalysisInfo[]> {
-  return (await queryAnalyses(labId, ids, choice)).infos;
-}
-
-/**
- * loadAnalyses, and in the same query each completed analysis' stored view
- * row (AnalysisView) for its score field, keyed by `keyOf(field)`: the body's
- * text by analysis id, absent when none is stored (or the analysis is not completed).
- */
-export async function loadAnalysesWithViews(
-  labId: string,
-  ids: string[],
-  choice: ScoreChoice,
-  keyOf: (field: ScoreField) => string,
-): Promise<{ infos: AnalysisInfo[]; views: Map<string, string> }> {
-  return queryAnalyses(labId, ids, choice, keyOf);
+  return (await loadAnalysesWithViews(labId, ids, choice)).infos;
 }
 
 /** A constant of the code as an SQL literal (never a request's text). */
@@ -210,7 +196,13 @@ function viewKeySql(choice: ScoreChoice, keyOf: (field: ScoreField) => string): 
   return Prisma.sql`(CASE a.options->>'rankBy' ${Prisma.join(whens, ' ')} ELSE ${literal(keyOf('score_crossfit'))} END)`;
 }
 
-async function queryAnalyses(
+/**
+ * loadAnalyses, and with `keyOf`, in the same query, each completed analysis'
+ * stored view row (AnalysisView) for its score field, keyed by `keyOf(field)`:
+ * the body's text by analysis id, absent when none is stored (or the analysis
+ * is not completed).
+ */
+export async function loadAnalysesWithViews(
   labId: string,
   ids: string[],
   choice: ScoreChoice,
