@@ -45,7 +45,8 @@ export async function forwardPass(
   arena: CaptureArena,
   spillDir: string,
   stop: () => void,
-  onOutput: (out: Float32Array, offset: number, count: number) => void,
+  /** The model output of each batch; without it the pass runs the network only up to its last slice's layer. */
+  onOutput?: (out: Float32Array, offset: number, count: number) => void,
 ): Promise<Captured> {
   const sizes = slices.map((s) => n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth);
   const resident = slices.map((s, i) => (s.spill ? 0 : sizes[i]));
@@ -68,7 +69,7 @@ export async function forwardPass(
   const into = new Map(layersOf.map((l) => [l.name, new Float32Array(runSize * l.channels * l.mapHeight * l.mapWidth)]));
   try {
     await forwardBatches(engine, (start, count) => inputs.batch(start, count), n, batchSize, names, (out, start, count) => {
-      onOutput(out.output.data, start, count);
+      onOutput?.(out.output.data, start, count);
       slices.forEach((slice, i) => {
         const t = out.activations.get(slice.layer.name)!;
         const P = slice.layer.mapHeight * slice.layer.mapWidth;
@@ -82,7 +83,7 @@ export async function forwardPass(
           else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
         }
       });
-    }, stop, into);
+    }, stop, into, onOutput !== undefined);
   } finally {
     for (const fd of fds) if (fd >= 0) closeSync(fd);
   }

@@ -153,12 +153,14 @@ export async function forwardBatches(
   stop: () => void = () => {},
   /** Per layer, room for a whole batch's maps (batchSize or the model's fixed size), reused for every batch (ModelEngine.run's `into`). */
   into?: ReadonlyMap<string, Float32Array>,
+  /** False: `onBatch` reads only the layers, so the engine may stop after the last of them (ModelEngine.run's `options.output`). */
+  output = true,
 ): Promise<void> {
   const fixed = engine.input.fixedBatchSize;
   const size = fixed ?? batchSize;
   for await (const { start, count, batch, runSize } of inputBatches(load, n, batchSize, engine.input, stop)) {
     const views = into && new Map([...into].map(([name, buffer]) => [name, buffer.subarray(0, (buffer.length / size) * runSize)]));
-    const out = await engine.run(batch, runSize, layers, views);
+    const out = await engine.run(batch, runSize, layers, views, { output });
     if (fixed && count < fixed) {
       const width = out.output.data.length / fixed;
       out.output = { data: out.output.data.subarray(0, count * width), dims: [count, ...out.output.dims.slice(1)] };

@@ -189,3 +189,18 @@ export function planPasses(layers: ConvLayerInfo[], n: number, budgetBytes: numb
   flush();
   return passes;
 }
+
+/**
+ * `passes` with the one reaching deepest into the network (by `order`, the
+ * model's conv layers in execution order) first. Only the first pass's model
+ * output is read (it gives the response), so only that pass runs the whole
+ * network; every other one stops at its last layer (ModelEngine.run's
+ * `options.output`): VGG-16's early-layer passes then cost a fraction of one
+ * (features.0's a single convolution). The order never changes a result: each
+ * channel is scored the same way in any pass.
+ */
+export function deepestPassFirst(passes: ForwardPass[], order: readonly ConvLayerInfo[]): ForwardPass[] {
+  const depth = (p: ForwardPass) => Math.max(...p.slices.map((s) => order.findIndex((l) => l.name === s.layer.name)));
+  const deepest = passes.reduce((best, p, i) => (depth(p) > depth(passes[best]) ? i : best), 0);
+  return [passes[deepest], ...passes.filter((_, i) => i !== deepest)];
+}

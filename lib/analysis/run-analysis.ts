@@ -14,7 +14,7 @@ import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { withKeptScoringThreads } from './scoring-threads';
-import { DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice, type ForwardPass } from './plan';
+import { deepestPassFirst, DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice, type ForwardPass } from './plan';
 import { asInputError, inputCacheBytes, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
@@ -115,7 +115,7 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
       captureBytes: options.memoryBudgetBytes,
       spillBytes: options.spillBytes ?? defaultSpillBytes(limit, options),
     });
-    const { passes } = plan;
+    const passes = deepestPassFirst(plan.passes, all);
     const budget = plan.captureBytes;
     // What the ablation's and the sanity checks' split models may keep beside the capture buffer; the cost estimate prices them at it.
     const splitBudget = Math.min(budget, DEFAULT_MEMORY_BUDGET_BYTES);
@@ -133,7 +133,7 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
     const finished = async (layer: LayerResult) => {
       await options.onLayer?.(layer, summary);
     };
-    // The response comes from the first forward pass (every pass sees the same images).
+    // The response comes from the first forward pass (every pass sees the same images; deepestPassFirst).
     const y = fromDataset ? datasetTargets(ds) : new Float64Array(n);
 
     // A retest ranks every channel a second time.
@@ -170,9 +170,9 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
         const pass = passes[p];
         report('forward', p, { layer: pass.slices[0].layer.name });
         const tf = performance.now();
-        const captured = await forwardPass(engine, batches, pass.slices, n, plan.batchSize, arena, spillDir, stop, (out, offset, count) => {
-          if (p === 0 && !fromDataset) writeTargets(response, out, offset, count, spec);
-        });
+        // Only the first pass reads the model output (the response); the others stop at their last layer.
+        const onOutput = p === 0 && !fromDataset ? (out: Float32Array, offset: number, count: number) => writeTargets(response, out, offset, count, spec) : undefined;
+        const captured = await forwardPass(engine, batches, pass.slices, n, plan.batchSize, arena, spillDir, stop, onOutput);
         forwardSeconds += (performance.now() - tf) / 1000;
         traceMemory(`pass ${p + 1}/${passes.length} captured (${pass.slices.map((s) => `${s.layer.name}[${s.start}:${s.end}]${s.spill ? ' spilled' : ''}`).join(', ')})`);
         forwardPasses++;
@@ -305,6 +305,7 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
         }
       }
     }
+    results.sort((a, b) => layers.findIndex((l) => l.name === a.name) - layers.findIndex((l) => l.name === b.name));
     const global = globalRanking(results);
     let network: AnalysisResult['network_curves'];
     if (spec.ablation && options.networkCurves !== false && results.length > 1) {

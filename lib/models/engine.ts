@@ -64,6 +64,11 @@ export interface OutputInfo {
   softmax: boolean;
 }
 
+export interface RunOptions {
+  /** False: the model output is not needed (default true). */
+  output?: boolean;
+}
+
 export interface RunResult {
   /** NCHW activations keyed by the requested layer names. */
   activations: Map<string, TensorData>;
@@ -89,8 +94,12 @@ export interface ModelEngine {
    * batches reuses its memory instead of leaving one output buffer per batch
    * to the garbage collector; the buffers are overwritten by the next call.
    * Other backends may ignore it and return fresh arrays.
+   *
+   * `options.output` false says the caller reads only the layers: a backend
+   * may then run only the part of the network up to the last of them (ONNX
+   * Runtime: a prefix of the graph) and return an empty output ([batchSize, 0]).
    */
-  run(batch: Float32Array, batchSize: number, layers: readonly string[], into?: ReadonlyMap<string, Float32Array>): Promise<RunResult>;
+  run(batch: Float32Array, batchSize: number, layers: readonly string[], into?: ReadonlyMap<string, Float32Array>, options?: RunOptions): Promise<RunResult>;
   /** Release native resources; the engine is unusable afterwards. */
   dispose(): Promise<void>;
 }

@@ -4,7 +4,9 @@
  * ORT only returns graph outputs, so the model is decoded with onnx-proto and
  * every Conv output is declared as an extra graph output before the session is
  * created from the edited bytes. Each run() then fetches only the model output
- * and the layers asked for.
+ * and the layers asked for. ORT computes every node of a session whatever is
+ * fetched, so a run that needs no model output goes through a prefix of the
+ * graph that ends at its last layer (OnnxEngineOptions.prefixRuns).
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -16,6 +18,7 @@ import {
   type InputInfo,
   type ModelEngine,
   type OutputInfo,
+  type RunOptions,
   type RunResult,
   type TensorData,
 } from './engine';
@@ -27,7 +30,9 @@ import {
   producerOp,
   withExtraOutputs,
   type ConvNode,
+  type ModelProto,
 } from './onnx-graph';
+import { prefixModel } from './graph-split';
 import { checkInputSize } from './input-limits';
 import { isolatedSessionOptions } from './onnx-policy';
 import { executionProviders, type ExecutionProvider, type ProviderSelection } from './execution-providers';
@@ -52,6 +57,27 @@ export interface OnnxEngineOptions {
   releaseArena?: boolean;
   /** Execution providers; default: this machine's (execution-providers.ts: CUDA when present, else CPU). */
   providers?: ProviderSelection;
+  /**
+   * Keep the graph up to its last Conv (its weights copied: VGG-16's 59 MB of
+   * 553, ResNet-18's 45 of 47) so that runs without the model output go
+   * through a prefix ending at their last layer: capturing VGG-16's first
+   * layer then costs one convolution instead of the whole network.
+   */
+  prefixRuns?: boolean;
+}
+
+/**
+ * The graph up to its last Conv, with every Conv output a graph output, and
+ * each Conv output's node index: a prefix cut from it at a layer computes
+ * that layer bit for bit as the whole edited graph does, since every Conv
+ * before the cut stays a graph output there too (so ORT fuses nothing into
+ * it, as in the full session: BatchNormalization stays unfolded).
+ */
+interface Trunk {
+  bytes: Uint8Array;
+  nodeOf: Map<string, number>;
+  convOutputs: string[];
+  options: OnnxEngineOptions;
 }
 
 const TENSOR_FLOAT = 1;
@@ -64,6 +90,9 @@ function toTensorData(t: Tensor): TensorData {
 export class OnnxEngine implements ModelEngine {
   readonly backend = 'onnxruntime-node';
 
+  /** The session of the last prefix run, for the next run with the same last layer. */
+  private prefix: { cut: number; session: InferenceSession } | null = null;
+
   private constructor(
     private session: InferenceSession | null,
     readonly input: InputInfo,
@@ -71,6 +100,7 @@ export class OnnxEngine implements ModelEngine {
     private readonly layers: ConvLayerInfo[],
     /** 'cuda' or 'cpu': where the forward passes run. */
     readonly executionProvider: string,
+    private readonly trunk: Trunk | null = null,
   ) {}
 
   /** Load a model file (.onnx). */
@@ -138,7 +168,7 @@ export class OnnxEngine implements ModelEngine {
         shape: res[outputName].dims.slice(1).map(Number),
         softmax: producerOp(model, outputName) === 'Softmax',
       };
-      return new OnnxEngine(session, { name: gi.name, shape, fixedBatchSize }, out, layers, provider);
+      return new OnnxEngine(session, { name: gi.name, shape, fixedBatchSize }, out, layers, provider, options.prefixRuns ? trunkOf(model, convs, options) : null);
     } catch (err) {
       await session.release();
       throw err;
@@ -149,16 +179,18 @@ export class OnnxEngine implements ModelEngine {
     return this.layers.map((l) => ({ ...l }));
   }
 
-  async run(batch: Float32Array, batchSize: number, layers: readonly string[], into?: ReadonlyMap<string, Float32Array>): Promise<RunResult> {
+  async run(batch: Float32Array, batchSize: number, layers: readonly string[], into?: ReadonlyMap<string, Float32Array>, options: RunOptions = {}): Promise<RunResult> {
     if (!this.session) throw new Error('engine has been disposed');
     checkBatch(this.input, batch, batchSize);
     const wanted = resolveLayers(this.layers, layers);
-    // Fetch only what was asked for: ORT then skips copying (and, where the
-    // graph allows, computing) the other conv outputs. ORT's own output
+    const prefix = options.output === false && wanted.length > 0 ? await this.prefixSession(wanted) : null;
+    // Fetch only what was asked for: ORT then skips copying the other conv
+    // outputs (it computes every node of a session either way, hence the
+    // prefix sessions). ORT's own output
     // buffers are freed only when the garbage collector finalises their
     // tensors, long after a caller has copied them out (VGG-16's first layer:
     // 103 MB per batch of 8), so a caller's buffers are written in place.
-    const fetches: Record<string, Tensor | null> = { [this.output.name]: null };
+    const fetches: Record<string, Tensor | null> = prefix ? {} : { [this.output.name]: null };
     for (const l of wanted) {
       const buffer = into?.get(l.name);
       const dims = [batchSize, l.channels, l.mapHeight, l.mapWidth];
@@ -168,7 +200,7 @@ export class OnnxEngine implements ModelEngine {
       fetches[l.outputName] = buffer ? new Tensor('float32', buffer, dims) : null;
     }
     const feeds = { [this.input.name]: new Tensor('float32', batch, [batchSize, ...this.input.shape]) };
-    const res = await this.session.run(feeds, fetches);
+    const res = await (prefix ?? this.session).run(feeds, fetches);
     const activations = new Map<string, TensorData>();
     for (const l of wanted) {
       const t = toTensorData(res[l.outputName]);
@@ -176,10 +208,33 @@ export class OnnxEngine implements ModelEngine {
       const buffer = into?.get(l.name);
       activations.set(l.name, buffer ? { data: buffer, dims: t.dims } : t);
     }
-    return { activations, output: toTensorData(res[this.output.name]) };
+    return { activations, output: prefix ? { data: new Float32Array(0), dims: [batchSize, 0] } : toTensorData(res[this.output.name]) };
+  }
+
+  /**
+   * The prefix session ending at the last of `wanted`, null without a trunk.
+   * One is kept: a capture pass runs all its batches with the same layers.
+   */
+  private async prefixSession(wanted: readonly ConvLayerInfo[]): Promise<InferenceSession | null> {
+    const trunk = this.trunk;
+    if (!trunk) return null;
+    const cut = Math.max(...wanted.map((l) => trunk.nodeOf.get(l.outputName)!)) + 1;
+    if (this.prefix?.cut === cut) return this.prefix.session;
+    await this.releasePrefix();
+    const outputs = trunk.convOutputs.filter((o) => trunk.nodeOf.get(o)! < cut);
+    const { session } = await createOrtSession(prefixModel(decodeOnnx(trunk.bytes), cut, outputs), trunk.options);
+    this.prefix = { cut, session };
+    return session;
+  }
+
+  private async releasePrefix(): Promise<void> {
+    const p = this.prefix;
+    this.prefix = null;
+    if (p) await p.session.release();
   }
 
   async dispose(): Promise<void> {
+    await this.releasePrefix();
     const s = this.session;
     this.session = null;
     if (s) await s.release();
@@ -216,6 +271,16 @@ export async function createOrtSession(
     process.stderr.write(`[pcace] CUDA session failed (${(err as Error).message.split('\n')[0]}); running on the CPU\n`);
     return { session: await create(['cpu']), provider: 'cpu' };
   }
+}
+
+/** The trunk of a decoded model (consumed: its nodes and initializers are cut). */
+function trunkOf(model: ModelProto, convs: ConvNode[], options: OnnxEngineOptions): Trunk {
+  const nodes = model.graph!.node!;
+  const nodeOf = new Map(convs.map((c) => [c.outputName, nodes.findIndex((n) => n.output?.includes(c.outputName))]));
+  const convOutputs = convs.map((c) => c.outputName);
+  // Encoded afresh: the bytes copy the kept weights, so the model file itself can be collected.
+  const bytes = prefixModel(model, Math.max(...nodeOf.values()) + 1, convOutputs);
+  return { bytes, nodeOf, convOutputs, options };
 }
 
 /** Convenience: OnnxEngine.fromFile for paths, fromBytes for buffers. */

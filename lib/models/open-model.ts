@@ -11,7 +11,7 @@ export interface OpenModelOptions {
 
 /** `path`: an .onnx file, or a TF.js model.json (its weight shards beside it). */
 export async function openModel(path: string, format: ModelFormat = guessFormat(path), options: OpenModelOptions = {}): Promise<ModelEngine> {
-  if (format === 'onnx') return createOnnxEngine(path, { intraOpNumThreads: options.threads, releaseArena: true });
+  if (format === 'onnx') return createOnnxEngine(path, { intraOpNumThreads: options.threads, releaseArena: true, prefixRuns: true });
   // Loaded lazily: TF.js is heavy and only TF.js models need it.
   const { createTfjsEngine } = (await import('./tfjs-engine')) as { createTfjsEngine: (p: string) => Promise<ModelEngine> };
   return createTfjsEngine(path);

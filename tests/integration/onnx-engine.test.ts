@@ -255,6 +255,29 @@ describe('OnnxEngine on a residual network (torchvision resnet18, width 1/16, 32
     await checkAgainstPyTorch(onnx.ModelProto.encode(model).finish());
   });
 
+  it('gives every layer the same bits from a prefix run (no model output) as from the whole graph', async () => {
+    const engine = await OnnxEngine.fromFile(modelPath, { prefixRuns: true, releaseArena: true });
+    try {
+      for (const name of expectedNames) {
+        const whole = await engine.run(input.data, input.shape[0], [name]);
+        const prefix = await engine.run(input.data, input.shape[0], [name], undefined, { output: false });
+        expect(prefix.output.dims).toEqual([input.shape[0], 0]);
+        const a = whole.activations.get(name)!.data;
+        const b = prefix.activations.get(name)!.data;
+        expect(b.length, name).toBe(a.length);
+        expect(a.every((v, i) => Object.is(v, b[i])), name).toBe(true);
+      }
+      // Two layers: the prefix ends at the later one (layer2.0.downsample.0 comes after layer2.0.conv2 in the graph).
+      const both = await engine.run(input.data, input.shape[0], ['conv1', 'layer2.0.downsample.0'], undefined, { output: false });
+      const whole = await engine.run(input.data, input.shape[0], ['conv1', 'layer2.0.downsample.0']);
+      for (const name of ['conv1', 'layer2.0.downsample.0']) {
+        expect(Buffer.from(both.activations.get(name)!.data.buffer).equals(Buffer.from(whole.activations.get(name)!.data.buffer)), name).toBe(true);
+      }
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('leaves the model output unchanged by the extra conv outputs', async () => {
     const plain = await InferenceSession.create(modelPath);
     try {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConvLayerInfo } from '../../lib/models/engine';
 import {
+  deepestPassFirst,
   DEFAULT_MEMORY_LIMIT_MB,
   FORWARD_FACTOR,
   MARGIN_BYTES,
@@ -167,6 +168,16 @@ describe('passes that spill to spare a forward pass', () => {
       for (const s of pass.slices) expect((s.end - s.start) * mapBytes(s.layer)).toBeLessThanOrEqual(budget);
       expect(pass.bytes).toBeLessThanOrEqual(budget);
     }
+  });
+
+  it('runs the pass reaching deepest first (only it needs the whole network), the others in their order', () => {
+    const passes = planPasses(VGG16, N, budget, 3072 * MiB);
+    const first = (p: { slices: { layer: ConvLayerInfo }[] }) => p.slices[0].layer.name;
+    expect(deepestPassFirst(passes, VGG16).map(first)).toEqual(['features.12', 'features.0', 'features.2', 'features.5', 'features.7']);
+    // Layers asked for out of network order: depth is the model's order, not the request's.
+    const reversed = planPasses([...VGG16].reverse(), N, budget);
+    expect(first(deepestPassFirst(reversed, VGG16)[0])).toBe('features.28');
+    expect(deepestPassFirst(reversed, VGG16)).toHaveLength(reversed.length);
   });
 
   it('captures every layer in one pass when the room holds all that does not fit', () => {
