@@ -20,6 +20,7 @@ import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/confi
 import { cancelAnalysis, failAnalysis, failTask, releaseTask, startAnalysis } from '../lib/queue/analysis-status';
 import { claimTasks, WORKER_APPLICATION_NAME, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { specFromRow } from '../lib/queue/spec-from-db';
+import { Wakeup } from '../lib/queue/wakeup';
 import { ArtifactRunner } from './artifacts';
 import { LayerGroup } from './layer-group';
 
@@ -37,7 +38,8 @@ export class Worker {
   readonly id: string;
   private readonly cfg: QueueConfig;
   private stopping = false;
-  private wake: (() => void) | null = null;
+  /** Set by a notification or stop(), also when it arrives mid-claim (wakeup.ts). */
+  private readonly wakeup = new Wakeup();
   private listener: pg.Client | null = null;
   /** The listening connection is up: cancel polls use it (a plain query costs a fraction of a Prisma one). */
   private listening = false;
@@ -56,10 +58,13 @@ export class Worker {
   async run(): Promise<void> {
     // Spill folders of workers on this host that were killed: nobody else removes them.
     for (const dir of cleanOrphanSpills()) this.log(`removed the orphaned spill folder ${dir}`);
-    prestartAnalysisProcess();
+    const loading = prestartAnalysisProcess(this.opts.threads);
     await this.listen();
+    // Ready once the first group's model process has loaded: work claimed before would wait for it.
+    await loading;
     this.log('ready');
     while (!this.stopping) {
+      this.wakeup.clear();
       let tasks: ClaimedTask[] = [];
       try {
         tasks = await claimTasks(this.opts.db, this.id, this.cfg, { maxTasks: this.cfg.maxGroupLayers });
@@ -69,8 +74,8 @@ export class Worker {
       if (tasks.length) {
         await this.execute(tasks);
         // The next group's model process, loaded while the worker claims it (not beside this group, whose CPU it would take).
-        prestartAnalysisProcess();
-      } else if (!(await this.artifacts.runOne())) await this.idle();
+        void prestartAnalysisProcess(this.opts.threads);
+      } else if (!(await this.artifacts.runOne())) await this.wakeup.wait(this.cfg.pollSeconds * 1000);
     }
     await this.listener?.end().catch(() => {});
     stopSpareProcesses();
@@ -80,13 +85,13 @@ export class Worker {
   /** Finish the current group of tasks, then stop (SIGTERM). */
   stop(): void {
     this.stopping = true;
-    this.wake?.();
+    this.wakeup.signal();
   }
 
   private async listen(): Promise<void> {
     // Named, so claims count the live workers in pg_stat_activity (on every machine) to size their groups.
     const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: WORKER_APPLICATION_NAME });
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => this.wakeup.signal());
     // A lost listener only costs latency: the poll still finds work, and cancel polls go through Prisma.
     client.on('error', (err) => {
       this.listening = false;
@@ -108,20 +113,6 @@ export class Worker {
     const rows = await this.opts.db.$queryRaw<{ cancelRequested: boolean }[]>`SELECT "cancelRequested" FROM "Analysis" WHERE id = ${analysisId}`;
     return rows[0]?.cancelRequested ?? false;
   };
-
-  private idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.cfg.pollSeconds * 1000);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = null;
-        done();
-      };
-    });
-  }
 
   /**
    * Runs a claimed group of layer tasks of one analysis as one run in a model

@@ -43,6 +43,16 @@ async function analysisInProcess(args: AnalysisJobArgs, ctx: SandboxContext, onL
   });
 }
 
+/**
+ * The warm-up of a model process started ahead of a worker's next group
+ * (sandboxed.ts prestartAnalysisProcess): its statistics threads, started
+ * while the worker waits for work.
+ */
+export async function prepareLayerGroup(args: { threads: number }): Promise<void> {
+  const { prestartScoringThreads } = await import('./scoring-threads');
+  prestartScoringThreads(args.threads);
+}
+
 export function analysisJob(args: AnalysisJobArgs, ctx: SandboxContext): Promise<AnalysisResult> {
   return analysisInProcess(args, ctx);
 }

@@ -22,9 +22,20 @@ import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curv
 const MODULE = 'lib/analysis/sandbox-jobs.ts';
 const ANALYSIS_PRELOAD = ['lib/analysis/run-analysis.ts'];
 
-/** Starts the model process a worker's next group of layer tasks will take (workers call it when they start and after each group). */
-export function prestartAnalysisProcess(): void {
-  startSpareProcess(taskLimits(), [MODULE, ...ANALYSIS_PRELOAD]);
+/**
+ * Starts the model process a worker's next group of layer tasks will take
+ * (workers call it when they start and after each group), with the statistics
+ * threads the group will score on (`threads` as the worker passes them to
+ * runLayerGroupSandboxed, capped like the job caps them). Resolves once it has
+ * loaded.
+ */
+export function prestartAnalysisProcess(threads?: number): Promise<void> {
+  const limits = taskLimits();
+  return startSpareProcess(limits, [MODULE, ...ANALYSIS_PRELOAD], {
+    module: MODULE,
+    fn: 'prepareLayerGroup',
+    args: { threads: Math.min(threads ?? limits.threads, limits.threads) },
+  });
 }
 
 export interface SandboxedOptions {

@@ -149,6 +149,18 @@ export async function withKeptScoringThreads<T>(fn: () => Promise<T>): Promise<T
 }
 
 /**
+ * Starts `threads` statistics threads ahead of the run that will keep them (a
+ * model process started ahead of a worker's next group, sandbox-jobs.ts): their
+ * start, half a CPU-second each, then comes before the claim instead of inside
+ * the group's first layer. They hold no layer and no GEMM session until the run
+ * hands them one, and the run ends them as it ends any kept threads; a run
+ * that wants another count replaces them.
+ */
+export function prestartScoringThreads(threads: number): void {
+  if (!kept && threads >= 1) kept = new ScoringThreads(threads);
+}
+
+/**
  * Scores every channel of the tensor on `threads` statistics threads, the
  * tensor's buffer shared, not copied: the kept ones when a run keeps them and
  * they are free, else threads of the layer's own.
@@ -159,7 +171,7 @@ export async function scoreOnThreads(job: LayerJob, threads: number): Promise<Ch
     kept = null;
   }
   if (keeping > 0 && !kept) kept = new ScoringThreads(threads);
-  if (kept && !kept.busy) return kept.score(job);
+  if (keeping > 0 && kept && !kept.busy) return kept.score(job);
   // No run keeps threads, or another layer is being scored on the kept ones: this layer's own threads.
   const own = new ScoringThreads(threads);
   try {

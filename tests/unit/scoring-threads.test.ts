@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededUniform } from '../../lib/pcace/random';
 import { scoreChannels } from '../../lib/analysis/layer-scorer';
-import { LayerScoringCancelled, scoringThreadsStarted, withKeptScoringThreads } from '../../lib/analysis/scoring-threads';
+import { LayerScoringCancelled, prestartScoringThreads, scoringThreadsStarted, withKeptScoringThreads } from '../../lib/analysis/scoring-threads';
 import type { ChannelTaskResult } from '../../lib/analysis/channel-task';
 
 /** A layer of n images × channels × positions with a few shared factors, noise and a response tied to channel 0. */
@@ -59,5 +59,25 @@ describe('statistics threads kept across layers', () => {
     await scoreChannels(small, { ...options, threads: 2 });
     await scoreChannels(small, { ...options, threads: 2 });
     expect(scoringThreadsStarted() - before).toBe(4);
+  });
+
+  it('score a run on threads started ahead of it (a model process waiting for its group), with the same bits, and end them with the run', async () => {
+    const before = scoringThreadsStarted();
+    prestartScoringThreads(2);
+    expect(scoringThreadsStarted() - before).toBe(2);
+    const [first, second] = await withKeptScoringThreads(async () => [
+      await scoreChannels(big, { ...options, threads: 2 }),
+      await scoreChannels(small, { ...options, threads: 2 }),
+    ]);
+    expect(scoringThreadsStarted() - before).toBe(2);
+    expect(scores(first)).toEqual(scores(await scoreChannels(big, { ...options, threads: 0 })));
+    expect(scores(second)).toEqual(scores(await scoreChannels(small, { ...options, threads: 0 })));
+    // Ended with the run: the next run (or warm-up) starts its own.
+    prestartScoringThreads(1);
+    expect(scoringThreadsStarted() - before).toBe(3);
+    // A run asking for another count replaces them.
+    const other = await withKeptScoringThreads(() => scoreChannels(small, { ...options, threads: 2 }));
+    expect(scoringThreadsStarted() - before).toBe(5);
+    expect(scores(other)).toEqual(scores(second));
   });
 });

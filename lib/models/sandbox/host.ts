@@ -63,7 +63,17 @@ process.on('message', (m: ToChild) => {
     // Loaded while the process waits for its job; a failure here surfaces when the job imports the module.
     ready = capOnnxRuntime(m.threads)
       .then(() => Promise.all(m.modules.map((mod) => import(pathToFileURL(path.join(root, mod)).href).catch(() => {}))))
-      .then(() => {});
+      .then(async () => {
+        if (!m.warm) return;
+        const { module, fn, args } = m.warm;
+        const mod = (await import(pathToFileURL(path.join(root, module)).href)) as Record<string, unknown>;
+        if (typeof mod[fn] === 'function') await (mod[fn] as (a: unknown) => unknown)(args);
+      })
+      // A warm-up that fails costs the job only its head start: the job prepares what it needs itself.
+      .catch(() => {})
+      .then(() => {
+        send({ type: 'preloaded' });
+      });
   } else if (m.type === 'run') {
     void run(m);
   }

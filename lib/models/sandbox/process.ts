@@ -120,10 +120,15 @@ interface Spawned {
   dir: string;
   pid: number;
   tail: () => string;
+  /** Resolves once the process has loaded its modules and warm-up (or has ended). */
+  loaded: Promise<void>;
 }
 
-/** Starts a model process that loads the loader, the runtime and `preload`, then waits for its job. */
-function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
+/** A warm-up a process started ahead runs after loading its modules (protocol.ts). */
+export type Warm = Extract<ToChild, { type: 'preload' }>['warm'];
+
+/** Starts a model process that loads the loader, the runtime and `preload` (then runs `warm`), then waits for its job. */
+function spawnHost(limits: SandboxLimits, preload: string[], warm?: Warm): Spawned {
   const root = projectRoot();
   // Registers tsx itself (host-entry.mjs), so that no thread of the process inherits a loader flag.
   const host = path.join(root, 'lib/models/sandbox/host-entry.mjs');
@@ -150,8 +155,17 @@ function spawnHost(limits: SandboxLimits, preload: string[]): Spawned {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  child.send({ type: 'preload', root, modules: preload, threads: limits.threads } satisfies ToChild);
-  return { child, dir, pid: child.pid ?? -1, tail: () => tail };
+  const loaded = new Promise<void>((resolve) => {
+    const onPreloaded = (m: FromChild) => {
+      if (m.type !== 'preloaded') return;
+      child.off('message', onPreloaded);
+      resolve();
+    };
+    child.on('message', onPreloaded);
+    child.once('exit', () => resolve());
+  });
+  child.send({ type: 'preload', root, modules: preload, threads: limits.threads, warm } satisfies ToChild);
+  return { child, dir, pid: child.pid ?? -1, tail: () => tail, loaded };
 }
 
 /**
@@ -186,14 +200,19 @@ function takeProcess(limits: SandboxLimits, modules: string[], warm: boolean): S
   return p;
 }
 
-/** Starts the process the next `warm` job of this kind will take, if none is waiting. */
-export function startSpareProcess(limits: SandboxLimits, modules: string[]): void {
+/**
+ * Starts the process the next `warm` job of this kind will take, if none is
+ * waiting; resolves once the waiting one has loaded (a worker says it is ready
+ * only then, so its first job does not wait for the loading).
+ */
+export function startSpareProcess(limits: SandboxLimits, modules: string[], warm?: Warm): Promise<void> {
   const key = spareKey(limits, modules);
   const p = spares.get(key);
-  if (p && alive(p)) return;
-  const next = spawnHost(limits, modules);
+  if (p && alive(p)) return p.loaded;
+  const next = spawnHost(limits, modules, warm);
   detach(next);
   spares.set(key, next);
+  return next.loaded;
 }
 
 /** Ends the processes started ahead and the one kept for reuse (a stopping worker). */

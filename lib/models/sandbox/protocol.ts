@@ -2,7 +2,11 @@
 import type { SandboxLimits } from './limits';
 
 export type ToChild =
-  | { type: 'preload'; root: string; modules: string[]; threads: number }
+  /**
+   * Load `modules` while waiting for a job, then run `warm` (an exported function
+   * of one of them, given `args`) to prepare what the job will need, and answer 'preloaded'.
+   */
+  | { type: 'preload'; root: string; modules: string[]; threads: number; warm?: { module: string; fn: string; args: unknown } }
   | { type: 'run'; job: { module: string; fn: string; args: unknown }; limits: SandboxLimits };
 
 export type FromChild =
@@ -12,7 +16,9 @@ export type FromChild =
   /** A piece of the job's value sent ahead of its end (a finished layer of a layer group), in order. */
   | { type: 'part'; value: unknown }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; name: string; message: string; stack?: string };
+  | { type: 'error'; name: string; message: string; stack?: string }
+  /** The preload (and its warm-up) is done: a job sent now starts at once. */
+  | { type: 'preloaded' };
 
 /** What a job function receives besides its arguments. */
 export interface SandboxContext {
