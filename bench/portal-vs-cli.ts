@@ -114,6 +114,8 @@ interface Run {
   timeline?: Record<string, number>;
   /** Milliseconds each layer took to store (persistLayer), in the order stored. */
   stores?: number[];
+  /** Each worker's own timeline: seconds from queueing, and its group's forward pass and own time. */
+  perWorker?: Record<string, number>[];
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'pcace-bench-portal-cli-'));
@@ -244,6 +246,24 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
       const hits = started.flatMap((w) => w.lines()).filter((l) => re.test(l.line)).map((l) => (l.at - t0) / 1000);
       return hits.length ? (last ? Math.max(...hits) : Math.min(...hits)) : NaN;
     };
+    // Where a run's time goes beside its groups: when each worker claimed, got its model process, stored its first and last layer, logged its group's end.
+    const perWorker = started.map((w) => {
+      const when = (re: RegExp, last = false) => {
+        const hits = w.lines().filter((l) => re.test(l.line)).map((l) => (l.at - t0) / 1000);
+        return hits.length ? (last ? Math.max(...hits) : Math.min(...hits)) : NaN;
+      };
+      const ranLine = new RegExp(`ran ${analysis.id}/.+ \\(([\\d.]+) s forward, ([\\d.]+) s in all\\)`);
+      const ranMatch = w.lines().map((l) => ranLine.exec(l.line)).find(Boolean);
+      return {
+        claimed: when(new RegExp(`claimed ${analysis.id}/`)),
+        'model process': when(new RegExp(`model process \\d+ runs ${analysis.id}/`)),
+        'first stored': when(new RegExp(`completed ${analysis.id}/`)),
+        'last stored': when(new RegExp(`completed ${analysis.id}/`), true),
+        'group ended': when(new RegExp(`ran ${analysis.id}/`)),
+        forward: ranMatch ? Number(ranMatch[1]) : NaN,
+        'group own': ranMatch ? Number(ranMatch[2]) : NaN,
+      };
+    });
     const timeline = {
       claimed: at(new RegExp(`claimed ${analysis.id}/`)),
       'model process': at(new RegExp(`model process \\d+ runs ${analysis.id}/`)),
@@ -252,7 +272,7 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
     };
     return {
       kind, seconds, groups: ran.length, passes: ran.reduce((a, b) => a + b, 0), split, groupSeconds, loadStart, loadEnd: load(), mismatches: await mismatches(analysis.id),
-      cpu, timeline,
+      cpu, timeline, perWorker,
       stores: started.flatMap((w) => [...w.log().matchAll(new RegExp(`completed ${analysis.id}/\\S+ \\(stored in (\\d+) ms\\)`, 'g'))].map((m) => Number(m[1]))),
     };
   } finally {
@@ -361,6 +381,7 @@ function report(r: Run): void {
       .join(', ');
   if (r.cpu) console.log(`${''.padEnd(33)}CPU s: ${list(r.cpu, '')}`);
   if (r.timeline) console.log(`${''.padEnd(33)}after queueing: ${list(r.timeline, ' s')}`);
+  if (r.perWorker) r.perWorker.forEach((w, i) => console.log(`${''.padEnd(33)}worker ${i + 1}: ${list(w, ' s')}`));
   if (r.stores?.length) {
     const sum = r.stores.reduce((a, b) => a + b, 0);
     console.log(`${''.padEnd(33)}storing the layers: ${sum} ms in all (${r.stores.join(', ')} ms)`);
