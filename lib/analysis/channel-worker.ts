@@ -13,6 +13,9 @@ const gram = (x: Float64Array, n: number, p: number) => (session ??= createGramS
 // Sized by the layer's maps: let go with the layer, so a big first layer's copies are not held through the run (the memory plan counts them per layer).
 let scratch = new ChannelScratch();
 
+// Loaded (loader and statistics modules): a pool started ahead of its run waits for this before it says it is ready.
+parentPort!.postMessage({ loaded: true });
+
 // The pool sends the next channel only after this one's answer, so channels never overlap in a thread.
 parentPort!.on('message', async (msg: ThreadMessage) => {
   if ('layer' in msg) {

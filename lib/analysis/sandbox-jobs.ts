@@ -50,7 +50,8 @@ async function analysisInProcess(args: AnalysisJobArgs, ctx: SandboxContext, onL
  */
 export async function prepareLayerGroup(args: { threads: number }): Promise<void> {
   const { prestartScoringThreads } = await import('./scoring-threads');
-  prestartScoringThreads(args.threads);
+  // Loaded before the process says it is: loading beside the group's first layer would take its CPU.
+  await prestartScoringThreads(args.threads);
 }
 
 export function analysisJob(args: AnalysisJobArgs, ctx: SandboxContext): Promise<AnalysisResult> {

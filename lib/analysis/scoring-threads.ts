@@ -19,8 +19,9 @@ export type ThreadMessage =
   | { channel: number }
   | { release: true };
 
-/** A thread's answer for one channel. */
+/** A thread's answer for one channel (or, once, that it has loaded). */
 export interface ThreadAnswer {
+  loaded?: true;
   ok: boolean;
   result?: ChannelTaskResult;
   index?: number;
@@ -53,17 +54,24 @@ class ScoringThreads {
   busy = false;
   /** A thread failed or was stopped mid-channel: these threads are not reused. */
   ended = false;
+  /** Every thread has loaded its modules (or the pool has ended). */
+  readonly loaded: Promise<void>;
 
   constructor(readonly size: number) {
+    const loads: Promise<void>[] = [];
     this.workers = Array.from({ length: size }, () => {
       started++;
       const w = new Worker(new URL('./worker-entry.mjs', import.meta.url));
-      w.on('message', (msg: ThreadAnswer) => this.onAnswer?.(w, msg));
+      let markLoaded = () => {};
+      loads.push(new Promise<void>((resolve) => (markLoaded = resolve)));
+      w.once('exit', () => markLoaded());
+      w.on('message', (msg: ThreadAnswer) => (msg.loaded ? markLoaded() : this.onAnswer?.(w, msg)));
       w.on('error', (err) => this.fail(err));
       w.on('exit', (code) => this.fail(new Error(`scoring worker exited with code ${code}`)));
       w.unref();
       return w;
     });
+    this.loaded = Promise.all(loads).then(() => {});
   }
 
   private fail(err: Error): void {
@@ -154,10 +162,11 @@ export async function withKeptScoringThreads<T>(fn: () => Promise<T>): Promise<T
  * start, half a CPU-second each, then comes before the claim instead of inside
  * the group's first layer. They hold no layer and no GEMM session until the run
  * hands them one, and the run ends them as it ends any kept threads; a run
- * that wants another count replaces them.
+ * that wants another count replaces them. Resolves once they have loaded.
  */
-export function prestartScoringThreads(threads: number): void {
+export function prestartScoringThreads(threads: number): Promise<void> {
   if (!kept && threads >= 1) kept = new ScoringThreads(threads);
+  return kept?.loaded ?? Promise.resolve();
 }
 
 /**

@@ -63,7 +63,7 @@ describe('statistics threads kept across layers', () => {
 
   it('score a run on threads started ahead of it (a model process waiting for its group), with the same bits, and end them with the run', async () => {
     const before = scoringThreadsStarted();
-    prestartScoringThreads(2);
+    await prestartScoringThreads(2);
     expect(scoringThreadsStarted() - before).toBe(2);
     const [first, second] = await withKeptScoringThreads(async () => [
       await scoreChannels(big, { ...options, threads: 2 }),
@@ -73,7 +73,7 @@ describe('statistics threads kept across layers', () => {
     expect(scores(first)).toEqual(scores(await scoreChannels(big, { ...options, threads: 0 })));
     expect(scores(second)).toEqual(scores(await scoreChannels(small, { ...options, threads: 0 })));
     // Ended with the run: the next run (or warm-up) starts its own.
-    prestartScoringThreads(1);
+    await prestartScoringThreads(1);
     expect(scoringThreadsStarted() - before).toBe(3);
     // A run asking for another count replaces them.
     const other = await withKeptScoringThreads(() => scoreChannels(small, { ...options, threads: 2 }));
