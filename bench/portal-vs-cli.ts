@@ -316,7 +316,12 @@ function cpuDelta(a: CpuSnapshot, b: CpuSnapshot, workers: BenchWorker[]): Recor
       if (p === pid) {
         out.worker += c.self - before.self;
         out['ended children'] += c.children - before.children;
-      } else out[ran.has(p) ? 'model process (group)' : 'model process (spare)'] += c.self - before.self;
+      } else {
+        const kind = ran.has(p) ? 'model process (group)' : 'model process (spare)';
+        out[kind] += c.self - before.self;
+        // Per worker too: the slower group's CPU bounds the run on an idle machine.
+        if (workers.length > 1 && ran.has(p)) out[`group of worker ${i + 1}`] = (out[`group of worker ${i + 1}`] ?? 0) + c.self - before.self;
+      }
     }
   });
   for (const [p, c] of b.backends) out.postgres += c.self - (a.backends.get(p)?.self ?? 0);
