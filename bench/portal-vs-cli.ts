@@ -15,8 +15,10 @@
  * process start); the ratios use the latter, the stricter. Each run also
  * prints the CPU seconds it took by process (the CLI under time(1); the
  * worker, its model processes, the PostgreSQL backends of the database and
- * the bench from /proc), when the claim, the model process and the first and
- * last stored layer came, and how long storing each layer took.
+ * the bench from /proc; with two workers, each one's group too), when the
+ * claim, the model process and the first and last stored layer came (over all
+ * workers, then per worker with its group's end, forward pass and own time),
+ * and how long storing each layer took.
  * `--max-layers 2,1` adds portal runs with one worker whose groups hold at
  * most that many layers (PCACE_WORKER_MAX_LAYERS; 1: one layer per forward
  * pass, as workers ran before groups). Every portal run's seed-independent
