@@ -11,6 +11,7 @@
  *   keyed by the analyses' ids and finish times (PCACE_COMPARE_CACHE_MB, 0 = off).
  *   The access check and a one-row-per-analysis lookup still run on every request.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { db, Prisma } from '../db/client';
 import { SCORE_COLUMN } from '../queue/view-parts';
@@ -260,10 +261,15 @@ export const toFloat = (a: (number | null)[]) => Float64Array.from(a, (v) => (v 
 
 // ---------------------------------------------------------------- cache
 
-/** A view's JSON, encoded once; `cached` when it came from (or went into) the cache. */
+/**
+ * A view's JSON, encoded once; `cached` when it came from (or went into) the cache,
+ * and then with `etag`, a strong validator of its bytes (they never change: every
+ * analysis in it is completed, and the cache key names each one's finish time).
+ */
 export interface ViewBody {
   raw: Uint8Array;
   cached: boolean;
+  etag?: string;
 }
 
 /** A view body that is JSON text already (spliced from stored parts): sent as it is, not stringified again. */
@@ -288,7 +294,8 @@ const cacheLimit = () => Number(process.env.PCACE_COMPARE_CACHE_MB ?? 64) * 2 **
 export async function cachedView(labId: string, ids: string[], view: string, compute: () => Promise<unknown>): Promise<ViewBody> {
   const run = async (cached: boolean): Promise<ViewBody> => {
     const body = await compute();
-    return { raw: new TextEncoder().encode(body instanceof JsonText ? body.text : JSON.stringify(body)), cached };
+    const raw = new TextEncoder().encode(body instanceof JsonText ? body.text : JSON.stringify(body));
+    return cached ? { raw, cached, etag: `"${createHash('sha256').update(raw).digest('base64url')}"` } : { raw, cached };
   };
   // No cache: compute's own lookup (loadAnalyses) is the lab check, no query ahead of it.
   if (cacheLimit() <= 0) return run(false);
@@ -326,16 +333,30 @@ export async function cachedView(labId: string, ids: string[], view: string, com
   return job;
 }
 
+/** If-None-Match (a list of entity tags, or `*`) against `etag`, by the weak comparison RFC 9110 asks for there. */
+export function noneMatch(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === opaque);
+}
+
 /**
  * The body as JSON. A cached body goes out as it is (no-transform): Next.js
  * would gzip the same ~120 KB again for every browser request, which halved
  * the throughput in bench/compare-load.ts, and it drops the Content-Encoding
  * of a body gzipped in advance. Computed bodies are compressed as usual.
+ * A cached body carries its ETag, and a request that already holds it
+ * (If-None-Match) gets 304 without the body; the access check ran before this
+ * (withLab), so a 304 tells nobody more than a 200 would.
  */
-export function jsonResponse(body: ViewBody): Response {
-  return new Response(body.raw as BodyInit, {
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': body.cached ? 'private, no-cache, no-transform' : 'private, no-cache' },
-  });
+export function jsonResponse(body: ViewBody, req: Request): Response {
+  const headers: Record<string, string> = { 'cache-control': body.cached ? 'private, no-cache, no-transform' : 'private, no-cache' };
+  if (body.etag) {
+    headers.etag = body.etag;
+    if (noneMatch(req.headers.get('if-none-match'), body.etag)) return new Response(null, { status: 304, headers });
+  }
+  return new Response(body.raw as BodyInit, { headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 }
 
 /** Common layers of several analyses, in the first one's order; the asked layer or the first common one. */

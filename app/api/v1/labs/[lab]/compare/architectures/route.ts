@@ -9,4 +9,4 @@ import { compareArchitectures } from '@/lib/server/compare-architectures';
  * counts; per network a summary.
  * 400 for bad parameters, 404 for analyses that are not the lab's.
  */
-export const GET = withLab(async (req, ctx) => jsonResponse(await compareArchitectures(ctx.lab.id, req)), { role: 'viewer' });
+export const GET = withLab(async (req, ctx) => jsonResponse(await compareArchitectures(ctx.lab.id, req), req), { role: 'viewer' });

@@ -9,4 +9,4 @@ import { compareClasses } from '@/lib/server/compare-classes';
  * hypergeometric p, and how many pairs are significant.
  * 400 for bad parameters, 404 for analyses that are not the lab's.
  */
-export const GET = withLab(async (req, ctx) => jsonResponse(await compareClasses(ctx.lab.id, req)), { role: 'viewer' });
+export const GET = withLab(async (req, ctx) => jsonResponse(await compareClasses(ctx.lab.id, req), req), { role: 'viewer' });

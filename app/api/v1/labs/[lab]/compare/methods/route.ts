@@ -8,4 +8,4 @@ import { compareMethods } from '@/lib/server/compare-methods';
  * and mean activations per channel, with their Spearman matrix.
  * 400 for bad parameters, 404 for analyses that are not the lab's.
  */
-export const GET = withLab(async (req, ctx) => jsonResponse(await compareMethods(ctx.lab.id, req)), { role: 'viewer' });
+export const GET = withLab(async (req, ctx) => jsonResponse(await compareMethods(ctx.lab.id, req), req), { role: 'viewer' });

@@ -8,4 +8,4 @@ import { compareRuns } from '@/lib/server/compare-runs';
  * Spearman, Kendall τ-b, top-k overlap; the settings that differ.
  * 400 for bad parameters, 404 for analyses that are not the lab's.
  */
-export const GET = withLab(async (req, ctx) => jsonResponse(await compareRuns(ctx.lab.id, req)), { role: 'viewer' });
+export const GET = withLab(async (req, ctx) => jsonResponse(await compareRuns(ctx.lab.id, req), req), { role: 'viewer' });
