@@ -61,8 +61,15 @@ const nextConfig = {
           { key: 'X-Frame-Options', value: 'DENY' },
           // The portal uses none of these; embedded or injected content cannot either.
           { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=()' },
-          // CSP (with a per-request nonce) and HSTS come from proxy.ts.
+          // Pages: CSP (with a per-request nonce) and HSTS come from proxy.ts.
         ],
+      },
+      {
+        // The data API: JSON, CSV, event streams and images, never documents with scripts
+        // or styles (an image opened on its own still shows). The proxy does not run for
+        // these routes (proxy.ts); HSTS comes from their wrappers (lib/server/access.ts).
+        source: '/api/v1/:path*',
+        headers: [{ key: 'Content-Security-Policy', value: "default-src 'none'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" }],
       },
     ];
   },

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { ApiError, describeZodError, errorResponse, forbidden, notFound, publicError, publicMessage, unauthorized } from './errors';
 import type { SessionUser } from './auth';
 import { looksLikeApiToken, sha256Hex } from './tokens';
+import { withApiSecurityHeaders } from './security-headers';
 
 export type { Role } from '../db/client';
 export type { SessionUser } from './auth';
@@ -282,9 +283,9 @@ export function withLab<P extends Params & { lab: string }>(handler: LabHandler<
       const params = await context.params;
       // One query for the caller, the lab and the membership.
       const { identity, lab } = await requestAccess(req, lookupSlug(params.lab));
-      return await handler(req, { ...labContext(identity, lab, opts.role), params });
+      return withApiSecurityHeaders(req.headers, await handler(req, { ...labContext(identity, lab, opts.role), params }));
     } catch (err) {
-      return errorResponse(err);
+      return withApiSecurityHeaders(req.headers, errorResponse(err));
     }
   };
 }
@@ -295,9 +296,9 @@ export function withUser<P extends Params>(handler: UserHandler<P>) {
     try {
       const params = await context.params;
       const identity = await identifyRequest(req);
-      return await handler(req, { ...identity, params });
+      return withApiSecurityHeaders(req.headers, await handler(req, { ...identity, params }));
     } catch (err) {
-      return errorResponse(err);
+      return withApiSecurityHeaders(req.headers, errorResponse(err));
     }
   };
 }

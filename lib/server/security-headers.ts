@@ -1,12 +1,17 @@
 /**
- * The portal's security headers, set per request by proxy.ts:
- *   Content-Security-Policy with a fresh nonce per request (Next.js reads it
- *   from the request's CSP header and puts it on its own scripts), framing
- *   forbidden (frame-ancestors 'none'), no plugins, forms and base URLs to
- *   this origin only;
- *   Strict-Transport-Security when the request came over HTTPS
- *   (lib/server/https.ts). X-Content-Type-Options, Referrer-Policy,
- *   X-Frame-Options and Permissions-Policy are static (next.config.js).
+ * The portal's security headers.
+ * Pages, set per request by proxy.ts: Content-Security-Policy with a fresh
+ *   nonce per request (Next.js reads it from the request's CSP header and puts
+ *   it on its own scripts), framing forbidden (frame-ancestors 'none'), no
+ *   plugins, forms and base URLs to this origin only.
+ * The data API (/api/v1/…, which the proxy does not run for): a fixed CSP
+ *   that lets nothing in an API response run or load, and nothing frame it
+ *   (static, next.config.js, so Next.js's own 404 and 405 answers under
+ *   /api/v1 carry it too).
+ * Both: Strict-Transport-Security when the request came over HTTPS
+ *   (lib/server/https.ts): proxy.ts for pages, withLab and withUser for the
+ *   data API. X-Content-Type-Options, Referrer-Policy, X-Frame-Options and
+ *   Permissions-Policy are static (next.config.js).
  */
 import { HSTS_VALUE, requestIsHttps } from './https';
 
@@ -48,4 +53,22 @@ export function securityHeadersFor(requestHeaders: Headers, dev = process.env.NO
   const headers: Record<string, string> = { 'Content-Security-Policy': contentSecurityPolicy(nonce, { dev, https }) };
   if (https) headers['Strict-Transport-Security'] = HSTS_VALUE;
   return { nonce, https, headers };
+}
+
+/**
+ * `response` with Strict-Transport-Security when the request came over HTTPS: the data
+ * API's one per-request security header (withLab and withUser set it on every response
+ * they build; the rest of the API's headers are static, next.config.js).
+ */
+export function withApiSecurityHeaders(requestHeaders: Headers, response: Response): Response {
+  if (!requestIsHttps(requestHeaders)) return response;
+  try {
+    response.headers.set('Strict-Transport-Security', HSTS_VALUE);
+    return response;
+  } catch {
+    // Headers of some responses (Response.redirect, fetched ones) are immutable: copy it.
+    const copy = new Response(response.body, response);
+    copy.headers.set('Strict-Transport-Security', HSTS_VALUE);
+    return copy;
+  }
 }

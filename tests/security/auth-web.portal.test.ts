@@ -10,13 +10,18 @@
  * - headers: a CSP with a fresh nonce per request that Next.js puts on its
  *   scripts, frame-ancestors 'none', Permissions-Policy, nosniff,
  *   Referrer-Policy; the main pages load and their forms work with no CSP
- *   violation (the password change, which also ends the session, among them).
+ *   violation (the password change, which also ends the session, among them);
+ * - the data API, which the proxy does not run for: a fixed CSP that allows
+ *   nothing, nosniff, HSTS over HTTPS on every answer (Next.js's own 404/405
+ *   included); next-auth's routes keep the proxy's callbackUrl guard; a compare
+ *   view's ETag gets 304 only past the access check.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { seedNetwork } from '../../bench/compare-seed';
 import { db } from '../../lib/db/client';
 import { signUp } from '../../lib/server/signup';
+import { createApiToken } from '../../lib/server/labs';
 import { usePortal } from '../helpers/portal';
 
 const portal = usePortal({ env: { PCACE_TRUST_PROXY: '1' } });
@@ -217,9 +222,62 @@ describe('security headers', () => {
       expect(res.headers.get('x-frame-options')).toBe('DENY');
     }
     expect(nonces.size).toBe(2);
-    const api = await request(new Map(), '/api/v1/labs');
-    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(api.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+});
+
+// ---------------------------------------------------------------- the data API
+
+describe('the data API (the proxy does not run for /api/v1)', () => {
+  const API_CSP = "default-src 'none'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+  it('every answer carries a CSP that allows nothing to run or frame it, nosniff and, over HTTPS, HSTS', async () => {
+    const { token } = await createApiToken((await db.user.findUniqueOrThrow({ where: { email: EMAIL } })).id, 'headers');
+    const answers = [
+      await request(new Map(), '/api/v1/labs'), // 401 from the wrapper
+      await request(new Map(), '/api/v1/labs', { headers: { authorization: `Bearer ${token}` } }), // 200
+      await request(new Map(), `/api/v1/labs/${slug}/compare/architectures?a=nope`, { headers: { authorization: `Bearer ${token}` } }), // 400
+      await request(new Map(), '/api/v1/no-such-route'), // Next.js's own 404
+      await request(new Map(), '/api/v1/me', { method: 'PUT' }), // Next.js's own 405
+    ];
+    expect(answers.map((r) => r.status)).toEqual([401, 200, 400, 404, 405]);
+    for (const res of answers) {
+      expect(res.headers.get('content-security-policy'), res.url).toBe(API_CSP);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    }
+    for (const path of ['/api/v1/labs', `/api/v1/labs/${slug}/compare/architectures?a=${ids.a}&b=${ids.b}`]) {
+      const res = await request(new Map(), path, { https: true, headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+      expect(res.headers.get('content-security-policy')).toBe(API_CSP);
+    }
+    // No token, over HTTPS: the 401 has HSTS too.
+    expect((await request(new Map(), '/api/v1/me', { https: true })).headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+  });
+
+  it("next-auth's routes still go through the proxy: a foreign callbackUrl is refused there", async () => {
+    const res = await request(new Map(), `/api/auth/signin?callbackUrl=${encodeURIComponent('https://evil.example')}`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toContain('callbackUrl must be a path on this site');
+  });
+
+  it('a compare view answers 304 to a request that holds its ETag, through the server', async () => {
+    const { token } = await createApiToken((await db.user.findUniqueOrThrow({ where: { email: EMAIL } })).id, 'etag');
+    const path = `/api/v1/labs/${slug}/compare/architectures?a=${ids.a}&b=${ids.b}`;
+    const auth = { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip, br' };
+    await request(new Map(), path, { headers: auth }); // computed, then cached
+    const first = await request(new Map(), path, { headers: auth });
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    expect(first.headers.get('content-encoding')).toBeNull(); // no-transform: sent as it is
+    expect((await first.json()).sides).toHaveLength(2);
+    const revalidated = await request(new Map(), path, { headers: { ...auth, 'if-none-match': etag } });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get('etag')).toBe(etag);
+    expect(await revalidated.text()).toBe('');
+    // Without the token the tag buys nothing.
+    expect((await request(new Map(), path, { headers: { 'if-none-match': etag } })).status).toBe(401);
   });
 });
 
