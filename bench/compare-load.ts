@@ -7,7 +7,10 @@
  *   3. the data API under autocannon: 50 connections for 20 s with an API
  *      token, with the view cache (the default; plain and with a browser's
  *      Accept-Encoding) and without it (PCACE_COMPARE_CACHE_MB=0: every
- *      request runs the SQL); GET /api/v1/me as the floor of any API route;
+ *      request runs the SQL); revalidation of the cached view (If-None-Match
+ *      with its ETag: 304); GET /api/v1/me as the floor of any API route; for
+ *      each, the CPU time per request of the server and of its PostgreSQL
+ *      backends, which a shared machine changes far less than latency;
  *   4. Chromium (playwright-core) opening the page: performance marks from
  *      navigation start to the data and to the charts drawn.
  *
@@ -17,7 +20,7 @@
  * and Chromium at CHROMIUM_PATH (default /usr/bin/chromium). Results: bench/README.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -35,6 +38,7 @@ const SECONDS = opt('--seconds', 20);
 const CONNECTIONS = opt('--connections', 50);
 const RENDERS = opt('--renders', 7);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TICK_MS = 10; // /proc/<pid>/stat counts in clock ticks of 1/100 s (USER_HZ on Linux)
 
 const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -77,14 +81,61 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-/** autocannon with every response time recorded (its own summary has no p95). */
-async function load(url: string, token: string, encoding = 'identity'): Promise<{ p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; non2xx: number }> {
+/** CPU ms (user + system) of a process and its descendants (the server runs under tsx's CLI, a child process). */
+function treeCpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    let ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) ms += treeCpuMs(Number(child));
+    }
+    return ms;
+  } catch {
+    return 0; // exited meanwhile
+  }
+}
+
+/** CPU ms of the PostgreSQL backends serving `database` on this machine (their process titles name it). */
+function pgCpuMs(database: string): number {
+  let ms = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // "postgres: [cluster: ]user database host(port) state"
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres: ') || !title.includes(` ${database} `)) continue;
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ms;
+}
+
+type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; unexpected: number; serverCpu: number; pgCpu: number };
+
+/**
+ * autocannon with every response time recorded (its own summary has no p95), and the
+ * CPU time per request of the server and of its database backends: what a shared
+ * machine changes least. Answers other than `expect` (200, or 304 for revalidation) count as unexpected.
+ */
+async function load(url: string, token: string, server: { pid: number; database: string }, opts: { encoding?: string; ifNoneMatch?: string; expect?: number } = {}): Promise<LoadResult> {
   const times: number[] = [];
-  const instance = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers: { authorization: `Bearer ${token}`, 'accept-encoding': encoding } });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
+  let unexpected = 0;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'accept-encoding': opts.encoding ?? 'identity' };
+  if (opts.ifNoneMatch) headers['if-none-match'] = opts.ifNoneMatch;
+  const cpu0 = treeCpuMs(server.pid);
+  const pg0 = pgCpuMs(server.database);
+  const instance = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    times.push(ms);
+    if (status !== (opts.expect ?? 200)) unexpected++;
+  });
   const result = await instance;
+  const serverCpu = (treeCpuMs(server.pid) - cpu0) / result.requests.total;
+  const pgCpu = (pgCpuMs(server.database) - pg0) / result.requests.total;
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, non2xx: result.non2xx };
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, unexpected, serverCpu, pgCpu };
 }
 
 async function renders(base: string, pageUrl: string, cookie: { name: string; value: string }) {
@@ -144,7 +195,7 @@ async function main() {
     const env = { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, PCACE_NEXT_DIST: DIST, PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1' };
     const api = (origin: string) => `${origin}/api/v1/labs/${lab.slug}/compare/architectures?a=${a.analysisId}&b=${b.analysisId}`;
 
-    const results: Record<string, Awaited<ReturnType<typeof load>>> = {};
+    const results: Record<string, LoadResult> = {};
     let payload = '';
     // 'uncached' is a first opening after completion: no view cache, the two stored parts.
     // 'computed live' is the same with the analyses marked running, so every request
@@ -162,13 +213,21 @@ async function main() {
       if (mode.startsWith('uncached, computed')) await setStatus('running');
       const s = await startServer({ ...env, ...extra });
       server = s.child;
-      for (let i = 0; i < 20; i++) payload = await (await fetch(api(s.base), { headers: { authorization: `Bearer ${token}` } })).text();
-      results[mode] = await load(api(s.base), token);
+      let etag: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(api(s.base), { headers: { authorization: `Bearer ${token}` } });
+        payload = await res.text();
+        etag = res.headers.get('etag');
+      }
+      const target = { pid: s.child.pid!, database: fx.name };
+      results[mode] = await load(api(s.base), token, target);
       if (mode === 'cached') {
         // What a browser sends (the cached view still goes out uncompressed, see jsonResponse).
-        results['cached, Accept-Encoding: gzip (as browsers)'] = await load(api(s.base), token, 'gzip, deflate, br, zstd');
+        results['cached, Accept-Encoding: gzip (as browsers)'] = await load(api(s.base), token, target, { encoding: 'gzip, deflate, br, zstd' });
+        // A browser that holds the view revalidates it (Cache-Control: no-cache): 304, no body.
+        if (etag) results['cached, revalidated (If-None-Match → 304)'] = await load(api(s.base), token, target, { ifNoneMatch: etag, expect: 304 });
         // The floor under any lab API route on this machine: Next.js routing plus the token check alone.
-        results['reference: GET /api/v1/me'] = await load(`${s.base}/api/v1/me`, token);
+        results['reference: GET /api/v1/me'] = await load(`${s.base}/api/v1/me`, token, target);
       }
       if (mode.startsWith('uncached')) {
         await stopServer(s.child);
@@ -187,12 +246,12 @@ async function main() {
     console.log('\n' + machineReport({ next: version('next'), react: version('react'), d3: version('d3'), autocannon: version('autocannon'), 'playwright-core': version('playwright-core'), chromium: render.version, postgres: pgVersion, 'load average before / after (1, 5, 15 min)': `${loadBefore} / ${loadavg().map((x) => x.toFixed(2)).join(' ')}` }));
     console.log(`\npayload: ${(payload.length / 1024).toFixed(0)} KiB JSON, ${(gzipSync(payload).length / 1024).toFixed(0)} KiB gzipped; ${channels} channels`);
     console.log(`\nGET /compare/architectures, ${CONNECTIONS} connections, ${SECONDS} s:`);
-    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | requests | errors | non-2xx |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | server CPU ms/req | PostgreSQL CPU ms/req | requests | errors | unexpected status |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [mode, r] of Object.entries(results)) {
       if (mode === 'render') continue;
-      const x = r as Awaited<ReturnType<typeof load>>;
-      console.log(`| ${mode} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.rps.toFixed(0)} | ${x.requests} | ${x.errors} | ${x.non2xx} |`);
+      const x = r as LoadResult;
+      console.log(`| ${mode} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.rps.toFixed(0)} | ${x.serverCpu.toFixed(2)} | ${x.pgCpu.toFixed(2)} | ${x.requests} | ${x.errors} | ${x.unexpected} |`);
     }
     const drawn = render.runs.map((r) => r.drawn);
     console.log(`\nChromium, ms from navigation start to: HTML received / hydrated (fetch starts) / data loaded / charts drawn, ${RENDERS} page loads:`);
