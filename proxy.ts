@@ -9,8 +9,8 @@
  * fixed CSP that allows none, next.config.js, and HSTS from their wrappers,
  * lib/server/access.ts); it never redirects, so a callbackUrl means nothing there;
  * sessions are renewed by the page loads that the API's browser callers come
- * from. Running the proxy cost each API request about 1.1–1.4 ms of CPU, a
- * quarter to a third of the whole (bench/README.md).
+ * from. Running the proxy cost each API request about 0.5–0.8 ms of server CPU,
+ * a quarter of what /api/v1/me or a cached compare view costs (bench/README.md).
  * Next.js takes the nonce from the CSP header of the request it renders and
  * puts it on its own inline and bundled scripts; the layout is rendered per
  * request (force-dynamic), so every page gets a fresh one.
