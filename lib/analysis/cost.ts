@@ -9,7 +9,7 @@
  * one masked forward pass per channel for ablation. A worker runs the group of
  * tasks it claims with one opening and one forward pass (workers/worker.ts),
  * so setup and forward are an upper bound: each group pays them once, not
- * each layer. `layerSeconds` balances the groups. The constants below are
+ * each layer. `layerSeconds` (without them) balances the groups. The constants below are
  * single-thread costs on the 2-core AMD EPYC of bench/README.md ("Cost
  * estimate" checks them against `pcace rank`); they are meant to be right
  * within a factor of about 2, which is what a quota needs.
@@ -82,7 +82,13 @@ export interface CostEstimate {
   images: number;
   /** CPU-seconds per part; they sum to cpuSeconds. */
   breakdown: CostBreakdown;
-  /** CPU-seconds of each analysed layer (in the order of `layers`), without the network-wide curves: what balances the queue's layer groups. */
+  /**
+   * CPU-seconds each analysed layer adds to a group of layers run together (in the order
+   * of `layers`): everything priced for it but the task setup and the forward pass, which
+   * a group pays once whatever its layers, and without the network-wide curves. What
+   * balances the queue's layer groups: counted per layer, that flat part hid how
+   * the layers differ (at 224² the forward pass is most of each layer's price).
+   */
   layerSeconds: number[];
   /** The breakdown in one line, for the form and for refusals. */
   summary: string;
@@ -217,13 +223,13 @@ export function estimateAnalysisCost(input: EstimateInput): CostEstimate {
   const total = () => Object.values(b).reduce((a, x) => a + x, 0);
   const bootstrapStat = options.rankBy === 'crossfit' ? 'crossfit' : 'other';
   for (const i of chosen) {
-    const before = total();
     const layer = model.layers[i];
     const c = layer.channels;
     const positions = layer.mapHeight * layer.mapWidth;
     channels += c;
     b.setup += COST.taskSetup;
     b.forward += passSeconds(totalFlops, COST.perImagePass + inputValues * COST.perInputValue);
+    const before = total();
 
     const k = componentsFor(options.components, positions, n);
     const fit = aceSeconds(n, k.ace, options.flavour);

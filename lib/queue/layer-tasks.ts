@@ -133,7 +133,7 @@ async function withCosts(tx: Tx, analysisId: string, pending: { id: string; laye
     threads: 1,
   });
   const cost = new Map(layers.map((l, i) => [l.name, estimate.layerSeconds[i]]));
-  const dearest = Math.max(1, ...estimate.layerSeconds);
+  const dearest = Math.max(0, ...estimate.layerSeconds);
   return pending.map((t) => ({ id: t.id, layerIndex: t.layerIndex, cost: cost.get(t.layerName) ?? dearest }));
 }
 

@@ -9,7 +9,7 @@
 export interface PendingTask {
   id: string;
   layerIndex: number;
-  /** Estimated CPU-seconds (lib/analysis/cost.ts layerSeconds); only ratios matter. */
+  /** Estimated CPU-seconds the layer adds to a group (lib/analysis/cost.ts layerSeconds); only ratios matter. */
   cost: number;
 }
 

@@ -70,7 +70,7 @@ describe('choosing a group', () => {
 });
 
 describe('per-layer cost', () => {
-  it('gives each layer its CPU-seconds, summing to the analysis without the network-wide curves', () => {
+  it("gives each layer the CPU-seconds it adds to a group: the analysis less each task's setup and forward pass", () => {
     const layers = [
       { name: 'a', channels: 64, mapHeight: 56, mapWidth: 56, kernelSize: [3, 3] as [number, number], groups: 1 },
       { name: 'b', channels: 512, mapHeight: 7, mapWidth: 7, kernelSize: [3, 3] as [number, number], groups: 1 },
@@ -78,6 +78,10 @@ describe('per-layer cost', () => {
     const e = estimateAnalysisCost({ model: { layers, inputShape: [3, 224, 224], format: 'onnx' }, layers: 'all', options: withDefaults({ images: 100 }), threads: 1 });
     expect(e.layerSeconds).toHaveLength(2);
     expect(e.layerSeconds.every((s) => s > 0)).toBe(true);
-    expect(e.layerSeconds[0] + e.layerSeconds[1]).toBeCloseTo(e.cpuSeconds, 6);
+    expect(e.layerSeconds[0] + e.layerSeconds[1]).toBeCloseTo(e.cpuSeconds - e.breakdown.setup - e.breakdown.forward, 6);
+    // Per channel, a 56×56 map (its PCA over 3,136 positions) costs more than a 7×7 one: the
+    // layers differ by their own work, not by a flat per-task part.
+    const perChannel = e.layerSeconds.map((s, j) => s / layers[j].channels);
+    expect(perChannel[0]).toBeGreaterThan(perChannel[1]);
   });
 });
