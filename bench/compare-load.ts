@@ -14,6 +14,9 @@
  *   4. Chromium (playwright-core) opening the page: performance marks from
  *      navigation start to the data and to the charts drawn.
  *
+ * The server runs as `npm start` would: PCACE_WEB_PROCESSES web processes (default: the
+ * cores up to 4); each table row says how many served and their shares of the CPU time.
+ *
  *   npx tsx bench/compare-load.ts [--build] [--seconds 20] [--connections 50] [--renders 7] [--keep-db]
  * (--keep-db leaves the seeded database and prints its URL, lab, ids and token.)
  * Needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -95,6 +98,26 @@ function treeCpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU ms of each web process under `pid` (node:cluster workers of scripts/dev.ts, marked
+ * by NODE_UNIQUE_ID in their environment); empty when the server runs Next.js in its main process.
+ */
+function webProcessCpuMs(pid: number, out = new Map<number, number>()): Map<number, number> {
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+        if (readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').some((e) => e.startsWith('NODE_UNIQUE_ID='))) {
+          const f = readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1].split(' ');
+          out.set(child, (Number(f[11]) + Number(f[12])) * TICK_MS);
+        } else webProcessCpuMs(child, out);
+      }
+    }
+  } catch {
+    // exited meanwhile
+  }
+  return out;
+}
+
 /** CPU ms of the PostgreSQL backends serving `database` on this machine (their process titles name it). */
 function pgCpuMs(database: string): number {
   let ms = 0;
@@ -112,7 +135,7 @@ function pgCpuMs(database: string): number {
   return ms;
 }
 
-type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; unexpected: number; serverCpu: number; pgCpu: number };
+type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; unexpected: number; serverCpu: number; pgCpu: number; served: string };
 
 /**
  * autocannon with every response time recorded (its own summary has no p95), and the
@@ -125,6 +148,7 @@ async function load(url: string, token: string, server: { pid: number; database:
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'accept-encoding': opts.encoding ?? 'identity' };
   if (opts.ifNoneMatch) headers['if-none-match'] = opts.ifNoneMatch;
   const cpu0 = treeCpuMs(server.pid);
+  const web0 = webProcessCpuMs(server.pid);
   const pg0 = pgCpuMs(server.database);
   const instance = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
@@ -134,8 +158,12 @@ async function load(url: string, token: string, server: { pid: number; database:
   const result = await instance;
   const serverCpu = (treeCpuMs(server.pid) - cpu0) / result.requests.total;
   const pgCpu = (pgCpuMs(server.database) - pg0) / result.requests.total;
+  // How many web processes served, and each one's share of their CPU time.
+  const used = [...webProcessCpuMs(server.pid)].map(([pid, ms]) => ms - (web0.get(pid) ?? 0)).filter((ms) => ms > 0);
+  const total = used.reduce((a, b) => a + b, 0);
+  const served = used.length === 0 ? '1 (main process)' : `${used.length} (${used.map((ms) => `${Math.round((100 * ms) / total)}%`).join(' / ')})`;
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, unexpected, serverCpu, pgCpu };
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, unexpected, serverCpu, pgCpu, served };
 }
 
 async function renders(base: string, pageUrl: string, cookie: { name: string; value: string }) {
@@ -214,10 +242,12 @@ async function main() {
       const s = await startServer({ ...env, ...extra });
       server = s.child;
       let etag: string | null = null;
-      for (let i = 0; i < 20; i++) {
-        const res = await fetch(api(s.base), { headers: { authorization: `Bearer ${token}` } });
-        payload = await res.text();
-        etag = res.headers.get('etag');
+      // Eight at a time: separate connections, so that every web process fills its own view cache.
+      for (let i = 0; i < 5; i++) {
+        for (const res of await Promise.all(Array.from({ length: 8 }, () => fetch(api(s.base), { headers: { authorization: `Bearer ${token}` } })))) {
+          payload = await res.text();
+          etag = res.headers.get('etag');
+        }
       }
       const target = { pid: s.child.pid!, database: fx.name };
       results[mode] = await load(api(s.base), token, target);
@@ -246,12 +276,13 @@ async function main() {
     console.log('\n' + machineReport({ next: version('next'), react: version('react'), d3: version('d3'), autocannon: version('autocannon'), 'playwright-core': version('playwright-core'), chromium: render.version, postgres: pgVersion, 'load average before / after (1, 5, 15 min)': `${loadBefore} / ${loadavg().map((x) => x.toFixed(2)).join(' ')}` }));
     console.log(`\npayload: ${(payload.length / 1024).toFixed(0)} KiB JSON, ${(gzipSync(payload).length / 1024).toFixed(0)} KiB gzipped; ${channels} channels`);
     console.log(`\nGET /compare/architectures, ${CONNECTIONS} connections, ${SECONDS} s:`);
-    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | server CPU ms/req | PostgreSQL CPU ms/req | requests | errors | unexpected status |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log(`web processes: PCACE_WEB_PROCESSES=${process.env.PCACE_WEB_PROCESSES ?? '(default)'}`);
+    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | server CPU ms/req | PostgreSQL CPU ms/req | requests | errors | unexpected status | web processes that served (CPU share) |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const [mode, r] of Object.entries(results)) {
       if (mode === 'render') continue;
       const x = r as LoadResult;
-      console.log(`| ${mode} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.rps.toFixed(0)} | ${x.serverCpu.toFixed(2)} | ${x.pgCpu.toFixed(2)} | ${x.requests} | ${x.errors} | ${x.unexpected} |`);
+      console.log(`| ${mode} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.rps.toFixed(0)} | ${x.serverCpu.toFixed(2)} | ${x.pgCpu.toFixed(2)} | ${x.requests} | ${x.errors} | ${x.unexpected} | ${x.served} |`);
     }
     const drawn = render.runs.map((r) => r.drawn);
     console.log(`\nChromium, ms from navigation start to: HTML received / hydrated (fetch starts) / data loaded / charts drawn, ${RENDERS} page loads:`);

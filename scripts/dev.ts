@@ -8,13 +8,22 @@
  * Without DATABASE_URL the embedded PostgreSQL in .data/postgres is started
  * (initialised on first use); the committed migrations are applied either way.
  *
- * Next.js runs inside this process behind a plain HTTP server that sets
+ * Production serves from several web processes sharing the port (node:cluster;
+ * PCACE_WEB_PROCESSES, default the available cores up to 4; 1 = Next.js in this
+ * process). This process — the primary — starts the database, applies the
+ * migrations, seeds, supervises the queue workers and the web processes
+ * (replacing one that dies, with a growing delay), and on SIGINT/SIGTERM stops
+ * the web processes, then the workers, then the embedded PostgreSQL. A web
+ * process runs startPortalServer only (scripts/web-processes.ts).
+ *
+ * Next.js runs behind a plain HTTP server that sets
  * X-Forwarded-For to the connection's address, so the sign-in rate limit
  * counts real client addresses: Next.js itself keeps a client-sent header.
  * Behind N reverse proxies set PCACE_TRUSTED_PROXIES=N; their entries are kept
  * and the socket address appended.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -22,6 +31,7 @@ import { stopEmbeddedPostgres } from '../lib/db/embedded';
 import { PROJECT_ROOT } from '../lib/db/migrate';
 import { ensureDatabase } from './db-start';
 import { trustProxy } from '../lib/server/https';
+import { webProcessCount, WebProcessSupervisor } from './web-processes';
 
 /** The address chain Next.js will see: only the socket address unless proxies are trusted. */
 export function forwardedFor(clientHeader: string | string[] | undefined, remote: string | undefined): string {
@@ -69,13 +79,43 @@ export function nextBuild(env: NodeJS.ProcessEnv = process.env): Promise<number>
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
-async function main() {
+function options() {
   const args = process.argv.slice(2);
-  const production = args.includes('--production');
-  const keepDb = args.includes('--keep-db') || process.env.PCACE_KEEP_DB === '1';
   const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-  const port = Number(arg('--port') ?? process.env.PORT ?? 3000);
-  const host = arg('--host') ?? process.env.HOST ?? '0.0.0.0';
+  return {
+    production: args.includes('--production'),
+    keepDb: args.includes('--keep-db') || process.env.PCACE_KEEP_DB === '1',
+    port: Number(arg('--port') ?? process.env.PORT ?? 3000),
+    host: arg('--host') ?? process.env.HOST ?? '0.0.0.0',
+  };
+}
+
+/** A web process forked by the primary (same arguments, the primary's environment): Next.js only. */
+async function webProcess() {
+  const { port, host } = options();
+  let portal: PortalServer | null = null;
+  let closing = false;
+  const stop = () => {
+    if (closing) return;
+    closing = true;
+    void (portal?.close() ?? Promise.resolve()).catch(() => {}).finally(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  portal = await startPortalServer({ port, host, production: true });
+  if (closing) await portal.close();
+}
+
+async function main() {
+  if (cluster.isWorker) return webProcess();
+  const { production, keepDb, port, host } = options();
+  let webCount: number;
+  try {
+    webCount = webProcessCount(production);
+  } catch (err) {
+    console.error(`[portal] ${(err as Error).message}`);
+    process.exit(2);
+  }
 
   // A wrong storage setting stops here, before the database starts, with its reason.
   const { checkStorageSettings } = await import('../lib/storage/backend');
@@ -95,11 +135,13 @@ async function main() {
 
   let portal: PortalServer | null = null;
   let stopping = false;
+  const web = webCount > 1 ? new WebProcessSupervisor(webCount, () => stopping) : null;
   const workers = new WorkerSupervisor(Number(process.env.PCACE_WORKERS ?? 1), () => stopping);
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
     await portal?.close().catch(() => {});
+    await web?.stop();
     await workers.stop();
     if (startedEmbedded && !keepDb) {
       await stopEmbeddedPostgres().catch((err) => console.error(`[db] ${(err as Error).message}`));
@@ -112,7 +154,7 @@ async function main() {
   // which cut this shutdown short and left the embedded PostgreSQL running.
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
-    console.log(`[portal] ${signal}: stopping the web server, the workers${startedEmbedded && !keepDb ? ' and the embedded PostgreSQL' : ''}…`);
+    console.log(`[portal] ${signal}: stopping the web server${web ? 's' : ''}, the workers${startedEmbedded && !keepDb ? ' and the embedded PostgreSQL' : ''}…`);
     void shutdown(0);
   };
   process.on('SIGINT', onSignal);
@@ -125,8 +167,20 @@ async function main() {
   }
   const credentials = process.env.PCACE_NO_SEED === '1' ? null : await (await import('./seed-demo')).seedDemo();
   if (process.env.PCACE_NO_WORKER !== '1') workers.start();
-  portal = await startPortalServer({ port, host, production });
-  console.log(`[portal] ${production ? 'production' : 'development'} server on ${portal.url}`);
+  let address: string;
+  if (web) {
+    try {
+      await web.start();
+    } catch (err) {
+      console.error(`[portal] ${(err as Error).message}`);
+      return shutdown(1);
+    }
+    address = `http://localhost:${port}`;
+  } else {
+    portal = await startPortalServer({ port, host, production });
+    address = portal.url;
+  }
+  console.log(`[portal] ${production ? 'production' : 'development'} server on ${address}${web ? ` (${webCount} web processes)` : ''}`);
   if (credentials) console.log(`[portal] demo lab: sign in as ${credentials.email} / ${credentials.password}`);
 }
 

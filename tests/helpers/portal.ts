@@ -23,6 +23,8 @@ export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
 export interface Portal {
   readonly base: string;
+  /** The server's main process (`node --import tsx scripts/dev.ts --production`, as `npm start`). */
+  readonly server: ChildProcess;
   readonly db: TestDatabase;
   /** A new page in a fresh browser context (own cookies), 1280×800. */
   page(): Promise<Page>;
@@ -49,8 +51,9 @@ export function usePortal(opts: { workers?: number; env?: Record<string, string>
     if (withBrowser && !existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     const port = await freePort();
     base = `http://localhost:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production', PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1', ...opts.env };
-    server = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
+    // One web process unless a test asks for more: each is a Next.js server of its own (memory, start-up time).
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: testDb.current.url, STORAGE_DIR: testDb.current.storageDir, NEXTAUTH_URL: base, NODE_ENV: 'production', PCACE_NO_WORKER: '1', PCACE_NO_SEED: '1', PCACE_WEB_PROCESSES: '1', ...opts.env };
+    server = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts', '--production', '--port', String(port), '--host', '127.0.0.1'], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,6 +101,9 @@ export function usePortal(opts: { workers?: number; env?: Record<string, string>
   return {
     get base() {
       return base;
+    },
+    get server() {
+      return server!;
     },
     get db() {
       return testDb.current;
