@@ -2,7 +2,7 @@
  * The production portal's web processes (PCACE_WEB_PROCESSES): node:cluster
  * workers sharing the primary's port, each running Next.js behind
  * startPortalServer. One Node.js process spends about 2 ms of CPU on a cached
- * API request, which caps it near 450 requests/s whatever the cores; several
+ * API request, which caps it near 500 requests/s whatever the cores; several
  * processes use the cores. State the processes must share lives in PostgreSQL
  * (sessions, sign-in rate limits) or in files (the session secret); what each
  * keeps in memory (view cache, token stamp throttle, sample lists) is checked
