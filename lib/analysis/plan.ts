@@ -76,6 +76,8 @@ export interface MemoryFacts {
   captureBytes?: number;
   /** Bytes a forward pass may spill to disk to spare another pass (planPasses); 0 or unset: only layers bigger than the capture budget spill. */
   spillBytes?: number;
+  /** Bytes a pass may spill in all, layers bigger than the capture budget included (planPasses' `diskBytes`; default `spillBytes`). */
+  spillDiskBytes?: number;
 }
 
 export interface MemoryPlan {
@@ -114,7 +116,7 @@ export function planMemory(layers: ConvLayerInfo[], n: number, facts: MemoryFact
   const batchSize = Math.max(1, Math.min(facts.maxBatch, Math.floor((FORWARD_SHARE * facts.limit) / Math.max(1, perImage))));
   const working = Math.max(batchSize * perImage, scoring);
   const captureBytes = facts.captureBytes ?? Math.max(oneChannel, room - working);
-  const passes = planPasses(layers, n, captureBytes, facts.spillBytes ?? 0);
+  const passes = planPasses(layers, n, captureBytes, facts.spillBytes ?? 0, facts.spillDiskBytes ?? facts.spillBytes ?? 0);
   const captured = Math.max(0, ...passes.map((p) => p.bytes));
   return { passes, threads, captureBytes, batchSize, peakBytes: facts.resident + facts.inputs + working + captured };
 }
@@ -145,15 +147,25 @@ export interface ForwardPass {
  * 300 images: 1.3 GB spilled in place of a second pass, bench/README.md).
  * With `spillBytes` 0 only layers bigger than the budget spill, each starting
  * a pass of its own.
+ *
+ * A layer bigger than the budget spills wherever it is captured, so in a pass
+ * of its own it would cost the same writes and reads plus that pass's forward
+ * work: it joins the current pass while the pass's spilled bytes stay within
+ * `diskBytes` (the disk room; by default `spillBytes`, the rule above). VGG-16
+ * at 224² over 300 images: one pass instead of five (bench/README.md).
+ * `spillBytes` bounds only the layers that could have been held in memory.
  */
-export function planPasses(layers: ConvLayerInfo[], n: number, budgetBytes: number, spillBytes = 0): ForwardPass[] {
+export function planPasses(layers: ConvLayerInfo[], n: number, budgetBytes: number, spillBytes = 0, diskBytes = spillBytes): ForwardPass[] {
   const passes: ForwardPass[] = [];
   let current: ForwardPass = { slices: [], bytes: 0 };
+  /** Spilled bytes of the current pass: in all, and of layers that fit the budget. */
   let spilled = 0;
+  let spilledFitting = 0;
   const flush = () => {
     if (current.slices.length) passes.push(current);
     current = { slices: [], bytes: 0 };
     spilled = 0;
+    spilledFitting = 0;
   };
   const spill = (layer: ConvLayerInfo, perChannel: number) => {
     const perChunk = Math.max(1, Math.min(layer.channels, Math.floor(budgetBytes / perChannel)));
@@ -174,7 +186,10 @@ export function planPasses(layers: ConvLayerInfo[], n: number, budgetBytes: numb
       current.bytes += whole;
       continue;
     }
-    if (current.slices.length && spilled + whole <= spillBytes) {
+    const fits = whole <= budgetBytes;
+    const joins = fits ? spilledFitting + whole <= spillBytes && spilled + whole <= diskBytes : spilled + whole <= Math.max(spillBytes, diskBytes);
+    if (current.slices.length && joins) {
+      if (fits) spilledFitting += whole;
       spill(layer, perChannel);
       continue;
     }

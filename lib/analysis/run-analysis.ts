@@ -5,7 +5,7 @@
  * claimed as one run, storing each layer as it finishes (onLayer).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { CaptureArena, forwardPass } from './capture';
@@ -41,8 +41,9 @@ export interface RunAnalysisOptions {
   memoryBudgetBytes?: number;
   /**
    * Bytes one forward pass may spill to disk instead of running another pass
-   * (default: the resident limit, at most half the spill disk's free space;
-   * 0: only layers bigger than the capture budget spill).
+   * (default: the resident limit for layers that fit the capture budget, and
+   * half the spill disk's free space in all; 0: only layers bigger than the
+   * capture budget spill, each in a pass of its own).
    */
   spillBytes?: number;
   /** Statistics threads (default: all cores). */
@@ -113,7 +114,7 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
       maxBatch,
       copiesPerThread: spec.bootstrap > 0 || spec.stabilityComponents.length > 0 ? 1 : 0,
       captureBytes: options.memoryBudgetBytes,
-      spillBytes: options.spillBytes ?? defaultSpillBytes(limit, options),
+      ...spillRoom(limit, options),
     });
     const passes = deepestPassFirst(plan.passes, all);
     const budget = plan.captureBytes;
@@ -335,15 +336,20 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
 }
 
 /**
- * What a pass may spill to spare a forward pass: as much as the resident
- * limit (what a machine granted that much memory can write and read back in a
- * few seconds, mostly from its page cache), and at most half the spill disk's
- * free space, so a pass never fills it.
+ * What a pass may spill to spare a forward pass. Of layers that fit the
+ * capture budget: what the page cache can hold beside the analysis (the
+ * machine's memory less the resident limit, at least the limit), so they are
+ * written and read back from memory in a few seconds. In all, counting the
+ * layers bigger than the budget (they spill in any pass): half the spill
+ * disk's free space, so a pass never fills it. An explicit `spillBytes`
+ * bounds both.
  */
-function defaultSpillBytes(limit: number, options: RunAnalysisOptions): number {
+function spillRoom(limit: number, options: RunAnalysisOptions): { spillBytes: number; spillDiskBytes: number } {
+  if (options.spillBytes !== undefined) return { spillBytes: options.spillBytes, spillDiskBytes: options.spillBytes };
   const root = options.spillDir ?? spillRoot();
   mkdirSync(root, { recursive: true });
-  return Math.min(limit, Math.floor((options.freeSpace ?? freeBytes)(root) / 2));
+  const disk = Math.floor((options.freeSpace ?? freeBytes)(root) / 2);
+  return { spillBytes: Math.min(Math.max(limit, totalmem() - limit), disk), spillDiskBytes: disk };
 }
 
 /**

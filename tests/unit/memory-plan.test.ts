@@ -180,6 +180,31 @@ describe('passes that spill to spare a forward pass', () => {
     expect(deepestPassFirst(reversed, VGG16)).toHaveLength(reversed.length);
   });
 
+  it('takes layers bigger than the budget into the pass while the disk room lasts: they spill in any pass', () => {
+    const onePass = planPasses(VGG16, N, budget, 20 * 1024 * MiB, 64 * 1024 * MiB);
+    expect(onePass.map(names)).toEqual([VGG16.map((l) => `${l.name} spilled`)]);
+    // Layers that fit the budget still spill only within the spill room, counted apart from the big ones.
+    const room = 3072 * MiB;
+    const two = planPasses(VGG16, N, budget, room, 64 * 1024 * MiB);
+    expect(two.map(names)).toEqual([
+      ['features.0 spilled', 'features.2 spilled', 'features.5 spilled', 'features.7 spilled', 'features.10 spilled', 'features.12 spilled', 'features.14 spilled'],
+      ['features.17', 'features.19', 'features.21 spilled', 'features.24 spilled', 'features.26 spilled', 'features.28 spilled'],
+    ]);
+    const fitting = two[0].slices.filter((s) => mapBytes(s.layer) * s.layer.channels <= budget);
+    expect(fitting.reduce((a, s) => a + (s.end - s.start) * mapBytes(s.layer), 0)).toBeLessThanOrEqual(room);
+    // With less disk, a pass ends where its spilled bytes would pass the disk room.
+    const disk = 8 * 1024 * MiB;
+    const passes = planPasses(VGG16, N, budget, room, disk);
+    expect(passes.length).toBeGreaterThan(1);
+    expect(passes.map(names)[0]).toEqual(['features.0 spilled', 'features.2 spilled']);
+    for (const pass of passes) {
+      const spilled = pass.slices.filter((s) => s.spill).reduce((a, s) => a + (s.end - s.start) * mapBytes(s.layer), 0);
+      if (pass.slices.length > 1 && pass.slices.every((s) => s.layer === pass.slices[0].layer) === false) expect(spilled).toBeLessThanOrEqual(disk);
+    }
+    // The default disk room is the spill room: the plan of the test above.
+    expect(planPasses(VGG16, N, budget, room)).toEqual(planPasses(VGG16, N, budget, room, room));
+  });
+
   it('captures every layer in one pass when the room holds all that does not fit', () => {
     const passes = planPasses(VGG16, N, budget, 64 * 1024 * MiB);
     expect(passes).toHaveLength(1);
