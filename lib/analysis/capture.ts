@@ -3,7 +3,7 @@
  * pass are kept in one reusable shared buffer, or written to spill files when
  * a layer is bigger than the memory budget (plan.ts).
  */
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, write } from 'node:fs';
 import path from 'node:path';
 import type { ModelEngine } from '../models/engine';
 import type { CaptureSlice } from './plan';
@@ -64,12 +64,16 @@ export async function forwardPass(
   const fds = files.map((f) => (f ? openSync(f, 'w') : -1));
   const layersOf = [...new Map(slices.map((s) => [s.layer.name, s.layer])).values()];
   const names = layersOf.map((l) => l.name);
-  // The runtime writes each batch's whole layers into the same buffers (see ModelEngine.run).
+  // The runtime writes each batch's whole layers into the same buffers (see ModelEngine.run). A pass
+  // that spills has two sets: the runtime computes the next batch into one while the other is written
+  // to disk (writing from the main thread between batches left the runtime's threads idle).
   const runSize = engine.input.fixedBatchSize ?? batchSize;
-  const into = new Map(layersOf.map((l) => [l.name, new Float32Array(runSize * l.channels * l.mapHeight * l.mapWidth)]));
+  const outputSet = () => new Map(layersOf.map((l) => [l.name, new Float32Array(runSize * l.channels * l.mapHeight * l.mapWidth)]));
+  const into = slices.some((s) => s.spill) ? [outputSet(), outputSet()] : outputSet();
   try {
     await forwardBatches(engine, (start, count) => inputs.batch(start, count), n, batchSize, names, (out, start, count) => {
       onOutput?.(out.output.data, start, count);
+      const writes: Promise<void>[] = [];
       slices.forEach((slice, i) => {
         const t = out.activations.get(slice.layer.name)!;
         const P = slice.layer.mapHeight * slice.layer.mapWidth;
@@ -79,10 +83,11 @@ export async function forwardPass(
           const src = (b * C + slice.start) * P;
           const part = t.data.subarray(src, src + width);
           if (data[i]) data[i]!.set(part, (start + b) * width);
-          // Appended image by image, the file holds exactly the chunk's NCHW tensor.
-          else writeSync(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+          // Image by image at its place, so the file holds exactly the chunk's NCHW tensor.
+          else writes.push(writeAt(fds[i], new Uint8Array(part.buffer, part.byteOffset, part.byteLength), (start + b) * width * 4));
         }
       });
+      return writes.length ? Promise.all(writes).then(() => undefined) : undefined;
     }, stop, into, onOutput !== undefined);
   } finally {
     for (const fd of fds) if (fd >= 0) closeSync(fd);
@@ -108,4 +113,18 @@ export async function forwardPass(
       return view;
     },
   };
+}
+
+/** Writes all of `bytes` at `position` of the file (on the I/O threads; a short write continues). */
+function writeAt(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number) =>
+      write(fd, bytes, done, bytes.length - done, position + done, (err, written) => {
+        if (err) reject(err);
+        else if (written === 0) reject(new Error('activation spill file: the disk accepted no more bytes'));
+        else if (done + written < bytes.length) step(done + written);
+        else resolve();
+      });
+    step(0);
+  });
 }

@@ -149,22 +149,41 @@ export async function forwardBatches(
   n: number,
   batchSize: number,
   layers: readonly string[],
-  onBatch: (out: RunResult, start: number, count: number) => void,
+  /** May return a promise: the batch's buffers stay untouched until it settles (spill writes in flight). */
+  onBatch: (out: RunResult, start: number, count: number) => void | Promise<void>,
   stop: () => void = () => {},
-  /** Per layer, room for a whole batch's maps (batchSize or the model's fixed size), reused for every batch (ModelEngine.run's `into`). */
-  into?: ReadonlyMap<string, Float32Array>,
+  /**
+   * Per layer, room for a whole batch's maps (batchSize or the model's fixed size), reused for
+   * every batch (ModelEngine.run's `into`). Two sets alternate: the next batch runs into one
+   * while what `onBatch` started on the other (writing it to disk) finishes.
+   */
+  into?: ReadonlyMap<string, Float32Array> | readonly ReadonlyMap<string, Float32Array>[],
   /** False: `onBatch` reads only the layers, so the engine may stop after the last of them (ModelEngine.run's `options.output`). */
   output = true,
 ): Promise<void> {
   const fixed = engine.input.fixedBatchSize;
   const size = fixed ?? batchSize;
-  for await (const { start, count, batch, runSize } of inputBatches(load, n, batchSize, engine.input, stop)) {
-    const views = into && new Map([...into].map(([name, buffer]) => [name, buffer.subarray(0, (buffer.length / size) * runSize)]));
-    const out = await engine.run(batch, runSize, layers, views, { output });
-    if (fixed && count < fixed) {
-      const width = out.output.data.length / fixed;
-      out.output = { data: out.output.data.subarray(0, count * width), dims: [count, ...out.output.dims.slice(1)] };
+  const sets: (ReadonlyMap<string, Float32Array> | undefined)[] = into === undefined ? [undefined] : Array.isArray(into) ? [...into] : [into as ReadonlyMap<string, Float32Array>];
+  // What each set's last batch still does with its buffers; a set is run into again only once it is done.
+  const busy: (void | Promise<void>)[] = sets.map(() => undefined);
+  let k = 0;
+  try {
+    for await (const { start, count, batch, runSize } of inputBatches(load, n, batchSize, engine.input, stop)) {
+      const slot = k++ % sets.length;
+      await busy[slot];
+      const set = sets[slot];
+      const views = set && new Map([...set].map(([name, buffer]) => [name, buffer.subarray(0, (buffer.length / size) * runSize)]));
+      const out = await engine.run(batch, runSize, layers, views, { output });
+      if (fixed && count < fixed) {
+        const width = out.output.data.length / fixed;
+        out.output = { data: out.output.data.subarray(0, count * width), dims: [count, ...out.output.dims.slice(1)] };
+      }
+      busy[slot] = onBatch(out, start, count);
+      if (sets.length === 1) await busy[slot];
     }
-    onBatch(out, start, count);
+    await Promise.all(busy);
+  } finally {
+    // On an error or a cancel, nothing may still be writing once the caller closes its files.
+    await Promise.allSettled(busy);
   }
 }
