@@ -17,7 +17,8 @@
  * The server runs as `npm start` would: PCACE_WEB_PROCESSES web processes (default: the
  * cores up to 4); each table row says how many served and their shares of the CPU time.
  *
- *   npx tsx bench/compare-load.ts [--build] [--seconds 20] [--connections 50] [--renders 7] [--keep-db]
+ *   npx tsx bench/compare-load.ts [--build] [--seconds 20] [--connections 50] [--renders 7] [--warmup 5] [--keep-db]
+ * (--warmup: seconds of unrecorded load on each fresh server before its first measured mode.)
  * (--keep-db leaves the seeded database and prints its URL, lab, ids and token.)
  * Needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
  * and Chromium at CHROMIUM_PATH (default /usr/bin/chromium). Results: bench/README.md.
@@ -40,6 +41,8 @@ const opt = (name: string, fallback: number) => (args.includes(name) ? Number(ar
 const SECONDS = opt('--seconds', 20);
 const CONNECTIONS = opt('--connections', 50);
 const RENDERS = opt('--renders', 7);
+/** Unrecorded load on each fresh server before its first measured mode: JIT and caches of every web process at steady state. */
+const WARMUP = opt('--warmup', 5);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TICK_MS = 10; // /proc/<pid>/stat counts in clock ticks of 1/100 s (USER_HZ on Linux)
 
@@ -142,6 +145,11 @@ type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests
  * CPU time per request of the server and of its database backends: what a shared
  * machine changes least. Answers other than `expect` (200, or 304 for revalidation) count as unexpected.
  */
+/** `seconds` of the same load, not recorded (a fresh server's first seconds are its warm-up, not its steady state). */
+async function warmUp(url: string, token: string, seconds: number): Promise<void> {
+  if (seconds > 0) await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' } });
+}
+
 async function load(url: string, token: string, server: { pid: number; database: string }, opts: { encoding?: string; ifNoneMatch?: string; expect?: number } = {}): Promise<LoadResult> {
   const times: number[] = [];
   let unexpected = 0;
@@ -250,6 +258,7 @@ async function main() {
         }
       }
       const target = { pid: s.child.pid!, database: fx.name };
+      await warmUp(api(s.base), token, WARMUP);
       results[mode] = await load(api(s.base), token, target);
       if (mode === 'cached') {
         // What a browser sends (the cached view still goes out uncompressed, see jsonResponse).
