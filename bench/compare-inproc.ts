@@ -15,16 +15,15 @@
  *
  *   npx tsx bench/compare-inproc.ts [--rounds 3] [--requests 200] [--concurrent 50] [--only uncached]
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createCompareBenchDb } from './compare-db';
+import { procCpu } from './proc-cpu';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const ROUNDS = opt('--rounds', 3);
 const REQUESTS = opt('--requests', 200);
 const CONCURRENT = opt('--concurrent', 50);
-const TICK_MS = 10; // /proc/<pid>/stat counts in clock ticks of 1/100 s (USER_HZ on Linux)
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -33,12 +32,8 @@ async function pgCpu(db: { $queryRawUnsafe<T>(q: string): Promise<T> }, name: st
   const rows = await db.$queryRawUnsafe<{ pid: number }[]>(`SELECT pid FROM pg_stat_activity WHERE datname = '${name}'`);
   const out = new Map<number, number>();
   for (const { pid } of rows) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      out.set(pid, (Number(f[11]) + Number(f[12])) * TICK_MS);
-    } catch {
-      // exited meanwhile
-    }
+    const cpu = procCpu(pid);
+    if (cpu) out.set(pid, 1000 * cpu.self); // else exited meanwhile
   }
   return out;
 }

@@ -33,6 +33,7 @@ import autocannon from 'autocannon';
 import { encode } from 'next-auth/jwt';
 import { machineReport } from './machine';
 import { createCompareBenchDb } from './compare-db';
+import { childPids, procCpu, treeCpu } from './proc-cpu';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DIST = '.next-compare';
@@ -44,7 +45,6 @@ const RENDERS = opt('--renders', 7);
 /** Unrecorded load on each fresh server before its first measured mode: JIT and caches of every web process at steady state. */
 const WARMUP = opt('--warmup', 5);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TICK_MS = 10; // /proc/<pid>/stat counts in clock ticks of 1/100 s (USER_HZ on Linux)
 
 const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -87,18 +87,9 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-/** CPU ms (user + system) of a process and its descendants (the server runs under tsx's CLI, a child process). */
+/** CPU ms (user + system) of a process and its live descendants (the server runs under tsx's CLI, a child process). */
 function treeCpuMs(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    let ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean)) ms += treeCpuMs(Number(child));
-    }
-    return ms;
-  } catch {
-    return 0; // exited meanwhile
-  }
+  return [...treeCpu(pid).values()].reduce((ms, c) => ms + 1000 * c.self, 0);
 }
 
 /**
@@ -106,17 +97,16 @@ function treeCpuMs(pid: number): number {
  * by NODE_UNIQUE_ID in their environment); empty when the server runs Next.js in its main process.
  */
 function webProcessCpuMs(pid: number, out = new Map<number, number>()): Map<number, number> {
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
-        if (readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').some((e) => e.startsWith('NODE_UNIQUE_ID='))) {
-          const f = readFileSync(`/proc/${child}/stat`, 'utf8').split(') ')[1].split(' ');
-          out.set(child, (Number(f[11]) + Number(f[12])) * TICK_MS);
-        } else webProcessCpuMs(child, out);
-      }
+  for (const child of childPids(pid)) {
+    let web: boolean;
+    try {
+      web = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').some((e) => e.startsWith('NODE_UNIQUE_ID='));
+    } catch {
+      continue; // exited meanwhile
     }
-  } catch {
-    // exited meanwhile
+    const cpu = web ? procCpu(child) : null;
+    if (cpu) out.set(child, 1000 * cpu.self);
+    else if (!web) webProcessCpuMs(child, out);
   }
   return out;
 }
@@ -124,16 +114,15 @@ function webProcessCpuMs(pid: number, out = new Map<number, number>()): Map<numb
 /** CPU ms of the PostgreSQL backends serving `database` on this machine (their process titles name it). */
 function pgCpuMs(database: string): number {
   let ms = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    let title: string;
     try {
       // "postgres: [cluster: ]user database host(port) state"
-      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!title.startsWith('postgres: ') || !title.includes(` ${database} `)) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {
-      // exited meanwhile
+      continue; // exited meanwhile
     }
+    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) ms += 1000 * (procCpu(pid)?.self ?? 0);
   }
   return ms;
 }
