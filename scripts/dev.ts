@@ -31,6 +31,7 @@ import { stopEmbeddedPostgres } from '../lib/db/embedded';
 import { PROJECT_ROOT } from '../lib/db/migrate';
 import { ensureDatabase } from './db-start';
 import { trustProxy } from '../lib/server/https';
+import { stopChild } from './stop-child';
 import { webProcessCount, WebProcessSupervisor } from './web-processes';
 
 /** The address chain Next.js will see: only the socket address unless proxies are trusted. */
@@ -217,17 +218,8 @@ class WorkerSupervisor {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.children].map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            c.once('exit', () => resolve());
-            c.kill('SIGTERM');
-            // A worker finishes its current layer on SIGTERM; do not wait forever.
-            setTimeout(() => c.kill('SIGKILL'), 15_000).unref();
-          }),
-      ),
-    );
+    // A worker finishes its current layer on SIGTERM; do not wait forever.
+    await Promise.all([...this.children].map((c) => stopChild(c, 15_000)));
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { stopChild } from './stop-child';
 
 /** At most this many by default: beyond it memory (a Next.js server each) grows faster than throughput. */
 const DEFAULT_CAP = 4;
@@ -82,16 +83,6 @@ export class WebProcessSupervisor {
 
   /** SIGTERM to each (it closes its connections and Next.js), SIGKILL after 10 s. */
   async stop(): Promise<void> {
-    await Promise.all(
-      [...this.live].map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.process.exitCode !== null || w.process.signalCode !== null) return resolve();
-            w.once('exit', () => resolve());
-            w.process.kill('SIGTERM');
-            setTimeout(() => w.process.kill('SIGKILL'), 10_000).unref();
-          }),
-      ),
-    );
+    await Promise.all([...this.live].map((w) => stopChild(w.process, 10_000)));
   }
 }
