@@ -47,7 +47,7 @@ export interface Transition<S extends string> {
  * worker then cancels (`cancel`) when it sees the flag.
  */
 export type AnalysisEvent = 'start' | 'complete' | 'fail' | 'cancel' | 'requestCancel' | 'resume';
-export type TaskEvent = 'claim' | 'takeOver' | 'complete' | 'release' | 'fail' | 'exhaust' | 'cancel' | 'resume';
+export type TaskEvent = 'claim' | 'takeOver' | 'take' | 'complete' | 'release' | 'fail' | 'exhaust' | 'cancel' | 'resume';
 export type ArtifactEvent = 'request' | 'claim' | 'takeOver' | 'complete' | 'release' | 'fail' | 'exhaust';
 
 export const ANALYSIS_TRANSITIONS: Readonly<Record<AnalysisEvent, Transition<AnalysisStatus>>> = Object.freeze({
@@ -79,6 +79,13 @@ export const ANALYSIS_TRANSITIONS: Readonly<Record<AnalysisEvent, Transition<Ana
 export const TASK_TRANSITIONS: Readonly<Record<TaskEvent, Transition<TaskStatus>>> = Object.freeze({
   claim: { from: ['queued'], to: 'running', raced: [] },
   takeOver: { from: ['running'], to: 'running', raced: [] },
+  /**
+   * A free worker takes a layer another worker holds under a live lease but has
+   * not started (work-taking.ts): the holder then skips it. Conditional on the
+   * holder and on "startedAt" being null, so a take and the holder's start
+   * cannot both win.
+   */
+  take: { from: ['running'], to: 'running', raced: [] },
   complete: { from: ['running'], to: 'completed', raced: ['failed', 'cancelled'] },
   release: { from: ['running'], to: 'queued', raced: ['failed', 'cancelled'] },
   fail: { from: ['running'], to: 'failed', raced: ['failed', 'cancelled'] },

@@ -30,7 +30,7 @@ export interface ClaimedTask {
 }
 
 /** Key of the transaction lock that serialises claims (any constant shared by all workers). */
-const CLAIM_LOCK = 0x70636163;
+export const CLAIM_LOCK = 0x70636163;
 
 /** application_name of a worker's listening connection: pg_stat_activity counts the workers of a database by it. */
 export const WORKER_APPLICATION_NAME = 'pcace-worker';
@@ -112,7 +112,7 @@ export async function claimTasks(
     const chosen = size >= pending.length ? pending : chooseGroup(await withCosts(tx, first.analysisId, pending), size);
     const rows = await tx.$queryRaw<ClaimedTask[]>`
       UPDATE "LayerTask" SET status = ${sqlStatus(targetOf(TASK_TRANSITIONS.claim))}, "lockedBy" = ${workerId}, "lockedAt" = now(),
-             attempts = attempts + 1, "updatedAt" = now()
+             attempts = attempts + 1, "startedAt" = NULL, "takenFrom" = NULL, "updatedAt" = now()
       WHERE id = ANY(${chosen.map((t) => t.id)}::text[])
       RETURNING id, "analysisId", "layerName", "layerIndex", attempts`;
     await tx.$executeRaw`UPDATE "Lab" SET "lastClaimAt" = clock_timestamp() WHERE id = ${first.labId}`;
@@ -122,8 +122,8 @@ export async function claimTasks(
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
-/** The pending tasks with their layers' estimated cost (a layer the model no longer lists costs as much as the dearest). */
-async function withCosts(tx: Tx, analysisId: string, pending: { id: string; layerName: string; layerIndex: number }[]): Promise<PendingTask[]> {
+/** The tasks with their layers' estimated cost (a layer the model no longer lists costs as much as the dearest). */
+export async function withCosts<T extends { id: string; layerName: string; layerIndex: number }>(tx: Tx, analysisId: string, pending: T[]): Promise<(T & PendingTask)[]> {
   const a = await tx.analysis.findUniqueOrThrow({ where: { id: analysisId }, select: { options: true, modelVersion: { select: { layers: true, inputShape: true, format: true } } } });
   const layers = a.modelVersion.layers as unknown as CostLayer[];
   const estimate = estimateAnalysisCost({
@@ -134,7 +134,7 @@ async function withCosts(tx: Tx, analysisId: string, pending: { id: string; laye
   });
   const cost = new Map(layers.map((l, i) => [l.name, estimate.layerSeconds[i]]));
   const dearest = Math.max(0, ...estimate.layerSeconds);
-  return pending.map((t) => ({ id: t.id, layerIndex: t.layerIndex, cost: cost.get(t.layerName) ?? dearest }));
+  return pending.map((t) => ({ ...t, cost: cost.get(t.layerName) ?? dearest }));
 }
 
 /**
@@ -146,18 +146,30 @@ async function failExhausted(db: PrismaClient, cfg: QueueConfig): Promise<void> 
 }
 
 export interface Heartbeat {
-  /** The tasks still ours: the others were taken over by another worker (our lease lapsed) or ended with their analysis. */
+  /** The tasks still ours: the others were taken over by another worker (our lease lapsed), taken (`taken`) or ended with their analysis. */
   ours: Set<string>;
+  /** Tasks a free worker took from us before we started them (work-taking.ts): skipped, not lost. */
+  taken: Set<string>;
   cancelRequested: boolean;
 }
 
 /** Renews the lease of a worker's running tasks (one analysis' group) and records each one's progress. */
 export async function heartbeat(db: PrismaClient, workerId: string, tasks: { id: string; progress: number }[]): Promise<Heartbeat> {
-  if (!tasks.length) return { ours: new Set(), cancelRequested: false };
+  if (!tasks.length) return { ours: new Set(), taken: new Set(), cancelRequested: false };
   const rows = await db.$queryRaw<{ id: string; cancelRequested: boolean }[]>`
     UPDATE "LayerTask" t SET "lockedAt" = now(), progress = v.progress, "updatedAt" = now()
     FROM "Analysis" a, unnest(${tasks.map((t) => t.id)}::text[], ${tasks.map((t) => t.progress)}::float8[]) AS v(id, progress)
     WHERE t.id = v.id AND t."lockedBy" = ${workerId} AND t.status = ${sqlStatus('running')} AND a.id = t."analysisId"
     RETURNING t.id, a."cancelRequested"`;
-  return { ours: new Set(rows.map((r) => r.id)), cancelRequested: rows.some((r) => r.cancelRequested) };
+  const ours = new Set(rows.map((r) => r.id));
+  const missing = tasks.map((t) => t.id).filter((id) => !ours.has(id));
+  const taken = missing.length ? await takenFrom(db, workerId, missing) : new Set<string>();
+  return { ours, taken, cancelRequested: rows.some((r) => r.cancelRequested) };
+}
+
+/** Of `ids`, the tasks another worker holds because it took them from `workerId` (work-taking.ts). */
+export async function takenFrom(db: PrismaClient | Tx, workerId: string, ids: string[]): Promise<Set<string>> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "LayerTask" WHERE id = ANY(${ids}::text[]) AND "takenFrom" = ${workerId} AND "lockedBy" IS DISTINCT FROM ${workerId}`;
+  return new Set(rows.map((r) => r.id));
 }

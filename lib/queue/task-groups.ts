@@ -54,3 +54,42 @@ export function chooseGroup(pending: PendingTask[], size: number): PendingTask[]
   }
   return group.sort((a, b) => a.layerIndex - b.layerIndex);
 }
+
+/** A layer another worker holds and has not started, with its estimated cost (as PendingTask). */
+export type TakeCandidate = PendingTask;
+
+export interface TakePlan {
+  /** The layers to take, in layer order (empty: taking would not finish the analysis sooner by the margin). */
+  take: TakeCandidate[];
+  /** Seconds until the victim's group ends without the take, and until the later of the two groups ends with it. */
+  without: number;
+  with: number;
+}
+
+/**
+ * Which of a running group's unstarted layers a free worker should take so both
+ * groups end together (work-taking.ts). All in seconds of the taker's measured
+ * pace: `remaining` is what the victim still has to do (its started layers and
+ * the unstarted ones), `overhead` what the taker pays before its first layer
+ * (opening the model and images, one forward pass). From the victim's last
+ * layers down (those it would reach last), a layer is taken when it lowers the
+ * later of the two ends. Nothing is taken unless that gains at least `margin`
+ * seconds: a take costs a second setup and forward pass, and the estimates
+ * behind it are approximate, so a take that gains little could lose.
+ */
+export function chooseTake(candidates: TakeCandidate[], remaining: number, overhead: number, margin: number): TakePlan {
+  const take: TakeCandidate[] = [];
+  let taken = 0;
+  let end = remaining;
+  for (const c of [...candidates].sort((a, b) => b.layerIndex - a.layerIndex)) {
+    const cost = Math.max(0, c.cost);
+    const next = Math.max(overhead + taken + cost, remaining - taken - cost);
+    if (next < end) {
+      take.push(c);
+      taken += cost;
+      end = next;
+    }
+  }
+  if (remaining - end < margin) return { take: [], without: remaining, with: remaining };
+  return { take: take.sort((a, b) => a.layerIndex - b.layerIndex), without: remaining, with: end };
+}

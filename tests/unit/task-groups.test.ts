@@ -4,7 +4,7 @@
  * equal estimated cost; and the per-layer costs those come from.
  */
 import { describe, expect, it } from 'vitest';
-import { chooseGroup, groupSize, type PendingTask } from '../../lib/queue/task-groups';
+import { chooseGroup, chooseTake, groupSize, type PendingTask } from '../../lib/queue/task-groups';
 import { queueConfig } from '../../lib/queue/config';
 import { estimateAnalysisCost } from '../../lib/analysis/cost';
 import { withDefaults } from '../../lib/analysis/options';
@@ -83,5 +83,37 @@ describe('per-layer cost', () => {
     // layers differ by their own work, not by a flat per-task part.
     const perChannel = e.layerSeconds.map((s, j) => s / layers[j].channels);
     expect(perChannel[0]).toBeGreaterThan(perChannel[1]);
+  });
+});
+
+describe('work-taking: which unstarted layers a free worker takes', () => {
+  it('takes about half the remaining work, from the victim’s last layers, so both groups end together', () => {
+    // Eight unstarted layers of 1 s and a started one (counted 0.5 s): 8.5 s left; the taker pays 0.5 s first.
+    const plan = chooseTake(tasks([1, 1, 1, 1, 1, 1, 1, 1]), 8.5, 0.5, 0.25);
+    expect(plan.take.map((t) => t.layerIndex)).toEqual([4, 5, 6, 7]);
+    expect(plan.without).toBe(8.5);
+    // The taker ends at 0.5 + 4, the victim at 8.5 − 4.
+    expect(plan.with).toBe(4.5);
+  });
+
+  it('takes nothing when the taker’s setup and forward pass eat the gain', () => {
+    // One unstarted layer of 1 s and 1.5 s left: taking it ends at max(1.2 + 1, 0.5), later than 1.5.
+    expect(chooseTake(tasks([1]), 1.5, 1.2, 0.6).take).toEqual([]);
+    // A gain below the margin is no take either: 3 s left, 1.6 s overhead, taking one layer ends at max(2.6, 2): 0.4 s gained < 0.8.
+    expect(chooseTake(tasks([1, 1]), 3, 1.6, 0.8).take).toEqual([]);
+    expect(chooseTake(tasks([1, 1]), 3, 1.6, 0.3).take.map((t) => t.layerIndex)).toEqual([1]);
+    // Where a forward pass is expensive (224²: tens of seconds), a take of small layers never pays.
+    expect(chooseTake(tasks([2, 2, 2, 2]), 8, 30, 15).take).toEqual([]);
+  });
+
+  it('passes over a layer that would end the taker later than the victim', () => {
+    // By layer index 6, 1, 1 s; 8 s left. The two last help (ends 7, then 6); the first would end the taker at 8.2.
+    const plan = chooseTake(tasks([6, 1, 1]), 8, 0.2, 0.25);
+    expect(plan.take.map((t) => t.layerIndex)).toEqual([1, 2]);
+    expect(plan.with).toBe(6);
+    // A big last layer is taken alone when it is what balances: 1, 1, 5 s with 7 s left ends at max(5.2, 2).
+    const big = chooseTake(tasks([1, 1, 5]), 7, 0.2, 0.25);
+    expect(big.take.map((t) => t.layerIndex)).toEqual([2]);
+    expect(big.with).toBeCloseTo(5.2);
   });
 });
