@@ -69,6 +69,12 @@ export interface RunAnalysisOptions {
    * layer is scored (the groups share their trained passes, sanity-runs.ts).
    */
   onLayer?: (layer: LayerResult, run: RunSummary) => Promise<void> | void;
+  /**
+   * Asked before a layer is scored; false leaves it out of this run (its
+   * captured maps unscored): a worker's layer that another worker took
+   * (lib/queue/work-taking.ts).
+   */
+  mayScoreLayer?: (name: string) => Promise<boolean>;
 }
 
 export class AnalysisCancelled extends Error {
@@ -138,7 +144,9 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
     const y = fromDataset ? datasetTargets(ds) : new Float64Array(n);
 
     // A retest ranks every channel a second time.
-    const totalChannels = layers.reduce((s, l) => s + l.channels, 0) * (spec.retest ? 2 : 1);
+    let totalChannels = layers.reduce((s, l) => s + l.channels, 0) * (spec.retest ? 2 : 1);
+    /** Layers left out on mayScoreLayer's word. */
+    const skipped = new Set<string>();
     let channelsDone = 0;
     let forwardSeconds = 0;
     let forwardPasses = 0;
@@ -180,6 +188,13 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
         for (let s = 0; s < pass.slices.length; s++) {
           const slice = pass.slices[s];
           const { layer } = slice;
+          if (skipped.has(layer.name)) continue;
+          // Asked once, as the layer's first slice is about to be scored (a retest's sweep finds it in results).
+          if (options.mayScoreLayer && slice.start === 0 && !results.some((r) => r.name === layer.name) && !(await options.mayScoreLayer(layer.name))) {
+            skipped.add(layer.name);
+            totalChannels -= layer.channels * (spec.retest ? 2 : 1);
+            continue;
+          }
           const ts = performance.now();
           const where = { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length };
           const scoredBefore = layerScored.get(layer.name) ?? 0;
@@ -255,12 +270,12 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
       if (!spec.retest && !spec.sanityChecks) await finished(layerResult);
     });
 
-    if (spec.sanityChecks) {
+    if (spec.sanityChecks && results.length) {
       // After every layer is scored, so the layers' randomised models share their trained prefix passes (sanity-runs.ts).
       stop();
       report('sanity', passes.length, { layer: results.length === 1 ? results[0].name : 'all analysed layers' });
       const { addSanityChecks } = await import('./sanity');
-      const checked = layers.map((layer) => ({ layer, result: results.find((r) => r.name === layer.name)! }));
+      const checked = layers.filter((l) => !skipped.has(l.name)).map((layer) => ({ layer, result: results.find((r) => r.name === layer.name)! }));
       await addSanityChecks(checked, {
         spec,
         n,

@@ -21,10 +21,20 @@ function throttled<T>(ctx: SandboxContext): (value: T, force?: boolean) => void 
   };
 }
 
-type AnalysisJobArgs = { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number };
+type AnalysisJobArgs = { spec: AnalysisSpec; threads?: number; memoryBudgetBytes?: number; askBeforeLayer?: boolean };
+
+/** What a layer group asks its worker before scoring a layer: is it still ours (not taken by another worker)? */
+export interface LayerQuestion {
+  mayScoreLayer: string;
+}
 
 /** runAnalysis as a worker's model process runs it, sending `onLayer` each finished layer. */
-async function analysisInProcess(args: AnalysisJobArgs, ctx: SandboxContext, onLayer?: RunAnalysisOptions['onLayer']): Promise<AnalysisResult> {
+async function analysisInProcess(
+  args: AnalysisJobArgs,
+  ctx: SandboxContext,
+  onLayer?: RunAnalysisOptions['onLayer'],
+  mayScoreLayer?: RunAnalysisOptions['mayScoreLayer'],
+): Promise<AnalysisResult> {
   const { runAnalysis } = await import('./run-analysis');
   const { memoryLimitBytes } = await import('./plan');
   const report = throttled<AnalysisProgress>(ctx);
@@ -40,6 +50,7 @@ async function analysisInProcess(args: AnalysisJobArgs, ctx: SandboxContext, onL
     networkCurves: false,
     onProgress: (p) => report(p, p.phase === 'done' || p.phase === 'loading'),
     onLayer,
+    mayScoreLayer,
   });
 }
 
@@ -70,7 +81,9 @@ export interface LayerPart {
  * it is final, and the value at the end holds only the timings.
  */
 export async function layerGroupJob(args: AnalysisJobArgs, ctx: SandboxContext): Promise<AnalysisResult['timings']> {
-  const result = await analysisInProcess(args, ctx, (layer, run) => ctx.part({ layer, run } satisfies LayerPart));
+  // Skipped only on an explicit no: an unanswered question (null) scores the layer.
+  const ask = args.askBeforeLayer ? async (name: string) => (await ctx.ask({ mayScoreLayer: name } satisfies LayerQuestion)) !== false : undefined;
+  const result = await analysisInProcess(args, ctx, (layer, run) => ctx.part({ layer, run } satisfies LayerPart), ask);
   return result.timings;
 }
 

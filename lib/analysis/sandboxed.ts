@@ -16,7 +16,7 @@ import { runSandboxed, startSpareProcess } from '../models/sandbox/process';
 import { ArtifactStopped, type ArtifactOptions, type ArtifactOutput, type ArtifactRequest } from './artifacts/compute';
 import { AnalysisCancelled } from './run-analysis';
 import type { AnalysisProgress, AnalysisResult, AnalysisSpec, LayerResult, RunSummary } from './types';
-import type { LayerPart } from './sandbox-jobs';
+import type { LayerPart, LayerQuestion } from './sandbox-jobs';
 import type { NetworkCurveLayer, NetworkCurves } from './importance/network-curves';
 
 const MODULE = 'lib/analysis/sandbox-jobs.ts';
@@ -54,11 +54,19 @@ export interface SandboxedOptions {
 type AnalysisOptions = SandboxedOptions & { onProgress?: (p: AnalysisProgress) => void; memoryBudgetBytes?: number };
 
 /** An analysis job of sandbox-jobs.ts in a model process; a stop request rejects with AnalysisCancelled once the process is gone. */
-async function analysisInProcess<T>(fn: string, spec: AnalysisSpec, opts: AnalysisOptions, limits: SandboxLimits, onPart?: (v: unknown) => void): Promise<T> {
+async function analysisInProcess<T>(
+  fn: string,
+  spec: AnalysisSpec,
+  opts: AnalysisOptions,
+  limits: SandboxLimits,
+  onPart?: (v: unknown) => void,
+  mayScoreLayer?: (name: string) => Promise<boolean>,
+): Promise<T> {
   try {
     return await runSandboxed<T>(
-      { module: MODULE, fn, args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes } },
+      { module: MODULE, fn, args: { spec, threads: opts.threads, memoryBudgetBytes: opts.memoryBudgetBytes, askBeforeLayer: mayScoreLayer !== undefined } },
       {
+        onAsk: mayScoreLayer && ((v) => mayScoreLayer((v as LayerQuestion).mayScoreLayer)),
         limits,
         shouldStop: opts.shouldStop,
         onStart: opts.onStart,
@@ -84,13 +92,15 @@ export function runAnalysisSandboxed(spec: AnalysisSpec, opts: AnalysisOptions):
 /**
  * The layers of `spec` (a worker's group of layer tasks of one analysis) as one
  * run in a model process: one forward pass for all of them, each layer handed
- * to `onLayer` as soon as it is final, while the next is scored. The job's time
- * budget is the task budget per layer. Resolves with the run's timings; a stop
- * request rejects with AnalysisCancelled once the process is gone.
+ * to `onLayer` as soon as it is final, while the next is scored. Before scoring
+ * a layer the process asks `mayScoreLayer` (when given) and skips the layer on
+ * false (another worker took it). The job's time budget is the task budget per
+ * layer. Resolves with the run's timings; a stop request rejects with
+ * AnalysisCancelled once the process is gone.
  */
 export function runLayerGroupSandboxed(
   spec: AnalysisSpec,
-  opts: AnalysisOptions & { onLayer: (layer: LayerResult, run: RunSummary) => void },
+  opts: AnalysisOptions & { onLayer: (layer: LayerResult, run: RunSummary) => void; mayScoreLayer?: (name: string) => Promise<boolean> },
 ): Promise<AnalysisResult['timings']> {
   const limits = taskLimits();
   const layers = spec.layers === 'all' ? 1 : Math.max(1, spec.layers.length);
@@ -98,7 +108,7 @@ export function runLayerGroupSandboxed(
     layers === 1
       ? limits
       : { ...limits, budgetSeconds: limits.budgetSeconds * layers, names: { ...limits.names, job: 'the group of layer tasks', budget: `${limits.names.budget} per layer × ${layers} layers` } };
-  return analysisInProcess('layerGroupJob', spec, opts, group, (v) => opts.onLayer((v as LayerPart).layer, (v as LayerPart).run));
+  return analysisInProcess('layerGroupJob', spec, opts, group, (v) => opts.onLayer((v as LayerPart).layer, (v as LayerPart).run), opts.mayScoreLayer);
 }
 
 /** computeArtifact in a model process; a stop request rejects with ArtifactStopped once the process is gone. */

@@ -34,6 +34,17 @@ async function capOnnxRuntime(threads: number): Promise<void> {
 }
 
 let root = '';
+/** Questions of the running job waiting for the parent's answer, by id. */
+const asked = new Map<number, (value: unknown) => void>();
+let nextQuestion = 0;
+
+function ask(value: unknown): Promise<unknown> {
+  const id = nextQuestion++;
+  return new Promise((resolve) => {
+    asked.set(id, resolve);
+    send({ type: 'ask', id, value });
+  });
+}
 let ready: Promise<void> = Promise.resolve();
 
 async function run(m: Extract<ToChild, { type: 'run' }>): Promise<void> {
@@ -45,6 +56,7 @@ async function run(m: Extract<ToChild, { type: 'run' }>): Promise<void> {
     const ctx: SandboxContext = {
       progress: (value) => send({ type: 'progress', value }),
       part: (value) => send({ type: 'part', value }),
+      ask,
       threads: m.limits.threads,
       memoryMb: m.limits.memoryMb,
     };
@@ -76,6 +88,9 @@ process.on('message', (m: ToChild) => {
       });
   } else if (m.type === 'run') {
     void run(m);
+  } else if (m.type === 'answer') {
+    asked.get(m.id)?.(m.value);
+    asked.delete(m.id);
   }
 });
 // The parent is gone (a worker killed, or a spare no longer wanted): nothing to report to.

@@ -46,6 +46,11 @@ export interface SandboxRunOptions {
    * group's finished layers): the caller can act on each while the job runs on.
    */
   onPart?: (value: unknown) => void;
+  /**
+   * Answers the job's questions (SandboxContext.ask), in the order asked; the
+   * job waits for each. Unanswerable (no onAsk, or it throws): null.
+   */
+  onAsk?: (value: unknown) => Promise<unknown> | unknown;
   /** The process started (its pid, for logs). */
   onStart?: (pid: number) => void;
   /** Output of the child and crash details (never user-facing). */
@@ -316,6 +321,15 @@ export function runSandboxedWithStats<T>(job: SandboxJob, opts: SandboxRunOption
         case 'part':
           if (!outcome) opts.onPart?.(m.value);
           break;
+        case 'ask': {
+          const answer = (value: unknown) => {
+            if (!outcome && child.connected) child.send({ type: 'answer', id: m.id, value } satisfies ToChild);
+          };
+          Promise.resolve()
+            .then(() => (opts.onAsk ? opts.onAsk(m.value) : null))
+            .then(answer, () => answer(null));
+          break;
+        }
         case 'result':
           if (outcome) break;
           outcome = { ok: true, value: m.value as T };
