@@ -5,7 +5,9 @@
  * progress; each layer is stored (persistLayer) as soon as the model process
  * sends it, while the next is scored. So progress, cancellation and crash
  * recovery stay per layer: a killed worker leaves its stored layers done and
- * the others to lapse and be taken over.
+ * the others to lapse and be taken over. The model process asks before each
+ * layer (mayScoreLayer), which marks it started: a layer a free worker took
+ * first (lib/queue/work-taking.ts) is skipped, and the group goes on.
  */
 import type { PrismaClient } from '../lib/db/generated/client';
 import type { AnalysisProgress, LayerResult, RunSummary } from '../lib/analysis/types';
@@ -13,6 +15,7 @@ import type { QueueConfig } from '../lib/queue/config';
 import { LeaseLost } from '../lib/queue/analysis-status';
 import { heartbeat, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { persistLayer, refreshProgress } from '../lib/queue/persist';
+import { markLayerStarted, type GroupPace } from '../lib/queue/work-taking';
 
 const CANCEL_POLL_MS = 500;
 
@@ -23,8 +26,12 @@ interface TaskState {
   /** Its layer is being written, or was: a heartbeat no longer finding it running is no loss. */
   storing: boolean;
   stored: boolean;
+  /** The stored layer's own seconds (LayerResult.seconds). */
+  seconds: number;
   /** Taken over by another worker, or ended with its analysis. */
   lost: boolean;
+  /** Taken by a free worker before we started it (work-taking.ts): skipped, the group goes on. */
+  taken: boolean;
 }
 
 export class LayerGroup {
@@ -47,7 +54,7 @@ export class LayerGroup {
     private readonly cancelFlag: (analysisId: string) => Promise<boolean>,
   ) {
     this.analysisId = tasks[0].analysisId;
-    this.states = tasks.map((task) => ({ task, progress: 0, storing: false, stored: false, lost: false }));
+    this.states = tasks.map((task) => ({ task, progress: 0, storing: false, stored: false, lost: false, taken: false, seconds: 0 }));
   }
 
   get layerNames(): string[] {
@@ -64,10 +71,14 @@ export class LayerGroup {
   start(cfg: QueueConfig): void {
     this.timers.push(
       setInterval(() => {
-        const open = this.states.filter((s) => !s.storing && !s.stored && !s.lost);
+        const open = this.states.filter((s) => !s.storing && !s.stored && !s.lost && !s.taken);
         this.beating = heartbeat(this.db, this.workerId, open.map((s) => ({ id: s.task.id, progress: s.progress })))
           .then(async (hb) => {
-            for (const s of open) if (!hb.ours.has(s.task.id) && !s.storing && !s.stored) s.lost = true;
+            for (const s of open) {
+              if (hb.ours.has(s.task.id) || s.storing || s.stored) continue;
+              if (hb.taken.has(s.task.id)) s.taken = true;
+              else s.lost = true;
+            }
             this.cancelRequested ||= hb.cancelRequested;
             if (hb.ours.size) await refreshProgress(this.db, this.analysisId, null, null);
           })
@@ -104,7 +115,40 @@ export class LayerGroup {
 
   /** Tasks still ours whose layer is not stored. */
   unfinished(): ClaimedTask[] {
-    return this.states.filter((s) => !s.stored && !s.lost).map((s) => s.task);
+    return this.states.filter((s) => !s.stored && !s.lost && !s.taken).map((s) => s.task);
+  }
+
+  /** Layers a free worker took from this group. */
+  get takenLayers(): string[] {
+    return this.states.filter((s) => s.taken).map((s) => s.task.layerName);
+  }
+
+  /**
+   * Asked by the model process before it scores a layer: marks the layer
+   * started while it is still ours (a started layer is never taken); false
+   * when it was taken (the process skips it) or lost (the run stops).
+   */
+  readonly mayScoreLayer = async (name: string): Promise<boolean> => {
+    const s = this.states.find((x) => x.task.layerName === name);
+    if (!s || s.lost || s.taken) return false;
+    try {
+      const mark = await markLayerStarted(this.db, s.task.id, this.workerId);
+      if (mark === 'taken') s.taken = true;
+      else if (mark === 'lost') s.lost = true;
+      return mark === 'ours';
+    } catch (err) {
+      // Unsure whether it is ours: the run stops and the group's tasks go back to the queue.
+      this.storeError ??= err as Error;
+      return false;
+    }
+  };
+
+  /** The stored layers' own seconds and the run's seconds outside them (`totalSeconds`: the run's), for a later take. */
+  pace(totalSeconds: number): GroupPace | null {
+    const stored = this.states.filter((s) => s.stored);
+    if (!stored.length) return null;
+    const layerSeconds = stored.reduce((sum, s) => sum + s.seconds, 0);
+    return { layerNames: stored.map((s) => s.task.layerName), layerSeconds, overheadSeconds: Math.max(0, totalSeconds - layerSeconds) };
   }
 
   readonly onProgress = (p: AnalysisProgress): void => {
@@ -127,6 +171,7 @@ export class LayerGroup {
         const t0 = performance.now();
         const { analysisCompleted } = await persistLayer(this.db, s.task, this.workerId, layer, run);
         s.stored = true;
+        s.seconds = layer.seconds;
         this.log(`completed ${this.analysisId}/${layer.name} (stored in ${Math.round(performance.now() - t0)} ms)${analysisCompleted ? ' (analysis complete)' : ''}`);
       } catch (err) {
         s.storing = false;

@@ -20,6 +20,7 @@ import { queueConfig, TASKS_CHANNEL, type QueueConfig } from '../lib/queue/confi
 import { cancelAnalysis, failAnalysis, failTask, releaseTask, startAnalysis } from '../lib/queue/analysis-status';
 import { claimTasks, WORKER_APPLICATION_NAME, type ClaimedTask } from '../lib/queue/layer-tasks';
 import { specFromRow } from '../lib/queue/spec-from-db';
+import { takeTasks, type GroupPace } from '../lib/queue/work-taking';
 import { Wakeup } from '../lib/queue/wakeup';
 import { ArtifactRunner } from './artifacts';
 import { LayerGroup } from './layer-group';
@@ -63,19 +64,27 @@ export class Worker {
     // Ready once the first group's model process has loaded: work claimed before would wait for it.
     await loading;
     this.log('ready');
+    /** The group this worker ran last, while it may take layers of the same analysis from another worker. */
+    let last: { analysisId: string; pace: GroupPace } | null = null;
     while (!this.stopping) {
       this.wakeup.clear();
       let tasks: ClaimedTask[] = [];
       try {
         tasks = await claimTasks(this.opts.db, this.id, this.cfg, { maxTasks: this.cfg.maxGroupLayers });
+        // Nothing queued for any lab: layers of the analysis it just ran that another worker has not started.
+        if (!tasks.length && last) tasks = await takeTasks(this.opts.db, this.id, last.analysisId, this.cfg, last.pace, { log: this.log });
       } catch (err) {
         this.log(`claim failed: ${(err as Error).message}`);
       }
       if (tasks.length) {
-        await this.execute(tasks);
-        // The next group's model process, loaded while the worker claims it (not beside this group, whose CPU it would take).
-        void prestartAnalysisProcess(this.opts.threads);
-      } else if (!(await this.artifacts.runOne())) await this.wakeup.wait(this.cfg.pollSeconds * 1000);
+        const pace = await this.execute(tasks);
+        last = pace && { analysisId: tasks[0].analysisId, pace };
+        continue;
+      }
+      last = null;
+      // The next group's model process, loaded while the worker waits (after any take: beside the other worker's group it would take CPU).
+      void prestartAnalysisProcess(this.opts.threads);
+      if (!(await this.artifacts.runOne())) await this.wakeup.wait(this.cfg.pollSeconds * 1000);
     }
     await this.listener?.end().catch(() => {});
     stopSpareProcesses();
@@ -117,9 +126,10 @@ export class Worker {
   /**
    * Runs a claimed group of layer tasks of one analysis as one run in a model
    * process (one forward pass for all its layers), storing each layer as the
-   * process sends it (layer-group.ts).
+   * process sends it (layer-group.ts). Returns its pace when it ran to its end
+   * (what a take of the same analysis' layers is judged by), else null.
    */
-  private async execute(tasks: ClaimedTask[]): Promise<void> {
+  private async execute(tasks: ClaimedTask[]): Promise<GroupPace | null> {
     const { db } = this.opts;
     const group = new LayerGroup(db, this.id, tasks, this.log, this.cancelFlag);
     const { analysisId } = group;
@@ -140,20 +150,25 @@ export class Worker {
         warm: true,
         // Groups of one analysis share a model process: same model and images, warm runtime and data.
         reuseKey: analysisId,
+        mayScoreLayer: group.mayScoreLayer,
       }).finally(() => local.release());
       await group.settle();
       if (group.storeError) throw group.storeError;
       const missing = group.unfinished();
       if (missing.length) throw new Error(`the model process ended without the results of ${missing.map((t) => t.layerName).join(', ')}`);
+      const taken = group.takenLayers;
       this.log(
-        `ran ${analysisId}/${group.layerNames.join(', ')} in ${timings.forward_passes} forward pass${timings.forward_passes === 1 ? '' : 'es'} ` +
-          `(${timings.forward_seconds.toFixed(1)} s forward, ${timings.total_seconds.toFixed(1)} s in all)`,
+        `ran ${analysisId}/${group.layerNames.filter((l) => !taken.includes(l)).join(', ')} in ${timings.forward_passes} forward pass${timings.forward_passes === 1 ? '' : 'es'} ` +
+          `(${timings.forward_seconds.toFixed(1)} s forward, ${timings.total_seconds.toFixed(1)} s in all)` +
+          (taken.length ? `; another worker took ${taken.join(', ')}` : ''),
       );
+      return group.pace(timings.total_seconds);
     } catch (err) {
       await group.settle();
       await this.handleFailure(group, group.storeError ?? (err as Error)).catch((e) =>
         this.log(`could not record the end of ${group.label}: ${(e as Error).stack ?? (e as Error).message}`),
       );
+      return null;
     }
   }
 

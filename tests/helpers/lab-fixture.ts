@@ -23,6 +23,7 @@ import * as datasetsRoute from '../../app/api/v1/labs/[lab]/datasets/route';
 import * as modelsRoute from '../../app/api/v1/labs/[lab]/models/route';
 import { db } from '../../lib/db/client';
 import { createApiToken } from '../../lib/server/labs';
+import { fromManifest } from '../../lib/models/sidecar';
 import { signUp } from '../../lib/server/signup';
 import type { StoredLayerView } from '../../lib/server/shared/payloads';
 
@@ -105,6 +106,30 @@ export async function mnistCnnLab(who: Person): Promise<MnistLab> {
   const versionId = await uploadMnistCnn(owner.token, owner.slug);
   const datasetId = await registerThrees(owner.token, owner.slug);
   return { ...owner, versionId, datasetId };
+}
+
+/**
+ * mnistCnnLab with the demo ResNet-18 (models/demo, 20 conv layers) as its
+ * model version instead, and room for any number of workers on its tasks:
+ * whole networks on several workers.
+ */
+export async function resnet18Lab(who: Person): Promise<MnistLab> {
+  const lab = await mnistCnnLab(who);
+  const root = path.resolve(import.meta.dirname, '../..');
+  const manifest = JSON.parse(readFileSync(path.join(root, 'models/demo/models.json'), 'utf8')) as { models: { name: string; preprocessing: Parameters<typeof fromManifest>[0] }[] };
+  const entry = manifest.models.find((m) => m.name === 'resnet18-mnist')!;
+  const m = await callRoute(modelsRoute.POST as never, '', {
+    token: lab.token,
+    params: { lab: lab.slug },
+    form: formOf({
+      name: 'resnet18-mnist',
+      file: [fileBlob(readFileSync(path.join(root, 'models/demo/resnet18-mnist.onnx'))), 'r.onnx'],
+      preprocessing: JSON.stringify(fromManifest(entry.preprocessing)),
+    }),
+  });
+  expect(m.status, JSON.stringify(m.body)).toBe(201);
+  await db.lab.update({ where: { id: lab.lab.id }, data: { maxRunningTasks: 100 } });
+  return { ...lab, versionId: m.body.version.id };
 }
 
 export interface AnalysisRequest {
