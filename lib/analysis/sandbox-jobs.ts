@@ -84,6 +84,13 @@ export async function layerGroupJob(args: AnalysisJobArgs, ctx: SandboxContext):
   // Skipped only on an explicit no: an unanswered question (null) scores the layer.
   const ask = args.askBeforeLayer ? async (name: string) => (await ctx.ask({ mayScoreLayer: name } satisfies LayerQuestion)) !== false : undefined;
   const result = await analysisInProcess(args, ctx, (layer, run) => ctx.part({ layer, run } satisfies LayerPart), ask);
+  if (args.askBeforeLayer) {
+    // The worker keeps this process for its next group of the same analysis: layers it may take from
+    // another worker (lib/queue/work-taking.ts) then find their statistics threads started, as a
+    // process started ahead has them (prepareLayerGroup), instead of paying for them before their first layer.
+    const { prestartScoringThreads } = await import('./scoring-threads');
+    void prestartScoringThreads(Math.min(args.threads ?? ctx.threads, ctx.threads));
+  }
   return result.timings;
 }
 
