@@ -241,7 +241,7 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
     const cpu = cpuDelta(cpuBefore, await cpuSnapshot(started), started);
     const groups = started.flatMap((w) => [...w.log().matchAll(new RegExp(`ran ${analysis.id}/.+ in (\\d+) forward pass.* ([\\d.]+) s in all`, 'g'))]);
     const ran = groups.map((m) => Number(m[1]));
-    const tasks = await db.layerTask.findMany({ where: { analysisId: analysis.id }, select: { lockedBy: true } });
+    const tasks = await db.layerTask.findMany({ where: { analysisId: analysis.id }, select: { lockedBy: true, takenFrom: true } });
     const split = started.map((_, i) => tasks.filter((t) => t.lockedBy === `bench-${i + 1}`).length);
     const groupSeconds = groups.map((m) => Number(m[2]));
     const at = (re: RegExp, last = false) => {
@@ -264,6 +264,10 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
         'group ended': when(new RegExp(`ran ${analysis.id}/`)),
         forward: ranMatch ? Number(ranMatch[1]) : NaN,
         'group own': ranMatch ? Number(ranMatch[2]) : NaN,
+        // Work-taking (lib/queue/work-taking.ts): when it took layers of the other's group, how many, and when its last group ended.
+        took: when(new RegExp(`took .+ of ${analysis.id} from`)),
+        'layers taken': tasks.filter((t) => t.takenFrom !== null && t.lockedBy === `bench-${started.indexOf(w) + 1}`).length || NaN,
+        'last group ended': when(new RegExp(`ran ${analysis.id}/`), true),
       };
     });
     const timeline = {
@@ -384,7 +388,7 @@ function report(r: Run): void {
   const list = (o: Record<string, number>, unit: string) =>
     Object.entries(o)
       .filter(([, v]) => Number.isFinite(v))
-      .map(([k, v]) => `${k} ${v.toFixed(2)}${unit}`)
+      .map(([k, v]) => (k === 'layers taken' ? `${k} ${v}` : `${k} ${v.toFixed(2)}${unit}`))
       .join(', ');
   if (r.cpu) console.log(`${''.padEnd(33)}CPU s: ${list(r.cpu, '')}`);
   if (r.timeline) console.log(`${''.padEnd(33)}after queueing: ${list(r.timeline, ' s')}`);
