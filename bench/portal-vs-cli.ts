@@ -116,6 +116,8 @@ interface Run {
   timeline?: Record<string, number>;
   /** Milliseconds each layer took to store (persistLayer), in the order stored. */
   stores?: number[];
+  /** Work-taking lines of the workers: what a worker took of the other's group, or why it took nothing. */
+  takes?: string[];
   /** Each worker's own timeline: seconds from queueing, and its group's forward pass and own time. */
   perWorker?: Record<string, number>[];
 }
@@ -265,7 +267,7 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
         forward: ranMatch ? Number(ranMatch[1]) : NaN,
         'group own': ranMatch ? Number(ranMatch[2]) : NaN,
         // Work-taking (lib/queue/work-taking.ts): when it took layers of the other's group, how many, and when its last group ended.
-        took: when(new RegExp(`took .+ of ${analysis.id} from`)),
+        took: when(new RegExp(`took (?!nothing).+ of ${analysis.id} from`)),
         'layers taken': tasks.filter((t) => t.takenFrom !== null && t.lockedBy === `bench-${started.indexOf(w) + 1}`).length || NaN,
         'last group ended': when(new RegExp(`ran ${analysis.id}/`), true),
       };
@@ -279,6 +281,7 @@ async function runPortal({ kind, workers, threads, maxLayers }: Portal, lab: Awa
     return {
       kind, seconds, groups: ran.length, passes: ran.reduce((a, b) => a + b, 0), split, groupSeconds, loadStart, loadEnd: load(), mismatches: await mismatches(analysis.id),
       cpu, timeline, perWorker,
+      takes: started.flatMap((w, i) => w.lines().filter((l) => l.line.includes(`of ${analysis.id} from`)).map((l) => `worker ${i + 1} at ${((l.at - t0) / 1000).toFixed(2)} s: ${l.line.replace(/^.*?\] /, '')}`)),
       stores: started.flatMap((w) => [...w.log().matchAll(new RegExp(`completed ${analysis.id}/\\S+ \\(stored in (\\d+) ms\\)`, 'g'))].map((m) => Number(m[1]))),
     };
   } finally {
@@ -393,6 +396,7 @@ function report(r: Run): void {
   if (r.cpu) console.log(`${''.padEnd(33)}CPU s: ${list(r.cpu, '')}`);
   if (r.timeline) console.log(`${''.padEnd(33)}after queueing: ${list(r.timeline, ' s')}`);
   if (r.perWorker) r.perWorker.forEach((w, i) => console.log(`${''.padEnd(33)}worker ${i + 1}: ${list(w, ' s')}`));
+  for (const t of r.takes ?? []) console.log(`${''.padEnd(33)}${t}`);
   if (r.stores?.length) {
     const sum = r.stores.reduce((a, b) => a + b, 0);
     console.log(`${''.padEnd(33)}storing the layers: ${sum} ms in all (${r.stores.join(', ')} ms)`);

@@ -157,12 +157,14 @@ export class Worker {
       const missing = group.unfinished();
       if (missing.length) throw new Error(`the model process ended without the results of ${missing.map((t) => t.layerName).join(', ')}`);
       const taken = group.takenLayers;
+      const pace = group.pace(timings.total_seconds);
       this.log(
         `ran ${analysisId}/${group.layerNames.filter((l) => !taken.includes(l)).join(', ')} in ${timings.forward_passes} forward pass${timings.forward_passes === 1 ? '' : 'es'} ` +
           `(${timings.forward_seconds.toFixed(1)} s forward, ${timings.total_seconds.toFixed(1)} s in all)` +
+          (pace ? `, ${pace.overheadSeconds.toFixed(1)} s of it outside its layers` : '') +
           (taken.length ? `; another worker took ${taken.join(', ')}` : ''),
       );
-      return group.pace(timings.total_seconds);
+      return pace;
     } catch (err) {
       await group.settle();
       await this.handleFailure(group, group.storeError ?? (err as Error)).catch((e) =>

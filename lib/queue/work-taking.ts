@@ -95,6 +95,7 @@ export async function takeTasks(
     // Estimated costs in the taker's measured seconds: the estimate's ratios, the measured pace.
     const rate = pace.layerSeconds / paced;
     let best: { victim: string; plan: TakePlan } | null = null;
+    let declined: { victim: string; remaining: number } | null = null;
     for (const victim of new Set(held.map((t) => t.lockedBy))) {
       const mine = priced.filter((t) => t.id !== '' && t.lockedBy === victim);
       const unstarted = mine.filter((t) => !t.started).map((t) => ({ ...t, cost: t.cost * rate }));
@@ -102,8 +103,17 @@ export async function takeTasks(
       const remaining = unstarted.reduce((s, t) => s + t.cost, 0) + mine.filter((t) => t.started).reduce((s, t) => s + (t.cost * rate) / 2, 0);
       const plan = chooseTake(unstarted, remaining, pace.overheadSeconds, Math.max(MIN_TAKE_GAIN_SECONDS, pace.overheadSeconds / 2));
       if (plan.take.length && (!best || plan.without - plan.with > best.plan.without - best.plan.with)) best = { victim, plan };
+      if (!plan.take.length && unstarted.length && (!declined || remaining > declined.remaining)) declined = { victim, remaining };
     }
-    if (!best) return [];
+    if (!best) {
+      if (declined) {
+        opts.log?.(
+          `took nothing of ${analysisId} from ${declined.victim}: its group's end expected in ${declined.remaining.toFixed(1)} s, ` +
+            `too little beside ${pace.overheadSeconds.toFixed(1)} s before a first layer`,
+        );
+      }
+      return [];
+    }
     const rows = await tx.$queryRaw<ClaimedTask[]>`
       UPDATE "LayerTask" SET status = ${sqlStatus(targetOf(TASK_TRANSITIONS.take))}, "lockedBy" = ${workerId}, "lockedAt" = now(),
              "takenFrom" = ${best.victim}, progress = 0, "updatedAt" = now()
