@@ -128,7 +128,8 @@ describe('the take query', () => {
     const take = takeTasks(getDb(), 't', id, cfg, await eagerPace(id));
     // The take reads the layer as unstarted (the start is not committed) and blocks on its row.
     await waitFor('the take to wait on the row lock', async () => {
-      const [r] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`;
+      const [r] = await db.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
       return r.n > 0;
     }, 10_000, 20);
     release();
