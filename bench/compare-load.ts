@@ -17,7 +17,9 @@
  * The server runs as `npm start` would: PCACE_WEB_PROCESSES web processes (default: the
  * cores up to 4); each table row says how many served and their shares of the CPU time.
  *
- *   npx tsx bench/compare-load.ts [--build] [--seconds 20] [--connections 50] [--renders 7] [--warmup 5] [--keep-db]
+ *   npx tsx bench/compare-load.ts [--build] [--seconds 20] [--connections 50] [--renders 7] [--warmup 5] [--pairs 0] [--cached-only] [--keep-db]
+ * (--pairs N: N more (browser-like, plain) pairs of cached rows, in that order; --cached-only: skip the uncached modes.)
+ * (PCACE_NEXT_DIST: the build to serve and build into, default .next-compare.)
  * (--warmup: seconds of unrecorded load on each fresh server before its first measured mode.)
  * (--keep-db leaves the seeded database and prints its URL, lab, ids and token.)
  * Needs PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -36,7 +38,8 @@ import { createCompareBenchDb } from './compare-db';
 import { childPids, procCpu, treeCpu } from './proc-cpu';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const DIST = '.next-compare';
+/** The build served; PCACE_NEXT_DIST picks another (e.g. a build of the code before a change, for alternating pairs). */
+const DIST = process.env.PCACE_NEXT_DIST ?? '.next-compare';
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const SECONDS = opt('--seconds', 20);
@@ -44,6 +47,10 @@ const CONNECTIONS = opt('--connections', 50);
 const RENDERS = opt('--renders', 7);
 /** Unrecorded load on each fresh server before its first measured mode: JIT and caches of every web process at steady state. */
 const WARMUP = opt('--warmup', 5);
+/** After the cached rows, this many more pairs of (browser-like, plain) rows, browser-like first: is a row's cost its order or its request? */
+const PAIRS = opt('--pairs', 0);
+/** Only the cached server (its rows and the page loads), not the uncached modes. */
+const CACHED_ONLY = args.includes('--cached-only');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const version = (pkg: string) => JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
@@ -127,7 +134,7 @@ function pgCpuMs(database: string): number {
   return ms;
 }
 
-type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; unexpected: number; serverCpu: number; pgCpu: number; served: string };
+type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; unexpected: number; serverCpu: number; pgCpu: number; served: string; load1: number };
 
 /**
  * autocannon with every response time recorded (its own summary has no p95), and the
@@ -160,7 +167,7 @@ async function load(url: string, token: string, server: { pid: number; database:
   const total = used.reduce((a, b) => a + b, 0);
   const served = used.length === 0 ? '1 (main process)' : `${used.length} (${used.map((ms) => `${Math.round((100 * ms) / total)}%`).join(' / ')})`;
   times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, unexpected, serverCpu, pgCpu, served };
+  return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), rps: result.requests.average, requests: result.requests.total, errors: result.errors, unexpected, serverCpu, pgCpu, served, load1: loadavg()[0] };
 }
 
 async function renders(base: string, pageUrl: string, cookie: { name: string; value: string }) {
@@ -235,6 +242,7 @@ async function main() {
       ['uncached', { PCACE_COMPARE_CACHE_MB: '0' }],
       ['uncached, computed live from the channel rows', { PCACE_COMPARE_CACHE_MB: '0' }],
     ] as const) {
+      if (CACHED_ONLY && mode !== 'cached') continue;
       if (mode.startsWith('uncached, computed')) await setStatus('running');
       const s = await startServer({ ...env, ...extra });
       server = s.child;
@@ -256,6 +264,10 @@ async function main() {
         if (etag) results['cached, revalidated (If-None-Match → 304)'] = await load(api(s.base), token, target, { ifNoneMatch: etag, expect: 304 });
         // The floor under any lab API route on this machine: Next.js routing plus the token check alone.
         results['reference: GET /api/v1/me'] = await load(`${s.base}/api/v1/me`, token, target);
+        for (let i = 1; i <= PAIRS; i++) {
+          results[`pair ${i}: cached, browser Accept-Encoding`] = await load(api(s.base), token, target, { encoding: 'gzip, deflate, br, zstd' });
+          results[`pair ${i}: cached, plain (identity)`] = await load(api(s.base), token, target);
+        }
       }
       if (mode.startsWith('uncached')) {
         await stopServer(s.child);
@@ -264,24 +276,24 @@ async function main() {
       else {
         const sessionCookie = { name: 'next-auth.session-token', value: await encode({ token: { sub: user.id }, secret }) };
         const page = `${s.base}/labs/${lab.slug}/compare/architectures?a=${a.analysisId}&b=${b.analysisId}`;
-        const r = await renders(s.base, page, sessionCookie);
-        (results as Record<string, unknown>).render = r;
+        if (RENDERS > 0) (results as Record<string, unknown>).render = await renders(s.base, page, sessionCookie);
         await stopServer(s.child);
       }
     }
 
-    const render = (results as unknown as { render: Awaited<ReturnType<typeof renders>> }).render;
-    console.log('\n' + machineReport({ next: version('next'), react: version('react'), d3: version('d3'), autocannon: version('autocannon'), 'playwright-core': version('playwright-core'), chromium: render.version, postgres: pgVersion, 'load average before / after (1, 5, 15 min)': `${loadBefore} / ${loadavg().map((x) => x.toFixed(2)).join(' ')}` }));
+    const render = (results as unknown as { render?: Awaited<ReturnType<typeof renders>> }).render;
+    console.log('\n' + machineReport({ next: version('next'), react: version('react'), d3: version('d3'), autocannon: version('autocannon'), 'playwright-core': version('playwright-core'), chromium: render?.version ?? '(no page loads)', postgres: pgVersion, 'load average before / after (1, 5, 15 min)': `${loadBefore} / ${loadavg().map((x) => x.toFixed(2)).join(' ')}` }));
     console.log(`\npayload: ${(payload.length / 1024).toFixed(0)} KiB JSON, ${(gzipSync(payload).length / 1024).toFixed(0)} KiB gzipped; ${channels} channels`);
     console.log(`\nGET /compare/architectures, ${CONNECTIONS} connections, ${SECONDS} s:`);
     console.log(`web processes: PCACE_WEB_PROCESSES=${process.env.PCACE_WEB_PROCESSES ?? '(default)'}`);
-    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | server CPU ms/req | PostgreSQL CPU ms/req | requests | errors | unexpected status | web processes that served (CPU share) |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    console.log('| mode | p50 ms | p95 ms | p99 ms | req/s | server CPU ms/req | PostgreSQL CPU ms/req | requests | errors | unexpected status | web processes that served (CPU share) | load average (1 min) at its end |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
     for (const [mode, r] of Object.entries(results)) {
       if (mode === 'render') continue;
       const x = r as LoadResult;
-      console.log(`| ${mode} | ${x.p50} | ${x.p95} | ${x.p99} | ${x.rps.toFixed(0)} | ${x.serverCpu.toFixed(2)} | ${x.pgCpu.toFixed(2)} | ${x.requests} | ${x.errors} | ${x.unexpected} | ${x.served} |`);
+      console.log(`| ${mode} | ${x.p50.toFixed(0)} | ${x.p95.toFixed(0)} | ${x.p99.toFixed(0)} | ${x.rps.toFixed(0)} | ${x.serverCpu.toFixed(2)} | ${x.pgCpu.toFixed(2)} | ${x.requests} | ${x.errors} | ${x.unexpected} | ${x.served} | ${x.load1.toFixed(2)} |`);
     }
+    if (!render) return;
     const drawn = render.runs.map((r) => r.drawn);
     console.log(`\nChromium, ms from navigation start to: HTML received / hydrated (fetch starts) / data loaded / charts drawn, ${RENDERS} page loads:`);
     console.log(render.runs.map((r, i) => `  #${i + 1}: ${r.html.toFixed(0)} / ${r.hydrated.toFixed(0)} / ${r.data.toFixed(0)} / ${r.drawn.toFixed(0)}`).join('\n'));
