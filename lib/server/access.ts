@@ -15,7 +15,7 @@ import { getToken } from 'next-auth/jwt';
 import { cookies } from 'next/headers';
 import { forbidden as forbiddenPage, notFound as notFoundPage, redirect } from 'next/navigation';
 import { authSecret } from './config';
-import { db, Prisma, type Role } from '../db/client';
+import { db, preparedQuery, Prisma, type Role } from '../db/client';
 import { z } from 'zod';
 import { ApiError, describeZodError, errorResponse, forbidden, notFound, publicError, publicMessage, unauthorized } from './errors';
 import type { SessionUser } from './auth';
@@ -113,9 +113,9 @@ async function cookieAccess(cookies: CookieSource, slug: string | null): Promise
   const token = await getToken({ req: { cookies, headers: {} } as never, secret: authSecret(), secureCookie: hasCookie(cookies, SECURE_SESSION_COOKIE) });
   const id = typeof token?.sub === 'string' ? token.sub : null;
   if (!id) return null;
-  const [row] = await db.$queryRaw<({ id: string; email: string; name: string; sessionVersion: number } & LabRow)[]>`
+  const [row] = await preparedQuery<{ id: string; email: string; name: string; sessionVersion: number } & LabRow>(Prisma.sql`
     SELECT u.id, u.email, u.name, u."sessionVersion", ${LAB_COLUMNS}
-    FROM "User" u ${labJoin(slug)} WHERE u.id = ${id}`;
+    FROM "User" u ${labJoin(slug)} WHERE u.id = ${id}`);
   if (!row || row.sessionVersion !== (typeof token?.sv === 'number' ? token.sv : 0)) return null;
   return { identity: { user: { id: row.id, email: row.email, name: row.name }, via: 'session' }, lab: row };
 }
@@ -158,11 +158,11 @@ async function stampTokenUse(row: TokenRow): Promise<void> {
 /** The token's owner and scope and, in the same query, the lab with this slug and the owner's membership. */
 async function tokenAccess(token: string, slug: string | null): Promise<{ identity: Identity; lab: LabRow }> {
   if (!looksLikeApiToken(token)) throw unauthorized('invalid API token');
-  const [row] = await db.$queryRaw<TokenRow[]>`
+  const [row] = await preparedQuery<TokenRow>(Prisma.sql`
     SELECT t.id AS "tokenId", t."revokedAt", t."expiresAt", t."lastUsedAt", t."labId" AS "scopeLabId", t."readOnly",
       u.id AS "userId", u.email, u.name, ${LAB_COLUMNS}
     FROM "ApiToken" t JOIN "User" u ON u.id = t."userId" ${labJoin(slug)}
-    WHERE t."tokenHash" = ${sha256Hex(token)}`;
+    WHERE t."tokenHash" = ${sha256Hex(token)}`);
   if (!row || row.revokedAt) throw unauthorized('invalid or revoked API token');
   if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
     throw unauthorized(`this API token expired on ${row.expiresAt.toISOString().slice(0, 10)}; create a new one under Settings → API tokens`);

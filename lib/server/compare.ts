@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { db, Prisma } from '../db/client';
+import { db, preparedQuery, Prisma } from '../db/client';
 import { SCORE_COLUMN } from '../queue/view-parts';
 import { badRequest, notFound, parseWith } from './errors';
 import type { AnalysisInfo, ScoreChoice, ScoreField } from './shared/compare';
@@ -300,8 +300,8 @@ export async function cachedView(labId: string, ids: string[], view: string, com
   // No cache: compute's own lookup (loadAnalyses) is the lab check, no query ahead of it.
   if (cacheLimit() <= 0) return run(false);
   const unique = [...new Set(ids)];
-  const stamps = await db.$queryRaw<{ id: string; status: string; finishedAt: Date | null }[]>`
-    SELECT id, status::text AS status, "finishedAt" FROM "Analysis" WHERE "labId" = ${labId} AND id IN (${Prisma.join(unique)})`;
+  const stamps = await preparedQuery<{ id: string; status: string; finishedAt: Date | null }>(Prisma.sql`
+    SELECT id, status::text AS status, "finishedAt" FROM "Analysis" WHERE "labId" = ${labId} AND id IN (${Prisma.join(unique)})`);
   if (stamps.length !== unique.length) throw notFound('analysis not found');
   if (stamps.some((a) => a.status !== 'completed')) return run(false);
   const byId = new Map(stamps.map((a) => [a.id, a]));
