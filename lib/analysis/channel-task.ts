@@ -112,18 +112,9 @@ export async function runChannelTask(
   validateResponse(y, n);
   // The channel is read in place from the layer tensor (image i at (i·channels + c)·positions).
   const layout = { offset: c * positions, rowStride: channels * positions };
-  let sum = 0;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const row = layout.offset + i * layout.rowStride;
-    for (let j = 0; j < positions; j++) {
-      const v = layer.data[row + j];
-      sum += v;
-      if (v > max) max = v;
-    }
-  }
   const index = c + (options.channelOffset ?? 0);
-  const pca = await pcaWith(layer.data, n, positions, layout, options.components, gram, scratch?.maps(n * positions));
+  // The mean and max activation come from the standardisation's first pass over the maps.
+  const { pca, sum, max } = await pcaWith(layer.data, n, positions, layout, options.components, gram, scratch?.maps(n * positions));
   // A copy of the channel for the refits below; float32 like the activations
   // themselves: lossless, and half the memory of float64 on 224×224 maps.
   const copy = () => channelMaps(layer.data, n, channels, positions, c, scratch?.copy(n * positions) ?? new Float32Array(n * positions));
@@ -159,8 +150,12 @@ export async function runChannelTask(
   return result;
 }
 
-/** channelPca with the Gram matrix from `gram`; the standardised maps (120 MB at 224² × 300 images) go to `into` when given, else are garbage once it returns. */
+/**
+ * channelPca with the Gram matrix from `gram`, and the sum and maximum of the channel's values; the
+ * standardised maps (120 MB at 224² × 300 images) go to `into` when given, else are garbage once it returns.
+ */
 async function pcaWith(data: ArrayLike<number>, n: number, positions: number, layout: MapsLayout, components: ComponentsSpec, gram?: GramKernel, into?: Float64Array) {
   const std = standardiseMaps(data, n, positions, layout, into);
-  return channelPcaOf(std, positions, components, gram && gramNeeded(std) ? await gram(std.x, n, std.p) : undefined);
+  const pca = channelPcaOf(std, positions, components, gram && gramNeeded(std) ? await gram(std.x, n, std.p) : undefined);
+  return { pca, sum: std.sum, max: std.max };
 }

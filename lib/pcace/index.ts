@@ -1,6 +1,6 @@
 /** PCACE statistics: pure functions over typed arrays, no I/O. */
 export * from './ace/index';
-export { channelPca, channelPcaOf, gramMatrix, gramNeeded, standardiseMaps, type ComponentsSpec, type MapsLayout, type PcaResult, type StandardisedMaps } from './pca';
+export { channelPca, channelPcaOf, gramMatrix, gramNeeded, standardiseMaps, type ComponentsSpec, type MapsLayout, type PcaResult, type StandardisedChannel, type StandardisedMaps } from './pca';
 export * from './score';
 export { crossFittedScore, permutationNull, type PermutationNull } from './calibration';
 export * from './layer';
