@@ -201,7 +201,7 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
           const at = (done: number) => ({ ...where, layerFraction: (scoredBefore + done) / (layer.channels * (spec.retest ? 2 : 1)) });
           report('statistics', p, at(0));
           const before = channelsDone;
-          const data = captured.load(s);
+          const data = await captured.load(s);
           traceMemory(`${layer.name}[${slice.start}:${slice.end}] loaded`);
           let chunk: ChannelTaskResult[];
           try {
