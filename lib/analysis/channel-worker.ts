@@ -10,7 +10,7 @@ let options: ChannelTaskOptions | null = null;
 // One GEMM session per thread for every layer it scores, created on the first channel that needs a Gram matrix.
 let session: Promise<GramSession> | null = null;
 const gram = (x: Float64Array, n: number, p: number) => (session ??= createGramSession()).then((s) => s.gram(x, n, p));
-// Sized by the layer's maps: let go with the layer, so a big first layer's copies are not held through the run (the memory plan counts them per layer).
+// Sized by the largest maps scored since the last release that lets it go (once per capture pass): reused from chunk to chunk within a pass.
 let scratch = new ChannelScratch();
 
 // Loaded (loader and statistics modules): a pool started ahead of its run waits for this before it says it is ready.
@@ -24,7 +24,7 @@ parentPort!.on('message', async (msg: ThreadMessage) => {
   }
   if ('release' in msg) {
     layer = y = options = null;
-    scratch = new ChannelScratch();
+    if (!msg.keepScratch) scratch = new ChannelScratch();
     return;
   }
   const c = msg.channel;

@@ -13,7 +13,7 @@ import { checkSpillSpace, freeBytes, spillRoot } from '../models/sandbox/spill';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
-import { withKeptScoringThreads } from './scoring-threads';
+import { releaseScoringMemory, withKeptScoringThreads } from './scoring-threads';
 import { deepestPassFirst, DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice, type ForwardPass } from './plan';
 import { asInputError, inputCacheBytes, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
@@ -228,6 +228,7 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
           traceMemory(`${layer.name}[${slice.start}:${slice.end}] scored`);
           await onChunk(slice, chunk, seconds, p, data);
         }
+        releaseScoringMemory();
       }
     };
 
@@ -239,6 +240,8 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
       const layerResult = buildLayerResult(layer, n, partial.get(layer.name)!, layerSeconds.get(layer.name)!, spec);
       if (spec.ablation) {
         stop();
+        // The ablation runs the model: the scoring threads' buffers are not counted beside it.
+        releaseScoringMemory();
         report('ablation', p + 1, { layer: layer.name, layerIndex: layers.indexOf(layer), layerCount: layers.length });
         const ta = performance.now();
         // Loaded on demand: a plain analysis never needs the edited-graph runner.

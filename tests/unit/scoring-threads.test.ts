@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededUniform } from '../../lib/pcace/random';
 import { scoreChannels } from '../../lib/analysis/layer-scorer';
-import { LayerScoringCancelled, prestartScoringThreads, scoringThreadsStarted, withKeptScoringThreads } from '../../lib/analysis/scoring-threads';
+import { LayerScoringCancelled, prestartScoringThreads, releaseScoringMemory, scoringThreadsStarted, withKeptScoringThreads } from '../../lib/analysis/scoring-threads';
 import type { ChannelTaskResult } from '../../lib/analysis/channel-task';
 
 /** A layer of n images × channels × positions with a few shared factors, noise and a response tied to channel 0. */
@@ -26,10 +26,11 @@ describe('statistics threads kept across layers', () => {
 
   it('score consecutive layers of a run on the same threads, with the same bits as inline', async () => {
     const before = scoringThreadsStarted();
+    // Within a pass the threads keep the big layer's buffer for the small one; at its end they let it go.
     const [bigThreaded, smallThreaded, bigAgain] = await withKeptScoringThreads(async () => [
       await scoreChannels(big, { ...options, threads: 2 }),
       await scoreChannels(small, { ...options, threads: 2 }),
-      await scoreChannels(big, { ...options, threads: 2 }),
+      (releaseScoringMemory(), await scoreChannels(big, { ...options, threads: 2 })),
     ]);
     expect(scoringThreadsStarted() - before).toBe(2);
     expect(scores(bigThreaded)).toEqual(scores(await scoreChannels(big, { ...options, threads: 0 })));
