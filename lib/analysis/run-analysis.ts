@@ -4,17 +4,16 @@
  * artifacts open them (inputs.ts); a worker runs the group of layer tasks it
  * claimed as one run, storing each layer as it finishes (onLayer).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolveLayers, type ConvLayerInfo, type ModelEngine } from '../models/engine';
 import { CaptureArena, forwardPass } from './capture';
-import { checkSpillSpace, freeBytes, spillRoot } from '../models/sandbox/spill';
+import { prepareSpill, spillRoom } from './spill-room';
 import { PcaceInputError } from '../pcace/index';
 import type { ChannelTaskOptions, ChannelTaskResult } from './channel-task';
 import { channelTaskOptions, scoreChannels, summariseLayer, LayerScoringCancelled } from './layer-scorer';
 import { releaseScoringMemory, withKeptScoringThreads } from './scoring-threads';
-import { deepestPassFirst, DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice, type ForwardPass } from './plan';
+import { deepestPassFirst, DEFAULT_MEMORY_BUDGET_BYTES, memoryLimitBytes, planMemory, type CaptureSlice } from './plan';
 import { asInputError, inputCacheBytes, InputBatches, openAnalysisInputs } from './inputs';
 import { echoSpec, toChannelResults } from './results';
 import { issueText, validateOptions } from './options';
@@ -351,40 +350,6 @@ async function runWithThreads(spec: AnalysisSpec, options: RunAnalysisOptions): 
     if (spillDir) rmSync(spillDir, { recursive: true, force: true });
     await opened.close();
   }
-}
-
-/**
- * What a pass may spill to spare a forward pass. Of layers that fit the
- * capture budget: what the page cache can hold beside the analysis (the
- * machine's memory less the resident limit, at least the limit), so they are
- * written and read back from memory in a few seconds. In all, counting the
- * layers bigger than the budget (they spill in any pass): half the spill
- * disk's free space, so a pass never fills it. An explicit `spillBytes`
- * bounds both.
- */
-function spillRoom(limit: number, options: RunAnalysisOptions): { spillBytes: number; spillDiskBytes: number } {
-  if (options.spillBytes !== undefined) return { spillBytes: options.spillBytes, spillDiskBytes: options.spillBytes };
-  const root = options.spillDir ?? spillRoot();
-  mkdirSync(root, { recursive: true });
-  const disk = Math.floor((options.freeSpace ?? freeBytes)(root) / 2);
-  return { spillBytes: Math.min(Math.max(limit, totalmem() - limit), disk), spillDiskBytes: disk };
-}
-
-/**
- * A fresh folder for the spill files when some slice spills, after checking
- * that its disk holds the largest pass's spilled slices (they coexist until
- * scored): a full disk mid-pass fails late and can fill the disk for others.
- */
-function prepareSpill(passes: ForwardPass[], n: number, options: RunAnalysisOptions): string {
-  const needed = Math.max(
-    0,
-    ...passes.map((p) => p.slices.reduce((sum, s) => sum + (s.spill ? 4 * n * (s.end - s.start) * s.layer.mapHeight * s.layer.mapWidth : 0), 0)),
-  );
-  if (needed === 0) return '';
-  const root = options.spillDir ?? spillRoot();
-  mkdirSync(root, { recursive: true });
-  checkSpillSpace(root, needed, options.freeSpace);
-  return mkdtempSync(path.join(root, 'analysis-'));
 }
 
 function buildLayerResult(layer: ConvLayerInfo, n: number, channels: ChannelTaskResult[], seconds: number, spec: AnalysisSpec): LayerResult {
