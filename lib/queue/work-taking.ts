@@ -20,7 +20,7 @@
 import { Prisma, type PrismaClient } from '../db/generated/client';
 import type { QueueConfig } from './config';
 import { defaultMaxRunningTasks } from './config';
-import { CLAIM_LOCK, withCosts, type ClaimedTask } from './layer-tasks';
+import { CLAIM_LOCK, takenFrom, withCosts, type ClaimedTask } from './layer-tasks';
 import { chooseTake, type TakePlan } from './task-groups';
 import { ANALYSIS_TRANSITIONS, TASK_TRANSITIONS, sqlStatus, sqlStatuses, targetOf, type Db } from './analysis-status';
 
@@ -47,8 +47,7 @@ export async function markLayerStarted(db: Db, taskId: string, workerId: string)
     UPDATE "LayerTask" SET "startedAt" = coalesce("startedAt", now()), "updatedAt" = now()
     WHERE id = ${taskId} AND "lockedBy" = ${workerId} AND status = ${sqlStatus('running')}`;
   if (n === 1) return 'ours';
-  const [row] = await db.$queryRaw<{ takenFrom: string | null }[]>`SELECT "takenFrom" FROM "LayerTask" WHERE id = ${taskId}`;
-  return row?.takenFrom === workerId ? 'taken' : 'lost';
+  return (await takenFrom(db, workerId, [taskId])).has(taskId) ? 'taken' : 'lost';
 }
 
 interface HeldTask {
