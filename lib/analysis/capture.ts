@@ -130,30 +130,30 @@ async function settleAll(all: Promise<void>[]): Promise<void> {
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
-/** Reads all of `bytes` from `position` of the file (on the I/O threads; a short read continues). */
+/** Reads all of `bytes` from `position` of the file (on the I/O threads). */
 function readAt(fd: number, bytes: Uint8Array, position: number, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const step = (done: number) =>
-      read(fd, bytes, done, bytes.length - done, position + done, (err, got) => {
-        if (err) reject(err);
-        else if (got <= 0) reject(new Error(`activation spill file ${file} is truncated`));
-        else if (done + got < bytes.length) step(done + got);
-        else resolve();
-      });
-    step(0);
-  });
+  return transferAll(bytes.length, (done, cb) => read(fd, bytes, done, bytes.length - done, position + done, cb), `activation spill file ${file} is truncated`);
 }
 
-/** Writes all of `bytes` at `position` of the file (on the I/O threads; a short write continues). */
+/** Writes all of `bytes` at `position` of the file (on the I/O threads). */
 function writeAt(fd: number, bytes: Uint8Array, position: number): Promise<void> {
+  return transferAll(bytes.length, (done, cb) => write(fd, bytes, done, bytes.length - done, position + done, cb), 'activation spill file: the disk accepted no more bytes');
+}
+
+/**
+ * `length` bytes through `step` (one read or write from byte `done` on): a
+ * short transfer continues where it stopped, one that moves nothing fails
+ * with `stuck`.
+ */
+function transferAll(length: number, step: (done: number, cb: (err: Error | null, moved: number) => void) => void, stuck: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (done: number) =>
-      write(fd, bytes, done, bytes.length - done, position + done, (err, written) => {
+    const next = (done: number) =>
+      step(done, (err, moved) => {
         if (err) reject(err);
-        else if (written === 0) reject(new Error('activation spill file: the disk accepted no more bytes'));
-        else if (done + written < bytes.length) step(done + written);
+        else if (moved <= 0) reject(new Error(stuck));
+        else if (done + moved < length) next(done + moved);
         else resolve();
       });
-    step(0);
+    next(0);
   });
 }
