@@ -14,7 +14,7 @@
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { createCompareBenchDb } from './compare-db';
-import { procCpu } from './proc-cpu';
+import { postgresCpuMs } from './proc-cpu';
 import { sha256Hex } from '../lib/server/tokens';
 
 const args = process.argv.slice(2);
@@ -30,8 +30,6 @@ async function main() {
   const { db, closeDb, preparedQuery, Prisma } = await import('../lib/db/client');
   const plain = new pg.Pool({ connectionString: fx.databaseUrl, max: 10 });
   try {
-    const backends = async () => (await plain.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [fx.name])).rows.map((r) => r.pid as number);
-    const pgMs = async () => (await backends()).reduce((ms, pid) => ms + 1000 * (procCpu(pid)?.self ?? 0), 0);
     // The access check's query for a bearer token on a lab route, as lib/server/access.ts builds it.
     const query = Prisma.sql`
       SELECT t.id AS "tokenId", t."revokedAt", t."expiresAt", t."lastUsedAt", t."labId" AS "scopeLabId", t."readOnly",
@@ -51,14 +49,14 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [name, run] of Object.entries(ways)) {
         // Only the timed part in the window: the CPU of the backend lookup stays outside it.
-        const pg0 = await pgMs();
+        const pg0 = postgresCpuMs(fx.name);
         const cpu0 = process.cpuUsage();
         let started = 0;
         await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
           while (started++ < QUERIES) await run();
         }));
         const node = cpuMs(process.cpuUsage(cpu0)) / QUERIES;
-        const pgCpu = ((await pgMs()) - pg0) / QUERIES;
+        const pgCpu = (postgresCpuMs(fx.name) - pg0) / QUERIES;
         console.log(`| ${round} | ${name} | ${node.toFixed(3)} | ${pgCpu.toFixed(3)} | ${loadavg()[0].toFixed(2)} |`);
       }
     }

@@ -26,7 +26,7 @@
  * and Chromium at CHROMIUM_PATH (default /usr/bin/chromium). Results: bench/README.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -35,7 +35,7 @@ import autocannon from 'autocannon';
 import { encode } from 'next-auth/jwt';
 import { machineReport } from './machine';
 import { createCompareBenchDb } from './compare-db';
-import { childPids, procCpu, treeCpu } from './proc-cpu';
+import { childPids, postgresCpuMs, procCpu, treeCpu } from './proc-cpu';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /** The build served; PCACE_NEXT_DIST picks another (e.g. a build of the code before a change, for alternating pairs). */
@@ -118,22 +118,6 @@ function webProcessCpuMs(pid: number, out = new Map<number, number>()): Map<numb
   return out;
 }
 
-/** CPU ms of the PostgreSQL backends serving `database` on this machine (their process titles name it). */
-function pgCpuMs(database: string): number {
-  let ms = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
-    let title: string;
-    try {
-      // "postgres: [cluster: ]user database host(port) state"
-      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) ms += 1000 * (procCpu(pid)?.self ?? 0);
-  }
-  return ms;
-}
-
 type LoadResult = { p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; unexpected: number; serverCpu: number; outsideWebCpu: number; pgCpu: number; served: string; load1: number };
 
 /**
@@ -153,7 +137,7 @@ async function load(url: string, token: string, server: { pid: number; database:
   if (opts.ifNoneMatch) headers['if-none-match'] = opts.ifNoneMatch;
   const cpu0 = treeCpuMs(server.pid);
   const web0 = webProcessCpuMs(server.pid);
-  const pg0 = pgCpuMs(server.database);
+  const pg0 = postgresCpuMs(server.database);
   const instance = autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     times.push(ms);
@@ -161,7 +145,7 @@ async function load(url: string, token: string, server: { pid: number; database:
   });
   const result = await instance;
   const serverCpu = (treeCpuMs(server.pid) - cpu0) / result.requests.total;
-  const pgCpu = (pgCpuMs(server.database) - pg0) / result.requests.total;
+  const pgCpu = (postgresCpuMs(server.database) - pg0) / result.requests.total;
   // How many web processes served, and each one's share of their CPU time.
   const used = [...webProcessCpuMs(server.pid)].map(([pid, ms]) => ms - (web0.get(pid) ?? 0)).filter((ms) => ms > 0);
   const total = used.reduce((a, b) => a + b, 0);

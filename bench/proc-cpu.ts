@@ -53,3 +53,19 @@ export function treeCpu(pid: number): Map<number, ProcCpu> {
   visit(pid);
   return out;
 }
+
+/** CPU ms of the PostgreSQL backends serving `database` on this machine (their process titles name it). */
+export function postgresCpuMs(database: string): number {
+  let ms = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    let title: string;
+    try {
+      // "postgres: [cluster: ]user database host(port) state"
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (title.startsWith('postgres: ') && title.includes(` ${database} `)) ms += 1000 * (procCpu(pid)?.self ?? 0);
+  }
+  return ms;
+}
